@@ -1,0 +1,382 @@
+//! `mindpal-admin`: the MindPal Admin console from a terminal and cron.
+
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use mindpal_core::mysql::{MysqlServer, MysqlTarget};
+use mindpal_core::profiles::{self, Profile};
+use mindpal_core::redis::{RedisServer, RedisTarget};
+use mindpal_core::{CancellationToken, Error, ErrorKind, sandbox, schema, seed};
+
+use output::Out;
+
+const AFTER_HELP: &str = "\
+Servers come from, in this order: --mysql/--redis URLs, --profile NAME (profiles are shared with
+the desktop app; `sandbox up` registers one named `sandbox`), then MINDPAL_MYSQL_URL and
+MINDPAL_REDIS_URL. URLs look like mysql://user:password@127.0.0.1:3306/mindpal and
+redis://127.0.0.1:6379/0. Passwords are never printed.
+
+Exit codes: 0 success; 1 failure; 2 wrong usage; 3 a server cannot be reached (refused, unknown
+host, timeout); 4 authentication or privilege refused; 5 `schema diff` found differences;
+130 cancelled with Ctrl-C.
+
+Try it:
+  mindpal-admin sandbox up                 # a local primary+replica, Redis+replica+Sentinel, demo data
+  mindpal-admin --profile sandbox ping
+  mindpal-admin --profile sandbox schema diff
+  mindpal-admin --mysql mysql://root@127.0.0.1/mindpal seed --scale 1";
+
+#[derive(Debug, Parser)]
+#[command(name = "mindpal-admin", version, about = "MindPal Admin: look after the MindPal platform's MySQL/MariaDB and Redis.", after_help = AFTER_HELP)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct Global {
+    /// Use the servers of this saved connection profile.
+    #[arg(long, global = true, value_name = "NAME")]
+    profile: Option<String>,
+    /// MySQL/MariaDB URL (overrides the profile and MINDPAL_MYSQL_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    mysql: Option<String>,
+    /// Redis URL (overrides the profile and MINDPAL_REDIS_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    redis: Option<String>,
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Seconds to wait for a server to answer before giving up.
+    #[arg(long, global = true, default_value_t = 5, value_name = "SECS")]
+    connect_timeout: u64,
+    /// The profile store file (default: the desktop app's, under your data directory).
+    #[arg(
+        long,
+        global = true,
+        env = "MINDPAL_PROFILES",
+        value_name = "FILE",
+        hide_env = true
+    )]
+    profiles_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Connect to the servers and show what they are: flavour, version, role, latency.
+    Ping,
+    /// Apply the pending MindPal migrations (schema/) to the database.
+    Migrate,
+    /// Compare the live database with schema/, or list the migrations it has applied.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+    /// Fill an empty MindPal database (and Redis) with realistic, deterministic data.
+    Seed(SeedArgs),
+    /// A local MindPal platform on loopback ports: MariaDB primary+replica, Redis+replica, Sentinel.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+    /// List the saved connection profiles.
+    Profiles,
+}
+
+#[derive(Debug, Subcommand)]
+enum SchemaCommand {
+    /// Columns and indexes that differ between the live database and schema/, table by table.
+    Diff,
+    /// Which migrations of schema/ the database has applied.
+    Status,
+}
+
+#[derive(Debug, Args)]
+struct SeedArgs {
+    /// Size: 1 is ~100k users, 200k digital humans, 300k conversations, 3M messages (~1.2 GB).
+    #[arg(long, default_value_t = 0.01)]
+    scale: f64,
+    /// The same seed always makes the same data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Empty the MindPal tables first (written to operation_logs).
+    #[arg(long)]
+    reset: bool,
+    /// Parallel insert connections.
+    #[arg(long, default_value_t = 3)]
+    writers: usize,
+    /// Do not write the Redis keys, only the database.
+    #[arg(long)]
+    no_redis: bool,
+}
+
+#[derive(Debug, Args)]
+struct SandboxDir {
+    /// The sandbox's folder (default: <data dir>/mindpal-admin/sandbox).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum SandboxCommand {
+    /// Start the sandbox (or what of it is stopped), apply the schema, seed demo data.
+    Up {
+        #[command(flatten)]
+        dir: SandboxDir,
+        /// First of five consecutive loopback ports: primary, replica, Redis, Redis replica, Sentinel.
+        #[arg(long, value_name = "PORT")]
+        port_base: Option<u16>,
+        /// Demo data scale for an empty sandbox.
+        #[arg(long, default_value_t = 0.01)]
+        scale: f64,
+        /// Leave the sandbox's database empty.
+        #[arg(long)]
+        no_seed: bool,
+    },
+    /// Stop exactly the processes the sandbox started.
+    Down {
+        #[command(flatten)]
+        dir: SandboxDir,
+        /// Also delete the sandbox's folder and data.
+        #[arg(long)]
+        purge: bool,
+    },
+    /// Tell which sandbox servers run, with their hosts and ports.
+    Status {
+        #[command(flatten)]
+        dir: SandboxDir,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let out = Out::new(cli.global.json);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts");
+    match runtime.block_on(run(cli, &out)) {
+        Ok(code) => code,
+        Err(err) => {
+            let code = exit_code(&err);
+            out.error(&err);
+            code
+        }
+    }
+}
+
+/// Exit codes scripts can branch on (listed in --help).
+fn exit_code(err: &anyhow::Error) -> ExitCode {
+    match err.downcast_ref::<Error>().map(Error::kind) {
+        Some(ErrorKind::Unreachable | ErrorKind::UnknownHost | ErrorKind::Timeout) => {
+            ExitCode::from(3)
+        }
+        Some(ErrorKind::AuthFailed | ErrorKind::PrivilegeMissing) => ExitCode::from(4),
+        Some(ErrorKind::Cancelled) => ExitCode::from(130),
+        _ => ExitCode::from(1),
+    }
+}
+
+async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Ping => ping(g, out).await?,
+        Command::Migrate => {
+            let server = connect_mysql(g).await?;
+            let applied = schema::migrate(&server).await?;
+            out.migrated(&applied);
+        }
+        Command::Schema(SchemaCommand::Status) => {
+            let server = connect_mysql(g).await?;
+            out.schema_status(&schema::status(&server).await?);
+        }
+        Command::Schema(SchemaCommand::Diff) => {
+            let server = connect_mysql(g).await?;
+            let diff = schema::diff_live(&server).await?;
+            out.schema_diff(&diff);
+            if !diff.in_sync {
+                return Ok(ExitCode::from(5));
+            }
+        }
+        Command::Seed(args) => seed_command(g, args, out).await?,
+        Command::Sandbox(cmd) => sandbox_command(g, cmd, out).await?,
+        Command::Profiles => {
+            let list = profiles::load(&store_path(g)?)?;
+            out.profiles(&list);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn timeout(g: &Global) -> Duration {
+    Duration::from_secs(g.connect_timeout.max(1))
+}
+
+fn store_path(g: &Global) -> anyhow::Result<PathBuf> {
+    match &g.profiles_file {
+        Some(path) => Ok(path.clone()),
+        None => Ok(profiles::default_store_path()?),
+    }
+}
+
+fn profile(g: &Global) -> anyhow::Result<Option<Profile>> {
+    match &g.profile {
+        Some(name) => Ok(Some(profiles::find(&store_path(g)?, name)?)),
+        None => Ok(None),
+    }
+}
+
+fn mysql_target(g: &Global) -> anyhow::Result<MysqlTarget> {
+    if let Some(url) = &g.mysql {
+        return Ok(MysqlTarget::from_url(url)?);
+    }
+    if let Some(profile) = profile(g)? {
+        return Ok(profile.mysql);
+    }
+    if let Ok(url) = std::env::var("MINDPAL_MYSQL_URL") {
+        return Ok(MysqlTarget::from_url(&url).context("MINDPAL_MYSQL_URL")?);
+    }
+    Err(Error::InvalidInput(
+        "no MySQL server given: pass --mysql URL or --profile NAME, or set MINDPAL_MYSQL_URL"
+            .into(),
+    )
+    .into())
+}
+
+async fn connect_mysql(g: &Global) -> anyhow::Result<MysqlServer> {
+    Ok(MysqlServer::connect(&mysql_target(g)?, timeout(g), 8).await?)
+}
+
+/// The Redis server, or `None` when no source names one.
+async fn connect_redis(g: &Global) -> anyhow::Result<Option<RedisServer>> {
+    if let Some(url) = &g.redis {
+        return Ok(Some(
+            RedisServer::connect(&RedisTarget::from_url(url)?, timeout(g)).await?,
+        ));
+    }
+    if let Some(profile) = profile(g)? {
+        return match profile.redis {
+            Some(redis) => Ok(Some(
+                mindpal_core::redis::connect_profile(&redis, timeout(g)).await?,
+            )),
+            None => Ok(None),
+        };
+    }
+    if let Ok(url) = std::env::var("MINDPAL_REDIS_URL") {
+        let target = RedisTarget::from_url(&url).context("MINDPAL_REDIS_URL")?;
+        return Ok(Some(RedisServer::connect(&target, timeout(g)).await?));
+    }
+    Ok(None)
+}
+
+async fn ping(g: &Global, out: &Out) -> anyhow::Result<()> {
+    let mysql = connect_mysql(g).await?;
+    let mut replicas = Vec::new();
+    if g.mysql.is_none() {
+        if let Some(profile) = profile(g)? {
+            for replica in &profile.replicas {
+                replicas.push(
+                    MysqlServer::connect(replica, timeout(g), 1)
+                        .await
+                        .map(|s| s.info)
+                        .map_err(|e| e.to_string()),
+                );
+            }
+        }
+    }
+    let redis = connect_redis(g).await?;
+    out.ping(&mysql.info, &replicas, redis.as_ref().map(|r| &r.info));
+    Ok(())
+}
+
+async fn seed_command(g: &Global, args: &SeedArgs, out: &Out) -> anyhow::Result<()> {
+    seed::validate_scale(args.scale)?;
+    let mysql = MysqlServer::connect(
+        &mysql_target(g)?,
+        timeout(g),
+        args.writers.clamp(1, 16) as u32 + 1,
+    )
+    .await?;
+    let redis = if args.no_redis {
+        None
+    } else {
+        connect_redis(g).await?
+    };
+    let cancel = CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+        }
+    });
+    let bars = output::SeedBars::new(out.is_json());
+    let report = seed::run(
+        &mysql,
+        redis.as_ref(),
+        &seed::SeedOptions {
+            scale: args.scale,
+            seed: args.seed,
+            reset: args.reset,
+            writers: args.writers,
+        },
+        &|event| bars.on(event),
+        &cancel,
+    )
+    .await;
+    bars.finish();
+    out.seeded(&report?, redis.is_some());
+    Ok(())
+}
+
+async fn sandbox_command(g: &Global, cmd: &SandboxCommand, out: &Out) -> anyhow::Result<()> {
+    let dir_of = |d: &SandboxDir| -> anyhow::Result<PathBuf> {
+        match &d.dir {
+            Some(dir) => Ok(dir.clone()),
+            None => Ok(sandbox::default_dir()?),
+        }
+    };
+    match cmd {
+        SandboxCommand::Up {
+            dir,
+            port_base,
+            scale,
+            no_seed,
+        } => {
+            let seed_scale = if *no_seed {
+                None
+            } else {
+                Some(seed::validate_scale(*scale)?)
+            };
+            let spinner = output::Spinner::new(out.is_json());
+            let status = sandbox::up(
+                &sandbox::UpOptions {
+                    dir: dir_of(dir)?,
+                    base_port: *port_base,
+                    seed_scale,
+                    profile_store: Some(store_path(g)?),
+                },
+                &|step| spinner.step(step),
+            )
+            .await;
+            spinner.finish();
+            out.sandbox_status(&status?);
+        }
+        SandboxCommand::Down { dir, purge } => {
+            let stopped = sandbox::down(&dir_of(dir)?, *purge).await?;
+            out.sandbox_down(&stopped, *purge);
+        }
+        SandboxCommand::Status { dir } => {
+            out.sandbox_status(&sandbox::status(&dir_of(dir)?).await?);
+        }
+    }
+    Ok(())
+}

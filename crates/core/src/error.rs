@@ -1,0 +1,303 @@
+//! One error type for the core, classified once: by MySQL error number, by Redis error
+//! kind, or by the I/O error kind underneath. Messages never carry a password.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// What went wrong, as the UI and the CLI branch on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorKind {
+    AuthFailed,
+    Unreachable,
+    UnknownHost,
+    Timeout,
+    PrivilegeMissing,
+    UnknownDatabase,
+    Tls,
+    SqlSyntax,
+    Sql,
+    Redis,
+    InvalidInput,
+    MissingProgram,
+    PortInUse,
+    NotOurs,
+    NotFound,
+    Io,
+    Cancelled,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The server refused the user name or password.
+    #[error("authentication failed on {server}: {message}")]
+    AuthFailed { server: String, message: String },
+
+    /// Nothing answered at the address (refused, reset, no route).
+    #[error("cannot reach {server}: {reason}")]
+    Unreachable { server: String, reason: String },
+
+    /// The host name does not resolve.
+    #[error("unknown host {server}: {reason}")]
+    UnknownHost { server: String, reason: String },
+
+    /// The server did not answer in time.
+    #[error("{server} did not answer within {seconds} s")]
+    Timeout { server: String, seconds: u64 },
+
+    /// The account lacks a privilege the operation needs.
+    #[error("privilege missing on {server}: {message}")]
+    PrivilegeMissing { server: String, message: String },
+
+    #[error("unknown database `{database}` on {server}")]
+    UnknownDatabase { server: String, database: String },
+
+    #[error("TLS failed with {server}: {message}")]
+    Tls { server: String, message: String },
+
+    #[error("SQL syntax error ({code}): {message}")]
+    SqlSyntax { code: u16, message: String },
+
+    /// Any other error the MySQL/MariaDB server reported, with its number.
+    #[error("server error {code} on {server}: {message}")]
+    Sql {
+        server: String,
+        code: u16,
+        message: String,
+    },
+
+    /// Any other error from Redis.
+    #[error("Redis error on {server}: {message}")]
+    Redis { server: String, message: String },
+
+    #[error("{0}")]
+    InvalidInput(String),
+
+    #[error("`{program}` is not installed: install the Debian package `{package}`")]
+    MissingProgram {
+        program: &'static str,
+        package: &'static str,
+    },
+
+    #[error("port {port} on 127.0.0.1 is already taken{by}")]
+    PortInUse { port: u16, by: String },
+
+    #[error("{path} exists and is not a MindPal sandbox folder; choose another with --dir")]
+    NotOurs { path: PathBuf },
+
+    #[error("{0}")]
+    NotFound(String),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cancelled")]
+    Cancelled,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::AuthFailed { .. } => ErrorKind::AuthFailed,
+            Error::Unreachable { .. } => ErrorKind::Unreachable,
+            Error::UnknownHost { .. } => ErrorKind::UnknownHost,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::PrivilegeMissing { .. } => ErrorKind::PrivilegeMissing,
+            Error::UnknownDatabase { .. } => ErrorKind::UnknownDatabase,
+            Error::Tls { .. } => ErrorKind::Tls,
+            Error::SqlSyntax { .. } => ErrorKind::SqlSyntax,
+            Error::Sql { .. } => ErrorKind::Sql,
+            Error::Redis { .. } => ErrorKind::Redis,
+            Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::MissingProgram { .. } => ErrorKind::MissingProgram,
+            Error::PortInUse { .. } => ErrorKind::PortInUse,
+            Error::NotOurs { .. } => ErrorKind::NotOurs,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Cancelled => ErrorKind::Cancelled,
+        }
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// Classifies an I/O failure met while connecting to `server`.
+    pub(crate) fn from_connect_io(server: &str, err: &std::io::Error) -> Self {
+        use std::io::ErrorKind as Io;
+        let server = server.to_owned();
+        match err.kind() {
+            Io::TimedOut | Io::WouldBlock => Error::Timeout { server, seconds: 0 },
+            // getaddrinfo failures surface as `Uncategorized`/`Other` with this text in std;
+            // there is no stable kind for them, so the resolver is asked separately (see
+            // `mysql::resolve_or_unknown_host`) before any connection is tried.
+            _ => Error::Unreachable {
+                server,
+                reason: err.to_string(),
+            },
+        }
+    }
+}
+
+/// MySQL/MariaDB client and server error numbers the console treats specially.
+pub mod mysql_codes {
+    pub const ER_DBACCESS_DENIED: u16 = 1044;
+    pub const ER_ACCESS_DENIED: u16 = 1045;
+    pub const ER_BAD_DB: u16 = 1049;
+    pub const ER_PARSE: u16 = 1064;
+    pub const ER_TABLEACCESS_DENIED: u16 = 1142;
+    pub const ER_COLUMNACCESS_DENIED: u16 = 1143;
+    pub const ER_SPECIFIC_ACCESS_DENIED: u16 = 1227;
+    pub const ER_PROCACCESS_DENIED: u16 = 1370;
+    pub const ER_ACCESS_DENIED_NO_PASSWORD: u16 = 1698;
+    pub const ER_SECURE_TRANSPORT_REQUIRED: u16 = 3159;
+}
+
+/// Maps a MySQL/MariaDB server error to the console's error, by number only.
+pub(crate) fn classify_mysql(server: &str, code: u16, message: &str) -> Error {
+    use mysql_codes::*;
+    let server = server.to_owned();
+    let message = message.to_owned();
+    match code {
+        ER_ACCESS_DENIED | ER_ACCESS_DENIED_NO_PASSWORD => Error::AuthFailed { server, message },
+        ER_DBACCESS_DENIED
+        | ER_TABLEACCESS_DENIED
+        | ER_COLUMNACCESS_DENIED
+        | ER_SPECIFIC_ACCESS_DENIED
+        | ER_PROCACCESS_DENIED => Error::PrivilegeMissing { server, message },
+        ER_BAD_DB => Error::UnknownDatabase {
+            server,
+            database: quoted_name(&message).unwrap_or_default(),
+        },
+        ER_SECURE_TRANSPORT_REQUIRED => Error::Tls { server, message },
+        ER_PARSE => Error::SqlSyntax { code, message },
+        _ => Error::Sql {
+            server,
+            code,
+            message,
+        },
+    }
+}
+
+/// The first `'…'` in a server message: the name it is about.
+fn quoted_name(message: &str) -> Option<String> {
+    let start = message.find('\'')? + 1;
+    let len = message[start..].find('\'')?;
+    Some(message[start..start + len].to_owned())
+}
+
+/// Classifies an error of the sqlx driver met while talking to `server`.
+pub(crate) fn from_sqlx(server: &str, err: sqlx::Error) -> Error {
+    match err {
+        sqlx::Error::Database(db) => {
+            let code = db
+                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                .map(|e| e.number())
+                .unwrap_or(0);
+            classify_mysql(server, code, db.message())
+        }
+        sqlx::Error::Io(io) => Error::from_connect_io(server, &io),
+        sqlx::Error::Tls(tls) => Error::Tls {
+            server: server.to_owned(),
+            message: tls.to_string(),
+        },
+        sqlx::Error::PoolTimedOut => Error::Timeout {
+            server: server.to_owned(),
+            seconds: 0,
+        },
+        other => Error::Sql {
+            server: server.to_owned(),
+            code: 0,
+            message: other.to_string(),
+        },
+    }
+}
+
+/// Classifies an error of the redis crate met while talking to `server`, by its kind.
+pub(crate) fn from_redis(server: &str, err: ::redis::RedisError) -> Error {
+    use ::redis::{ErrorKind as K, ServerErrorKind as S};
+    let server = server.to_owned();
+    if err.is_timeout() {
+        return Error::Timeout { server, seconds: 0 };
+    }
+    if err.is_connection_refusal() || err.is_connection_dropped() {
+        return Error::Unreachable {
+            server,
+            reason: err.to_string(),
+        };
+    }
+    // NOAUTH and WRONGPASS arrive as server errors with these codes; the crate has no kind
+    // for them, so the code, not the message, decides.
+    let code = err.code().unwrap_or_default().to_owned();
+    match err.kind() {
+        K::AuthenticationFailed => Error::AuthFailed {
+            server,
+            message: err.to_string(),
+        },
+        K::Server(S::NoPerm) => Error::PrivilegeMissing {
+            server,
+            message: err.to_string(),
+        },
+        _ if code == "NOAUTH" || code == "WRONGPASS" => Error::AuthFailed {
+            server,
+            message: err.to_string(),
+        },
+        K::Io => Error::Unreachable {
+            server,
+            reason: err.to_string(),
+        },
+        _ => Error::Redis {
+            server,
+            message: err.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_denied_is_an_auth_failure() {
+        let e = classify_mysql("db:3306", 1045, "Access denied for user 'x'@'localhost'");
+        assert_eq!(e.kind(), ErrorKind::AuthFailed);
+    }
+
+    #[test]
+    fn unknown_database_names_the_database() {
+        let e = classify_mysql("db:3306", 1049, "Unknown database 'nope'");
+        match e {
+            Error::UnknownDatabase { database, .. } => assert_eq!(database, "nope"),
+            other => panic!("expected UnknownDatabase, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn grants_errors_are_privilege_missing() {
+        for code in [1044, 1142, 1143, 1227, 1370] {
+            assert_eq!(
+                classify_mysql("s", code, "denied").kind(),
+                ErrorKind::PrivilegeMissing,
+                "error {code} is about a missing privilege"
+            );
+        }
+    }
+
+    #[test]
+    fn other_codes_keep_their_number() {
+        match classify_mysql("s", 1146, "Table 'a.b' doesn't exist") {
+            Error::Sql { code, .. } => assert_eq!(code, 1146),
+            other => panic!("expected Sql, got {other:?}"),
+        }
+    }
+}

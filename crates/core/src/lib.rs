@@ -1,0 +1,15 @@
+//! The MindPal Admin core: everything the console does to MySQL/MariaDB and Redis, with no
+//! GUI dependency. The desktop shell and the `mindpal-admin` CLI are thin faces over it.
+
+pub mod audit;
+pub mod error;
+pub mod mysql;
+pub mod profiles;
+pub mod redis;
+pub mod sandbox;
+pub mod schema;
+pub mod secret;
+pub mod seed;
+
+pub use error::{Error, ErrorKind, Result};
+pub use tokio_util::sync::CancellationToken;

@@ -1,0 +1,413 @@
+//! MySQL/MariaDB connections: a target description, a pool, and the server it reached.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlSslMode};
+use sqlx::{Connection, MySqlConnection};
+
+use crate::error::{Error, Result, from_sqlx};
+use crate::secret::Secret;
+
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    Disabled,
+    #[default]
+    Preferred,
+    Required,
+    VerifyCa,
+    VerifyIdentity,
+}
+
+impl TlsMode {
+    fn sqlx(self) -> MySqlSslMode {
+        match self {
+            TlsMode::Disabled => MySqlSslMode::Disabled,
+            TlsMode::Preferred => MySqlSslMode::Preferred,
+            TlsMode::Required => MySqlSslMode::Required,
+            TlsMode::VerifyCa => MySqlSslMode::VerifyCa,
+            TlsMode::VerifyIdentity => MySqlSslMode::VerifyIdentity,
+        }
+    }
+}
+
+/// Where a MySQL/MariaDB server is and how to log in. The password never serialises.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MysqlTarget {
+    pub host: String,
+    pub port: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub socket: Option<PathBuf>,
+    pub user: String,
+    #[serde(skip)]
+    pub password: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    #[serde(default)]
+    pub tls: TlsMode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+}
+
+impl fmt::Debug for MysqlTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MysqlTarget")
+            .field("address", &self.address())
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("database", &self.database)
+            .field("tls", &self.tls)
+            .finish()
+    }
+}
+
+impl MysqlTarget {
+    pub fn new(host: impl Into<String>, port: u16, user: impl Into<String>) -> Self {
+        MysqlTarget {
+            host: host.into(),
+            port,
+            socket: None,
+            user: user.into(),
+            password: None,
+            database: None,
+            tls: TlsMode::Preferred,
+            ca_file: None,
+        }
+    }
+
+    pub fn with_database(mut self, database: impl Into<String>) -> Self {
+        self.database = Some(database.into());
+        self
+    }
+
+    /// Parses `mysql://user[:password]@host[:port][/database][?socket=…&ssl-mode=…&ssl-ca=…]`.
+    pub fn from_url(raw: &str) -> Result<Self> {
+        let url = url::Url::parse(raw).map_err(|e| {
+            Error::InvalidInput(format!("not a MySQL URL ({e}): {}", redact_url(raw)))
+        })?;
+        if !matches!(url.scheme(), "mysql" | "mariadb") {
+            return Err(Error::InvalidInput(format!(
+                "a MySQL URL starts with mysql://, not {}://",
+                url.scheme()
+            )));
+        }
+        let decode = |s: &str| {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        let mut target = MysqlTarget::new(
+            url.host_str().unwrap_or("127.0.0.1"),
+            url.port().unwrap_or(3306),
+            if url.username().is_empty() {
+                "root".to_owned()
+            } else {
+                decode(url.username())
+            },
+        );
+        target.password = url.password().map(|p| Secret::new(decode(p)));
+        let db = url.path().trim_start_matches('/');
+        if !db.is_empty() {
+            target.database = Some(db.to_owned());
+        }
+        for (key, value) in url.query_pairs() {
+            match key.as_ref() {
+                "socket" => target.socket = Some(PathBuf::from(value.as_ref())),
+                "ssl-mode" | "sslmode" => {
+                    target.tls = serde_json::from_value(serde_json::Value::String(
+                        value.to_lowercase().replace('_', "-"),
+                    ))
+                    .map_err(|_| {
+                        Error::InvalidInput(format!(
+                            "ssl-mode `{value}` is not one of disabled, preferred, required, verify-ca, verify-identity"
+                        ))
+                    })?
+                }
+                "ssl-ca" => target.ca_file = Some(PathBuf::from(value.as_ref())),
+                other => {
+                    return Err(Error::InvalidInput(format!(
+                        "unknown MySQL URL option `{other}`"
+                    )));
+                }
+            }
+        }
+        Ok(target)
+    }
+
+    /// `host:port`, or the socket path: how errors and logs name this server.
+    pub fn address(&self) -> String {
+        match &self.socket {
+            Some(socket) => socket.display().to_string(),
+            None => format!("{}:{}", self.host, self.port),
+        }
+    }
+
+    fn options(&self) -> MySqlConnectOptions {
+        let mut options = MySqlConnectOptions::new()
+            .username(&self.user)
+            .charset("utf8mb4")
+            .ssl_mode(self.tls.sqlx());
+        options = match &self.socket {
+            Some(socket) => options.socket(socket),
+            None => options.host(&self.host).port(self.port),
+        };
+        if let Some(password) = &self.password {
+            options = options.password(password.expose());
+        }
+        if let Some(database) = &self.database {
+            options = options.database(database);
+        }
+        if let Some(ca) = &self.ca_file {
+            options = options.ssl_ca(ca);
+        }
+        options
+    }
+}
+
+/// Replaces the password of a URL so it can be shown.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        Ok(url) => url.to_string(),
+        Err(_) => "<unparseable URL>".to_owned(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flavour {
+    MariaDb,
+    MySql,
+}
+
+/// What the console learnt of the server when it connected.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerInfo {
+    pub address: String,
+    pub flavour: Flavour,
+    /// The numeric version, e.g. `10.11.19` or `8.0.36`.
+    pub version: String,
+    /// What `VERSION()` returned, e.g. `10.11.19-MariaDB-0+deb12u1`.
+    pub version_string: String,
+    pub tls: bool,
+    pub round_trip_ms: f64,
+}
+
+impl ServerInfo {
+    /// Major and minor version numbers, e.g. (10, 11).
+    pub fn major_minor(&self) -> (u32, u32) {
+        let mut parts = self.version.split('.').map(|p| p.parse().unwrap_or(0));
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+    }
+}
+
+/// Splits `VERSION()` into flavour and numeric version.
+pub fn parse_version(version_string: &str, version_comment: &str) -> (Flavour, String) {
+    let flavour = if version_string.to_ascii_lowercase().contains("mariadb")
+        || version_comment.to_ascii_lowercase().contains("mariadb")
+    {
+        Flavour::MariaDb
+    } else {
+        Flavour::MySql
+    };
+    // MariaDB behind a MySQL 5.5 compatibility prefix reports `5.5.5-10.11.6-MariaDB`.
+    let trimmed = version_string
+        .strip_prefix("5.5.5-")
+        .unwrap_or(version_string);
+    let numeric: String = trimmed
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    (flavour, numeric)
+}
+
+/// A connected MySQL/MariaDB server: its pool and what it is.
+#[derive(Debug, Clone)]
+pub struct MysqlServer {
+    pub pool: MySqlPool,
+    pub info: ServerInfo,
+    pub target: MysqlTarget,
+}
+
+impl MysqlServer {
+    /// Connects with `timeout` for the whole handshake, so a dead host fails fast, then
+    /// opens a pool of up to `max_connections`.
+    pub async fn connect(
+        target: &MysqlTarget,
+        timeout: Duration,
+        max_connections: u32,
+    ) -> Result<Self> {
+        let address = target.address();
+        if target.socket.is_none() {
+            resolve_or_unknown_host(&target.host, target.port, timeout).await?;
+        }
+        let options = target.options();
+        let started = Instant::now();
+        let mut probe = tokio::time::timeout(timeout, MySqlConnection::connect_with(&options))
+            .await
+            .map_err(|_| Error::Timeout {
+                server: address.clone(),
+                seconds: timeout.as_secs(),
+            })?
+            .map_err(|e| with_timeout(from_sqlx(&address, e), timeout))?;
+        let (version_string, version_comment): (String, String) =
+            sqlx::query_as("SELECT VERSION(), @@version_comment")
+                .fetch_one(&mut probe)
+                .await
+                .map_err(|e| from_sqlx(&address, e))?;
+        let round_trip_ms = started.elapsed().as_secs_f64() * 1000.0;
+        // Works on MariaDB and MySQL alike; an empty cipher means no TLS.
+        let tls_cipher: Option<(String, String)> =
+            sqlx::query_as("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+                .fetch_optional(&mut probe)
+                .await
+                .map_err(|e| from_sqlx(&address, e))?;
+        let _ = probe.close().await;
+        let (flavour, version) = parse_version(&version_string, &version_comment);
+        let pool = MySqlPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(timeout)
+            .connect_lazy_with(options);
+        Ok(MysqlServer {
+            pool,
+            info: ServerInfo {
+                address,
+                flavour,
+                version,
+                version_string,
+                tls: tls_cipher.is_some_and(|(_, cipher)| !cipher.is_empty()),
+                round_trip_ms,
+            },
+            target: target.clone(),
+        })
+    }
+
+    /// Runs `f` with this server's label for errors.
+    pub fn err(&self, e: sqlx::Error) -> Error {
+        from_sqlx(&self.info.address, e)
+    }
+
+    /// A second server on the same address, using `database` as its default schema.
+    pub async fn with_database(&self, database: &str) -> Result<MysqlServer> {
+        let target = self.target.clone().with_database(database);
+        MysqlServer::connect(
+            &target,
+            DEFAULT_CONNECT_TIMEOUT,
+            self.pool.options().get_max_connections(),
+        )
+        .await
+    }
+}
+
+fn with_timeout(err: Error, timeout: Duration) -> Error {
+    match err {
+        Error::Timeout { server, .. } => Error::Timeout {
+            server,
+            seconds: timeout.as_secs(),
+        },
+        other => other,
+    }
+}
+
+/// Fails with `UnknownHost` when `host` does not resolve, so that case is told apart from a
+/// refused port without reading any message text.
+pub(crate) async fn resolve_or_unknown_host(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<()> {
+    let server = format!("{host}:{port}");
+    match tokio::time::timeout(timeout, tokio::net::lookup_host((host, port))).await {
+        Err(_) => Err(Error::Timeout {
+            server,
+            seconds: timeout.as_secs(),
+        }),
+        Ok(Err(e)) => Err(Error::UnknownHost {
+            server,
+            reason: e.to_string(),
+        }),
+        Ok(Ok(mut addrs)) => match addrs.next() {
+            Some(_) => Ok(()),
+            None => Err(Error::UnknownHost {
+                server,
+                reason: "no address found".into(),
+            }),
+        },
+    }
+}
+
+/// Quotes an identifier that came from the live schema or a fixed list (never from free
+/// text a user typed into a query).
+pub fn quote_ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mariadb_version_is_recognised_with_and_without_prefix() {
+        assert_eq!(
+            parse_version("10.11.19-MariaDB-0+deb12u1", "Debian 12"),
+            (Flavour::MariaDb, "10.11.19".to_owned())
+        );
+        assert_eq!(
+            parse_version("5.5.5-10.6.4-MariaDB", ""),
+            (Flavour::MariaDb, "10.6.4".to_owned())
+        );
+        assert_eq!(
+            parse_version("8.0.36", "MySQL Community Server - GPL"),
+            (Flavour::MySql, "8.0.36".to_owned())
+        );
+    }
+
+    #[test]
+    fn url_carries_password_but_debug_does_not_show_it() {
+        let t =
+            MysqlTarget::from_url("mysql://app:s3cr%40t@db.local:3307/mindpal?ssl-mode=required")
+                .unwrap();
+        assert_eq!(t.password.as_ref().unwrap().expose(), "s3cr@t");
+        assert_eq!(t.port, 3307);
+        assert_eq!(t.database.as_deref(), Some("mindpal"));
+        assert_eq!(t.tls, TlsMode::Required);
+        let shown = format!("{t:?}");
+        assert!(
+            !shown.contains("s3cr"),
+            "Debug must redact the password: {shown}"
+        );
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(
+            !json.contains("s3cr"),
+            "the password must never serialise: {json}"
+        );
+    }
+
+    #[test]
+    fn bad_urls_are_refused_with_a_reason() {
+        assert!(MysqlTarget::from_url("postgres://x@y/z").is_err());
+        assert!(MysqlTarget::from_url("mysql://x@y/z?ssl-mode=sometimes").is_err());
+        assert!(MysqlTarget::from_url("mysql://x@y/z?colour=blue").is_err());
+    }
+
+    #[test]
+    fn redacted_url_hides_the_password() {
+        assert_eq!(redact_url("mysql://u:pw@h:1/d"), "mysql://u:***@h:1/d");
+    }
+
+    #[test]
+    fn identifiers_are_quoted_with_backticks_doubled() {
+        assert_eq!(quote_ident("a`b"), "`a``b`");
+    }
+}

@@ -1,0 +1,164 @@
+//! Connection profiles: named sets of servers, kept in the desktop app's store file so the
+//! window and the CLI share them. Passwords are never in this file.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::mysql::MysqlTarget;
+use crate::redis::RedisTarget;
+
+/// The desktop app's identifier: its store lives under `<data dir>/<identifier>/`.
+pub const APP_IDENTIFIER: &str = "com.mindpal.admin";
+/// The store file (tauri-plugin-store format: one JSON object of keys).
+pub const STORE_FILE: &str = "profiles.json";
+/// The key inside the store that holds the profile list.
+const PROFILES_KEY: &str = "profiles";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Looks after the database: schema, backups, replication, monitoring.
+    #[default]
+    Operator,
+    /// Reads conversations; sees PII masked.
+    Support,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RedisMode {
+    #[default]
+    Standalone,
+    Sentinel,
+    Cluster,
+}
+
+/// Redis as a profile describes it: the server itself (standalone), the Sentinels and the
+/// master name they watch, or the seed nodes of a cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedisProfile {
+    pub mode: RedisMode,
+    pub nodes: Vec<RedisTarget>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub name: String,
+    #[serde(default)]
+    pub role: Role,
+    #[serde(default)]
+    pub read_only: bool,
+    pub mysql: MysqlTarget,
+    #[serde(default)]
+    pub replicas: Vec<MysqlTarget>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis: Option<RedisProfile>,
+}
+
+/// The profile store file: `<data dir>/com.mindpal.admin/profiles.json`, or `$MINDPAL_PROFILES`.
+pub fn default_store_path() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("MINDPAL_PROFILES") {
+        return Ok(PathBuf::from(path));
+    }
+    dirs::data_dir()
+        .map(|d| d.join(APP_IDENTIFIER).join(STORE_FILE))
+        .ok_or_else(|| Error::NotFound("no user data directory (is HOME set?)".into()))
+}
+
+/// Reads every profile; a missing file is an empty list.
+pub fn load(path: &Path) -> Result<Vec<Profile>> {
+    let raw = match std::fs::read_to_string(path) {
+        Ok(raw) => raw,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+    };
+    let mut store: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&raw)
+        .map_err(|e| {
+            Error::InvalidInput(format!("{} is not a profile store: {e}", path.display()))
+        })?;
+    match store.remove(PROFILES_KEY) {
+        None => Ok(Vec::new()),
+        Some(list) => serde_json::from_value(list).map_err(|e| {
+            Error::InvalidInput(format!("profiles in {} are malformed: {e}", path.display()))
+        }),
+    }
+}
+
+/// Finds one profile by name.
+pub fn find(path: &Path, name: &str) -> Result<Profile> {
+    load(path)?
+        .into_iter()
+        .find(|p| p.name == name)
+        .ok_or_else(|| Error::NotFound(format!("no profile named `{name}` in {}", path.display())))
+}
+
+/// Adds `profile`, or replaces the one with the same name. Other keys of the store survive.
+pub fn upsert(path: &Path, profile: Profile) -> Result<()> {
+    let mut store: serde_json::Map<String, serde_json::Value> = match std::fs::read_to_string(path)
+    {
+        Ok(raw) => serde_json::from_str(&raw).unwrap_or_default(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Map::new(),
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+    };
+    let mut profiles = load(path)?;
+    profiles.retain(|p| p.name != profile.name);
+    profiles.push(profile);
+    profiles.sort_by(|a, b| a.name.cmp(&b.name));
+    store.insert(
+        PROFILES_KEY.into(),
+        serde_json::to_value(&profiles).expect("profiles serialise"),
+    );
+    write_atomically(
+        path,
+        &serde_json::to_string_pretty(&store).expect("store serialises"),
+    )
+}
+
+fn write_atomically(path: &Path, contents: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, contents)
+        .map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    #[test]
+    fn profiles_round_trip_without_their_passwords() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("profiles.json");
+        let mut mysql = MysqlTarget::new("127.0.0.1", 3306, "ops");
+        mysql.password = Some(Secret::new("hunter22"));
+        let profile = Profile {
+            name: "prod".into(),
+            role: Role::Support,
+            read_only: true,
+            mysql,
+            replicas: vec![],
+            redis: None,
+        };
+        upsert(&path, profile.clone()).unwrap();
+        let raw = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !raw.contains("hunter22"),
+            "the store must not hold a password: {raw}"
+        );
+        let back = find(&path, "prod").unwrap();
+        assert_eq!(back.role, Role::Support);
+        assert!(back.mysql.password.is_none());
+        assert!(matches!(find(&path, "nope"), Err(Error::NotFound(_))));
+    }
+}

@@ -1,0 +1,310 @@
+//! Redis connections: a target description, a multiplexed connection, and what the server is.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use ::redis::aio::MultiplexedConnection;
+use ::redis::{AsyncConnectionConfig, Client, ConnectionAddr, ConnectionInfo, IntoConnectionInfo};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result, from_redis};
+use crate::secret::Secret;
+
+/// Where a Redis server is and how to log in. The password never serialises.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedisTarget {
+    pub host: String,
+    pub port: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip)]
+    pub password: Option<Secret>,
+    #[serde(default)]
+    pub db: i64,
+    #[serde(default)]
+    pub tls: bool,
+}
+
+impl fmt::Debug for RedisTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisTarget")
+            .field("address", &self.address())
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("db", &self.db)
+            .field("tls", &self.tls)
+            .finish()
+    }
+}
+
+impl RedisTarget {
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        RedisTarget {
+            host: host.into(),
+            port,
+            user: None,
+            password: None,
+            db: 0,
+            tls: false,
+        }
+    }
+
+    /// Parses `redis://[user[:password]@]host[:port][/db]` (or `rediss://` for TLS).
+    pub fn from_url(raw: &str) -> Result<Self> {
+        let url = url::Url::parse(raw).map_err(|e| {
+            Error::InvalidInput(format!(
+                "not a Redis URL ({e}): {}",
+                crate::mysql::redact_url(raw)
+            ))
+        })?;
+        let tls = match url.scheme() {
+            "redis" => false,
+            "rediss" => true,
+            other => {
+                return Err(Error::InvalidInput(format!(
+                    "a Redis URL starts with redis:// or rediss://, not {other}://"
+                )));
+            }
+        };
+        let db = match url.path().trim_start_matches('/') {
+            "" => 0,
+            n => n.parse().map_err(|_| {
+                Error::InvalidInput(format!("Redis database `{n}` is not a number"))
+            })?,
+        };
+        Ok(RedisTarget {
+            host: url.host_str().unwrap_or("127.0.0.1").to_owned(),
+            port: url.port().unwrap_or(6379),
+            user: Some(url.username().to_owned()).filter(|u| !u.is_empty()),
+            password: url.password().map(Secret::new),
+            db,
+            tls,
+        })
+    }
+
+    pub fn address(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    fn connection_info(&self) -> Result<ConnectionInfo> {
+        let addr = if self.tls {
+            ConnectionAddr::TcpTls {
+                host: self.host.clone(),
+                port: self.port,
+                insecure: false,
+                tls_params: None,
+            }
+        } else {
+            ConnectionAddr::Tcp(self.host.clone(), self.port)
+        };
+        let mut redis_settings = ::redis::RedisConnectionInfo::default().set_db(self.db);
+        if let Some(user) = &self.user {
+            redis_settings = redis_settings.set_username(user.clone());
+        }
+        if let Some(password) = &self.password {
+            redis_settings = redis_settings.set_password(password.expose().to_owned());
+        }
+        addr.into_connection_info()
+            .map(|info| info.set_redis_settings(redis_settings))
+            .map_err(|e| from_redis(&self.address(), e))
+    }
+}
+
+/// What the console learnt of a Redis server when it connected.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedisInfo {
+    pub address: String,
+    pub version: String,
+    pub role: String,
+    pub tls: bool,
+    pub round_trip_ms: f64,
+}
+
+/// A connected Redis server.
+#[derive(Clone)]
+pub struct RedisServer {
+    pub conn: MultiplexedConnection,
+    pub info: RedisInfo,
+    pub target: RedisTarget,
+}
+
+impl fmt::Debug for RedisServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisServer")
+            .field("info", &self.info)
+            .finish()
+    }
+}
+
+impl RedisServer {
+    /// Connects within `timeout` (also the per-command response timeout) and reads `INFO server`.
+    pub async fn connect(target: &RedisTarget, timeout: Duration) -> Result<Self> {
+        let address = target.address();
+        crate::mysql::resolve_or_unknown_host(&target.host, target.port, timeout).await?;
+        let client =
+            Client::open(target.connection_info()?).map_err(|e| from_redis(&address, e))?;
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout));
+        let started = Instant::now();
+        let mut conn = client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(|e| timed(from_redis(&address, e), timeout))?;
+        let info: String = ::redis::cmd("INFO")
+            .arg("server")
+            .arg("replication")
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| timed(from_redis(&address, e), timeout))?;
+        let round_trip_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let fields = parse_info(&info);
+        Ok(RedisServer {
+            conn,
+            info: RedisInfo {
+                address,
+                version: fields.get("redis_version").cloned().unwrap_or_default(),
+                role: fields.get("role").cloned().unwrap_or_default(),
+                tls: target.tls,
+                round_trip_ms,
+            },
+            target: target.clone(),
+        })
+    }
+
+    pub fn err(&self, e: ::redis::RedisError) -> Error {
+        from_redis(&self.info.address, e)
+    }
+
+    /// `INFO <section>` as a map of its `key:value` lines.
+    pub async fn info_section(&self, section: &str) -> Result<BTreeMap<String, String>> {
+        let mut conn = self.conn.clone();
+        let raw: String = ::redis::cmd("INFO")
+            .arg(section)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(parse_info(&raw))
+    }
+}
+
+fn timed(err: Error, timeout: Duration) -> Error {
+    match err {
+        Error::Timeout { server, .. } => Error::Timeout {
+            server,
+            seconds: timeout.as_secs(),
+        },
+        other => other,
+    }
+}
+
+/// Parses the `key:value` lines of an `INFO` reply, skipping `# Section` headers.
+pub fn parse_info(raw: &str) -> BTreeMap<String, String> {
+    raw.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_lines_become_a_map() {
+        let map = parse_info("# Server\r\nredis_version:7.0.15\r\nrole:master\r\n\r\n");
+        assert_eq!(map["redis_version"], "7.0.15");
+        assert_eq!(map["role"], "master");
+        assert_eq!(map.len(), 2);
+    }
+
+    #[test]
+    fn redis_url_parses_user_password_db_and_tls() {
+        let t = RedisTarget::from_url("rediss://ops:pw@cache:6380/2").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.db, t.tls),
+            ("cache", 6380, 2, true)
+        );
+        assert_eq!(t.user.as_deref(), Some("ops"));
+        assert!(!format!("{t:?}").contains("pw\""));
+        assert!(RedisTarget::from_url("http://x").is_err());
+        assert!(RedisTarget::from_url("redis://x/abc").is_err());
+    }
+}
+
+/// Connects to the Redis a profile describes: the server itself, the master the Sentinels
+/// name, or the first seed node of a cluster that answers.
+pub async fn connect_profile(
+    profile: &crate::profiles::RedisProfile,
+    timeout: Duration,
+) -> Result<RedisServer> {
+    use crate::profiles::RedisMode;
+    let first = profile
+        .nodes
+        .first()
+        .ok_or_else(|| Error::InvalidInput("the profile names no Redis node".into()))?;
+    match profile.mode {
+        RedisMode::Standalone => RedisServer::connect(first, timeout).await,
+        RedisMode::Cluster => {
+            let mut last = None;
+            for node in &profile.nodes {
+                match RedisServer::connect(node, timeout).await {
+                    Ok(server) => return Ok(server),
+                    Err(e) => last = Some(e),
+                }
+            }
+            Err(last.expect("at least one node was tried"))
+        }
+        RedisMode::Sentinel => {
+            let name = profile.master_name.as_deref().ok_or_else(|| {
+                Error::InvalidInput("a Sentinel profile needs the master name".into())
+            })?;
+            let master = master_from_sentinels(&profile.nodes, name, timeout).await?;
+            let mut target = RedisTarget::new(master.0, master.1);
+            // The master takes the credentials given for the data nodes, not the Sentinel's.
+            target.user = first.user.clone();
+            target.password = first.password.clone();
+            target.tls = first.tls;
+            RedisServer::connect(&target, timeout).await
+        }
+    }
+}
+
+/// Asks each Sentinel in turn where master `name` is.
+pub async fn master_from_sentinels(
+    sentinels: &[RedisTarget],
+    name: &str,
+    timeout: Duration,
+) -> Result<(String, u16)> {
+    let mut last = None;
+    for sentinel in sentinels {
+        let server = match RedisServer::connect(sentinel, timeout).await {
+            Ok(server) => server,
+            Err(e) => {
+                last = Some(e);
+                continue;
+            }
+        };
+        let mut conn = server.conn.clone();
+        let addr: Option<(String, u16)> = ::redis::cmd("SENTINEL")
+            .arg("get-master-addr-by-name")
+            .arg(name)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| server.err(e))?;
+        match addr {
+            Some(addr) => return Ok(addr),
+            None => {
+                last = Some(Error::NotFound(format!(
+                    "the Sentinel at {} watches no master named `{name}`",
+                    sentinel.address()
+                )))
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::InvalidInput("the profile names no Sentinel".into())))
+}

@@ -1,0 +1,112 @@
+//! The MindPal schema: the migrations in `schema/`, applying them, and the drift between them
+//! and a live database.
+
+mod diff;
+
+pub use diff::{ColumnShape, IndexShape, SchemaDiff, TableDiff, TableShape, diff_live, introspect};
+
+use serde::Serialize;
+use sqlx::migrate::Migrator;
+
+use crate::audit::{self, Change};
+use crate::error::{Error, Result};
+use crate::mysql::MysqlServer;
+
+/// The migrations of `schema/`, embedded at build time.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../schema");
+
+/// The nine tables of the platform's design plus the console's own review table.
+pub const MINDPAL_TABLES: [&str; 10] = [
+    "users",
+    "digital_humans",
+    "user_preferences",
+    "knowledge_base",
+    "conversations",
+    "conversation_messages",
+    "emotion_logs",
+    "system_settings",
+    "operation_logs",
+    "conversation_reviews",
+];
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrationState {
+    pub version: i64,
+    pub description: String,
+    pub applied: bool,
+}
+
+/// Which embedded migrations the database has applied.
+pub async fn status(server: &MysqlServer) -> Result<Vec<MigrationState>> {
+    let database = current_database(server).await?;
+    let has_table: Option<(String,)> = sqlx::query_as(
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = '_sqlx_migrations'",
+    )
+    .bind(&database)
+    .fetch_optional(&server.pool)
+    .await
+    .map_err(|e| server.err(e))?;
+    let applied: Vec<(i64,)> = if has_table.is_some() {
+        sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = 1")
+            .fetch_all(&server.pool)
+            .await
+            .map_err(|e| server.err(e))?
+    } else {
+        Vec::new()
+    };
+    Ok(MIGRATOR
+        .iter()
+        .map(|m| MigrationState {
+            version: m.version,
+            description: m.description.to_string(),
+            applied: applied.iter().any(|(v,)| *v == m.version),
+        })
+        .collect())
+}
+
+/// Applies the pending migrations and records that in `operation_logs`. Returns the versions
+/// it applied (empty when the database was up to date).
+pub async fn migrate(server: &MysqlServer) -> Result<Vec<i64>> {
+    let before = status(server).await?;
+    MIGRATOR.run(&server.pool).await.map_err(|e| match e {
+        sqlx::migrate::MigrateError::Execute(inner) => server.err(inner),
+        other => Error::Sql {
+            server: server.info.address.clone(),
+            code: 0,
+            message: other.to_string(),
+        },
+    })?;
+    let applied: Vec<i64> = before
+        .iter()
+        .filter(|m| !m.applied)
+        .map(|m| m.version)
+        .collect();
+    if !applied.is_empty() {
+        audit::record(
+            server,
+            Change {
+                action: "schema.migrate",
+                resource_type: "schema",
+                resource_id: None,
+                details: serde_json::json!({ "applied": applied }),
+            },
+        )
+        .await?;
+    }
+    Ok(applied)
+}
+
+/// The default database of the connection, or a clear error when there is none.
+pub async fn current_database(server: &MysqlServer) -> Result<String> {
+    let (db,): (Option<String>,) = sqlx::query_as("SELECT DATABASE()")
+        .fetch_one(&server.pool)
+        .await
+        .map_err(|e| server.err(e))?;
+    db.ok_or_else(|| {
+        Error::InvalidInput(
+            "no database selected: put one in the URL (mysql://user@host/mindpal) or the profile"
+                .into(),
+        )
+    })
+}

@@ -1,0 +1,120 @@
+use std::net::TcpListener;
+use std::time::Duration;
+
+use mindpal_core::mysql::{MysqlServer, MysqlTarget, quote_ident};
+use mindpal_core::redis::{RedisServer, RedisTarget};
+
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+
+pub fn mysql_url() -> String {
+    std::env::var("MINDPAL_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+}
+
+pub fn redis_target(db: i64) -> RedisTarget {
+    let mut target = RedisTarget::from_url(
+        &std::env::var("MINDPAL_TEST_REDIS_URL")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+    )
+    .unwrap();
+    target.db = db;
+    target
+}
+
+/// A Redis database of its own for one test, emptied first.
+pub async fn redis_db(db: i64) -> RedisServer {
+    let server = RedisServer::connect(&redis_target(db), TIMEOUT)
+        .await
+        .expect("the test Redis answers");
+    let mut conn = server.conn.clone();
+    let _: () = redis::cmd("FLUSHDB").query_async(&mut conn).await.unwrap();
+    server
+}
+
+pub async fn admin() -> MysqlServer {
+    MysqlServer::connect(&MysqlTarget::from_url(&mysql_url()).unwrap(), TIMEOUT, 2)
+        .await
+        .expect("the test MariaDB answers")
+}
+
+/// A fresh, empty database for one test.
+pub struct TestDb {
+    pub name: String,
+    pub server: MysqlServer,
+    admin: MysqlServer,
+}
+
+impl TestDb {
+    pub async fn new(label: &str) -> TestDb {
+        let admin = admin().await;
+        let name = format!(
+            "mp_test_{label}_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        );
+        let sql = format!(
+            "CREATE DATABASE {} CHARACTER SET utf8mb4",
+            quote_ident(&name)
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&admin.pool)
+            .await
+            .unwrap();
+        let server = admin.with_database(&name).await.unwrap();
+        TestDb {
+            name,
+            server,
+            admin,
+        }
+    }
+
+    /// Runs a file of SQL statements (a fixture) in this database.
+    pub async fn load(&self, sql: &str) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&self.server.pool)
+            .await
+            .expect("the fixture loads");
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {}", quote_ident(table));
+        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&self.server.pool)
+            .await
+            .unwrap();
+        n
+    }
+
+    pub async fn drop(self) {
+        self.server.pool.close().await;
+        let sql = format!("DROP DATABASE IF EXISTS {}", quote_ident(&self.name));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&self.admin.pool)
+            .await
+            .unwrap();
+    }
+}
+
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The first of `n` consecutive free loopback ports.
+pub fn free_port_run(n: u16) -> u16 {
+    for _ in 0..200 {
+        let base = 20_000 + (free_port() % 30_000);
+        if (0..n).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no run of {n} free ports found");
+}
+
+pub const SOURCE_DESIGN: &str = include_str!("../fixtures/mindpal-source-design.sql");
