@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use mindpal_core::mysql::{MysqlServer, MysqlTarget};
 use mindpal_core::profiles::{self, Profile};
@@ -243,7 +242,7 @@ fn mysql_target(g: &Global) -> anyhow::Result<MysqlTarget> {
         return Ok(profile.mysql);
     }
     if let Ok(url) = std::env::var("MINDPAL_MYSQL_URL") {
-        return Ok(MysqlTarget::from_url(&url).context("MINDPAL_MYSQL_URL")?);
+        return Ok(MysqlTarget::from_url(&url)?);
     }
     Err(Error::InvalidInput(
         "no MySQL server given: pass --mysql URL or --profile NAME, or set MINDPAL_MYSQL_URL"
@@ -272,7 +271,7 @@ async fn connect_redis(g: &Global) -> anyhow::Result<Option<RedisServer>> {
         };
     }
     if let Ok(url) = std::env::var("MINDPAL_REDIS_URL") {
-        let target = RedisTarget::from_url(&url).context("MINDPAL_REDIS_URL")?;
+        let target = RedisTarget::from_url(&url)?;
         return Ok(Some(RedisServer::connect(&target, timeout(g)).await?));
     }
     Ok(None)
@@ -281,17 +280,14 @@ async fn connect_redis(g: &Global) -> anyhow::Result<Option<RedisServer>> {
 async fn ping(g: &Global, out: &Out) -> anyhow::Result<()> {
     let mysql = connect_mysql(g).await?;
     let mut replicas = Vec::new();
-    if g.mysql.is_none() {
-        if let Some(profile) = profile(g)? {
-            for replica in &profile.replicas {
-                replicas.push(
-                    MysqlServer::connect(replica, timeout(g), 1)
-                        .await
-                        .map(|s| s.info)
-                        .map_err(|e| e.to_string()),
-                );
-            }
-        }
+    let profile = if g.mysql.is_none() { profile(g)? } else { None };
+    for replica in profile.iter().flat_map(|p| &p.replicas) {
+        replicas.push(
+            MysqlServer::connect(replica, timeout(g), 1)
+                .await
+                .map(|s| s.info)
+                .map_err(|e| e.to_string()),
+        );
     }
     let redis = connect_redis(g).await?;
     out.ping(&mysql.info, &replicas, redis.as_ref().map(|r| &r.info));

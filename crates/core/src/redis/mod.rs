@@ -104,7 +104,7 @@ impl RedisTarget {
             redis_settings = redis_settings.set_username(user.clone());
         }
         if let Some(password) = &self.password {
-            redis_settings = redis_settings.set_password(password.expose().to_owned());
+            redis_settings = redis_settings.set_password(password.expose());
         }
         addr.into_connection_info()
             .map(|info| info.set_redis_settings(redis_settings))
@@ -210,32 +210,6 @@ pub fn parse_info(raw: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn info_lines_become_a_map() {
-        let map = parse_info("# Server\r\nredis_version:7.0.15\r\nrole:master\r\n\r\n");
-        assert_eq!(map["redis_version"], "7.0.15");
-        assert_eq!(map["role"], "master");
-        assert_eq!(map.len(), 2);
-    }
-
-    #[test]
-    fn redis_url_parses_user_password_db_and_tls() {
-        let t = RedisTarget::from_url("rediss://ops:pw@cache:6380/2").unwrap();
-        assert_eq!(
-            (t.host.as_str(), t.port, t.db, t.tls),
-            ("cache", 6380, 2, true)
-        );
-        assert_eq!(t.user.as_deref(), Some("ops"));
-        assert!(!format!("{t:?}").contains("pw\""));
-        assert!(RedisTarget::from_url("http://x").is_err());
-        assert!(RedisTarget::from_url("redis://x/abc").is_err());
-    }
-}
-
 /// Connects to the Redis a profile describes: the server itself, the master the Sentinels
 /// name, or the first seed node of a cluster that answers.
 pub async fn connect_profile(
@@ -307,4 +281,30 @@ pub async fn master_from_sentinels(
         }
     }
     Err(last.unwrap_or_else(|| Error::InvalidInput("the profile names no Sentinel".into())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_lines_become_a_map() {
+        let map = parse_info("# Server\r\nredis_version:7.0.15\r\nrole:master\r\n\r\n");
+        assert_eq!(map["redis_version"], "7.0.15");
+        assert_eq!(map["role"], "master");
+        assert_eq!(map.len(), 2);
+    }
+
+    #[test]
+    fn redis_url_parses_user_password_db_and_tls() {
+        let t = RedisTarget::from_url("rediss://ops:pw@cache:6380/2").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.db, t.tls),
+            ("cache", 6380, 2, true)
+        );
+        assert_eq!(t.user.as_deref(), Some("ops"));
+        assert!(!format!("{t:?}").contains("pw\""));
+        assert!(RedisTarget::from_url("http://x").is_err());
+        assert!(RedisTarget::from_url("redis://x/abc").is_err());
+    }
 }

@@ -192,7 +192,8 @@ const PROGRAMS: [Program; 4] = [
 fn find_program(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"].map(PathBuf::from))
+        // Server binaries live in sbin, which a user's PATH often lacks.
+        .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
 }
@@ -228,7 +229,7 @@ pub async fn up(options: &UpOptions, say: &(dyn Fn(&str) + Send + Sync)) -> Resu
         (Some(m), _) => m.base_port,
         (None, p) => p.unwrap_or(DEFAULT_BASE_PORT),
     };
-    if base_port < 1024 || base_port > 65535 - 5 {
+    if !(1024..=65535 - 5).contains(&base_port) {
         return Err(Error::InvalidInput(format!(
             "--port-base {base_port} must leave five ports between 1024 and 65535"
         )));

@@ -563,7 +563,7 @@ impl Plan {
             Val::opt_text(ip),
             Val::Time(time(created)),
             Val::Time(time(updated)),
-            Val::opt_time(facts.deleted.then(|| updated)),
+            Val::opt_time(facts.deleted.then_some(updated)),
         ]
     }
 
@@ -610,7 +610,7 @@ impl Plan {
                 format!("You are {name}, a caring companion. 用用户的语言回答，保持简洁。")
             })),
             Val::Int(if r.chance(0.04) { 2 } else { 1 }),
-            Val::Int(i64::from(id % 97 == 0)),
+            Val::Int(i64::from(id.is_multiple_of(97))),
             Val::Time(time(created)),
             Val::Time(time(created + r.range(0, DAY * 10))),
             Val::opt_time(deleted.then(|| created + DAY * 11)),
@@ -797,9 +797,11 @@ impl Plan {
                 duration.map(Val::Int).unwrap_or(Val::Null),
                 user_emotion.map(Val::Static).unwrap_or(Val::Null),
                 dh_emotion.map(Val::Static).unwrap_or(Val::Null),
-                (from_user && r.chance(0.6))
-                    .then(|| Val::Static(r.pick(INTENTS)))
-                    .unwrap_or(Val::Null),
+                if from_user && r.chance(0.6) {
+                    Val::Static(r.pick(INTENTS))
+                } else {
+                    Val::Null
+                },
                 Val::opt_text(quality),
                 Val::Time(time(c.created + k as i64 * c.gap)),
             ]);

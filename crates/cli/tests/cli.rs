@@ -1,0 +1,211 @@
+//! The CLI as a script or a person meets it: exit codes, one-line errors, JSON output.
+//! Runs against the real MariaDB on 127.0.0.1:3306 (or MINDPAL_TEST_MYSQL_URL).
+
+use std::net::TcpListener;
+use std::process::{Command, Output};
+
+use mindpal_core::mysql::{MysqlServer, MysqlTarget, quote_ident};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mindpal-admin");
+const SOURCE_DESIGN: &str = include_str!("../../core/tests/fixtures/mindpal-source-design.sql");
+
+fn mysql_url() -> String {
+    std::env::var("MINDPAL_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("MINDPAL_MYSQL_URL")
+        .env_remove("MINDPAL_REDIS_URL")
+        .env("MINDPAL_PROFILES", "/nonexistent/mindpal-profiles.json")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A database of its own for one test, made and dropped through the core.
+struct Db {
+    name: String,
+    admin: MysqlServer,
+}
+
+impl Db {
+    async fn new(label: &str) -> Db {
+        let admin = MysqlServer::connect(
+            &MysqlTarget::from_url(&mysql_url()).unwrap(),
+            std::time::Duration::from_secs(5),
+            1,
+        )
+        .await
+        .unwrap();
+        let name = format!("mp_cli_{label}_{}", std::process::id());
+        let sql = format!("CREATE DATABASE {}", quote_ident(&name));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&admin.pool)
+            .await
+            .unwrap();
+        Db { name, admin }
+    }
+
+    fn url(&self) -> String {
+        format!("{}/{}", mysql_url(), self.name)
+    }
+
+    async fn drop(self) {
+        let sql = format!("DROP DATABASE {}", quote_ident(&self.name));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&self.admin.pool)
+            .await
+            .unwrap();
+    }
+}
+
+#[test]
+fn help_teaches_the_commands_and_exit_codes() {
+    let o = run(&["--help"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    for word in [
+        "sandbox",
+        "seed",
+        "schema",
+        "migrate",
+        "Exit codes",
+        "--json",
+        "--profile",
+    ] {
+        assert!(text.contains(word), "--help should mention {word}");
+    }
+}
+
+#[test]
+fn an_unknown_scale_is_one_clear_line_and_exit_1() {
+    let o = run(&["--mysql", &mysql_url(), "seed", "--scale", "0"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error: --scale"), "{err}");
+}
+
+#[test]
+fn a_refused_password_exits_4_and_never_shows_the_password() {
+    let url = format!(
+        "mysql://mindpal_nobody:Sup3r-S3cret@127.0.0.1:{}/x",
+        MysqlTarget::from_url(&mysql_url()).unwrap().port
+    );
+    let o = run(&["--json", "--mysql", &url, "ping"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    let all = format!("{}{}", stderr(&o), String::from_utf8_lossy(&o.stdout));
+    assert!(!all.contains("Sup3r-S3cret"), "the password leaked: {all}");
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["error"]["kind"], "authFailed");
+}
+
+#[test]
+fn an_unreachable_server_exits_3() {
+    let o = run(&[
+        "--mysql",
+        &format!("mysql://root@127.0.0.1:{}/x", free_port()),
+        "ping",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot reach"));
+}
+
+#[test]
+fn no_server_given_says_how_to_give_one() {
+    let o = run(&["ping"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--mysql"), "{}", stderr(&o));
+}
+
+#[test]
+fn ping_json_names_the_flavour() {
+    let o = run(&[
+        "--json",
+        "--mysql",
+        &mysql_url(),
+        "--redis",
+        "redis://127.0.0.1:6379",
+        "ping",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["mysql"]["flavour"], "mariadb");
+    assert_eq!(json["redis"]["role"], "master");
+}
+
+#[tokio::test]
+async fn schema_diff_exits_5_on_the_source_design_and_0_once_migrated() {
+    let source = Db::new("diff_src").await;
+    let target = MysqlTarget::from_url(&source.url()).unwrap();
+    let server = MysqlServer::connect(&target, std::time::Duration::from_secs(5), 1)
+        .await
+        .unwrap();
+    sqlx::raw_sql(SOURCE_DESIGN)
+        .execute(&server.pool)
+        .await
+        .unwrap();
+    let o = run(&["--mysql", &source.url(), "schema", "diff"]);
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("idx_phone") && text.contains("redundant"),
+        "{text}"
+    );
+    server.pool.close().await;
+    source.drop().await;
+
+    let fresh = Db::new("diff_new").await;
+    assert!(run(&["--mysql", &fresh.url(), "migrate"]).status.success());
+    let o = run(&["--json", "--mysql", &fresh.url(), "schema", "diff"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["inSync"], true);
+    fresh.drop().await;
+}
+
+#[test]
+fn sandbox_without_server_binaries_names_the_debian_package_and_leaves_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("sb");
+    let o = Command::new(BIN)
+        .args(["sandbox", "up", "--dir"])
+        .arg(&dir)
+        .env("PATH", home.path())
+        .env("MINDPAL_PROFILES", home.path().join("p.json"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("install the Debian package `mariadb-server`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.exists());
+}
+
+#[test]
+fn sandbox_status_of_a_missing_sandbox_says_how_to_start_one() {
+    let home = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "sandbox",
+        "status",
+        "--dir",
+        home.path().join("none").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("sandbox up"), "{}", stderr(&o));
+}
