@@ -110,6 +110,9 @@ struct SeedArgs {
     /// Do not write the Redis keys, only the database.
     #[arg(long)]
     no_redis: bool,
+    /// Write the rows as LOAD DATA files into DIR instead of a database (used by `make bench`).
+    #[arg(long, value_name = "DIR", hide = true)]
+    tsv: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -296,6 +299,12 @@ async fn ping(g: &Global, out: &Out) -> anyhow::Result<()> {
 
 async fn seed_command(g: &Global, args: &SeedArgs, out: &Out) -> anyhow::Result<()> {
     seed::validate_scale(args.scale)?;
+    if let Some(dir) = &args.tsv {
+        let started = std::time::Instant::now();
+        let tables = seed::write_tsv(args.scale, args.seed, dir)?;
+        out.tsv_written(&tables, started.elapsed().as_secs_f64());
+        return Ok(());
+    }
     let mysql = MysqlServer::connect(
         &mysql_target(g)?,
         timeout(g),

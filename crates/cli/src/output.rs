@@ -10,7 +10,7 @@ use mindpal_core::profiles::Profile;
 use mindpal_core::redis::RedisInfo;
 use mindpal_core::sandbox::SandboxStatus;
 use mindpal_core::schema::{MigrationState, SchemaDiff};
-use mindpal_core::seed::{SeedEvent, SeedReport};
+use mindpal_core::seed::{SeedEvent, SeedReport, TableFigure};
 use serde::Serialize;
 
 pub struct Out {
@@ -167,6 +167,14 @@ impl Out {
                 "redis keys", report.redis_keys, report.redis_seconds, report.stale_redis_keys
             );
         }
+    }
+
+    pub fn tsv_written(&self, tables: &[TableFigure], seconds: f64) {
+        if self.json {
+            return self.print_json(&serde_json::json!({ "tables": tables, "seconds": seconds }));
+        }
+        let rows: u64 = tables.iter().map(|t| t.rows).sum();
+        println!("Wrote {rows} rows as LOAD DATA files in {seconds:.1} s");
     }
 
     pub fn sandbox_status(&self, status: &SandboxStatus) {

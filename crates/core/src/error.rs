@@ -8,6 +8,7 @@ use serde::Serialize;
 /// What went wrong, as the UI and the CLI branch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum ErrorKind {
     AuthFailed,
     Unreachable,

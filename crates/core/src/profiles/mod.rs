@@ -162,3 +162,86 @@ mod tests {
         assert!(matches!(find(&path, "nope"), Err(Error::NotFound(_))));
     }
 }
+
+/// One server of a profile, as a connection test saw it.
+#[derive(Debug)]
+pub struct ServerCheck {
+    /// `primary`, `replica 1`, `redis` …
+    pub role: String,
+    pub address: String,
+    pub outcome: Result<ServerSummary>,
+}
+
+/// What a reachable server is.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerSummary {
+    pub product: String,
+    pub version: String,
+    pub tls: bool,
+    pub round_trip_ms: f64,
+}
+
+/// Connects to every server of `profile` at once and reports each, side by side; one server
+/// failing does not hide the others.
+pub async fn check(profile: &Profile, timeout: std::time::Duration) -> Vec<ServerCheck> {
+    use crate::mysql::{Flavour, MysqlServer};
+    let mysql = |role: String, target: MysqlTarget| async move {
+        // The pool is lazy: the probe connection is already closed, nothing else to close.
+        let outcome = MysqlServer::connect(&target, timeout, 1)
+            .await
+            .map(|s| ServerSummary {
+                product: match s.info.flavour {
+                    Flavour::MariaDb => "MariaDB".into(),
+                    Flavour::MySql => "MySQL".into(),
+                },
+                version: s.info.version,
+                tls: s.info.tls,
+                round_trip_ms: s.info.round_trip_ms,
+            });
+        ServerCheck {
+            role,
+            address: target.address(),
+            outcome,
+        }
+    };
+    let primary = mysql("primary".into(), profile.mysql.clone());
+    let replicas = futures_util::future::join_all(
+        profile
+            .replicas
+            .iter()
+            .enumerate()
+            .map(|(i, r)| mysql(format!("replica {}", i + 1), r.clone())),
+    );
+    let redis = async {
+        let redis = profile.redis.as_ref()?;
+        let nodes = redis
+            .nodes
+            .iter()
+            .map(|n| n.address())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let connected = crate::redis::connect_profile(redis, timeout).await;
+        let address = match (&connected, redis.mode) {
+            (Ok(server), RedisMode::Sentinel) => {
+                format!("{} via Sentinel {nodes}", server.info.address)
+            }
+            _ => nodes,
+        };
+        Some(ServerCheck {
+            role: "redis".into(),
+            address,
+            outcome: connected.map(|s| ServerSummary {
+                product: "Redis".into(),
+                version: s.info.version,
+                tls: s.info.tls,
+                round_trip_ms: s.info.round_trip_ms,
+            }),
+        })
+    };
+    let (primary, replicas, redis) = futures_util::join!(primary, replicas, redis);
+    let mut out = vec![primary];
+    out.extend(replicas);
+    out.extend(redis);
+    out
+}

@@ -338,3 +338,36 @@ mod tests {
         assert!(sql.starts_with("INSERT INTO `users` (id,phone,"));
     }
 }
+
+/// Writes the rows a seed would insert as LOAD DATA files (`<table>.tsv`, tab-separated,
+/// `\N` for NULL) instead of inserting them: the benchmark loads them with LOAD DATA to
+/// compare that path with [`run`]'s parallel inserts on the same rows.
+pub fn write_tsv(scale: f64, seed: u64, dir: &std::path::Path) -> Result<Vec<TableFigure>> {
+    use std::io::Write;
+    let plan = rows::Plan::new(validate_scale(scale)?, seed);
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    let mut figures = Vec::new();
+    for table in Table::ALL {
+        let path = dir.join(format!("{}.tsv", table.name()));
+        let file = std::fs::File::create(&path)
+            .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        let mut count = 0u64;
+        for chunk in plan.chunks().iter().filter(|c| c.table == table) {
+            for row in plan.generate(chunk) {
+                let line: Vec<String> = row.iter().map(rows::Val::to_tsv).collect();
+                writeln!(out, "{}", line.join("\t"))
+                    .map_err(|e| Error::io("writing a TSV file", e))?;
+                count += 1;
+            }
+        }
+        out.flush()
+            .map_err(|e| Error::io("writing a TSV file", e))?;
+        figures.push(TableFigure {
+            table: table.name().to_owned(),
+            rows: count,
+        });
+    }
+    Ok(figures)
+}

@@ -215,6 +215,25 @@ impl Val {
         }
     }
 
+    /// The value as a LOAD DATA field: `\N` for NULL, backslash escapes for tab, newline, backslash.
+    pub fn to_tsv(&self) -> String {
+        let escape = |s: &str| {
+            s.replace('\\', "\\\\")
+                .replace('\t', "\\t")
+                .replace('\n', "\\n")
+                .replace('\r', "\\r")
+                .replace('\0', "\\0")
+        };
+        match self {
+            Val::Int(v) => v.to_string(),
+            Val::Text(v) => escape(v),
+            Val::Static(v) => escape(v),
+            Val::Time(v) => v.format("%Y-%m-%d %H:%M:%S").to_string(),
+            Val::Date(v) => v.format("%Y-%m-%d").to_string(),
+            Val::Null => "\\N".to_owned(),
+        }
+    }
+
     fn opt_text(v: Option<String>) -> Val {
         v.map(Val::Text).unwrap_or(Val::Null)
     }
@@ -934,6 +953,13 @@ fn preferences_before(user_id: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tsv_fields_escape_what_load_data_would_misread() {
+        assert_eq!(Val::Null.to_tsv(), "\\N");
+        assert_eq!(Val::Text("a\tb\nc\\d".into()).to_tsv(), "a\\tb\\nc\\\\d");
+        assert_eq!(Val::Text("你好👋".into()).to_tsv(), "你好👋");
+    }
 
     #[test]
     fn preference_ids_are_contiguous_and_unique() {

@@ -1,0 +1,51 @@
+# MindPal Admin: one command to run, one to test, one to check, one to measure.
+CLI := target/debug/mindpal-admin
+APP := target/debug/mindpal-admin-app
+
+.PHONY: run test check bench deps services ui bindings app
+
+## run: install what is missing, bring the sandbox up, open the console on it
+run: deps app
+	cargo build -p mindpal-admin-cli
+	$(CLI) sandbox up
+	$(APP)
+
+## test: unit tests, then integration tests against MariaDB :3306, Redis :6379 and a sandbox pair
+test: services
+	cargo test -p mindpal-core -p mindpal-admin-cli
+
+## check: formatting, lints, generated UI types up to date, TypeScript and the UI linter
+check: ui
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	@if cargo tree -p mindpal-core -e normal -i tauri >/dev/null 2>&1; then \
+		echo "mindpal-core must not depend on tauri" >&2; exit 1; fi
+	$(MAKE) bindings
+	@git diff --exit-code --stat -- ui/src/bindings || \
+		(echo "ui/src/bindings is stale: run 'make bindings' and commit the result" >&2; exit 1)
+	@test -z "$$(git status --porcelain -- ui/src/bindings)" || \
+		(echo "ui/src/bindings has new files: run 'make bindings' and commit them" >&2; exit 1)
+	cd ui && npm run typecheck && npm run lint
+
+## bench: seed scale 1 and compare with LOAD DATA of the same rows (prints figures and ratios)
+bench: services
+	cargo build --release -p mindpal-admin-cli
+	scripts/bench.sh
+
+deps:
+	scripts/install-deps.sh
+
+services:
+	scripts/ensure-services.sh
+
+## bindings: regenerate ui/src/bindings from the Rust wire types
+bindings:
+	rm -rf ui/src/bindings
+	cargo test -p mindpal-admin-app --quiet export_bindings
+
+ui: deps
+	cd ui && npm run build
+
+## app: the desktop binary, serving the built UI
+app: ui
+	cargo build -p mindpal-admin-app --features custom-protocol
