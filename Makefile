@@ -1,4 +1,5 @@
 # MindPal Admin: one command to run, one to test, one to check, one to measure.
+SHELL := bash
 CLI := target/debug/mindpal-admin
 APP := target/debug/mindpal-admin-app
 
@@ -12,7 +13,9 @@ run: deps app
 
 ## test: unit tests, then integration tests against MariaDB :3306, Redis :6379 and a sandbox pair
 test: services
-	cargo test -p mindpal-core -p mindpal-admin-cli
+	@mkdir -p target
+	set -o pipefail; cargo test -p mindpal-core -p mindpal-admin-cli --all-targets 2>&1 | tee target/test.log
+	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' target/test.log
 
 ## check: formatting, lints, generated UI types up to date, TypeScript and the UI linter
 check: ui

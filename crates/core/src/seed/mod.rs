@@ -318,27 +318,6 @@ fn insert_sql(table: Table, rows: usize) -> String {
     sql
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scale_must_be_positive_finite_and_bounded() {
-        assert!(validate_scale(0.001).is_ok());
-        assert!(validate_scale(1.0).is_ok());
-        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 11.0] {
-            assert!(validate_scale(bad).is_err(), "{bad} must be refused");
-        }
-    }
-
-    #[test]
-    fn insert_statement_has_one_tuple_per_row() {
-        let sql = insert_sql(Table::Users, 3);
-        assert_eq!(sql.matches("),(").count(), 2);
-        assert!(sql.starts_with("INSERT INTO `users` (id,phone,"));
-    }
-}
-
 /// Writes the rows a seed would insert as LOAD DATA files (`<table>.tsv`, tab-separated,
 /// `\N` for NULL) instead of inserting them: the benchmark loads them with LOAD DATA to
 /// compare that path with [`run`]'s parallel inserts on the same rows.
@@ -370,4 +349,25 @@ pub fn write_tsv(scale: f64, seed: u64, dir: &std::path::Path) -> Result<Vec<Tab
         });
     }
     Ok(figures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_must_be_positive_finite_and_bounded() {
+        assert!(validate_scale(0.001).is_ok());
+        assert!(validate_scale(1.0).is_ok());
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 11.0] {
+            assert!(validate_scale(bad).is_err(), "{bad} must be refused");
+        }
+    }
+
+    #[test]
+    fn insert_statement_has_one_tuple_per_row() {
+        let sql = insert_sql(Table::Users, 3);
+        assert_eq!(sql.matches("),(").count(), 2);
+        assert!(sql.starts_with("INSERT INTO `users` (id,phone,"));
+    }
 }
