@@ -1,17 +1,21 @@
-//! The types the UI receives: camelCase, 64-bit numbers as strings, no secrets. TypeScript
-//! declarations are generated from them into `ui/src/bindings/` (`make bindings`).
+//! The types the UI receives or sends that the core does not already describe: camelCase,
+//! no secrets. TypeScript declarations are generated into `ui/src/bindings/` (`make bindings`).
 
-use mindpal_core::profiles::{self, Profile, RedisMode, Role};
+use mindpal_core::overview::{DatabaseOverview, RedisOverview};
+use mindpal_core::profiles::{self, FieldError, Profile, ServerSummary};
+use mindpal_core::schema::MigrationState;
 use mindpal_core::{Error, ErrorKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// Every command error crosses as `{ kind, message }`.
-#[derive(Debug, Serialize, TS)]
+/// Every command error crosses as `{ kind, message }`, with field problems for forms.
+#[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct UiError {
     pub kind: ErrorKind,
     pub message: String,
+    /// Problems with single fields of a form (empty for other errors).
+    pub fields: Vec<FieldError>,
 }
 
 impl From<Error> for UiError {
@@ -19,45 +23,45 @@ impl From<Error> for UiError {
         UiError {
             kind: e.kind(),
             message: e.to_string(),
+            fields: Vec::new(),
         }
     }
 }
 
-#[derive(Debug, Serialize, TS)]
+impl UiError {
+    pub fn fields(fields: Vec<FieldError>) -> Self {
+        UiError {
+            kind: ErrorKind::InvalidInput,
+            message: "Some fields need attention.".into(),
+            fields,
+        }
+    }
+}
+
+/// Passwords typed into the profile form. They go to the keyring (or, when asked, this
+/// session's memory) and never back to the UI.
+#[derive(Debug, Default, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
-pub struct ProfileSummary {
-    pub name: String,
-    pub role: String,
-    pub read_only: bool,
-    pub mysql_address: String,
-    pub replica_addresses: Vec<String>,
-    /// `standalone`, `sentinel` or `cluster`; absent when the profile has no Redis.
-    pub redis_mode: Option<String>,
+pub struct PasswordsInput {
+    pub mysql: Option<String>,
+    #[serde(default)]
+    pub replicas: Vec<Option<String>>,
+    pub redis: Option<String>,
 }
 
-impl From<&Profile> for ProfileSummary {
-    fn from(p: &Profile) -> Self {
-        ProfileSummary {
-            name: p.name.clone(),
-            role: match p.role {
-                Role::Operator => "operator",
-                Role::Support => "support",
-            }
-            .into(),
-            read_only: p.read_only,
-            mysql_address: p.mysql.address(),
-            replica_addresses: p.replicas.iter().map(|r| r.address()).collect(),
-            redis_mode: p.redis.as_ref().map(|r| {
-                match r.mode {
-                    RedisMode::Standalone => "standalone",
-                    RedisMode::Sentinel => "sentinel",
-                    RedisMode::Cluster => "cluster",
-                }
-                .into()
-            }),
-        }
-    }
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProfileInput {
+    pub profile: Profile,
+    /// The name the profile had before this edit, when it is an edit.
+    pub original_name: Option<String>,
+    #[serde(default)]
+    pub passwords: PasswordsInput,
+    /// Keep the passwords in memory for this session instead of the keyring.
+    #[serde(default)]
+    pub session_only: bool,
 }
 
 /// One server of a profile as the connection test saw it.
@@ -67,10 +71,7 @@ impl From<&Profile> for ProfileSummary {
 pub struct ServerCheck {
     pub role: String,
     pub address: String,
-    pub product: Option<String>,
-    pub version: Option<String>,
-    pub tls: Option<bool>,
-    pub round_trip_ms: Option<f64>,
+    pub summary: Option<ServerSummary>,
     pub error: Option<UiError>,
 }
 
@@ -83,11 +84,46 @@ impl From<profiles::ServerCheck> for ServerCheck {
         ServerCheck {
             role: c.role,
             address: c.address,
-            product: summary.as_ref().map(|s| s.product.clone()),
-            version: summary.as_ref().map(|s| s.version.clone()),
-            tls: summary.as_ref().map(|s| s.tls),
-            round_trip_ms: summary.as_ref().map(|s| s.round_trip_ms),
+            summary,
             error,
         }
     }
+}
+
+/// The overview: each part on its own, so one server down still shows the others.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Overview {
+    pub profile: String,
+    pub can_migrate: bool,
+    pub database: Option<DatabaseOverview>,
+    pub database_error: Option<UiError>,
+    pub redis: Option<RedisOverview>,
+    pub redis_error: Option<UiError>,
+}
+
+/// Progress of a long job, sent over its channel.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "event", rename_all = "camelCase")]
+#[ts(export)]
+pub enum JobEvent {
+    Started {
+        total: u32,
+    },
+    Step {
+        done: u32,
+        total: u32,
+        label: String,
+    },
+    Finished {
+        done: u32,
+    },
+    Failed {
+        error: UiError,
+    },
+}
+
+pub fn step_label(m: &MigrationState) -> String {
+    format!("{:04} {}", m.version, m.description)
 }

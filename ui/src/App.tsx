@@ -1,128 +1,159 @@
-import { useCallback, useEffect, useState } from "react";
-import { asUiError, checkProfile, listProfiles } from "./api";
-import type { ProfileSummary } from "./bindings/ProfileSummary";
-import type { ServerCheck } from "./bindings/ServerCheck";
-import type { UiError } from "./bindings/UiError";
+import { useEffect, useMemo, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { asUiError, listProfiles, loadOverview } from "./api";
+import type { Profile } from "./bindings/Profile";
+import { CommandPalette, type Command } from "./components/CommandPalette";
+import { ConnectionsScreen, type Editing } from "./features/connections/ConnectionsScreen";
+import { ErrorLine, OverviewScreen } from "./features/overview/OverviewScreen";
 
-type Load<T> = { state: "loading" } | { state: "error"; error: UiError } | { state: "ready"; value: T };
+type Screen = "overview" | "connections";
+const ACTIVE_KEY = "mindpal.activeProfile";
 
 export function App() {
-  const [profiles, setProfiles] = useState<Load<ProfileSummary[]>>({ state: "loading" });
+  const profiles = useQuery({ queryKey: ["profiles"], queryFn: listProfiles });
+  const list = useMemo(() => profiles.data ?? [], [profiles.data]);
+  const [chosen, setChosen] = useState<string | null>(() => localStorage.getItem(ACTIVE_KEY));
+  const [screen, setScreen] = useState<Screen>("connections");
+  const [editing, setEditing] = useState<Editing>(null);
+  const [palette, setPalette] = useState(false);
 
-  const fetchProfiles = useCallback(() => {
-    listProfiles().then(
-      (value) => setProfiles({ state: "ready", value }),
-      (e) => setProfiles({ state: "error", error: asUiError(e) }),
-    );
+  // The active profile: the one chosen, while it exists; else the first.
+  const active = list.find((p) => p.name === chosen)?.name ?? list[0]?.name ?? null;
+  const choose = (name: string) => {
+    setChosen(name);
+    localStorage.setItem(ACTIVE_KEY, name);
+  };
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && e.key.toLowerCase() === "k") {
+        e.preventDefault();
+        setPalette((p) => !p);
+      } else if (mod && e.key === "1") {
+        e.preventDefault();
+        setScreen("overview");
+      } else if (mod && e.key === "2") {
+        e.preventDefault();
+        setScreen("connections");
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  useEffect(fetchProfiles, [fetchProfiles]);
-
-  const reload = () => {
-    setProfiles({ state: "loading" });
-    fetchProfiles();
-  };
+  const commands: Command[] = [
+    { id: "go-overview", label: "Go to Overview", hint: "Ctrl+1", run: () => setScreen("overview") },
+    { id: "go-connections", label: "Go to Connections", hint: "Ctrl+2", run: () => setScreen("connections") },
+    {
+      id: "new-profile",
+      label: "New connection profile",
+      run: () => {
+        setScreen("connections");
+        setEditing({ mode: "new" });
+      },
+    },
+    { id: "reload", label: "Reload profiles", run: () => void profiles.refetch() },
+    ...list.map((p) => ({
+      id: `use-${p.name}`,
+      label: `Use profile ${p.name}`,
+      run: () => {
+        choose(p.name);
+        setScreen("overview");
+      },
+    })),
+  ];
 
   return (
     <div className="shell">
       <aside className="sidebar">
         <div className="brand">MindPal Admin</div>
-        <nav>
-          <a className="nav-item active" aria-current="page">
-            Connections
-          </a>
+        <ConnectionPicker profiles={list} active={active} onChoose={choose} />
+        <nav aria-label="Screens">
+          <button
+            type="button"
+            className={`nav-item ${screen === "overview" ? "active" : ""}`}
+            aria-current={screen === "overview" ? "page" : undefined}
+            onClick={() => setScreen("overview")}
+            disabled={!active}
+          >
+            Overview <kbd>Ctrl 1</kbd>
+          </button>
+          <button
+            type="button"
+            className={`nav-item ${screen === "connections" ? "active" : ""}`}
+            aria-current={screen === "connections" ? "page" : undefined}
+            onClick={() => setScreen("connections")}
+          >
+            Connections <kbd>Ctrl 2</kbd>
+          </button>
         </nav>
+        <button type="button" className="palette-hint" onClick={() => setPalette(true)}>
+          Commands <kbd>Ctrl K</kbd>
+        </button>
       </aside>
       <main className="content">
         <header className="page-header">
-          <h1>Connections</h1>
-          <button type="button" onClick={reload} title="Reload the saved profiles">
-            Reload
-          </button>
+          <h1>{screen === "overview" ? `Overview${active ? ` · ${active}` : ""}` : "Connections"}</h1>
+          {screen === "connections" && !editing && (
+            <button type="button" className="primary" data-action="new-profile" onClick={() => setEditing({ mode: "new" })}>
+              New profile
+            </button>
+          )}
         </header>
-        {profiles.state === "loading" && <p className="muted">Loading profiles…</p>}
-        {profiles.state === "error" && <ErrorLine error={profiles.error} />}
-        {profiles.state === "ready" && profiles.value.length === 0 && (
-          <div className="empty">
-            <h2>No connection profiles yet</h2>
-            <p>
-              Start a local MindPal platform with <code>mindpal-admin sandbox up</code>: it registers a profile
-              named <code>sandbox</code>, then press Reload.
-            </p>
-          </div>
+        {profiles.isPending && <p className="muted">Loading profiles…</p>}
+        {profiles.isError && <ErrorLine error={asUiError(profiles.error)} />}
+        {profiles.isSuccess && screen === "connections" && (
+          <ConnectionsScreen
+            profiles={list}
+            editing={editing}
+            setEditing={setEditing}
+            onSaved={(p: Profile) => {
+              choose(p.name);
+            }}
+          />
         )}
-        {profiles.state === "ready" && (
-          <ul className="profiles">
-            {profiles.value.map((p) => (
-              <ProfileCard key={p.name} profile={p} />
-            ))}
-          </ul>
+        {profiles.isSuccess && screen === "overview" && active && <OverviewScreen key={active} profile={active} />}
+        {profiles.isSuccess && screen === "overview" && !active && (
+          <p className="muted">Add a connection profile first.</p>
         )}
       </main>
+      {palette && <CommandPalette commands={commands} onClose={() => setPalette(false)} />}
     </div>
   );
 }
 
-function ProfileCard({ profile }: { profile: ProfileSummary }) {
-  const [check, setCheck] = useState<Load<ServerCheck[]> | null>(null);
-  const test = () => {
-    setCheck({ state: "loading" });
-    checkProfile(profile.name).then(
-      (value) => setCheck({ state: "ready", value }),
-      (e) => setCheck({ state: "error", error: asUiError(e) }),
-    );
-  };
-  return (
-    <li className="card" data-profile={profile.name}>
-      <div className="card-head">
-        <div>
-          <h2>{profile.name}</h2>
-          <p className="muted">
-            {profile.role}
-            {profile.readOnly ? " · read-only" : ""} · MySQL {profile.mysqlAddress}
-            {profile.replicaAddresses.length > 0 ? ` · ${profile.replicaAddresses.length} replica(s)` : ""}
-            {profile.redisMode ? ` · Redis (${profile.redisMode})` : ""}
-          </p>
-        </div>
-        <button type="button" className="primary" onClick={test} disabled={check?.state === "loading"}>
-          {check?.state === "loading" ? "Testing…" : "Test connection"}
-        </button>
-      </div>
-      {check?.state === "error" && <ErrorLine error={check.error} />}
-      {check?.state === "ready" && (
-        <table className="checks">
-          <thead>
-            <tr>
-              <th>Server</th>
-              <th>Address</th>
-              <th>State</th>
-              <th>Version</th>
-              <th>TLS</th>
-              <th className="num">Round trip</th>
-            </tr>
-          </thead>
-          <tbody>
-            {check.value.map((s) => (
-              <tr key={s.role} className={s.error ? "bad" : "good"}>
-                <td>{s.role}</td>
-                <td>{s.address}</td>
-                <td>{s.error ? <ErrorLine error={s.error} /> : <span className="ok">reachable</span>}</td>
-                <td>{s.product ? `${s.product} ${s.version ?? ""}` : "—"}</td>
-                <td>{s.tls === null ? "—" : s.tls ? "yes" : "no"}</td>
-                <td className="num">{s.roundTripMs === null ? "—" : `${s.roundTripMs.toFixed(1)} ms`}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </li>
+/** The active profile, with a live dot for its primary and Redis (from the overview query). */
+function ConnectionPicker({ profiles, active, onChoose }: { profiles: Profile[]; active: string | null; onChoose: (n: string) => void }) {
+  const state = useQuery({
+    queryKey: ["overview", active],
+    queryFn: () => loadOverview(active ?? ""),
+    enabled: !!active,
+    refetchInterval: 15000,
+  });
+  if (profiles.length === 0) return null;
+  const dot = (ok: boolean | undefined, label: string) => (
+    <span className={`dot ${ok === undefined ? "unknown" : ok ? "up" : "down"}`} title={label} aria-label={label} />
   );
-}
-
-function ErrorLine({ error }: { error: UiError }) {
+  const d = state.data;
   return (
-    <span className="error" role="alert">
-      <strong>{error.kind}</strong> {error.message}
-    </span>
+    <div className="picker">
+      <label htmlFor="active-profile" className="muted">
+        Connected to
+      </label>
+      <select id="active-profile" value={active ?? ""} onChange={(e) => onChoose(e.target.value)}>
+        {profiles.map((p) => (
+          <option key={p.name} value={p.name}>
+            {p.name}
+          </option>
+        ))}
+      </select>
+      <div className="picker-state">
+        {dot(d ? !!d.database : undefined, d?.databaseError ? `database: ${d.databaseError.message}` : "database")}
+        database
+        {dot(d ? (d.redisError ? false : d.redis ? true : undefined) : undefined, d?.redisError ? `redis: ${d.redisError.message}` : "redis")}
+        redis
+      </div>
+    </div>
   );
 }

@@ -13,6 +13,17 @@ use mindpal_core::schema::{MigrationState, SchemaDiff};
 use mindpal_core::seed::{SeedEvent, SeedReport, TableFigure};
 use serde::Serialize;
 
+/// `println!` that ends the process quietly when stdout is closed (`mindpal-admin … | head`),
+/// exiting 141 like a process killed by SIGPIPE instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            std::process::exit(141);
+        }
+    }};
+}
+
 pub struct Out {
     json: bool,
 }
@@ -27,7 +38,7 @@ impl Out {
     }
 
     fn print_json(&self, value: &impl Serialize) {
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(value).expect("output serialises")
         );
@@ -66,24 +77,32 @@ impl Out {
             );
         }
         let line = |role: &str, info: &ServerInfo| {
-            println!(
+            say!(
                 "{role:<8} {:<22} {:?} {:<10} tls={:<5} {:>6.1} ms",
-                info.address, info.flavour, info.version, info.tls, info.round_trip_ms
+                info.address,
+                info.flavour,
+                info.version,
+                info.tls,
+                info.round_trip_ms
             )
         };
         line("mysql", mysql);
         for replica in replicas {
             match replica {
                 Ok(info) => line("replica", info),
-                Err(e) => println!("replica  unreachable: {e}"),
+                Err(e) => say!("replica  unreachable: {e}"),
             }
         }
         match redis {
-            Some(r) => println!(
+            Some(r) => say!(
                 "{:<8} {:<22} Redis {:<10} role={:<6} {:>6.1} ms",
-                "redis", r.address, r.version, r.role, r.round_trip_ms
+                "redis",
+                r.address,
+                r.version,
+                r.role,
+                r.round_trip_ms
             ),
-            None => println!("redis    (none given)"),
+            None => say!("redis    (none given)"),
         }
     }
 
@@ -92,9 +111,9 @@ impl Out {
             return self.print_json(&serde_json::json!({ "applied": applied }));
         }
         if applied.is_empty() {
-            println!("The schema is up to date.");
+            say!("The schema is up to date.");
         } else {
-            println!("Applied {} migration(s): {:?}", applied.len(), applied);
+            say!("Applied {} migration(s): {:?}", applied.len(), applied);
         }
     }
 
@@ -103,7 +122,7 @@ impl Out {
             return self.print_json(&states);
         }
         for m in states {
-            println!(
+            say!(
                 "{:>4}  {:<28} {}",
                 m.version,
                 m.description,
@@ -117,33 +136,33 @@ impl Out {
             return self.print_json(diff);
         }
         if diff.in_sync {
-            println!("`{}` matches schema/.", diff.database);
+            say!("`{}` matches schema/.", diff.database);
             return;
         }
-        println!(
+        say!(
             "`{}` differs from schema/ in {} table(s):",
             diff.database,
             diff.tables.len()
         );
         for table in &diff.tables {
-            println!("\n{}", table.table);
+            say!("\n{}", table.table);
             for d in &table.differences {
                 let change = serde_json::to_value(d.change).expect("serialises");
                 let object = serde_json::to_value(d.object).expect("serialises");
-                println!(
+                say!(
                     "  {:<8} {:<7} {}",
                     change.as_str().unwrap_or_default(),
                     object.as_str().unwrap_or_default(),
                     d.name
                 );
                 if let Some(expected) = &d.expected {
-                    println!("      schema/:  {expected}");
+                    say!("      schema/:  {expected}");
                 }
                 if let Some(actual) = &d.actual {
-                    println!("      database: {actual}");
+                    say!("      database: {actual}");
                 }
                 if let Some(note) = &d.note {
-                    println!("      note:     {note}");
+                    say!("      note:     {note}");
                 }
             }
         }
@@ -153,18 +172,24 @@ impl Out {
         if self.json {
             return self.print_json(report);
         }
-        println!("Seeded scale {} (seed {}):", report.scale, report.seed);
+        say!("Seeded scale {} (seed {}):", report.scale, report.seed);
         for t in &report.tables {
-            println!("  {:<24} {:>12}", t.table, t.rows);
+            say!("  {:<24} {:>12}", t.table, t.rows);
         }
-        println!(
+        say!(
             "  {:<24} {:>12}  in {:.1} s ({:.0} rows/s)",
-            "total rows", report.total_rows, report.mysql_seconds, report.rows_per_second
+            "total rows",
+            report.total_rows,
+            report.mysql_seconds,
+            report.rows_per_second
         );
         if with_redis {
-            println!(
+            say!(
                 "  {:<24} {:>12}  in {:.1} s ({} stale on purpose)",
-                "redis keys", report.redis_keys, report.redis_seconds, report.stale_redis_keys
+                "redis keys",
+                report.redis_keys,
+                report.redis_seconds,
+                report.stale_redis_keys
             );
         }
     }
@@ -174,16 +199,16 @@ impl Out {
             return self.print_json(&serde_json::json!({ "tables": tables, "seconds": seconds }));
         }
         let rows: u64 = tables.iter().map(|t| t.rows).sum();
-        println!("Wrote {rows} rows as LOAD DATA files in {seconds:.1} s");
+        say!("Wrote {rows} rows as LOAD DATA files in {seconds:.1} s");
     }
 
     pub fn sandbox_status(&self, status: &SandboxStatus) {
         if self.json {
             return self.print_json(status);
         }
-        println!("Sandbox in {}", status.dir.display());
+        say!("Sandbox in {}", status.dir.display());
         for c in &status.components {
-            println!(
+            say!(
                 "  {:<14} 127.0.0.1:{:<6} {}",
                 c.name,
                 c.port,
@@ -195,7 +220,7 @@ impl Out {
             );
         }
         if status.all_running() {
-            println!(
+            say!(
                 "\nConnect: mysql://root@127.0.0.1:{}/{}   redis://127.0.0.1:{}   (or --profile sandbox)",
                 status.base_port,
                 status.database,
@@ -209,12 +234,12 @@ impl Out {
             return self.print_json(&serde_json::json!({ "stopped": stopped, "purged": purged }));
         }
         if stopped.is_empty() {
-            println!("Nothing of the sandbox was running.");
+            say!("Nothing of the sandbox was running.");
         } else {
-            println!("Stopped: {}", stopped.join(", "));
+            say!("Stopped: {}", stopped.join(", "));
         }
         if purged {
-            println!("Removed the sandbox's folder.");
+            say!("Removed the sandbox's folder.");
         }
     }
 
@@ -223,10 +248,10 @@ impl Out {
             return self.print_json(&list);
         }
         if list.is_empty() {
-            println!("No profiles yet. `mindpal-admin sandbox up` registers one named `sandbox`.");
+            say!("No profiles yet. `mindpal-admin sandbox up` registers one named `sandbox`.");
         }
         for p in list {
-            println!(
+            say!(
                 "{:<16} {:<9} {}{}",
                 p.name,
                 format!("{:?}", p.role).to_lowercase(),

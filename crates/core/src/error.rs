@@ -25,6 +25,7 @@ pub enum ErrorKind {
     PortInUse,
     NotOurs,
     NotFound,
+    KeyringUnavailable,
     Io,
     Cancelled,
 }
@@ -90,6 +91,10 @@ pub enum Error {
     #[error("{0}")]
     NotFound(String),
 
+    /// The OS keyring cannot be used (no Secret Service, locked, refused).
+    #[error("the OS keyring is not available: {message}")]
+    KeyringUnavailable { message: String },
+
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -121,6 +126,7 @@ impl Error {
             Error::PortInUse { .. } => ErrorKind::PortInUse,
             Error::NotOurs { .. } => ErrorKind::NotOurs,
             Error::NotFound(_) => ErrorKind::NotFound,
+            Error::KeyringUnavailable { .. } => ErrorKind::KeyringUnavailable,
             Error::Io { .. } => ErrorKind::Io,
             Error::Cancelled => ErrorKind::Cancelled,
         }

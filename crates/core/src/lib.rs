@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod error;
 pub mod mysql;
+pub mod overview;
 pub mod profiles;
 pub mod redis;
 pub mod sandbox;

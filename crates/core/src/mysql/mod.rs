@@ -1,5 +1,7 @@
 //! MySQL/MariaDB connections: a target description, a pool, and the server it reached.
 
+pub mod grants;
+
 use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -15,6 +17,7 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum TlsMode {
     Disabled,
     #[default]
@@ -39,6 +42,7 @@ impl TlsMode {
 /// Where a MySQL/MariaDB server is and how to log in. The password never serialises.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct MysqlTarget {
     pub host: String,
     pub port: u16,
@@ -47,6 +51,9 @@ pub struct MysqlTarget {
     pub user: String,
     #[serde(skip)]
     pub password: Option<Secret>,
+    /// A password for this server is kept in the OS keyring (never in this file).
+    #[serde(default)]
+    pub password_saved: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
     #[serde(default)]
@@ -75,6 +82,7 @@ impl MysqlTarget {
             socket: None,
             user: user.into(),
             password: None,
+            password_saved: false,
             database: None,
             tls: TlsMode::Preferred,
             ca_file: None,
@@ -185,6 +193,7 @@ pub fn redact_url(raw: &str) -> String {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Flavour {
     MariaDb,
     MySql,
@@ -193,6 +202,7 @@ pub enum Flavour {
 /// What the console learnt of the server when it connected.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ServerInfo {
     pub address: String,
     pub flavour: Flavour,

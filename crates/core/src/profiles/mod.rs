@@ -1,6 +1,8 @@
 //! Connection profiles: named sets of servers, kept in the desktop app's store file so the
 //! window and the CLI share them. Passwords are never in this file.
 
+pub mod secrets;
+
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -18,6 +20,7 @@ const PROFILES_KEY: &str = "profiles";
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Role {
     /// Looks after the database: schema, backups, replication, monitoring.
     #[default]
@@ -28,6 +31,7 @@ pub enum Role {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum RedisMode {
     #[default]
     Standalone,
@@ -39,6 +43,7 @@ pub enum RedisMode {
 /// master name they watch, or the seed nodes of a cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RedisProfile {
     pub mode: RedisMode,
     pub nodes: Vec<RedisTarget>,
@@ -48,6 +53,7 @@ pub struct RedisProfile {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Profile {
     pub name: String,
     #[serde(default)]
@@ -100,24 +106,11 @@ pub fn find(path: &Path, name: &str) -> Result<Profile> {
 
 /// Adds `profile`, or replaces the one with the same name. Other keys of the store survive.
 pub fn upsert(path: &Path, profile: Profile) -> Result<()> {
-    let mut store: serde_json::Map<String, serde_json::Value> = match std::fs::read_to_string(path)
-    {
-        Ok(raw) => serde_json::from_str(&raw).unwrap_or_default(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Map::new(),
-        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
-    };
     let mut profiles = load(path)?;
     profiles.retain(|p| p.name != profile.name);
     profiles.push(profile);
     profiles.sort_by(|a, b| a.name.cmp(&b.name));
-    store.insert(
-        PROFILES_KEY.into(),
-        serde_json::to_value(&profiles).expect("profiles serialise"),
-    );
-    write_atomically(
-        path,
-        &serde_json::to_string_pretty(&store).expect("store serialises"),
-    )
+    write_list(path, &profiles)
 }
 
 fn write_atomically(path: &Path, contents: &str) -> Result<()> {
@@ -175,11 +168,16 @@ pub struct ServerCheck {
 /// What a reachable server is.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ServerSummary {
     pub product: String,
     pub version: String,
     pub tls: bool,
     pub round_trip_ms: f64,
+    /// What the MySQL/MariaDB account may do (from `SHOW GRANTS`).
+    pub capabilities: Option<crate::mysql::grants::Capabilities>,
+    /// The Redis server's replication role (`master` or `slave`).
+    pub role: Option<String>,
 }
 
 /// Connects to every server of `profile` at once and reports each, side by side; one server
@@ -187,18 +185,23 @@ pub struct ServerSummary {
 pub async fn check(profile: &Profile, timeout: std::time::Duration) -> Vec<ServerCheck> {
     use crate::mysql::{Flavour, MysqlServer};
     let mysql = |role: String, target: MysqlTarget| async move {
-        // The pool is lazy: the probe connection is already closed, nothing else to close.
-        let outcome = MysqlServer::connect(&target, timeout, 1)
-            .await
-            .map(|s| ServerSummary {
-                product: match s.info.flavour {
+        let outcome = async {
+            let server = MysqlServer::connect(&target, timeout, 1).await?;
+            let (_, capabilities) = crate::mysql::grants::capabilities(&server).await?;
+            server.pool.close().await;
+            Ok(ServerSummary {
+                product: match server.info.flavour {
                     Flavour::MariaDb => "MariaDB".into(),
                     Flavour::MySql => "MySQL".into(),
                 },
-                version: s.info.version,
-                tls: s.info.tls,
-                round_trip_ms: s.info.round_trip_ms,
-            });
+                version: server.info.version,
+                tls: server.info.tls,
+                round_trip_ms: server.info.round_trip_ms,
+                capabilities: Some(capabilities),
+                role: None,
+            })
+        }
+        .await;
         ServerCheck {
             role,
             address: target.address(),
@@ -236,6 +239,8 @@ pub async fn check(profile: &Profile, timeout: std::time::Duration) -> Vec<Serve
                 version: s.info.version,
                 tls: s.info.tls,
                 round_trip_ms: s.info.round_trip_ms,
+                capabilities: None,
+                role: Some(s.info.role),
             }),
         })
     };
@@ -244,4 +249,140 @@ pub async fn check(profile: &Profile, timeout: std::time::Duration) -> Vec<Serve
     out.extend(replicas);
     out.extend(redis);
     out
+}
+
+/// A problem with one field of a profile form: `field` is a dotted path such as
+/// `mysql.port` or `replicas.0.host`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Checks a profile before it is saved; every problem is reported, each on its field.
+pub fn validate(profile: &Profile) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut bad = |field: String, message: &str| {
+        errors.push(FieldError {
+            field,
+            message: message.to_owned(),
+        })
+    };
+    let name = profile.name.trim();
+    if name.is_empty() {
+        bad("name".into(), "Give the profile a name.");
+    } else if name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_. ".contains(c))
+    {
+        bad(
+            "name".into(),
+            "Use up to 64 letters, digits, spaces, dots, dashes or underscores.",
+        );
+    }
+    let mut server = |prefix: &str, t: &MysqlTarget| {
+        if t.socket.is_none() {
+            if t.host.trim().is_empty() {
+                bad(format!("{prefix}.host"), "Enter a host name or address.");
+            } else if t.host.contains(char::is_whitespace) {
+                bad(format!("{prefix}.host"), "A host name has no spaces.");
+            }
+            if t.port == 0 {
+                bad(
+                    format!("{prefix}.port"),
+                    "The port must be between 1 and 65535.",
+                );
+            }
+        } else if let Some(socket) = &t.socket
+            && !socket.exists()
+        {
+            bad(format!("{prefix}.socket"), "No socket file at this path.");
+        }
+        if t.user.trim().is_empty() {
+            bad(format!("{prefix}.user"), "Enter the account's user name.");
+        }
+        match &t.ca_file {
+            Some(ca) if !ca.is_file() => bad(format!("{prefix}.caFile"), "No file at this path."),
+            None if matches!(
+                t.tls,
+                crate::mysql::TlsMode::VerifyCa | crate::mysql::TlsMode::VerifyIdentity
+            ) =>
+            {
+                bad(
+                    format!("{prefix}.caFile"),
+                    "Verifying the server needs a CA file.",
+                )
+            }
+            _ => {}
+        }
+    };
+    server("mysql", &profile.mysql);
+    for (i, replica) in profile.replicas.iter().enumerate() {
+        server(&format!("replicas.{i}"), replica);
+    }
+    if let Some(redis) = &profile.redis {
+        if redis.nodes.is_empty() {
+            bad("redis.nodes".into(), "Add at least one Redis address.");
+        }
+        for (i, node) in redis.nodes.iter().enumerate() {
+            if node.host.trim().is_empty() {
+                bad(
+                    format!("redis.nodes.{i}.host"),
+                    "Enter a host name or address.",
+                );
+            }
+            if node.port == 0 {
+                bad(
+                    format!("redis.nodes.{i}.port"),
+                    "The port must be between 1 and 65535.",
+                );
+            }
+        }
+        if redis.mode == RedisMode::Sentinel
+            && redis
+                .master_name
+                .as_deref()
+                .is_none_or(|m| m.trim().is_empty())
+        {
+            bad(
+                "redis.masterName".into(),
+                "Sentinel needs the name of the master it watches.",
+            );
+        }
+    }
+    errors
+}
+
+/// Removes the profile named `name`; returns it so its keyring entries can go too.
+pub fn remove(path: &Path, name: &str) -> Result<Profile> {
+    let profiles = load(path)?;
+    let removed = profiles
+        .iter()
+        .find(|p| p.name == name)
+        .cloned()
+        .ok_or_else(|| Error::NotFound(format!("no profile named `{name}`")))?;
+    let kept: Vec<Profile> = profiles.into_iter().filter(|p| p.name != name).collect();
+    write_list(path, &kept)?;
+    Ok(removed)
+}
+
+/// Replaces the whole profile list, keeping any other keys of the store file.
+pub fn write_list(path: &Path, profiles: &[Profile]) -> Result<()> {
+    let mut store: serde_json::Map<String, serde_json::Value> = match std::fs::read_to_string(path)
+    {
+        Ok(raw) => serde_json::from_str(&raw).unwrap_or_default(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Map::new(),
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+    };
+    store.insert(
+        PROFILES_KEY.into(),
+        serde_json::to_value(profiles).expect("profiles serialise"),
+    );
+    write_atomically(
+        path,
+        &serde_json::to_string_pretty(&store).expect("store serialises"),
+    )
 }

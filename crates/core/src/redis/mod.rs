@@ -14,6 +14,7 @@ use crate::secret::Secret;
 /// Where a Redis server is and how to log in. The password never serialises.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RedisTarget {
     pub host: String,
     pub port: u16,
@@ -21,7 +22,11 @@ pub struct RedisTarget {
     pub user: Option<String>,
     #[serde(skip)]
     pub password: Option<Secret>,
+    /// A password for this server is kept in the OS keyring (never in this file).
     #[serde(default)]
+    pub password_saved: bool,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub db: i64,
     #[serde(default)]
     pub tls: bool,
@@ -46,6 +51,7 @@ impl RedisTarget {
             port,
             user: None,
             password: None,
+            password_saved: false,
             db: 0,
             tls: false,
         }
@@ -79,6 +85,7 @@ impl RedisTarget {
             port: url.port().unwrap_or(6379),
             user: Some(url.username().to_owned()).filter(|u| !u.is_empty()),
             password: url.password().map(Secret::new),
+            password_saved: false,
             db,
             tls,
         })
@@ -115,6 +122,7 @@ impl RedisTarget {
 /// What the console learnt of a Redis server when it connected.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RedisInfo {
     pub address: String,
     pub version: String,
@@ -237,7 +245,17 @@ pub async fn connect_profile(
             let name = profile.master_name.as_deref().ok_or_else(|| {
                 Error::InvalidInput("a Sentinel profile needs the master name".into())
             })?;
-            let master = master_from_sentinels(&profile.nodes, name, timeout).await?;
+            // Sentinels are asked without the data nodes' credentials.
+            let sentinels: Vec<RedisTarget> = profile
+                .nodes
+                .iter()
+                .map(|n| RedisTarget {
+                    user: None,
+                    password: None,
+                    ..n.clone()
+                })
+                .collect();
+            let master = master_from_sentinels(&sentinels, name, timeout).await?;
             let mut target = RedisTarget::new(master.0, master.1);
             // The master takes the credentials given for the data nodes, not the Sentinel's.
             target.user = first.user.clone();

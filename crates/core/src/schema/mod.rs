@@ -7,6 +7,7 @@ pub use diff::{ColumnShape, IndexShape, SchemaDiff, TableDiff, TableShape, diff_
 
 use serde::Serialize;
 use sqlx::migrate::Migrator;
+use tokio_util::sync::CancellationToken;
 
 use crate::audit::{self, Change};
 use crate::error::{Error, Result};
@@ -31,7 +32,9 @@ pub const MINDPAL_TABLES: [&str; 10] = [
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct MigrationState {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub version: i64,
     pub description: String,
     pub applied: bool,
@@ -68,20 +71,46 @@ pub async fn status(server: &MysqlServer) -> Result<Vec<MigrationState>> {
 /// Applies the pending migrations and records that in `operation_logs`. Returns the versions
 /// it applied (empty when the database was up to date).
 pub async fn migrate(server: &MysqlServer) -> Result<Vec<i64>> {
-    let before = status(server).await?;
-    MIGRATOR.run(&server.pool).await.map_err(|e| match e {
-        sqlx::migrate::MigrateError::Execute(inner) => server.err(inner),
-        other => Error::Sql {
-            server: server.info.address.clone(),
-            code: 0,
-            message: other.to_string(),
-        },
-    })?;
-    let applied: Vec<i64> = before
-        .iter()
+    migrate_with_progress(server, &|_| {}, &CancellationToken::new()).await
+}
+
+/// [`migrate`], one migration at a time: `on_applied` hears of each, and `cancel` stops
+/// before the next one (a migration already running completes).
+pub async fn migrate_with_progress(
+    server: &MysqlServer,
+    on_applied: &(dyn Fn(&MigrationState) + Send + Sync),
+    cancel: &CancellationToken,
+) -> Result<Vec<i64>> {
+    let pending: Vec<MigrationState> = status(server)
+        .await?
+        .into_iter()
         .filter(|m| !m.applied)
-        .map(|m| m.version)
         .collect();
+    let mut applied = Vec::new();
+    let mut outcome = Ok(());
+    for migration in &pending {
+        if cancel.is_cancelled() {
+            outcome = Err(Error::Cancelled);
+            break;
+        }
+        if let Err(e) = MIGRATOR.run_to(migration.version, &server.pool).await {
+            outcome = Err(match e {
+                sqlx::migrate::MigrateError::Execute(inner) => server.err(inner),
+                other => Error::Sql {
+                    server: server.info.address.clone(),
+                    code: 0,
+                    message: other.to_string(),
+                },
+            });
+            break;
+        }
+        applied.push(migration.version);
+        on_applied(&MigrationState {
+            applied: true,
+            ..migration.clone()
+        });
+    }
+    // What was applied is recorded even when a later step failed or was cancelled.
     if !applied.is_empty() {
         audit::record(
             server,
@@ -94,7 +123,7 @@ pub async fn migrate(server: &MysqlServer) -> Result<Vec<i64>> {
         )
         .await?;
     }
-    Ok(applied)
+    outcome.map(|()| applied)
 }
 
 /// The default database of the connection, or a clear error when there is none.

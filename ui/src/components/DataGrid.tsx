@@ -1,0 +1,184 @@
+// The one data grid every screen uses: virtualized rows, typed cells, column resize, sort,
+// copy of a cell (Ctrl+C) or a row (Ctrl+Shift+C), and arrow-key navigation.
+import { useMemo, useRef, useState, type KeyboardEvent } from "react";
+import {
+  flexRender,
+  getCoreRowModel,
+  getSortedRowModel,
+  useReactTable,
+  type ColumnDef,
+  type SortingState,
+} from "@tanstack/react-table";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { formatBytes } from "../api";
+
+export type CellType = "text" | "number" | "bytes" | "count";
+
+export type GridColumn<Row> = {
+  id: string;
+  header: string;
+  type: CellType;
+  value: (row: Row) => string | number | null;
+  width?: number;
+};
+
+const ROW_HEIGHT = 32;
+
+function render(type: CellType, v: string | number | null): string {
+  if (v === null) return "—";
+  if (type === "bytes" && typeof v === "number") return formatBytes(v);
+  if ((type === "number" || type === "count") && typeof v === "number") return v.toLocaleString("en-US");
+  return String(v);
+}
+
+export function DataGrid<Row>({
+  columns,
+  rows,
+  label,
+  height = 360,
+  onCopy,
+}: {
+  columns: GridColumn<Row>[];
+  rows: Row[];
+  label: string;
+  height?: number;
+  onCopy?: (what: string) => void;
+}) {
+  const [sorting, setSorting] = useState<SortingState>([]);
+  const [focus, setFocus] = useState<{ row: number; col: number }>({ row: 0, col: 0 });
+  const defs = useMemo<ColumnDef<Row>[]>(
+    () =>
+      columns.map((c) => ({
+        id: c.id,
+        header: c.header,
+        accessorFn: (row: Row) => c.value(row),
+        size: c.width ?? 160,
+        meta: { type: c.type },
+        sortUndefined: "last",
+      })),
+    [columns],
+  );
+  // TanStack Table returns functions React Compiler must not memoize; this grid re-renders with it.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const table = useReactTable({
+    data: rows,
+    columns: defs,
+    state: { sorting },
+    onSortingChange: setSorting,
+    getCoreRowModel: getCoreRowModel(),
+    getSortedRowModel: getSortedRowModel(),
+    columnResizeMode: "onChange",
+    enableColumnResizing: true,
+  });
+  const sorted = table.getRowModel().rows;
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtual = useVirtualizer({
+    count: sorted.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
+  const leafs = table.getVisibleLeafColumns();
+  const template = leafs.map((c) => `${c.getSize()}px`).join(" ");
+
+  const cellText = (r: number, c: number) => {
+    const row = sorted[r];
+    const col = columns.find((x) => x.id === leafs[c]?.id);
+    if (!row || !col) return "";
+    return render(col.type, col.value(row.original));
+  };
+
+  const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const last = sorted.length - 1;
+    const move = (row: number, col: number) => {
+      const next = { row: Math.max(0, Math.min(last, row)), col: Math.max(0, Math.min(leafs.length - 1, col)) };
+      setFocus(next);
+      virtual.scrollToIndex(next.row);
+      e.preventDefault();
+    };
+    if (e.key === "ArrowDown") move(focus.row + 1, focus.col);
+    else if (e.key === "ArrowUp") move(focus.row - 1, focus.col);
+    else if (e.key === "ArrowRight") move(focus.row, focus.col + 1);
+    else if (e.key === "ArrowLeft") move(focus.row, focus.col - 1);
+    else if (e.key === "PageDown") move(focus.row + 10, focus.col);
+    else if (e.key === "PageUp") move(focus.row - 10, focus.col);
+    else if (e.key === "Home") move(0, focus.col);
+    else if (e.key === "End") move(last, focus.col);
+    else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "c") {
+      const text = e.shiftKey
+        ? leafs.map((_, c) => cellText(focus.row, c)).join("\t")
+        : cellText(focus.row, focus.col);
+      void navigator.clipboard?.writeText(text);
+      onCopy?.(e.shiftKey ? "row" : "cell");
+      e.preventDefault();
+    }
+  };
+
+  return (
+    <div className="grid" role="grid" aria-label={label} aria-rowcount={sorted.length} tabIndex={0} onKeyDown={onKey}>
+      <div className="grid-head" role="row" style={{ gridTemplateColumns: template }}>
+        {table.getFlatHeaders().map((h) => {
+          const sort = h.column.getIsSorted();
+          const type = columns.find((c) => c.id === h.column.id)?.type ?? "text";
+          return (
+            <div
+              key={h.id}
+              role="columnheader"
+              className={`grid-th ${type !== "text" ? "num" : ""}`}
+              aria-sort={sort === "asc" ? "ascending" : sort === "desc" ? "descending" : "none"}
+            >
+              <button type="button" className="th-sort" onClick={h.column.getToggleSortingHandler()}>
+                {flexRender(h.column.columnDef.header, h.getContext())}
+                <span className="sort-mark">{sort === "asc" ? "▲" : sort === "desc" ? "▼" : ""}</span>
+              </button>
+              <span
+                className="resizer"
+                onMouseDown={h.getResizeHandler()}
+                onDoubleClick={() => h.column.resetSize()}
+                aria-hidden
+              />
+            </div>
+          );
+        })}
+      </div>
+      {sorted.length === 0 ? (
+        <div className="grid-empty">Nothing to show.</div>
+      ) : (
+        <div className="grid-body" ref={scroller} style={{ maxHeight: height }}>
+          <div style={{ height: virtual.getTotalSize(), position: "relative" }}>
+            {virtual.getVirtualItems().map((v) => {
+              const row = sorted[v.index];
+              return (
+                <div
+                  key={row.id}
+                  role="row"
+                  aria-rowindex={v.index + 1}
+                  className={`grid-row ${v.index === focus.row ? "focused-row" : ""}`}
+                  style={{ transform: `translateY(${v.start}px)`, gridTemplateColumns: template, height: ROW_HEIGHT }}
+                >
+                  {row.getVisibleCells().map((cell, c) => {
+                    const col = columns.find((x) => x.id === cell.column.id);
+                    const type = col?.type ?? "text";
+                    return (
+                      <div
+                        key={cell.id}
+                        role="gridcell"
+                        data-column={cell.column.id}
+                        className={`grid-td ${type !== "text" ? "num" : ""} ${
+                          v.index === focus.row && c === focus.col ? "focused" : ""
+                        }`}
+                        onClick={() => setFocus({ row: v.index, col: c })}
+                      >
+                        {col ? render(type, col.value(row.original)) : ""}
+                      </div>
+                    );
+                  })}
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,228 @@
+import { useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { asUiError, deleteProfile, sandboxOffer, saveProfile, testProfile } from "../../api";
+import type { Capabilities } from "../../bindings/Capabilities";
+import type { Profile } from "../../bindings/Profile";
+import type { ServerCheck } from "../../bindings/ServerCheck";
+import { useToasts } from "../../components/Toasts";
+import { ErrorLine } from "../overview/OverviewScreen";
+import { ProfileForm } from "./ProfileForm";
+
+export type Editing = { mode: "new" } | { mode: "edit"; profile: Profile } | null;
+
+export function ConnectionsScreen({
+  profiles,
+  editing,
+  setEditing,
+  onSaved,
+}: {
+  profiles: Profile[];
+  editing: Editing;
+  setEditing: (e: Editing) => void;
+  onSaved: (p: Profile) => void;
+}) {
+  const queryClient = useQueryClient();
+  const toasts = useToasts();
+  const offer = useQuery({ queryKey: ["sandbox-offer"], queryFn: sandboxOffer });
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: ["profiles"] });
+    void queryClient.invalidateQueries({ queryKey: ["sandbox-offer"] });
+  };
+  const addSandbox = useMutation({
+    mutationFn: (p: Profile) =>
+      saveProfile({ profile: p, originalName: null, passwords: { mysql: null, replicas: [], redis: null }, sessionOnly: false }),
+    onSuccess: (p) => {
+      refresh();
+      onSaved(p);
+      toasts.info("Added the sandbox profile");
+    },
+    onError: (e) => toasts.error(asUiError(e)),
+  });
+
+  if (editing) {
+    return (
+      <ProfileForm
+        initial={editing.mode === "edit" ? editing.profile : null}
+        onCancel={() => setEditing(null)}
+        onDone={(p) => {
+          setEditing(null);
+          refresh();
+          onSaved(p);
+          toasts.info(`Saved ${p.name}`);
+        }}
+      />
+    );
+  }
+
+  return (
+    <div>
+      {offer.data && (
+        <div className="banner info">
+          The local sandbox is running.
+          <button type="button" className="primary" onClick={() => offer.data && addSandbox.mutate(offer.data)}>
+            Add a profile for it
+          </button>
+        </div>
+      )}
+      {profiles.length === 0 ? (
+        <div className="empty">
+          <h2>No connection profiles yet</h2>
+          <p>
+            Add one for your MindPal database and Redis, or start a local platform with{" "}
+            <code>mindpal-admin sandbox up</code>.
+          </p>
+          <button type="button" className="primary" onClick={() => setEditing({ mode: "new" })}>
+            New profile
+          </button>
+        </div>
+      ) : (
+        <ul className="profiles">
+          {profiles.map((p) => (
+            <ProfileCard key={p.name} profile={p} onEdit={() => setEditing({ mode: "edit", profile: p })} onChanged={refresh} profiles={profiles} />
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function ProfileCard({
+  profile,
+  profiles,
+  onEdit,
+  onChanged,
+}: {
+  profile: Profile;
+  profiles: Profile[];
+  onEdit: () => void;
+  onChanged: () => void;
+}) {
+  const toasts = useToasts();
+  const [confirming, setConfirming] = useState(false);
+  const test = useMutation({ mutationFn: () => testProfile(profile.name) });
+  const remove = useMutation({
+    mutationFn: () => deleteProfile(profile.name),
+    onSuccess: () => {
+      onChanged();
+      toasts.info(`Deleted ${profile.name}`);
+    },
+    onError: (e) => toasts.error(asUiError(e)),
+  });
+  const duplicate = useMutation({
+    mutationFn: () => {
+      let name = `${profile.name} copy`;
+      for (let i = 2; profiles.some((p) => p.name === name); i += 1) name = `${profile.name} copy ${i}`;
+      // Passwords are not copied: the copy asks for them when it is edited.
+      const clear = <T extends { passwordSaved: boolean }>(t: T): T => ({ ...t, passwordSaved: false });
+      return saveProfile({
+        profile: {
+          ...profile,
+          name,
+          mysql: clear(profile.mysql),
+          replicas: profile.replicas.map(clear),
+          redis: profile.redis && { ...profile.redis, nodes: profile.redis.nodes.map(clear) },
+        },
+        originalName: null,
+        passwords: { mysql: null, replicas: [], redis: null },
+        sessionOnly: false,
+      });
+    },
+    onSuccess: (p) => {
+      onChanged();
+      toasts.info(`Duplicated as ${p.name}`, "Passwords are not copied.");
+    },
+    onError: (e) => toasts.error(asUiError(e)),
+  });
+
+  return (
+    <li className="card" data-profile={profile.name}>
+      <div className="card-head">
+        <div>
+          <h2>{profile.name}</h2>
+          <p className="muted">
+            {profile.role}
+            {profile.readOnly ? " · read-only" : ""} · MySQL {profile.mysql.socket ?? `${profile.mysql.host}:${profile.mysql.port}`}
+            {profile.replicas.length > 0 ? ` · ${profile.replicas.length} replica(s)` : ""}
+            {profile.redis ? ` · Redis (${profile.redis.mode})` : ""}
+          </p>
+        </div>
+        <div className="actions">
+          <button type="button" className="primary" data-action="test" onClick={() => test.mutate()} disabled={test.isPending}>
+            {test.isPending ? "Testing…" : "Test connection"}
+          </button>
+          <button type="button" data-action="edit" onClick={onEdit}>
+            Edit
+          </button>
+          <button type="button" data-action="duplicate" onClick={() => duplicate.mutate()}>
+            Duplicate
+          </button>
+          {confirming ? (
+            <>
+              <button type="button" className="danger" data-action="confirm-delete" onClick={() => remove.mutate()}>
+                Delete {profile.name}
+              </button>
+              <button type="button" onClick={() => setConfirming(false)}>
+                Keep
+              </button>
+            </>
+          ) : (
+            <button type="button" data-action="delete" onClick={() => setConfirming(true)}>
+              Delete
+            </button>
+          )}
+        </div>
+      </div>
+      {test.isError && <ErrorLine error={asUiError(test.error)} />}
+      {test.data && <TestResults checks={test.data} />}
+    </li>
+  );
+}
+
+const CAPABILITY_LABELS: [keyof Capabilities, string][] = [
+  ["read", "read"],
+  ["write", "write"],
+  ["schemaChange", "schema"],
+  ["process", "PROCESS"],
+  ["reload", "RELOAD/backup"],
+  ["replicationClient", "REPLICATION CLIENT"],
+  ["killAny", "kill queries"],
+];
+
+function TestResults({ checks }: { checks: ServerCheck[] }) {
+  return (
+    <table className="checks">
+      <thead>
+        <tr>
+          <th>Server</th>
+          <th>Address</th>
+          <th>State</th>
+          <th>Version</th>
+          <th>TLS</th>
+          <th className="num">Round trip</th>
+          <th>May</th>
+        </tr>
+      </thead>
+      <tbody>
+        {checks.map((s) => (
+          <tr key={s.role} data-server={s.role} className={s.error ? "bad" : "good"}>
+            <td>{s.role}</td>
+            <td>{s.address}</td>
+            <td>{s.error ? <ErrorLine error={s.error} /> : <span className="ok">reachable</span>}</td>
+            <td>{s.summary ? `${s.summary.product} ${s.summary.version}` : "—"}</td>
+            <td>{s.summary ? (s.summary.tls ? "yes" : "no") : "—"}</td>
+            <td className="num">{s.summary ? `${s.summary.roundTripMs.toFixed(1)} ms` : "—"}</td>
+            <td>
+              {s.summary?.capabilities &&
+                CAPABILITY_LABELS.map(([key, label]) => (
+                  <span key={key} className={`chip ${s.summary?.capabilities?.[key] ? "yes" : "no"}`}>
+                    {label}
+                  </span>
+                ))}
+              {s.summary?.role && <span className="chip yes">{s.summary.role}</span>}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
