@@ -11,11 +11,14 @@ run: deps app
 	$(CLI) sandbox up
 	$(APP)
 
-## test: unit tests, then integration tests against MariaDB :3306, Redis :6379 and a sandbox pair
-test: services
+## test: unit and integration tests against MariaDB :3306, Redis :6379 and a sandbox pair,
+## then the end-to-end tests of the real window (screenshots in artifacts/e2e/)
+test: services app
 	@mkdir -p target
 	set -o pipefail; cargo test -p mindpal-core -p mindpal-admin-cli --all-targets 2>&1 | tee target/test.log
-	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' target/test.log
+	set -o pipefail; scripts/e2e.sh 2>&1 | tee target/e2e.log
+	@awk '/^test result:/ { p += $$4; f += $$6 } /^ℹ pass / { p += $$3 } /^ℹ fail / { f += $$3 } \
+		END { printf "tests: %d passed, %d failed\n", p, f }' target/test.log target/e2e.log
 
 ## check: formatting, lints, generated UI types up to date, TypeScript and the UI linter
 check: ui
@@ -30,10 +33,11 @@ check: ui
 		(echo "ui/src/bindings has new files: run 'make bindings' and commit them" >&2; exit 1)
 	cd ui && npm run typecheck && npm run lint
 
-## bench: seed scale 1 and compare with LOAD DATA of the same rows (prints figures and ratios)
-bench: services
-	cargo build --release -p mindpal-admin-cli
+## bench: seeding speed against LOAD DATA; the window's launch time and idle memory (release builds)
+bench: services ui
+	cargo build --release -p mindpal-admin-cli -p mindpal-admin-app --features mindpal-admin-app/custom-protocol
 	scripts/bench.sh
+	scripts/bench-window.sh
 
 deps:
 	scripts/install-deps.sh

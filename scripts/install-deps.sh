@@ -32,6 +32,10 @@ if ! command -v npm >/dev/null; then
   echo "npm is missing: install Node.js 20 or newer, then run this again" >&2
   exit 1
 fi
+# The WebDriver bridge for the end-to-end tests (WebKitWebDriver comes from webkit2gtk-driver).
+if ! command -v tauri-driver >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
+  cargo install tauri-driver --locked --version 2.1.0
+fi
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   (cd ui && npm ci --no-audit --no-fund)
 fi

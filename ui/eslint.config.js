@@ -13,4 +13,11 @@ export default tseslint.config(
       ...reactHooks.configs.recommended.rules,
     },
   },
+  {
+    // End-to-end tests run in Node; the functions they pass to the page run in the window.
+    files: ["e2e/**/*.mjs"],
+    languageOptions: {
+      globals: { process: "readonly", fetch: "readonly", setTimeout: "readonly", Buffer: "readonly", document: "readonly" },
+    },
+  },
 );

@@ -13,12 +13,14 @@ export function App() {
   const profiles = useQuery({ queryKey: ["profiles"], queryFn: listProfiles });
   const list = useMemo(() => profiles.data ?? [], [profiles.data]);
   const [chosen, setChosen] = useState<string | null>(() => localStorage.getItem(ACTIVE_KEY));
-  const [screen, setScreen] = useState<Screen>("connections");
+  const [chosenScreen, setScreen] = useState<Screen>("overview");
   const [editing, setEditing] = useState<Editing>(null);
   const [palette, setPalette] = useState(false);
 
   // The active profile: the one chosen, while it exists; else the first.
   const active = list.find((p) => p.name === chosen)?.name ?? list[0]?.name ?? null;
+  // With no profile yet there is nothing to overview: the console opens on Connections.
+  const screen: Screen = active ? chosenScreen : "connections";
   const choose = (name: string) => {
     setChosen(name);
     localStorage.setItem(ACTIVE_KEY, name);
@@ -110,6 +112,8 @@ export function App() {
             setEditing={setEditing}
             onSaved={(p: Profile) => {
               choose(p.name);
+              // Saved from the Connections screen: stay there to test it.
+              setScreen("connections");
             }}
           />
         )}

@@ -1,0 +1,96 @@
+// A small W3C WebDriver client over fetch: enough to drive the real window through tauri-driver.
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+export const KEY = { ctrl: "\uE009", null: "\uE000", enter: "\uE007" };
+
+export class Session {
+  static async start(driverUrl, application) {
+    const res = await fetch(`${driverUrl}/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application } } },
+      }),
+    });
+    const body = await res.json();
+    if (!res.ok) throw new Error(`new session failed: ${JSON.stringify(body)}`);
+    return new Session(driverUrl, body.value.sessionId);
+  }
+
+  constructor(driverUrl, id) {
+    this.base = `${driverUrl}/session/${id}`;
+  }
+
+  async cmd(method, path, body) {
+    const res = await fetch(`${this.base}${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json();
+    if (!res.ok) {
+      const err = new Error(`${method} ${path}: ${json.value?.error} ${json.value?.message}`);
+      err.code = json.value?.error;
+      throw err;
+    }
+    return json.value;
+  }
+
+  async find(css) {
+    const v = await this.cmd("POST", "/element", { using: "css selector", value: css });
+    return v[ELEMENT];
+  }
+
+  /** Waits until `css` matches (the bundle and IPC answers arrive asynchronously). */
+  async waitFor(css, timeoutMs = 15000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await this.find(css);
+      } catch (e) {
+        if (e.code !== "no such element" || Date.now() > deadline) {
+          throw new Error(`waiting for ${css}: ${e.message}`, { cause: e });
+        }
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+
+  /** Waits until `fn` (run in the page) returns something truthy, and returns it. */
+  async waitUntil(fn, args = [], timeoutMs = 15000, what = "a condition") {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await this.cmd("POST", "/execute/sync", { script: `return (${fn})(...arguments)`, args });
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  click(el) {
+    return this.cmd("POST", `/element/${el}/click`, {});
+  }
+
+  type(el, text) {
+    return this.cmd("POST", `/element/${el}/value`, { text });
+  }
+
+  /** Replaces the content of an input: select all, then type. */
+  async fill(css, text) {
+    const el = await this.waitFor(css);
+    await this.click(el);
+    await this.type(el, `${KEY.ctrl}a${KEY.null}`);
+    await this.type(el, text);
+  }
+
+  async text(css) {
+    return this.cmd("GET", `/element/${await this.waitFor(css)}/text`);
+  }
+
+  async screenshot() {
+    return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
+  }
+
+  async end() {
+    await fetch(this.base, { method: "DELETE" }).catch(() => {});
+  }
+}
