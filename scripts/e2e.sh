@@ -72,6 +72,7 @@ fi
 export HOME=$home XDG_RUNTIME_DIR=$tmp/run DISPLAY=$display NO_AT_BRIDGE=1
 export E2E_DRIVER_URL=http://127.0.0.1:$driver_port E2E_APP=$app E2E_SANDBOX_PORT=$base
 export E2E_STORE_FILE=$home/.local/share/com.mindpal.admin/profiles.json E2E_EXPECTED_USERS=$users
+export E2E_CLI=$cli E2E_SANDBOX_DIR=$tmp/sandbox E2E_SPARE_STORE=$tmp/cli-profiles.json
 export E2E_ARTIFACTS=$artifacts E2E_COMMAND="$(printf '%q ' "$@")"
 dbus-run-session -- bash -c '
   set -u

@@ -3,6 +3,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { Session } from "./webdriver.mjs";
 
@@ -88,6 +89,21 @@ test("a profile for the sandbox tests green and its overview shows the real row 
   await shot("05-overview");
 });
 
+test("losing the database is shown and recovered from without restarting the window", async () => {
+  const cli = (...args) =>
+    execFileSync(env("E2E_CLI"), ["--profiles-file", env("E2E_SPARE_STORE"), "sandbox", ...args, "--dir", env("E2E_SANDBOX_DIR")]);
+  const usersShown = () =>
+    [...document.querySelectorAll("[data-column=table]")].some((c) => c.textContent === "users");
+  await s.waitUntil(usersShown, [], 20000, "the overview");
+  cli("down");
+  const banner = await s.text(".banner", 40000);
+  assert.match(banner, /Connection lost/);
+  await shot("06-connection-lost");
+  cli("up", "--no-seed");
+  await s.waitUntil(() => !document.querySelector(".banner") && [...document.querySelectorAll("[data-column=table]")].some((c) => c.textContent === "users"), [], 40000, "the overview to come back");
+  await shot("07-connection-back");
+});
+
 test("a wrong password shows the auth error and never reaches the store file", async () => {
   const secret = "Wr0ng-E2E-Secret";
   await s.click(await s.waitFor("nav button:nth-child(2)"));
@@ -96,7 +112,7 @@ test("a wrong password shows the auth error and never reaches the store file", a
   await s.click(await s.waitFor("li[data-profile=badpass] [data-action=test]"));
   const err = await s.waitFor("li[data-profile=badpass] tr[data-server=primary] .error[data-kind=authFailed]");
   assert.ok(err);
-  await shot("06-auth-failed");
+  await shot("08-auth-failed");
   const store = readFileSync(STORE, "utf8");
   assert.ok(store.includes("badpass"), "the profile is in the store");
   assert.ok(!store.includes(secret), "the password must not be in the store file");
@@ -113,5 +129,5 @@ test("deleting a profile asks first", async () => {
     store.profiles.map((p) => p.name),
     ["local"],
   );
-  await shot("07-after-delete");
+  await shot("09-after-delete");
 });

@@ -82,8 +82,8 @@ export class Session {
     await this.type(el, text);
   }
 
-  async text(css) {
-    return this.cmd("GET", `/element/${await this.waitFor(css)}/text`);
+  async text(css, timeoutMs) {
+    return this.cmd("GET", `/element/${await this.waitFor(css, timeoutMs)}/text`);
   }
 
   async screenshot() {

@@ -230,9 +230,14 @@ fn store_path(g: &Global) -> anyhow::Result<PathBuf> {
     }
 }
 
+/// The `--profile`, with its saved passwords read from the OS keyring.
 fn profile(g: &Global) -> anyhow::Result<Option<Profile>> {
     match &g.profile {
-        Some(name) => Ok(Some(profiles::find(&store_path(g)?, name)?)),
+        Some(name) => {
+            let mut profile = profiles::find(&store_path(g)?, name)?;
+            profiles::secrets::resolve(&mut profile, &|_| None)?;
+            Ok(Some(profile))
+        }
         None => Ok(None),
     }
 }

@@ -209,3 +209,28 @@ fn sandbox_status_of_a_missing_sandbox_says_how_to_start_one() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("sandbox up"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_saved_password_without_a_keyring_is_a_clear_error_not_a_file() {
+    let home = tempfile::tempdir().unwrap();
+    let store = home.path().join("profiles.json");
+    std::fs::write(
+        &store,
+        r#"{"profiles":[{"name":"prod","role":"operator","readOnly":true,
+            "mysql":{"host":"127.0.0.1","port":3306,"user":"ops","passwordSaved":true,"tls":"disabled"},
+            "replicas":[]}]}"#,
+    )
+    .unwrap();
+    let o = Command::new(BIN)
+        .args(["--profile", "prod", "ping"])
+        .env("MINDPAL_PROFILES", &store)
+        // No Secret Service reachable: the keyring must say so, never fall back to a file.
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("keyring is not available"), "{}", stderr(&o));
+    let files: Vec<_> = std::fs::read_dir(home.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(files, vec![std::ffi::OsString::from("profiles.json")], "nothing else was written");
+}

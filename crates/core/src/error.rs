@@ -45,7 +45,7 @@ pub enum Error {
     UnknownHost { server: String, reason: String },
 
     /// The server did not answer in time.
-    #[error("{server} did not answer within {seconds} s")]
+    #[error("{server} did not answer {}", answer_window(*seconds))]
     Timeout { server: String, seconds: u64 },
 
     /// The account lacks a privilege the operation needs.
@@ -107,6 +107,15 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// "within 5 s", or "in time" when the limit is not known (a pool's wait ran out).
+fn answer_window(seconds: u64) -> String {
+    if seconds > 0 {
+        format!("within {seconds} s")
+    } else {
+        "in time".to_owned()
+    }
+}
 
 impl Error {
     pub fn kind(&self) -> ErrorKind {

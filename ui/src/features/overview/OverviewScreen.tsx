@@ -99,6 +99,7 @@ export function OverviewScreen({ profile }: { profile: string }) {
         </section>
         <section className="card stat" aria-label="Schema">
           <h2>Schema</h2>
+          {!db && <p className="muted">Unknown while the database cannot be reached.</p>}
           {db && (
             <>
               <p className="big" data-testid="schema-state">
