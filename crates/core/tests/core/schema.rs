@@ -95,3 +95,25 @@ async fn the_source_design_shows_its_real_differences() {
     );
     db.drop().await;
 }
+
+#[tokio::test]
+async fn migrations_report_each_step_and_stop_when_cancelled() {
+    let db = TestDb::new("migsteps").await;
+    let cancelled = mindpal_core::CancellationToken::new();
+    cancelled.cancel();
+    let err = schema::migrate_with_progress(&db.server, &|_| {}, &cancelled).await.unwrap_err();
+    assert_eq!(err.kind(), mindpal_core::ErrorKind::Cancelled);
+    assert!(schema::status(&db.server).await.unwrap().iter().all(|m| !m.applied), "nothing ran");
+
+    let steps = std::sync::Mutex::new(Vec::new());
+    let applied = schema::migrate_with_progress(
+        &db.server,
+        &|m| steps.lock().unwrap().push((m.version, m.applied)),
+        &mindpal_core::CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(applied, vec![1, 2]);
+    assert_eq!(*steps.lock().unwrap(), vec![(1, true), (2, true)]);
+    db.drop().await;
+}
