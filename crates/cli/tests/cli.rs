@@ -230,7 +230,18 @@ fn a_saved_password_without_a_keyring_is_a_clear_error_not_a_file() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("keyring is not available"), "{}", stderr(&o));
-    let files: Vec<_> = std::fs::read_dir(home.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(files, vec![std::ffi::OsString::from("profiles.json")], "nothing else was written");
+    assert!(
+        stderr(&o).contains("keyring is not available"),
+        "{}",
+        stderr(&o)
+    );
+    let files: Vec<_> = std::fs::read_dir(home.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        files,
+        vec![std::ffi::OsString::from("profiles.json")],
+        "nothing else was written"
+    );
 }

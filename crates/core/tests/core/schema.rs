@@ -101,9 +101,18 @@ async fn migrations_report_each_step_and_stop_when_cancelled() {
     let db = TestDb::new("migsteps").await;
     let cancelled = mindpal_core::CancellationToken::new();
     cancelled.cancel();
-    let err = schema::migrate_with_progress(&db.server, &|_| {}, &cancelled).await.unwrap_err();
+    let err = schema::migrate_with_progress(&db.server, &|_| {}, &cancelled)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), mindpal_core::ErrorKind::Cancelled);
-    assert!(schema::status(&db.server).await.unwrap().iter().all(|m| !m.applied), "nothing ran");
+    assert!(
+        schema::status(&db.server)
+            .await
+            .unwrap()
+            .iter()
+            .all(|m| !m.applied),
+        "nothing ran"
+    );
 
     let steps = std::sync::Mutex::new(Vec::new());
     let applied = schema::migrate_with_progress(
