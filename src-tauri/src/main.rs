@@ -29,6 +29,7 @@ struct AppState {
     /// Open MySQL pools per profile; dropped when they fail so the next call reconnects.
     pools: tokio::sync::Mutex<HashMap<String, MysqlServer>>,
     jobs: Mutex<HashMap<String, CancellationToken>>,
+    next_job: std::sync::atomic::AtomicU64,
 }
 
 fn io_error(message: String) -> UiError {
@@ -308,7 +309,12 @@ async fn apply_migrations(
         .into_iter()
         .filter(|m| !m.applied)
         .count() as u32;
-    let job = format!("migrate-{}-{}", name, std::process::id() ^ pending);
+    let job = format!(
+        "migrate-{}",
+        state
+            .next_job
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     let cancel = CancellationToken::new();
     state
         .jobs
