@@ -10,10 +10,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use mindpal_core::mysql::{DEFAULT_CONNECT_TIMEOUT, MysqlServer};
-use mindpal_core::profiles::secrets::{self, SessionSecrets, Slot};
+use mindpal_core::profiles::secrets::{self, SessionSecrets};
 use mindpal_core::profiles::{self, Profile, Role, STORE_FILE};
 use mindpal_core::redis::connect_profile;
-use mindpal_core::secret::Secret;
 use mindpal_core::{CancellationToken, Error, ErrorKind, overview, sandbox, schema};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -126,61 +125,22 @@ async fn save_profile(
         passwords,
         session_only,
     } = input;
-    profile.name = profile.name.trim().to_owned();
     let mut list = read_profiles(&app)?;
-    let mut problems = profiles::validate(&profile);
-    if list
-        .iter()
-        .any(|p| p.name == profile.name && Some(&p.name) != original_name.as_ref())
-    {
-        problems.push(profiles::FieldError {
-            field: "name".into(),
-            message: "A profile with this name exists.".into(),
-        });
-    }
+    let problems = profiles::prepare_save(&mut profile, original_name.as_deref(), &list);
     if !problems.is_empty() {
         return Err(UiError::fields(problems));
-    }
-    // Keep what was saved before unless a new password was typed.
-    if let Some(previous) = list
-        .iter()
-        .find(|p| Some(&p.name) == original_name.as_ref())
-    {
-        profile.mysql.password_saved |= previous.mysql.password_saved;
-        if let (Some(r), Some(old)) = (profile.redis.as_mut(), previous.redis.as_ref())
-            && let (Some(node), Some(old_node)) = (r.nodes.first_mut(), old.nodes.first())
-        {
-            node.password_saved |= old_node.password_saved;
-        }
-        for (replica, old) in profile.replicas.iter_mut().zip(&previous.replicas) {
-            replica.password_saved |= old.password_saved;
-        }
-    }
-    let mut typed = Vec::new();
-    if let Some(p) = passwords.mysql.filter(|p| !p.is_empty()) {
-        typed.push((Slot::Mysql, Secret::new(p)));
-    }
-    for (i, p) in passwords.replicas.into_iter().enumerate() {
-        if let Some(p) = p.filter(|p| !p.is_empty()) {
-            typed.push((Slot::Replica(i), Secret::new(p)));
-        }
-    }
-    if let Some(p) = passwords.redis.filter(|p| !p.is_empty()) {
-        typed.push((Slot::Redis, Secret::new(p)));
     }
     {
         let mut session = state.session.lock().expect("session lock");
         secrets::keep(
             &mut profile,
             original_name.as_deref(),
-            typed,
+            passwords.into_slots(),
             session_only,
             &mut session,
         )?;
     }
-    list.retain(|p| Some(&p.name) != original_name.as_ref() && p.name != profile.name);
-    list.push(profile.clone());
-    list.sort_by(|a, b| a.name.cmp(&b.name));
+    profiles::replace_in(&mut list, original_name.as_deref(), profile.clone());
     write_profiles(&app, &list)?;
     let mut pools = state.pools.lock().await;
     pools.remove(&profile.name);

@@ -2,6 +2,7 @@
 //! no secrets. TypeScript declarations are generated into `ui/src/bindings/` (`make bindings`).
 
 use mindpal_core::overview::{DatabaseOverview, RedisOverview};
+use mindpal_core::profiles::secrets::TypedPasswords;
 use mindpal_core::profiles::{self, FieldError, Profile, ServerSummary};
 use mindpal_core::schema::MigrationState;
 use mindpal_core::{Error, ErrorKind};
@@ -38,18 +39,6 @@ impl UiError {
     }
 }
 
-/// Passwords typed into the profile form. They go to the keyring (or, when asked, this
-/// session's memory) and never back to the UI.
-#[derive(Debug, Default, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct PasswordsInput {
-    pub mysql: Option<String>,
-    #[serde(default)]
-    pub replicas: Vec<Option<String>>,
-    pub redis: Option<String>,
-}
-
 #[derive(Debug, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -58,7 +47,7 @@ pub struct ProfileInput {
     /// The name the profile had before this edit, when it is an edit.
     pub original_name: Option<String>,
     #[serde(default)]
-    pub passwords: PasswordsInput,
+    pub passwords: TypedPasswords,
     /// Keep the passwords in memory for this session instead of the keyring.
     #[serde(default)]
     pub session_only: bool,

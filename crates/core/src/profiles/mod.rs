@@ -107,9 +107,7 @@ pub fn find(path: &Path, name: &str) -> Result<Profile> {
 /// Adds `profile`, or replaces the one with the same name. Other keys of the store survive.
 pub fn upsert(path: &Path, profile: Profile) -> Result<()> {
     let mut profiles = load(path)?;
-    profiles.retain(|p| p.name != profile.name);
-    profiles.push(profile);
-    profiles.sort_by(|a, b| a.name.cmp(&b.name));
+    replace_in(&mut profiles, None, profile);
     write_list(path, &profiles)
 }
 
@@ -385,4 +383,128 @@ pub fn write_list(path: &Path, profiles: &[Profile]) -> Result<()> {
         path,
         &serde_json::to_string_pretty(&store).expect("store serialises"),
     )
+}
+
+/// Readies `profile` to be saved among `existing`, as an edit of `original_name` when given:
+/// trims the name, reports every field problem (a taken name too), and carries over which
+/// servers already have a saved password. Nothing is written.
+pub fn prepare_save(
+    profile: &mut Profile,
+    original_name: Option<&str>,
+    existing: &[Profile],
+) -> Vec<FieldError> {
+    profile.name = profile.name.trim().to_owned();
+    let mut problems = validate(profile);
+    if existing
+        .iter()
+        .any(|p| p.name == profile.name && Some(p.name.as_str()) != original_name)
+    {
+        problems.push(FieldError {
+            field: "name".into(),
+            message: "A profile with this name exists.".into(),
+        });
+    }
+    if let Some(previous) = existing
+        .iter()
+        .find(|p| Some(p.name.as_str()) == original_name)
+    {
+        profile.mysql.password_saved |= previous.mysql.password_saved;
+        for (replica, old) in profile.replicas.iter_mut().zip(&previous.replicas) {
+            replica.password_saved |= old.password_saved;
+        }
+        if let (Some(node), Some(old)) = (
+            profile.redis.as_mut().and_then(|r| r.nodes.first_mut()),
+            previous.redis.as_ref().and_then(|r| r.nodes.first()),
+        ) {
+            node.password_saved |= old.password_saved;
+        }
+    }
+    problems
+}
+
+/// `list` with `profile` in place of the one named `original_name` (or of its own name), sorted.
+pub fn replace_in(list: &mut Vec<Profile>, original_name: Option<&str>, profile: Profile) {
+    list.retain(|p| Some(p.name.as_str()) != original_name && p.name != profile.name);
+    list.push(profile);
+    list.sort_by(|a, b| a.name.cmp(&b.name));
+}
+
+#[cfg(test)]
+mod save_tests {
+    use super::*;
+
+    fn profile(name: &str) -> Profile {
+        Profile {
+            name: name.into(),
+            role: Role::Operator,
+            read_only: false,
+            mysql: MysqlTarget::new("127.0.0.1", 3306, "ops"),
+            replicas: vec![],
+            redis: None,
+        }
+    }
+
+    #[test]
+    fn a_taken_name_is_a_field_problem_but_editing_keeps_its_own_name() {
+        let existing = vec![profile("prod"), profile("staging")];
+        let mut renamed = profile(" staging ");
+        let problems = prepare_save(&mut renamed, Some("prod"), &existing);
+        assert_eq!(renamed.name, "staging");
+        assert_eq!(
+            problems
+                .iter()
+                .map(|p| p.field.as_str())
+                .collect::<Vec<_>>(),
+            ["name"]
+        );
+        let mut same = profile("prod");
+        assert!(prepare_save(&mut same, Some("prod"), &existing).is_empty());
+    }
+
+    #[test]
+    fn an_edit_without_a_new_password_keeps_the_saved_one() {
+        let mut before = profile("prod");
+        before.mysql.password_saved = true;
+        let mut edited = profile("prod");
+        prepare_save(&mut edited, Some("prod"), &[before]);
+        assert!(edited.mysql.password_saved);
+    }
+
+    #[test]
+    fn bad_fields_are_each_reported_on_their_field() {
+        let mut p = profile("");
+        p.mysql.port = 0;
+        p.mysql.ca_file = Some("/nonexistent/ca.pem".into());
+        p.redis = Some(RedisProfile {
+            mode: RedisMode::Sentinel,
+            nodes: vec![],
+            master_name: None,
+        });
+        let fields: Vec<String> = prepare_save(&mut p, None, &[])
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        for f in [
+            "name",
+            "mysql.port",
+            "mysql.caFile",
+            "redis.nodes",
+            "redis.masterName",
+        ] {
+            assert!(
+                fields.iter().any(|x| x == f),
+                "{f} should be reported: {fields:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn replacing_renames_in_place_and_keeps_order() {
+        let mut list = vec![profile("a"), profile("c")];
+        replace_in(&mut list, Some("c"), profile("b"));
+        assert_eq!(
+            list.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+    }
 }

@@ -118,6 +118,34 @@ pub fn resolve(profile: &mut Profile, session: &dyn Fn(Slot) -> Option<Secret>) 
     Ok(())
 }
 
+/// Passwords typed into a profile form; empty ones mean "keep what is saved". They go to the
+/// keyring (or this session's memory) and never back out.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct TypedPasswords {
+    pub mysql: Option<String>,
+    #[serde(default)]
+    pub replicas: Vec<Option<String>>,
+    pub redis: Option<String>,
+}
+
+impl TypedPasswords {
+    /// The non-empty passwords, by the server they belong to.
+    pub fn into_slots(self) -> Vec<(Slot, Secret)> {
+        let given = |p: Option<String>| p.filter(|p| !p.is_empty()).map(Secret::new);
+        let mut out: Vec<(Slot, Secret)> = given(self.mysql)
+            .map(|s| (Slot::Mysql, s))
+            .into_iter()
+            .collect();
+        for (i, p) in self.replicas.into_iter().enumerate() {
+            out.extend(given(p).map(|s| (Slot::Replica(i), s)));
+        }
+        out.extend(given(self.redis).map(|s| (Slot::Redis, s)));
+        out
+    }
+}
+
 /// Passwords kept in memory for this session only, when the keyring is unavailable and the
 /// user chose not to save them.
 pub type SessionSecrets = std::collections::HashMap<(String, Slot), Secret>;
