@@ -81,21 +81,17 @@ fn profile_with_passwords(
     Ok(profile)
 }
 
-async fn pool(
-    app: &AppHandle,
-    state: &AppState,
-    name: &str,
-) -> Result<(Profile, MysqlServer), UiError> {
-    let profile = profile_with_passwords(app, state, name)?;
+/// The open pool of `profile` (passwords already filled in), or a new one.
+async fn pool(state: &AppState, profile: &Profile) -> Result<MysqlServer, UiError> {
     let mut pools = state.pools.lock().await;
-    if let Some(server) = pools.get(name)
+    if let Some(server) = pools.get(&profile.name)
         && server.target == profile.mysql
     {
-        return Ok((profile, server.clone()));
+        return Ok(server.clone());
     }
     let server = MysqlServer::connect(&profile.mysql, DEFAULT_CONNECT_TIMEOUT, 6).await?;
-    pools.insert(name.to_owned(), server.clone());
-    Ok((profile, server))
+    pools.insert(profile.name.clone(), server.clone());
+    Ok(server)
 }
 
 /// Forgets a pool after a connection error so the next call connects afresh.
@@ -209,8 +205,8 @@ async fn load_overview(
     name: String,
 ) -> Result<Overview, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    let database = match pool(&app, &state, &name).await {
-        Ok((_, server)) => {
+    let database = match pool(&state, &profile).await {
+        Ok(server) => {
             let loaded = overview::database(&server).await;
             if let Err(e) = &loaded {
                 forget_on_loss(&state, &name, e).await;
@@ -254,7 +250,8 @@ async fn apply_migrations(
     name: String,
     on_event: Channel<JobEvent>,
 ) -> Result<String, UiError> {
-    let (profile, server) = pool(&app, &state, &name).await?;
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
     if profile.role != Role::Operator || profile.read_only {
         return Err(Error::PrivilegeMissing {
             server: profile.mysql.address(),
