@@ -9,10 +9,19 @@ mod wire;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use mindpal_core::directory::actions::{
+    self, ActionOutcome, Actor, DigitalHumanAction, UserAction,
+};
+use mindpal_core::directory::cache::{self, TokenScan};
+use mindpal_core::directory::digital_humans::{
+    self, DigitalHumanDetail, DigitalHumanRow, DigitalHumanSearch, KnowledgeRow, KnowledgeSearch,
+};
+use mindpal_core::directory::users::{self, UserDetail, UserRow, UserSearch};
+use mindpal_core::directory::{Page, Viewer};
 use mindpal_core::mysql::{DEFAULT_CONNECT_TIMEOUT, MysqlServer};
 use mindpal_core::profiles::secrets::{self, SessionSecrets};
 use mindpal_core::profiles::{self, Profile, Role, STORE_FILE};
-use mindpal_core::redis::connect_profile;
+use mindpal_core::redis::{RedisServer, connect_profile};
 use mindpal_core::{CancellationToken, Error, ErrorKind, overview, sandbox, schema};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -92,6 +101,56 @@ async fn pool(state: &AppState, profile: &Profile) -> Result<MysqlServer, UiErro
     let server = MysqlServer::connect(&profile.mysql, DEFAULT_CONNECT_TIMEOUT, 6).await?;
     pools.insert(profile.name.clone(), server.clone());
     Ok(server)
+}
+
+/// The server reads go to: the primary, or the profile's first replica when the user chose
+/// "read from replica".
+async fn reader(
+    state: &AppState,
+    profile: &Profile,
+    from_replica: bool,
+) -> Result<MysqlServer, UiError> {
+    if !from_replica {
+        return pool(state, profile).await;
+    }
+    let Some(replica) = profile.replicas.first() else {
+        return Err(Error::InvalidInput(format!(
+            "profile `{}` has no replica to read from",
+            profile.name
+        ))
+        .into());
+    };
+    let key = format!("{}#replica", profile.name);
+    let mut pools = state.pools.lock().await;
+    if let Some(server) = pools.get(&key)
+        && &server.target == replica
+    {
+        return Ok(server.clone());
+    }
+    let server = MysqlServer::connect(replica, DEFAULT_CONNECT_TIMEOUT, 4).await?;
+    pools.insert(key, server.clone());
+    Ok(server)
+}
+
+/// The profile's Redis, or why it cannot be reached; `None` when it has none.
+async fn redis_of(profile: &Profile) -> Option<Result<RedisServer, Error>> {
+    match &profile.redis {
+        None => None,
+        Some(r) => Some(connect_profile(r, DEFAULT_CONNECT_TIMEOUT).await),
+    }
+}
+
+/// Runs a read and forgets the pool when the server went away, so the next call reconnects.
+async fn forgetting<T>(
+    state: &AppState,
+    name: &str,
+    result: Result<T, Error>,
+) -> Result<T, UiError> {
+    if let Err(e) = &result {
+        forget_on_loss(state, name, e).await;
+        forget_on_loss(state, &format!("{name}#replica"), e).await;
+    }
+    result.map_err(UiError::from)
 }
 
 /// Forgets a pool after a connection error so the next call connects afresh.
@@ -322,6 +381,154 @@ async fn cancel_job(state: State<'_, AppState>, job: String) -> Result<bool, UiE
     })
 }
 
+#[tauri::command]
+async fn find_users(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    search: UserSearch,
+    after: Option<String>,
+    from_replica: bool,
+) -> Result<Page<UserRow>, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = reader(&state, &profile, from_replica).await?;
+    let page = users::find(&server, &search, after.as_deref(), profile.role).await;
+    forgetting(&state, &name, page).await
+}
+
+#[tauri::command]
+async fn show_user(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+    from_replica: bool,
+) -> Result<UserDetail, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = reader(&state, &profile, from_replica).await?;
+    let redis = redis_of(&profile).await;
+    let detail = users::show(&server, redis.as_ref(), id, profile.role).await;
+    forgetting(&state, &name, detail).await
+}
+
+/// Token lookups walk the keyspace: at most this many SCAN calls of 1000 keys.
+const TOKEN_SCAN_CALLS: u32 = 200;
+
+#[tauri::command]
+async fn find_user_tokens(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+) -> Result<TokenScan, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let Some(redis) = redis_of(&profile).await else {
+        return Err(Error::InvalidInput(format!("profile `{name}` has no Redis")).into());
+    };
+    Ok(cache::find_tokens(&redis?, id, TOKEN_SCAN_CALLS, profile.role).await?)
+}
+
+#[tauri::command]
+async fn user_action(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+    expected_version: i32,
+    action: UserAction,
+) -> Result<ActionOutcome, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let redis = redis_of(&profile).await;
+    let outcome = actions::user(
+        &server,
+        redis.as_ref(),
+        Actor::of(&profile),
+        id,
+        expected_version,
+        action,
+    )
+    .await;
+    forgetting(&state, &name, outcome).await
+}
+
+#[tauri::command]
+async fn invalidate_user_cache(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+) -> Result<ActionOutcome, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let Some(redis) = redis_of(&profile).await else {
+        return Err(Error::InvalidInput(format!("profile `{name}` has no Redis")).into());
+    };
+    let outcome = actions::invalidate_user_cache(&server, &redis?, Actor::of(&profile), id).await;
+    forgetting(&state, &name, outcome).await
+}
+
+#[tauri::command]
+async fn find_digital_humans(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    search: DigitalHumanSearch,
+    after: Option<String>,
+    from_replica: bool,
+) -> Result<Page<DigitalHumanRow>, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = reader(&state, &profile, from_replica).await?;
+    let page = digital_humans::find(&server, &search, after.as_deref()).await;
+    forgetting(&state, &name, page).await
+}
+
+#[tauri::command]
+async fn show_digital_human(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+    from_replica: bool,
+) -> Result<DigitalHumanDetail, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = reader(&state, &profile, from_replica).await?;
+    let viewer: Viewer = profile.role;
+    let detail = digital_humans::show(&server, id, viewer).await;
+    forgetting(&state, &name, detail).await
+}
+
+#[tauri::command]
+async fn find_knowledge(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    search: KnowledgeSearch,
+    after: Option<String>,
+    from_replica: bool,
+) -> Result<Page<KnowledgeRow>, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = reader(&state, &profile, from_replica).await?;
+    let page = digital_humans::knowledge(&server, &search, after.as_deref()).await;
+    forgetting(&state, &name, page).await
+}
+
+#[tauri::command]
+async fn digital_human_action(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+    expected_version: i32,
+    action: DigitalHumanAction,
+) -> Result<ActionOutcome, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let outcome =
+        actions::digital_human(&server, Actor::of(&profile), id, expected_version, action).await;
+    forgetting(&state, &name, outcome).await
+}
+
 fn main() {
     let state = AppState::default();
     tauri::Builder::default()
@@ -337,6 +544,15 @@ fn main() {
             load_overview,
             apply_migrations,
             cancel_job,
+            find_users,
+            show_user,
+            find_user_tokens,
+            user_action,
+            invalidate_user_cache,
+            find_digital_humans,
+            show_digital_human,
+            find_knowledge,
+            digital_human_action,
         ])
         .run(tauri::generate_context!())
         .expect("the MindPal Admin window opens");

@@ -116,3 +116,34 @@ pub enum JobEvent {
 pub fn step_label(m: &MigrationState) -> String {
     format!("{:04} {}", m.version, m.description)
 }
+
+#[cfg(test)]
+mod tests {
+    use mindpal_core::directory::Page;
+    use mindpal_core::directory::actions::{ActionOutcome, DigitalHumanAction, UserAction};
+    use mindpal_core::directory::cache::TokenScan;
+    use mindpal_core::directory::digital_humans::{
+        DigitalHumanDetail, DigitalHumanRow, DigitalHumanSearch, KnowledgeRow, KnowledgeSearch,
+    };
+    use mindpal_core::directory::users::{UserDetail, UserRow, UserSearch};
+    use ts_rs::{Config, TS};
+
+    /// The core's directory types the commands send and receive (the core derives them;
+    /// nothing in this crate names them in an exported type, so they are exported here).
+    #[test]
+    fn export_bindings_directory() {
+        let cfg = Config::from_env();
+        Page::<UserRow>::export_all(&cfg).unwrap();
+        Page::<DigitalHumanRow>::export_all(&cfg).unwrap();
+        Page::<KnowledgeRow>::export_all(&cfg).unwrap();
+        UserSearch::export_all(&cfg).unwrap();
+        UserDetail::export_all(&cfg).unwrap();
+        TokenScan::export_all(&cfg).unwrap();
+        ActionOutcome::export_all(&cfg).unwrap();
+        UserAction::export_all(&cfg).unwrap();
+        DigitalHumanAction::export_all(&cfg).unwrap();
+        DigitalHumanSearch::export_all(&cfg).unwrap();
+        DigitalHumanDetail::export_all(&cfg).unwrap();
+        KnowledgeSearch::export_all(&cfg).unwrap();
+    }
+}

@@ -1,5 +1,6 @@
 //! `mindpal-admin`: the MindPal Admin console from a terminal and cron.
 
+mod directory;
 mod output;
 
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use mindpal_core::mysql::{MysqlServer, MysqlTarget};
-use mindpal_core::profiles::{self, Profile};
+use mindpal_core::profiles::{self, Profile, Role};
 use mindpal_core::redis::{RedisServer, RedisTarget};
 use mindpal_core::{CancellationToken, Error, ErrorKind, sandbox, schema, seed};
 
@@ -22,12 +23,16 @@ redis://127.0.0.1:6379/0. Passwords are never printed.
 
 Exit codes: 0 success; 1 failure; 2 wrong usage; 3 a server cannot be reached (refused, unknown
 host, timeout); 4 authentication or privilege refused; 5 `schema diff` found differences;
-130 cancelled with Ctrl-C.
+6 the row changed since you read it (nothing written); 130 cancelled with Ctrl-C.
+
+Support profiles see phone, email and IP masked; `--role support` shows what they see.
 
 Try it:
   mindpal-admin sandbox up                 # a local primary+replica, Redis+replica+Sentinel, demo data
   mindpal-admin --profile sandbox ping
   mindpal-admin --profile sandbox schema diff
+  mindpal-admin --profile sandbox users find --query 138
+  mindpal-admin --profile sandbox --role support users show 42
   mindpal-admin --mysql mysql://root@127.0.0.1/mindpal seed --scale 1";
 
 #[derive(Debug, Parser)]
@@ -53,6 +58,9 @@ struct Global {
     /// Print machine-readable JSON on stdout instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// See data as this role sees it: `support` masks phone, email and IP.
+    #[arg(long, global = true, value_name = "operator|support", value_parser = parse_role)]
+    role: Option<Role>,
     /// Seconds to wait for a server to answer before giving up.
     #[arg(long, global = true, default_value_t = 5, value_name = "SECS")]
     connect_timeout: u64,
@@ -83,6 +91,20 @@ enum Command {
     Sandbox(SandboxCommand),
     /// List the saved connection profiles.
     Profiles,
+    /// Find users among millions, show one with their Redis entries, disable/restore them.
+    #[command(subcommand)]
+    Users(directory::UsersCommand),
+    /// Find digital humans, show one, search their knowledge base.
+    #[command(subcommand, name = "dh")]
+    Dh(directory::DhCommand),
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    match s {
+        "operator" => Ok(Role::Operator),
+        "support" => Ok(Role::Support),
+        _ => Err("expected operator or support".into()),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +205,7 @@ fn exit_code(err: &anyhow::Error) -> ExitCode {
             ExitCode::from(3)
         }
         Some(ErrorKind::AuthFailed | ErrorKind::PrivilegeMissing) => ExitCode::from(4),
+        Some(ErrorKind::Conflict) => ExitCode::from(6),
         Some(ErrorKind::Cancelled) => ExitCode::from(130),
         _ => ExitCode::from(1),
     }
@@ -215,6 +238,8 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             let list = profiles::load(&store_path(g)?)?;
             out.profiles(&list);
         }
+        Command::Users(cmd) => directory::users_command(g, cmd, out).await?,
+        Command::Dh(cmd) => directory::dh_command(g, cmd, out).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

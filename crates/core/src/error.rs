@@ -25,6 +25,7 @@ pub enum ErrorKind {
     PortInUse,
     NotOurs,
     NotFound,
+    Conflict,
     KeyringUnavailable,
     Io,
     Cancelled,
@@ -91,6 +92,10 @@ pub enum Error {
     #[error("{0}")]
     NotFound(String),
 
+    /// The row changed since it was read (its `version` moved on): nothing was written.
+    #[error("{0}")]
+    Conflict(String),
+
     /// The OS keyring cannot be used (no Secret Service, locked, refused).
     #[error("the OS keyring is not available: {message}")]
     KeyringUnavailable { message: String },
@@ -107,6 +112,14 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error as it travels inside a result that still has other parts to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ErrorSummary {
+    pub kind: ErrorKind,
+    pub message: String,
+}
 
 /// "within 5 s", or "in time" when the limit is not known (a pool's wait ran out).
 fn answer_window(seconds: u64) -> String {
@@ -135,9 +148,17 @@ impl Error {
             Error::PortInUse { .. } => ErrorKind::PortInUse,
             Error::NotOurs { .. } => ErrorKind::NotOurs,
             Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Conflict(_) => ErrorKind::Conflict,
             Error::KeyringUnavailable { .. } => ErrorKind::KeyringUnavailable,
             Error::Io { .. } => ErrorKind::Io,
             Error::Cancelled => ErrorKind::Cancelled,
+        }
+    }
+
+    pub fn summary(&self) -> ErrorSummary {
+        ErrorSummary {
+            kind: self.kind(),
+            message: self.to_string(),
         }
     }
 

@@ -1,0 +1,454 @@
+//! The directory of the platform's people and their digital humans: lists paged by keyset
+//! over the indexes of `schema/`, detail views with the Redis entries beside the rows, and
+//! the few guarded actions an operator takes on them.
+//!
+//! Every statement here is built from fixed fragments; what a user typed only ever travels
+//! as a bound parameter.
+
+pub mod actions;
+pub mod cache;
+pub mod cursor;
+pub mod digital_humans;
+pub mod mask;
+pub mod users;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use sqlx::mysql::{MySql, MySqlArguments, MySqlRow};
+use sqlx::query::QueryAs;
+
+use crate::error::{Error, Result};
+use crate::mysql::{Flavour, MysqlServer};
+use cursor::KeyValue;
+
+/// Rows per page when the caller does not say.
+pub const DEFAULT_PAGE: u32 = 50;
+/// The most rows one page may ask for.
+pub const MAX_PAGE: u32 = 500;
+/// Totals up to this many rows are counted exactly; above it they are estimated.
+pub const EXACT_COUNT_CAP: i64 = 1_000;
+/// How long the exact count may take before the estimate is shown instead.
+const COUNT_TIME_LIMIT_MS: u64 = 300;
+
+/// Whose eyes the data is for: support viewers get personal data masked by the core.
+pub use crate::profiles::Role as Viewer;
+
+/// Soft-deleted rows: hidden (the default), only them, or both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum Deleted {
+    #[default]
+    Hide,
+    Only,
+    Include,
+}
+
+impl Deleted {
+    fn predicate(self, alias: &str) -> Option<String> {
+        match self {
+            Deleted::Hide => Some(format!("{alias}deleted_at IS NULL")),
+            Deleted::Only => Some(format!("{alias}deleted_at IS NOT NULL")),
+            Deleted::Include => None,
+        }
+    }
+}
+
+/// How many rows match: exact when counting was cheap, else the optimizer's estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Total {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub count: i64,
+    pub exact: bool,
+    /// Not exact, and the estimate was no help: there are more than `count` rows.
+    pub more_than: bool,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    /// The cursor of the next page; `None` on the last page.
+    pub next: Option<String>,
+    /// Present on the first page only (later pages keep the first page's figure).
+    pub total: Option<Total>,
+    /// In words, e.g. "phone, ascending".
+    pub order: String,
+    /// The server that answered (`host:port`): the primary, or a replica.
+    pub answered_by: String,
+    pub masked: bool,
+    /// How the search was run, when it is worth saying (e.g. which text search was used).
+    pub note: Option<String>,
+}
+
+/// A value bound to a `?` placeholder.
+#[derive(Debug, Clone)]
+pub(crate) enum Bind {
+    Int(i64),
+    Text(String),
+    Time(NaiveDateTime),
+}
+
+impl From<&KeyValue> for Option<Bind> {
+    fn from(v: &KeyValue) -> Self {
+        match v {
+            KeyValue::Null => None,
+            KeyValue::Int(i) => Some(Bind::Int(*i)),
+            KeyValue::Text(t) => Some(Bind::Text(t.clone())),
+            KeyValue::Time(t) => Some(Bind::Time(*t)),
+        }
+    }
+}
+
+pub(crate) fn bind_all_as<'q, T>(
+    mut q: QueryAs<'q, MySql, T, MySqlArguments>,
+    binds: &'q [Bind],
+) -> QueryAs<'q, MySql, T, MySqlArguments>
+where
+    T: for<'r> sqlx::FromRow<'r, MySqlRow>,
+{
+    for b in binds {
+        q = match b {
+            Bind::Int(i) => q.bind(*i),
+            Bind::Text(t) => q.bind(t.as_str()),
+            Bind::Time(t) => q.bind(*t),
+        };
+    }
+    q
+}
+
+/// A WHERE clause under construction: fixed SQL fragments and their bound values.
+#[derive(Debug, Default)]
+pub(crate) struct Filter {
+    clauses: Vec<String>,
+    pub binds: Vec<Bind>,
+}
+
+impl Filter {
+    pub fn push(&mut self, clause: impl Into<String>, binds: impl IntoIterator<Item = Bind>) {
+        self.clauses.push(clause.into());
+        self.binds.extend(binds);
+    }
+
+    pub fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    /// `column LIKE 'text%'`, the text escaped so `%`, `_` and `!` are literal.
+    pub fn starts_with(&mut self, column: &'static str, text: &str) {
+        self.push(
+            format!("{column} LIKE ? ESCAPE '!'"),
+            [Bind::Text(like_prefix(text))],
+        );
+    }
+
+    pub fn date_range(
+        &mut self,
+        column: &'static str,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) {
+        // A half-open range on the bare column, so its index serves it (never DATE(column)).
+        if let Some(from) = from {
+            self.push(
+                format!("{column} >= ?"),
+                [Bind::Time(from.and_hms_opt(0, 0, 0).expect("midnight"))],
+            );
+        }
+        if let Some(to) = to {
+            let next = to.succ_opt().unwrap_or(to);
+            self.push(
+                format!("{column} < ?"),
+                [Bind::Time(next.and_hms_opt(0, 0, 0).expect("midnight"))],
+            );
+        }
+    }
+}
+
+/// The LIKE pattern matching values that start with `text`, with `!` as the escape.
+pub(crate) fn like_prefix(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// The LIKE pattern matching values that contain `text`.
+pub(crate) fn like_contains(text: &str) -> String {
+    format!("%{}", like_prefix(text))
+}
+
+/// Keyset order: one column (possibly nullable) then `id` as the tie-breaker.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Order {
+    /// `None` orders by `id` alone.
+    pub column: Option<&'static str>,
+    pub nullable: bool,
+    pub descending: bool,
+}
+
+impl Order {
+    pub fn by_id(descending: bool) -> Order {
+        Order {
+            column: None,
+            nullable: false,
+            descending,
+        }
+    }
+
+    pub fn arity(&self) -> usize {
+        if self.column.is_some() { 2 } else { 1 }
+    }
+
+    pub fn sql(&self, table_alias: &str) -> String {
+        let dir = if self.descending { "DESC" } else { "ASC" };
+        match self.column {
+            Some(c) => format!(" ORDER BY {table_alias}{c} {dir}, {table_alias}id {dir}"),
+            None => format!(" ORDER BY {table_alias}id {dir}"),
+        }
+    }
+
+    /// The predicate selecting rows after `key` in this order. NULL sorts first ascending
+    /// and last descending, as MySQL and MariaDB do. Each branch keeps a bare range on the
+    /// column so the index still serves it.
+    pub fn after(&self, alias: &str, key: &[KeyValue], filter: &mut Filter) -> Result<()> {
+        let (cmp, id_cmp) = if self.descending {
+            ("<", "<")
+        } else {
+            (">", ">")
+        };
+        let id_of = |v: &KeyValue| match v {
+            KeyValue::Int(i) => Ok(*i),
+            _ => Err(Error::InvalidInput(
+                "the page cursor is not valid for this list".into(),
+            )),
+        };
+        match (self.column, key) {
+            (None, [id]) => {
+                filter.push(format!("{alias}id {id_cmp} ?"), [Bind::Int(id_of(id)?)]);
+            }
+            (Some(c), [value, id]) => {
+                let id = id_of(id)?;
+                let value: Option<Bind> = value.into();
+                let clause = match (&value, self.descending) {
+                    (Some(_), true) if self.nullable => format!(
+                        "(({alias}{c} <= ? AND ({alias}{c} {cmp} ? OR {alias}id {id_cmp} ?)) OR {alias}{c} IS NULL)"
+                    ),
+                    (Some(_), _) => format!(
+                        "({alias}{c} {cmp}= ? AND ({alias}{c} {cmp} ? OR {alias}id {id_cmp} ?))"
+                    ),
+                    (None, true) => format!("({alias}{c} IS NULL AND {alias}id < ?)"),
+                    (None, false) => {
+                        format!(
+                            "(({alias}{c} IS NULL AND {alias}id > ?) OR {alias}{c} IS NOT NULL)"
+                        )
+                    }
+                };
+                match value {
+                    Some(v) => filter.push(clause, [v.clone(), v, Bind::Int(id)]),
+                    None => filter.push(clause, [Bind::Int(id)]),
+                }
+            }
+            _ => {
+                return Err(Error::InvalidInput(
+                    "the page cursor is not valid for this list".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses an id a person typed: a clear message for words, signs and overflow.
+pub fn parse_id(raw: &str, what: &str) -> Result<i64> {
+    let trimmed = raw.trim().trim_start_matches('#');
+    match trimmed.parse::<i64>() {
+        Ok(id) if id >= 1 => Ok(id),
+        _ => {
+            let shown: String = raw.chars().take(40).collect();
+            let more = if raw.chars().count() > 40 { "…" } else { "" };
+            Err(Error::InvalidInput(format!(
+                "`{shown}{more}` is not a {what} id: ids are whole numbers from 1 to {}",
+                i64::MAX
+            )))
+        }
+    }
+}
+
+/// Runs the statement time limit the server understands around a SELECT.
+fn time_limited(server: &MysqlServer, select: &str, millis: u64) -> String {
+    match server.info.flavour {
+        Flavour::MariaDb => format!(
+            "SET STATEMENT max_statement_time={:.3} FOR {select}",
+            millis as f64 / 1000.0
+        ),
+        Flavour::MySql => select.replacen(
+            "SELECT",
+            &format!("SELECT /*+ MAX_EXECUTION_TIME({millis}) */"),
+            1,
+        ),
+    }
+}
+
+/// Whether an error is the server stopping a statement at its time limit.
+fn is_statement_timeout(e: &Error) -> bool {
+    // MariaDB ER_STATEMENT_TIMEOUT 1969; MySQL ER_QUERY_TIMEOUT 3024.
+    matches!(
+        e,
+        Error::Sql {
+            code: 1969 | 3024,
+            ..
+        }
+    )
+}
+
+/// Counts the rows of `FROM … WHERE …` exactly up to [`EXACT_COUNT_CAP`] within a short
+/// time limit; beyond either, the optimizer's estimate from `EXPLAIN FORMAT=JSON`.
+pub(crate) async fn total(server: &MysqlServer, from_where: &str, binds: &[Bind]) -> Result<Total> {
+    let capped = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 {from_where} LIMIT {}) capped",
+        EXACT_COUNT_CAP + 1
+    );
+    let sql = time_limited(server, &capped, COUNT_TIME_LIMIT_MS);
+    let counted: Result<(i64,)> = bind_all_as(sqlx::query_as(sqlx::AssertSqlSafe(sql)), binds)
+        .fetch_one(&server.pool)
+        .await
+        .map_err(|e| server.err(e));
+    match counted {
+        Ok((n,)) if n <= EXACT_COUNT_CAP => {
+            return Ok(Total {
+                count: n,
+                exact: true,
+                more_than: false,
+            });
+        }
+        Ok(_) => {}
+        Err(e) if is_statement_timeout(&e) => {}
+        Err(e) => return Err(e),
+    }
+    let explain = format!("EXPLAIN FORMAT=JSON SELECT 1 {from_where}");
+    let (plan,): (String,) = bind_all_as(sqlx::query_as(sqlx::AssertSqlSafe(explain)), binds)
+        .fetch_one(&server.pool)
+        .await
+        .map_err(|e| server.err(e))?;
+    let plan: serde_json::Value = serde_json::from_str(&plan).unwrap_or_default();
+    let estimate = estimated_rows(&plan).unwrap_or(0.0).round() as i64;
+    // The count stopped at the cap (or the time limit), so there are more rows than the
+    // cap; an estimate below that says nothing.
+    Ok(if estimate > EXACT_COUNT_CAP {
+        Total {
+            count: estimate,
+            exact: false,
+            more_than: false,
+        }
+    } else {
+        Total {
+            count: EXACT_COUNT_CAP,
+            exact: false,
+            more_than: true,
+        }
+    })
+}
+
+/// Rows the optimizer expects a single-table plan to return: its rows times `filtered`.
+/// Reads MariaDB (`rows`) and MySQL 8 (`rows_produced_per_join`) plans alike.
+fn estimated_rows(plan: &serde_json::Value) -> Option<f64> {
+    use serde_json::Value;
+    match plan {
+        Value::Object(map) => {
+            if map.contains_key("table_name") {
+                if let Some(produced) = map.get("rows_produced_per_join").and_then(number) {
+                    return Some(produced);
+                }
+                let rows = map.get("rows").and_then(number)?;
+                let filtered = map.get("filtered").and_then(number).unwrap_or(100.0);
+                return Some(rows * filtered / 100.0);
+            }
+            map.values().find_map(estimated_rows)
+        }
+        Value::Array(items) => items.iter().find_map(estimated_rows),
+        _ => None,
+    }
+}
+
+fn number(v: &serde_json::Value) -> Option<f64> {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_metacharacters_are_literal() {
+        assert_eq!(like_prefix("50%_off!"), "50!%!_off!!%");
+        assert_eq!(like_contains("a"), "%a%");
+        assert_eq!(like_prefix("'\\\""), "'\\\"%");
+    }
+
+    #[test]
+    fn ids_that_are_not_ids_get_a_clear_message() {
+        assert_eq!(parse_id(" 42 ", "user").unwrap(), 42);
+        assert_eq!(parse_id("#7", "user").unwrap(), 7);
+        for bad in ["abc", "-1", "0", "1.5", "99999999999999999999", ""] {
+            let e = parse_id(bad, "user").unwrap_err();
+            assert!(e.to_string().contains("is not a user id"), "{bad}: {e}");
+        }
+        let long = "9".repeat(10_000);
+        assert!(parse_id(&long, "user").unwrap_err().to_string().len() < 200);
+    }
+
+    #[test]
+    fn estimates_read_both_plan_shapes() {
+        let mariadb = serde_json::json!({"query_block": {"select_id": 1, "table": {
+            "table_name": "users", "access_type": "range", "rows": 2000, "filtered": 50}}});
+        assert_eq!(estimated_rows(&mariadb), Some(1000.0));
+        let mysql = serde_json::json!({"query_block": {"select_id": 1, "table": {
+            "table_name": "users", "access_type": "ALL", "rows_examined_per_scan": 99000,
+            "rows_produced_per_join": 9900, "filtered": "10.00"}}});
+        assert_eq!(estimated_rows(&mysql), Some(9900.0));
+    }
+
+    #[test]
+    fn keyset_predicates_keep_a_bare_range() {
+        let order = Order {
+            column: Some("last_login_at"),
+            nullable: true,
+            descending: true,
+        };
+        let t = NaiveDate::from_ymd_opt(2026, 11, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let mut f = Filter::default();
+        order
+            .after("", &[KeyValue::Time(t), KeyValue::Int(9)], &mut f)
+            .unwrap();
+        assert_eq!(
+            f.sql(),
+            " WHERE ((last_login_at <= ? AND (last_login_at < ? OR id < ?)) OR last_login_at IS NULL)"
+        );
+        assert_eq!(f.binds.len(), 3);
+        let mut f = Filter::default();
+        order
+            .after("", &[KeyValue::Null, KeyValue::Int(9)], &mut f)
+            .unwrap();
+        assert_eq!(f.sql(), " WHERE (last_login_at IS NULL AND id < ?)");
+        let mut f = Filter::default();
+        assert!(order.after("", &[KeyValue::Int(9)], &mut f).is_err());
+    }
+}
