@@ -4,9 +4,19 @@ import { asUiError, listProfiles, loadOverview } from "./api";
 import type { Profile } from "./bindings/Profile";
 import { CommandPalette, type Command } from "./components/CommandPalette";
 import { ConnectionsScreen, type Editing } from "./features/connections/ConnectionsScreen";
+import { DigitalHumansScreen } from "./features/digitalHumans/DigitalHumansScreen";
 import { ErrorLine, OverviewScreen } from "./features/overview/OverviewScreen";
+import { UsersScreen } from "./features/users/UsersScreen";
 
-type Screen = "overview" | "connections";
+type Screen = "overview" | "users" | "digitalHumans" | "connections";
+
+/** The screens of the sidebar, with their Ctrl+digit key. */
+const SCREENS: { id: Screen; label: string; key: string; needsProfile: boolean }[] = [
+  { id: "overview", label: "Overview", key: "1", needsProfile: true },
+  { id: "users", label: "Users", key: "2", needsProfile: true },
+  { id: "digitalHumans", label: "Digital humans", key: "3", needsProfile: true },
+  { id: "connections", label: "Connections", key: "4", needsProfile: false },
+];
 const ACTIVE_KEY = "mindpal.activeProfile";
 
 export function App() {
@@ -16,14 +26,27 @@ export function App() {
   const [chosenScreen, setScreen] = useState<Screen>("overview");
   const [editing, setEditing] = useState<Editing>(null);
   const [palette, setPalette] = useState(false);
+  const [openUser, setOpenUser] = useState<number | null>(null);
+  const [openDh, setOpenDh] = useState<number | null>(null);
 
   // The active profile: the one chosen, while it exists; else the first.
   const active = list.find((p) => p.name === chosen)?.name ?? list[0]?.name ?? null;
   // With no profile yet there is nothing to overview: the console opens on Connections.
   const screen: Screen = active ? chosenScreen : "connections";
+  const activeProfile = list.find((p) => p.name === active) ?? null;
   const choose = (name: string) => {
     setChosen(name);
+    setOpenUser(null);
+    setOpenDh(null);
     localStorage.setItem(ACTIVE_KEY, name);
+  };
+  const goUser = (id: number) => {
+    setOpenUser(id);
+    setScreen("users");
+  };
+  const goDh = (id: number) => {
+    setOpenDh(id);
+    setScreen("digitalHumans");
   };
 
   useEffect(() => {
@@ -32,12 +55,10 @@ export function App() {
       if (mod && e.key.toLowerCase() === "k") {
         e.preventDefault();
         setPalette((p) => !p);
-      } else if (mod && e.key === "1") {
+      } else if (mod && SCREENS.some((x) => x.key === e.key)) {
         e.preventDefault();
-        setScreen("overview");
-      } else if (mod && e.key === "2") {
-        e.preventDefault();
-        setScreen("connections");
+        const target = SCREENS.find((x) => x.key === e.key);
+        if (target) setScreen(target.id);
       }
     };
     window.addEventListener("keydown", onKey);
@@ -45,8 +66,7 @@ export function App() {
   }, []);
 
   const commands: Command[] = [
-    { id: "go-overview", label: "Go to Overview", hint: "Ctrl+1", run: () => setScreen("overview") },
-    { id: "go-connections", label: "Go to Connections", hint: "Ctrl+2", run: () => setScreen("connections") },
+    ...SCREENS.map((x) => ({ id: `go-${x.id}`, label: `Go to ${x.label}`, hint: `Ctrl+${x.key}`, run: () => setScreen(x.id) })),
     {
       id: "new-profile",
       label: "New connection profile",
@@ -72,23 +92,19 @@ export function App() {
         <div className="brand">MindPal Admin</div>
         <ConnectionPicker profiles={list} active={active} onChoose={choose} />
         <nav aria-label="Screens">
-          <button
-            type="button"
-            className={`nav-item ${screen === "overview" ? "active" : ""}`}
-            aria-current={screen === "overview" ? "page" : undefined}
-            onClick={() => setScreen("overview")}
-            disabled={!active}
-          >
-            Overview <kbd>Ctrl 1</kbd>
-          </button>
-          <button
-            type="button"
-            className={`nav-item ${screen === "connections" ? "active" : ""}`}
-            aria-current={screen === "connections" ? "page" : undefined}
-            onClick={() => setScreen("connections")}
-          >
-            Connections <kbd>Ctrl 2</kbd>
-          </button>
+          {SCREENS.map((x) => (
+            <button
+              key={x.id}
+              type="button"
+              data-screen={x.id}
+              className={`nav-item ${screen === x.id ? "active" : ""}`}
+              aria-current={screen === x.id ? "page" : undefined}
+              onClick={() => setScreen(x.id)}
+              disabled={x.needsProfile && !active}
+            >
+              {x.label} <kbd>Ctrl {x.key}</kbd>
+            </button>
+          ))}
         </nav>
         <button type="button" className="palette-hint" onClick={() => setPalette(true)}>
           Commands <kbd>Ctrl K</kbd>
@@ -96,7 +112,10 @@ export function App() {
       </aside>
       <main className="content">
         <header className="page-header">
-          <h1>{screen === "overview" ? `Overview${active ? ` · ${active}` : ""}` : "Connections"}</h1>
+          <h1>
+            {SCREENS.find((x) => x.id === screen)?.label}
+            {screen !== "connections" && active ? ` · ${active}` : ""}
+          </h1>
           {screen === "connections" && !editing && (
             <button type="button" className="primary" data-action="new-profile" onClick={() => setEditing({ mode: "new" })}>
               New profile
@@ -118,6 +137,24 @@ export function App() {
           />
         )}
         {profiles.isSuccess && screen === "overview" && active && <OverviewScreen key={active} profile={active} />}
+        {profiles.isSuccess && screen === "users" && activeProfile && (
+          <UsersScreen
+            key={activeProfile.name}
+            profile={activeProfile}
+            openId={openUser}
+            onOpen={setOpenUser}
+            onOpenDigitalHuman={goDh}
+          />
+        )}
+        {profiles.isSuccess && screen === "digitalHumans" && activeProfile && (
+          <DigitalHumansScreen
+            key={activeProfile.name}
+            profile={activeProfile}
+            openId={openDh}
+            onOpen={setOpenDh}
+            onOpenUser={goUser}
+          />
+        )}
         {profiles.isSuccess && screen === "overview" && !active && (
           <p className="muted">Add a connection profile first.</p>
         )}

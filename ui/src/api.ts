@@ -6,6 +6,19 @@ import type { Profile } from "./bindings/Profile";
 import type { ProfileInput } from "./bindings/ProfileInput";
 import type { ServerCheck } from "./bindings/ServerCheck";
 import type { UiError } from "./bindings/UiError";
+import type { ActionOutcome } from "./bindings/ActionOutcome";
+import type { DigitalHumanAction } from "./bindings/DigitalHumanAction";
+import type { DigitalHumanDetail } from "./bindings/DigitalHumanDetail";
+import type { DigitalHumanRow } from "./bindings/DigitalHumanRow";
+import type { DigitalHumanSearch } from "./bindings/DigitalHumanSearch";
+import type { KnowledgeRow } from "./bindings/KnowledgeRow";
+import type { KnowledgeSearch } from "./bindings/KnowledgeSearch";
+import type { Page } from "./bindings/Page";
+import type { TokenScan } from "./bindings/TokenScan";
+import type { UserAction } from "./bindings/UserAction";
+import type { UserDetail } from "./bindings/UserDetail";
+import type { UserRow } from "./bindings/UserRow";
+import type { UserSearch } from "./bindings/UserSearch";
 
 export const listProfiles = () => invoke<Profile[]>("list_profiles");
 export const saveProfile = (input: ProfileInput) => invoke<Profile>("save_profile", { input });
@@ -44,4 +57,34 @@ export function formatBytes(n: number): string {
     u += 1;
   }
   return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+}
+
+// Users and digital humans. Reads go to the primary, or to the first replica when asked.
+export const findUsers = (name: string, search: UserSearch, after: string | null, fromReplica: boolean) =>
+  invoke<Page<UserRow>>("find_users", { name, search, after, fromReplica });
+export const showUser = (name: string, id: number, fromReplica: boolean) =>
+  invoke<UserDetail>("show_user", { name, id, fromReplica });
+export const findUserTokens = (name: string, id: number) => invoke<TokenScan>("find_user_tokens", { name, id });
+export const userAction = (name: string, id: number, expectedVersion: number, action: UserAction) =>
+  invoke<ActionOutcome>("user_action", { name, id, expectedVersion, action });
+export const invalidateUserCache = (name: string, id: number) =>
+  invoke<ActionOutcome>("invalidate_user_cache", { name, id });
+export const findDigitalHumans = (name: string, search: DigitalHumanSearch, after: string | null, fromReplica: boolean) =>
+  invoke<Page<DigitalHumanRow>>("find_digital_humans", { name, search, after, fromReplica });
+export const showDigitalHuman = (name: string, id: number, fromReplica: boolean) =>
+  invoke<DigitalHumanDetail>("show_digital_human", { name, id, fromReplica });
+export const findKnowledge = (name: string, search: KnowledgeSearch, after: string | null, fromReplica: boolean) =>
+  invoke<Page<KnowledgeRow>>("find_knowledge", { name, search, after, fromReplica });
+export const digitalHumanAction = (name: string, id: number, expectedVersion: number, action: DigitalHumanAction) =>
+  invoke<ActionOutcome>("digital_human_action", { name, id, expectedVersion, action });
+
+/** `2026-11-20T10:00:00` → `2026-11-20 10:00`; a dash when absent. */
+export const formatTime = (t: string | null | undefined) => (t ? t.replace("T", " ").slice(0, 16) : "—");
+
+/** "12 users", "about 98,000 users", "more than 1,000 users". */
+export function formatTotal(t: { count: number; exact: boolean; moreThan: boolean }, one: string, many: string) {
+  const n = t.count.toLocaleString("en-US");
+  if (t.exact) return `${n} ${t.count === 1 ? one : many}`;
+  if (t.moreThan) return `more than ${n} ${many}`;
+  return `about ${n} ${many}`;
 }

@@ -1,6 +1,6 @@
 // The one data grid every screen uses: virtualized rows, typed cells, column resize, sort,
 // copy of a cell (Ctrl+C) or a row (Ctrl+Shift+C), and arrow-key navigation.
-import { useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import {
   flexRender,
   getCoreRowModel,
@@ -37,12 +37,25 @@ export function DataGrid<Row>({
   label,
   height = 360,
   onCopy,
+  onOpen,
+  onEndReached,
+  sortable = true,
+  rowClass,
+  empty = "Nothing to show.",
 }: {
   columns: GridColumn<Row>[];
   rows: Row[];
   label: string;
   height?: number;
   onCopy?: (what: string) => void;
+  /** A row was clicked or Enter was pressed on it. */
+  onOpen?: (row: Row) => void;
+  /** The reader scrolled near the last row: load the next page. */
+  onEndReached?: () => void;
+  /** Server-ordered lists turn client sorting off: a sort of one page would mislead. */
+  sortable?: boolean;
+  rowClass?: (row: Row) => string;
+  empty?: string;
 }) {
   const [sorting, setSorting] = useState<SortingState>([]);
   const [focus, setFocus] = useState<{ row: number; col: number }>({ row: 0, col: 0 });
@@ -79,6 +92,11 @@ export function DataGrid<Row>({
     overscan: 12,
   });
   const leafs = table.getVisibleLeafColumns();
+  const items = virtual.getVirtualItems();
+  const lastShown = items.length ? items[items.length - 1].index : -1;
+  useEffect(() => {
+    if (onEndReached && sorted.length > 0 && lastShown >= sorted.length - 10) onEndReached();
+  }, [lastShown, sorted.length, onEndReached]);
   const template = leafs.map((c) => `${c.getSize()}px`).join(" ");
 
   const cellText = (r: number, c: number) => {
@@ -104,6 +122,10 @@ export function DataGrid<Row>({
     else if (e.key === "PageUp") move(focus.row - 10, focus.col);
     else if (e.key === "Home") move(0, focus.col);
     else if (e.key === "End") move(last, focus.col);
+    else if (e.key === "Enter" && onOpen && sorted[focus.row]) {
+      onOpen(sorted[focus.row].original);
+      e.preventDefault();
+    }
     else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "c") {
       const text = e.shiftKey
         ? leafs.map((_, c) => cellText(focus.row, c)).join("\t")
@@ -127,7 +149,12 @@ export function DataGrid<Row>({
               className={`grid-th ${type !== "text" ? "num" : ""}`}
               aria-sort={sort === "asc" ? "ascending" : sort === "desc" ? "descending" : "none"}
             >
-              <button type="button" className="th-sort" onClick={h.column.getToggleSortingHandler()}>
+              <button
+                type="button"
+                className="th-sort"
+                onClick={sortable ? h.column.getToggleSortingHandler() : undefined}
+                disabled={!sortable}
+              >
                 {flexRender(h.column.columnDef.header, h.getContext())}
                 <span className="sort-mark">{sort === "asc" ? "▲" : sort === "desc" ? "▼" : ""}</span>
               </button>
@@ -142,18 +169,20 @@ export function DataGrid<Row>({
         })}
       </div>
       {sorted.length === 0 ? (
-        <div className="grid-empty">Nothing to show.</div>
+        <div className="grid-empty">{empty}</div>
       ) : (
         <div className="grid-body" ref={scroller} style={{ maxHeight: height }}>
           <div style={{ height: virtual.getTotalSize(), position: "relative" }}>
-            {virtual.getVirtualItems().map((v) => {
+            {items.map((v) => {
               const row = sorted[v.index];
               return (
                 <div
                   key={row.id}
                   role="row"
                   aria-rowindex={v.index + 1}
-                  className={`grid-row ${v.index === focus.row ? "focused-row" : ""}`}
+                  className={`grid-row ${v.index === focus.row ? "focused-row" : ""} ${rowClass?.(row.original) ?? ""} ${
+                    onOpen ? "openable" : ""
+                  }`}
                   style={{ transform: `translateY(${v.start}px)`, gridTemplateColumns: template, height: ROW_HEIGHT }}
                 >
                   {row.getVisibleCells().map((cell, c) => {
@@ -167,7 +196,10 @@ export function DataGrid<Row>({
                         className={`grid-td ${type !== "text" ? "num" : ""} ${
                           v.index === focus.row && c === focus.col ? "focused" : ""
                         }`}
-                        onClick={() => setFocus({ row: v.index, col: c })}
+                        onClick={() => {
+                          setFocus({ row: v.index, col: c });
+                          onOpen?.(row.original);
+                        }}
                       >
                         {col ? render(type, col.value(row.original)) : ""}
                       </div>

@@ -1,0 +1,384 @@
+// Digital humans: find by name, owner, template flag, status, model; the detail of one with
+// its persona, voice, prompt, expertise and a searchable knowledge base.
+import { useState } from "react";
+
+import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { asUiError, digitalHumanAction, findDigitalHumans, findKnowledge, formatTime, formatTotal, showDigitalHuman } from "../../api";
+import type { Deleted } from "../../bindings/Deleted";
+import type { DigitalHumanAction } from "../../bindings/DigitalHumanAction";
+import type { DigitalHumanRow } from "../../bindings/DigitalHumanRow";
+import type { DigitalHumanSearch } from "../../bindings/DigitalHumanSearch";
+import type { KnowledgeRow } from "../../bindings/KnowledgeRow";
+import type { Profile } from "../../bindings/Profile";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { DataGrid, type GridColumn } from "../../components/DataGrid";
+import { useToasts } from "../../components/Toasts";
+import { useDebounced } from "../../hooks";
+import { ErrorLine } from "../overview/OverviewScreen";
+
+const COLUMNS: GridColumn<DigitalHumanRow>[] = [
+  { id: "id", header: "ID", type: "number", value: (h) => h.id, width: 90 },
+  { id: "name", header: "Name", type: "text", value: (h) => h.name, width: 150 },
+  { id: "owner", header: "Owner", type: "text", value: (h) => `${h.ownerNickname ?? ""} #${h.userId}`, width: 160 },
+  { id: "model", header: "Model", type: "text", value: (h) => h.modelType, width: 70 },
+  { id: "personality", header: "Personality", type: "text", value: (h) => h.personality, width: 110 },
+  { id: "template", header: "Template", type: "text", value: (h) => (h.isTemplate === 1 ? "yes" : "no"), width: 90 },
+  {
+    id: "status",
+    header: "Status",
+    type: "text",
+    value: (h) => (h.deletedAt ? "deleted" : h.status === 2 ? "disabled" : "enabled"),
+    width: 90,
+  },
+  { id: "created", header: "Created", type: "text", value: (h) => formatTime(h.createdAt), width: 140 },
+];
+
+
+export function DigitalHumansScreen({
+  profile,
+  openId,
+  onOpen,
+  onOpenUser,
+}: {
+  profile: Profile;
+  openId: number | null;
+  onOpen: (id: number | null) => void;
+  onOpenUser: (id: number) => void;
+}) {
+  const [text, setText] = useState("");
+  const [owner, setOwner] = useState("");
+  const [template, setTemplate] = useState("");
+  const [status, setStatus] = useState("");
+  const [model, setModel] = useState("");
+  const [deleted, setDeleted] = useState<Deleted>("hide");
+  const [fromReplica, setFromReplica] = useState(false);
+  const query = useDebounced(text.trim(), 300);
+  const ownerText = useDebounced(owner.trim(), 300);
+  const ownerId = /^\d+$/.test(ownerText) ? Number(ownerText) : null;
+  const replica = profile.replicas.length > 0 && fromReplica;
+  const search: DigitalHumanSearch = {
+    query: query === "" ? null : query,
+    owner: ownerId,
+    isTemplate: template === "" ? null : template === "yes",
+    status: status === "" ? null : Number(status),
+    modelType: model === "" ? null : model,
+    deleted,
+    limit: 100,
+  };
+  const list = useInfiniteQuery({
+    queryKey: ["digital-humans", profile.name, search, replica],
+    queryFn: ({ pageParam }) => findDigitalHumans(profile.name, search, pageParam, replica),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next ?? undefined,
+    retry: false,
+  });
+  const rows = list.data?.pages.flatMap((p) => p.rows) ?? [];
+  const first = list.data?.pages[0];
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+  const more = () => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  };
+
+  return (
+    <div className={`directory ${openId !== null ? "with-detail" : ""}`}>
+      <section aria-label="Digital humans list">
+        <div className="searchbar">
+          <input
+            type="search"
+            aria-label="Search digital humans"
+            placeholder="A name prefix, or #id"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            autoFocus
+          />
+          <input
+            aria-label="Owner id"
+            placeholder="Owner user id"
+            inputMode="numeric"
+            value={owner}
+            onChange={(e) => setOwner(e.target.value)}
+            style={{ width: 140 }}
+          />
+          {profile.replicas.length > 0 && (
+            <label>
+              <input type="checkbox" checked={fromReplica} onChange={(e) => setFromReplica(e.target.checked)} /> Read from replica
+            </label>
+          )}
+        </div>
+        {owner.trim() !== "" && ownerId === null && <p className="error">The owner is a user id: digits only.</p>}
+        <div className="filters">
+          <label>
+            Template
+            <select aria-label="Template" value={template} onChange={(e) => setTemplate(e.target.value)}>
+              <option value="">any</option>
+              <option value="yes">templates</option>
+              <option value="no">personal</option>
+            </select>
+          </label>
+          <label>
+            Status
+            <select aria-label="Status" value={status} onChange={(e) => setStatus(e.target.value)}>
+              <option value="">any</option>
+              <option value="1">enabled</option>
+              <option value="2">disabled</option>
+            </select>
+          </label>
+          <label>
+            Model
+            <select aria-label="Model" value={model} onChange={(e) => setModel(e.target.value)}>
+              <option value="">any</option>
+              <option value="2d">2d</option>
+              <option value="3d">3d</option>
+            </select>
+          </label>
+          <label>
+            Deleted
+            <select aria-label="Deleted" value={deleted} onChange={(e) => setDeleted(e.target.value as Deleted)}>
+              <option value="hide">hidden</option>
+              <option value="only">only deleted</option>
+              <option value="include">shown</option>
+            </select>
+          </label>
+        </div>
+        {list.isError && <ErrorLine error={asUiError(list.error)} />}
+        {first && (
+          <p className="list-status">
+            <strong>{first.total ? formatTotal(first.total, "digital human", "digital humans") : ""}</strong>
+            <span>ordered by {first.order}</span>
+            <span>
+              answered by {first.answeredBy}
+              {replica ? " (replica)" : ""}
+            </span>
+          </p>
+        )}
+        {list.isPending ? (
+          <p className="muted">Searching…</p>
+        ) : (
+          <DataGrid
+            columns={COLUMNS}
+            rows={rows}
+            label="Digital humans"
+            height={620}
+            sortable={false}
+            onOpen={(h) => onOpen(h.id)}
+            onEndReached={more}
+            rowClass={(h) => (h.deletedAt ? "dim struck" : h.status === 2 ? "dim" : "")}
+            empty="No digital humans match."
+          />
+        )}
+        {isFetchingNextPage && <p className="muted">Loading more…</p>}
+      </section>
+      {openId !== null && (
+        <DigitalHumanPanel
+          key={openId}
+          profile={profile}
+          id={openId}
+          fromReplica={replica}
+          onClose={() => onOpen(null)}
+          onOpenUser={onOpenUser}
+          onChanged={() => void list.refetch()}
+        />
+      )}
+    </div>
+  );
+}
+
+const KB_COLUMNS: GridColumn<KnowledgeRow>[] = [
+  { id: "id", header: "ID", type: "number", value: (k) => k.id, width: 80 },
+  { id: "category", header: "Category", type: "text", value: (k) => k.category, width: 100 },
+  { id: "title", header: "Title", type: "text", value: (k) => k.title, width: 260 },
+  { id: "uses", header: "Used", type: "count", value: (k) => k.useCount, width: 70 },
+  { id: "snippet", header: "Content", type: "text", value: (k) => k.snippet, width: 320 },
+];
+
+function DigitalHumanPanel({
+  profile,
+  id,
+  fromReplica,
+  onClose,
+  onOpenUser,
+  onChanged,
+}: {
+  profile: Profile;
+  id: number;
+  fromReplica: boolean;
+  onClose: () => void;
+  onOpenUser: (id: number) => void;
+  onChanged: () => void;
+}) {
+  const toasts = useToasts();
+  const queryClient = useQueryClient();
+  const detail = useQuery({
+    queryKey: ["digital-human", profile.name, id, fromReplica],
+    queryFn: () => showDigitalHuman(profile.name, id, fromReplica),
+    retry: false,
+  });
+  const [kbText, setKbText] = useState("");
+  const [category, setCategory] = useState("");
+  const kbQuery = useDebounced(kbText.trim(), 300);
+  const kbSearch = { digitalHumanId: id, query: kbQuery === "" ? null : kbQuery, category: category === "" ? null : category, limit: 50 };
+  const kb = useInfiniteQuery({
+    queryKey: ["knowledge", profile.name, kbSearch, fromReplica],
+    queryFn: ({ pageParam }) => findKnowledge(profile.name, kbSearch, pageParam, fromReplica),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next ?? undefined,
+    retry: false,
+  });
+  const [pending, setPending] = useState<DigitalHumanAction | null>(null);
+  const [busy, setBusy] = useState(false);
+  const canChange = profile.role === "operator" && !profile.readOnly;
+  const d = detail.data;
+
+  const run = async () => {
+    if (!pending || !d) return;
+    setBusy(true);
+    try {
+      const o = await digitalHumanAction(profile.name, id, d.digitalHuman.version, pending);
+      toasts.info(`${o.action} done`, `operation_logs #${o.auditId}`);
+      onChanged();
+    } catch (e) {
+      toasts.error(asUiError(e));
+    } finally {
+      setBusy(false);
+      setPending(null);
+      void queryClient.invalidateQueries({ queryKey: ["digital-human", profile.name, id] });
+    }
+  };
+  const kbFirst = kb.data?.pages[0];
+  const kbRows = kb.data?.pages.flatMap((p) => p.rows) ?? [];
+
+  return (
+    <aside className="detail" aria-label={`Digital human ${id}`} data-testid="dh-detail">
+      <div className="detail-head">
+        <div>
+          <h2>
+            {d?.digitalHuman.name ?? `Digital human ${id}`}
+            {d?.digitalHuman.isTemplate === 1 && <span className="badge">template</span>}
+            {d && (d.digitalHuman.status === 2 ? <span className="badge bad">disabled</span> : <span className="badge good">enabled</span>)}
+            {d?.digitalHuman.deletedAt && <span className="badge bad">deleted</span>}
+          </h2>
+          <p className="muted">
+            #{id}
+            {d && ` · version ${d.digitalHuman.version} · answered by ${d.answeredBy}`}
+          </p>
+        </div>
+        <button type="button" aria-label="Close" onClick={onClose}>
+          ×
+        </button>
+      </div>
+      {detail.isPending && <p className="muted">Loading digital human {id}…</p>}
+      {detail.isError && <ErrorLine error={asUiError(detail.error)} />}
+      {d && (
+        <>
+          {canChange && (
+            <div className="actions" style={{ justifyContent: "flex-start", marginTop: 10 }}>
+              {d.digitalHuman.deletedAt ? (
+                <button type="button" data-action="restore-dh" onClick={() => setPending("restore")}>
+                  Restore
+                </button>
+              ) : (
+                <button type="button" data-action="delete-dh" onClick={() => setPending("delete")}>
+                  Soft-delete
+                </button>
+              )}
+            </div>
+          )}
+          <dl className="facts">
+            <dt>Owner</dt>
+            <dd>
+              {d.owner ? (
+                <button type="button" className="link" onClick={() => onOpenUser(d.digitalHuman.userId)}>
+                  {d.owner.nickname ?? "—"} #{d.owner.id}
+                </button>
+              ) : (
+                `#${d.digitalHuman.userId} (missing)`
+              )}
+              {d.owner && <span className="muted"> · {d.owner.phone}</span>}
+            </dd>
+            <dt>Model</dt>
+            <dd>{d.digitalHuman.modelType ?? "—"}</dd>
+            <dt>Persona</dt>
+            <dd>
+              {d.digitalHuman.personality ?? "—"} · tone {d.digitalHuman.tone ?? "—"}
+            </dd>
+            <dt>Voice</dt>
+            <dd>
+              {d.digitalHuman.voiceId ?? "—"} · speed {d.digitalHuman.voiceSpeed ?? "—"} · pitch {d.digitalHuman.voicePitch ?? "—"}
+            </dd>
+            <dt>Expertise</dt>
+            <dd>
+              {Array.isArray(d.expertise)
+                ? (d.expertise as unknown[]).map((e) => (
+                    <span key={String(e)} className="chip">
+                      {String(e)}
+                    </span>
+                  ))
+                : (d.digitalHuman.expertise ?? "—")}
+            </dd>
+            <dt>Conversations</dt>
+            <dd>{formatTotal(d.conversations, "conversation", "conversations")}</dd>
+            <dt>Created</dt>
+            <dd>{formatTime(d.digitalHuman.createdAt)}</dd>
+            <dt>Description</dt>
+            <dd>{d.digitalHuman.description ?? "—"}</dd>
+          </dl>
+          <h3>System prompt</h3>
+          {d.digitalHuman.systemPrompt ? <pre className="prompt">{d.digitalHuman.systemPrompt}</pre> : <p className="muted">None.</p>}
+          <h3>Knowledge base</h3>
+          <div className="searchbar">
+            <input
+              type="search"
+              aria-label="Search knowledge"
+              placeholder="Words in titles and contents (FULLTEXT); Chinese matched as a substring"
+              value={kbText}
+              onChange={(e) => setKbText(e.target.value)}
+            />
+            <select aria-label="Category" value={category} onChange={(e) => setCategory(e.target.value)}>
+              <option value="">all categories</option>
+              {d.knowledgeCategories.map((c) => (
+                <option key={c.category ?? ""} value={c.category ?? ""}>
+                  {c.category ?? "(none)"} ({c.entries})
+                </option>
+              ))}
+            </select>
+          </div>
+          {kb.isError && <ErrorLine error={asUiError(kb.error)} />}
+          {kbFirst && (
+            <p className="list-status">
+              <strong>{kbFirst.total ? formatTotal(kbFirst.total, "entry", "entries") : ""}</strong>
+              {kbFirst.note && <span>{kbFirst.note}</span>}
+            </p>
+          )}
+          <DataGrid
+            columns={KB_COLUMNS}
+            rows={kbRows}
+            label="Knowledge base"
+            height={260}
+            sortable={false}
+            onEndReached={() => {
+              if (kb.hasNextPage && !kb.isFetchingNextPage) void kb.fetchNextPage();
+            }}
+            empty={kb.isPending ? "Loading…" : "No entries."}
+          />
+        </>
+      )}
+      {pending && d && (
+        <ConfirmDialog
+          title={`${pending === "delete" ? "Soft-delete" : "Restore"} digital human ${id}?`}
+          confirmLabel={pending === "delete" ? "Delete" : "Restore"}
+          danger={pending === "delete"}
+          busy={busy}
+          onConfirm={() => void run()}
+          onCancel={() => setPending(null)}
+        >
+          <p>
+            {pending === "delete"
+              ? "The row stays (deleted_at is set) and can be restored."
+              : "deleted_at is cleared; the digital human is visible again."}
+          </p>
+          <p className="muted">Applied only if the row is still at version {d.digitalHuman.version}. Recorded in operation_logs.</p>
+        </ConfirmDialog>
+      )}
+    </aside>
+  );
+}
