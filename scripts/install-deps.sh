@@ -11,6 +11,8 @@ packages=(
   mariadb-server mariadb-client redis-server redis-sentinel
   # the window under Xvfb, end-to-end tests, screenshots, the OS keyring without a desktop
   xvfb webkit2gtk-driver imagemagick gnome-keyring dbus-x11
+  # the platform's data is Chinese with emoji: fonts to show it
+  fonts-noto-cjk fonts-noto-color-emoji
 )
 missing=()
 for p in "${packages[@]}"; do

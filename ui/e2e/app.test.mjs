@@ -71,7 +71,7 @@ test("a profile for the sandbox tests green and its overview shows the real row 
   assert.match(await s.text("li[data-profile=local] tr[data-server=primary]"), /MariaDB 10\.\d+/);
   await shot("04-connection-test");
 
-  await s.click(await s.waitFor("nav button:first-child"));
+  await s.click(await s.waitFor("nav button[data-screen=overview]"));
   const users = await s.waitUntil(
     () => {
       const row = [...document.querySelectorAll("[role=row]")].find(
@@ -106,7 +106,7 @@ test("losing the database is shown and recovered from without restarting the win
 
 test("a wrong password shows the auth error and never reaches the store file", async () => {
   const secret = "Wr0ng-E2E-Secret";
-  await s.click(await s.waitFor("nav button:nth-child(2)"));
+  await s.click(await s.waitFor("nav button[data-screen=connections]"));
   await newProfile({ name: "badpass", port: PORT, password: secret });
   await s.click(await s.waitFor("button[type=submit]"));
   await s.click(await s.waitFor("li[data-profile=badpass] [data-action=test]"));
@@ -130,4 +130,100 @@ test("deleting a profile asks first", async () => {
     ["local"],
   );
   await shot("09-after-delete");
+});
+
+// Users and digital humans, against the same sandbox and the profile `local` made above.
+const sql = (query) =>
+  execFileSync("mariadb", ["--protocol=tcp", "-h127.0.0.1", `-P${PORT}`, "-uroot", "-N", "-B", "mindpal", "-e", query])
+    .toString()
+    .trim();
+const redis = (...args) => execFileSync("redis-cli", ["-p", String(PORT + 2), ...args]).toString().trim();
+const [userId, phone, dhCount] = sql(
+  "SELECT u.id, u.phone, COUNT(d.id) FROM users u JOIN digital_humans d ON d.user_id = u.id " +
+    "WHERE u.deleted_at IS NULL AND u.status = 1 AND u.email IS NOT NULL GROUP BY u.id ORDER BY u.id LIMIT 1",
+).split("\t");
+
+async function openUserByPhonePrefix() {
+  await s.click(await s.waitFor("nav button[data-screen=users]"));
+  await s.fill("input[name=user-search]", phone.slice(0, -1));
+  const cell = await s.waitFor(`[role=row] [data-column=id][data-value='${userId}']`, 20000);
+  await s.click(cell);
+  await s.waitUntil(
+    (id) => {
+      const d = document.querySelector("[data-testid=user-detail]");
+      return d?.getAttribute("aria-label") === `User ${id}` && !!d.querySelector("[data-testid=user-facts]");
+    },
+    [userId],
+    20000,
+    "the user's detail",
+  );
+}
+
+test("a user found by phone prefix opens with their digital humans and Redis entries", async () => {
+  redis("SET", `user:${userId}`, JSON.stringify({ id: userId, phone, nickname: "stale nickname", status: 1 }), "EX", "3600");
+  await openUserByPhonePrefix();
+  assert.equal(await s.text("[data-testid=user-facts] [data-field=phone]"), phone);
+  const rows = await s.waitUntil(() => document.querySelectorAll("[data-testid=user-digital-humans] tr").length, [], 10000, "digital humans");
+  assert.equal(rows, Number(dhCount), "every digital human of the user is listed");
+  const cached = await s.text(`[data-testid='redis-user:${userId}']`);
+  assert.match(cached, /TTL \d+ s/);
+  assert.match(cached, /stale: 1 field/, "the nickname that differs from the row is found");
+  await shot("10-user-detail");
+});
+
+test("an operator disables and re-enables a user, confirmed, and both land in operation_logs", async () => {
+  await s.click(await s.waitFor("[data-action=disable-user]"));
+  await s.waitFor("[role=alertdialog]");
+  await shot("11-confirm-disable");
+  await s.click(await s.waitFor("[data-action=confirm]"));
+  await s.waitFor("[data-action=enable-user]", 15000);
+  assert.equal(sql(`SELECT status FROM users WHERE id = ${userId}`), "2");
+  assert.equal(redis("EXISTS", `user:${userId}`), "0", "the cache entry is deleted after the write");
+  await s.click(await s.waitFor("[data-action=enable-user]"));
+  await s.click(await s.waitFor("[data-action=confirm]"));
+  await s.waitFor("[data-action=disable-user]", 15000);
+  assert.equal(sql(`SELECT status FROM users WHERE id = ${userId}`), "1");
+  const logged = sql(
+    `SELECT action FROM operation_logs WHERE resource_type = 'user' AND resource_id = ${userId} AND user_agent LIKE 'mindpal-admin/%' ORDER BY id`,
+  );
+  assert.deepEqual(logged.split("\n"), ["user.disable", "user.enable"]);
+  await shot("12-after-enable");
+});
+
+test("a support profile sees phone, email and IP masked and no actions", async () => {
+  await s.click(await s.waitFor("nav button[data-screen=connections]"));
+  await newProfile({ name: "helpdesk", port: PORT, redis: `127.0.0.1:${PORT + 2}` });
+  await s.click(await s.waitFor("select[name=role] option[value=support]"));
+  // The toasts of the last test sit over the form's corner until they fade.
+  await s.waitUntil(() => !document.querySelector(".toast"), [], 10000, "the toasts to fade");
+  await s.click(await s.waitFor("button[type=submit]"));
+  await s.waitFor("li[data-profile=helpdesk]");
+  await s.click(await s.waitFor("#active-profile option[value=helpdesk]"));
+  await openUserByPhonePrefix();
+  const shown = await s.text("[data-testid=user-facts] [data-field=phone]");
+  assert.equal(shown, `${phone.slice(0, 3)}****${phone.slice(-4)}`);
+  assert.match(await s.text("[data-testid=user-facts] [data-field=email]"), /^.\*\*\*@/);
+  const page = await s.waitUntil(() => document.body.innerText, [], 5000, "the page text");
+  assert.ok(!page.includes(phone), "the full phone appears nowhere in the window");
+  assert.equal(
+    await s.waitUntil(() => String(document.querySelectorAll("[data-action=disable-user], [data-action=delete-user]").length), [], 5000, "the buttons"),
+    "0",
+  );
+  await shot("13-support-masked");
+});
+
+test("a digital human opens from its owner's detail, with its owner masked for support", async () => {
+  const [dhId, dhName] = sql(`SELECT id, name FROM digital_humans WHERE user_id = ${userId} ORDER BY id LIMIT 1`).split("\t");
+  await s.click(await s.waitFor("[data-testid=user-digital-humans] tr:first-child .link"));
+  await s.waitUntil(
+    (id) => document.querySelector("[data-testid=dh-detail]")?.getAttribute("aria-label") === `Digital human ${id}`,
+    [dhId],
+    15000,
+    "the digital human's detail",
+  );
+  assert.match(await s.text("[data-testid=dh-detail] h2"), new RegExp(dhName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  const detail = await s.text("[data-testid=dh-detail]");
+  assert.ok(detail.includes(`${phone.slice(0, 3)}****${phone.slice(-4)}`), "the owner's phone is masked");
+  assert.ok(!detail.includes(phone));
+  await shot("14-digital-human");
 });

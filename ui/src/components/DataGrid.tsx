@@ -12,7 +12,7 @@ import {
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { formatBytes } from "../api";
 
-export type CellType = "text" | "number" | "bytes" | "count";
+export type CellType = "text" | "id" | "number" | "bytes" | "count";
 
 export type GridColumn<Row> = {
   id: string;
@@ -193,6 +193,7 @@ export function DataGrid<Row>({
                         key={cell.id}
                         role="gridcell"
                         data-column={cell.column.id}
+                        data-value={col ? String(col.value(row.original) ?? "") : ""}
                         className={`grid-td ${type !== "text" ? "num" : ""} ${
                           v.index === focus.row && c === focus.col ? "focused" : ""
                         }`}

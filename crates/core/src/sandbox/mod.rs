@@ -442,11 +442,17 @@ fn start_mariadb(dir: &Path, component: Component, base_port: u16) -> Result<()>
     std::fs::create_dir_all(&home)
         .map_err(|e| Error::io(format!("creating {}", home.display()), e))?;
     let log = component.log_file(dir);
+    // A temporary folder of its own: two servers bootstrapping at once in a shared /tmp can
+    // remove each other's temporary tables (`Unknown table 'mysql.tmp_proxies_priv'`).
+    let tmp = home.join("tmp");
+    std::fs::create_dir_all(&tmp)
+        .map_err(|e| Error::io(format!("creating {}", tmp.display()), e))?;
     if !data.join("mysql").exists() {
         let mut install = Command::new(require("mariadb-install-db")?);
         install
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--tmpdir={}", tmp.display()))
             .arg("--auth-root-authentication-method=normal")
             .arg("--skip-test-db");
         if is_root() {
@@ -473,6 +479,7 @@ fn start_mariadb(dir: &Path, component: Component, base_port: u16) -> Result<()>
     let mut cmd = Command::new(require("mariadbd")?);
     cmd.arg("--no-defaults")
         .arg(format!("--datadir={}", data.display()))
+        .arg(format!("--tmpdir={}", tmp.display()))
         .arg(format!("--socket={}", component.socket(dir).display()))
         .arg(format!("--port={}", component.port(base_port)))
         .arg("--bind-address=127.0.0.1")

@@ -17,7 +17,7 @@ import { useDebounced } from "../../hooks";
 import { ErrorLine } from "../overview/OverviewScreen";
 
 const COLUMNS: GridColumn<DigitalHumanRow>[] = [
-  { id: "id", header: "ID", type: "number", value: (h) => h.id, width: 90 },
+  { id: "id", header: "ID", type: "id", value: (h) => h.id, width: 90 },
   { id: "name", header: "Name", type: "text", value: (h) => h.name, width: 150 },
   { id: "owner", header: "Owner", type: "text", value: (h) => `${h.ownerNickname ?? ""} #${h.userId}`, width: 160 },
   { id: "model", header: "Model", type: "text", value: (h) => h.modelType, width: 70 },
@@ -184,7 +184,7 @@ export function DigitalHumansScreen({
 }
 
 const KB_COLUMNS: GridColumn<KnowledgeRow>[] = [
-  { id: "id", header: "ID", type: "number", value: (k) => k.id, width: 80 },
+  { id: "id", header: "ID", type: "id", value: (k) => k.id, width: 80 },
   { id: "category", header: "Category", type: "text", value: (k) => k.category, width: 100 },
   { id: "title", header: "Title", type: "text", value: (k) => k.title, width: 260 },
   { id: "uses", header: "Used", type: "count", value: (k) => k.useCount, width: 70 },

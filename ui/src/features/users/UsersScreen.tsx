@@ -19,7 +19,7 @@ const STATUS: Record<number, string> = { 1: "enabled", 2: "disabled" };
 const GENDER: Record<number, string> = { 0: "unknown", 1: "male", 2: "female" };
 
 const COLUMNS: GridColumn<UserRow>[] = [
-  { id: "id", header: "ID", type: "number", value: (u) => u.id, width: 90 },
+  { id: "id", header: "ID", type: "id", value: (u) => u.id, width: 90 },
   { id: "phone", header: "Phone", type: "text", value: (u) => u.phone, width: 130 },
   { id: "email", header: "Email", type: "text", value: (u) => u.email, width: 200 },
   { id: "nickname", header: "Nickname", type: "text", value: (u) => u.nickname, width: 140 },
