@@ -4,6 +4,7 @@
 #   2. the same rows written as TSV by the same generator, then LOAD DATA LOCAL INFILE, 3 at a time
 #      (the technique of the platform's reference generator), measured here;
 #   3. the reference Python generator with LOAD DATA: 112 s at scale 1 on a 2-core machine (recorded).
+# Then, on the seeded database, list pages through the core's keyset cursors against OFFSET.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale=${BENCH_SCALE:-1}
@@ -23,6 +24,8 @@ redis_s=$(echo "$report" | json 'r["redisSeconds"]')
 rows=$(echo "$report" | json 'r["totalRows"]')
 keys=$(echo "$report" | json 'r["redisKeys"]')
 size_mb=$(sql -N -e "SELECT ROUND(SUM(data_length+index_length)/1048576) FROM information_schema.TABLES WHERE table_schema='mindpal_bench'")
+sql mindpal_bench -e "ANALYZE TABLE users, digital_humans, knowledge_base" >/dev/null
+pages=$(BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench directory)
 sql -e "DROP DATABASE mindpal_bench"
 
 echo "2. the same rows through TSV files and LOAD DATA LOCAL INFILE …"
@@ -59,3 +62,6 @@ if [ "$scale" = "1" ]; then
   printf 'ratio: seed is %.2fx the speed of the reference Python generator + LOAD DATA (112 s, recorded)\n' \
     "$(echo "112 / $ours" | bc -l)"
 fi
+echo
+echo "List pages at scale $scale: keyset cursors through the core against LIMIT 50 OFFSET n (median of 15)"
+echo "$pages"

@@ -245,3 +245,112 @@ fn a_saved_password_without_a_keyring_is_a_clear_error_not_a_file() {
         "nothing else was written"
     );
 }
+
+#[tokio::test]
+async fn users_find_show_and_act_as_scripts_meet_them() {
+    let db = Db::new("users").await;
+    let url = db.url();
+    assert!(run(&["--mysql", &url, "migrate"]).status.success());
+    let server = MysqlServer::connect(
+        &MysqlTarget::from_url(&url).unwrap(),
+        std::time::Duration::from_secs(5),
+        1,
+    )
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO users (phone, email, nickname, last_login_ip) VALUES \
+         ('13812345678', 'alice@example.com', 'Alice', '203.0.113.45'), ('13812349999', NULL, 'Bob', NULL)",
+    )
+    .execute(&server.pool)
+    .await
+    .unwrap();
+    server.pool.close().await;
+
+    // A phone prefix finds both, in phone order, with an exact total.
+    let o = run(&[
+        "--json", "--mysql", &url, "users", "find", "--query", "138123",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(page["rows"].as_array().unwrap().len(), 2);
+    assert_eq!(page["total"]["count"], 2);
+    assert_eq!(page["total"]["exact"], true);
+    assert_eq!(page["rows"][0]["phone"], "13812345678");
+
+    // --role support: what a support profile sees, masked by the core.
+    let o = run(&[
+        "--json", "--role", "support", "--mysql", &url, "users", "show", "1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        !text.contains("13812345678") && !text.contains("alice@") && !text.contains("113.45"),
+        "{text}"
+    );
+    let detail: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(detail["user"]["phone"], "138****5678");
+    assert_eq!(detail["user"]["email"], "a***@example.com");
+
+    // Support cannot act (4); a stale version is a conflict (6); the right one lands (0).
+    let o = run(&[
+        "--role",
+        "support",
+        "--mysql",
+        &url,
+        "users",
+        "disable",
+        "1",
+        "--expect-version",
+        "0",
+    ]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    let o = run(&[
+        "--mysql",
+        &url,
+        "users",
+        "disable",
+        "1",
+        "--expect-version",
+        "7",
+    ]);
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    assert!(stderr(&o).contains("changed by someone else"));
+    let o = run(&[
+        "--json",
+        "--mysql",
+        &url,
+        "users",
+        "disable",
+        "1",
+        "--expect-version",
+        "0",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let done: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(done["action"], "user.disable");
+    assert_eq!(done["version"], 1);
+
+    // Bad ids and edited cursors: one clear line, exit 1.
+    let o = run(&["--mysql", &url, "users", "show", "12abc"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is not a user id"), "{}", stderr(&o));
+    let o = run(&[
+        "--mysql",
+        &url,
+        "users",
+        "find",
+        "--after",
+        "eyJzIjoiYSJ9.000000",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("page cursor is not valid"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["--mysql", &url, "users", "show", "99999"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no user with id 99999"));
+    db.drop().await;
+}
