@@ -279,14 +279,29 @@ fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// Cuts `s` to `n` characters for a table cell.
+/// `s` cut and padded to `n` terminal columns: Chinese characters and emoji take two, so
+/// counting characters would misalign the table.
 fn cell(s: &str, n: usize) -> String {
-    if s.chars().count() > n {
-        let cut: String = s.chars().take(n.saturating_sub(1)).collect();
-        format!("{cut}…")
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let mut out = String::new();
+    let mut width = 0;
+    if s.width() > n {
+        for c in s.chars() {
+            let w = c.width().unwrap_or(0);
+            if width + w + 1 > n {
+                break;
+            }
+            out.push(c);
+            width += w;
+        }
+        out.push('…');
+        width += 1;
     } else {
-        s.to_owned()
+        out.push_str(s);
+        width = s.width();
     }
+    out.extend(std::iter::repeat_n(' ', n.saturating_sub(width)));
+    out
 }
 
 fn status_word(status: Option<i8>) -> &'static str {
@@ -347,7 +362,7 @@ impl Out {
         }
         for u in &page.rows {
             say!(
-                "{:>9}  {:<14} {:<28} {:<18} {:<9} {:<6} {:<16} {:<16}{}",
+                "{:>9}  {:<14} {} {} {:<9} {:<6} {:<16} {:<16}{}",
                 u.id,
                 u.phone,
                 cell(&opt(&u.email), 28),
@@ -408,7 +423,7 @@ impl Out {
         say!("Digital humans ({})", d.digital_humans.len());
         for h in &d.digital_humans {
             say!(
-                "  {:>9}  {:<20} {:<4} {:<12} {}{}",
+                "  {:>9}  {} {:<4} {:<12} {}{}",
                 h.id,
                 cell(&h.name, 20),
                 opt(&h.model_type),
@@ -427,7 +442,7 @@ impl Out {
         );
         for c in &d.recent_conversations {
             say!(
-                "  {:>9}  {:<24} {:<16} {:>5} msgs  satisfaction {}  with {}",
+                "  {:>9}  {} {:<16} {:>5} msgs  satisfaction {}  with {}",
                 c.id,
                 cell(&opt(&c.title), 24),
                 when(c.last_message_at),
@@ -574,7 +589,7 @@ impl Out {
         }
         for h in &page.rows {
             say!(
-                "{:>9}  {:<22} {:>9}  {:<16} {:<4} {:<12} {:<9} {}{}",
+                "{:>9}  {} {:>9}  {} {:<4} {:<12} {:<9} {}{}",
                 h.id,
                 cell(&h.name, 22),
                 h.user_id,

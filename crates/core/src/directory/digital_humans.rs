@@ -110,6 +110,7 @@ pub async fn find(
             column: Some("name"),
             nullable: false,
             descending: false,
+            unique: false,
         }
     } else {
         Order::by_id(search.owner.is_none())

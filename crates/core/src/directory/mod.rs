@@ -198,6 +198,9 @@ pub(crate) struct Order {
     pub column: Option<&'static str>,
     pub nullable: bool,
     pub descending: bool,
+    /// The column is UNIQUE and the rows paged have it set: it orders alone. (MariaDB does
+    /// not append the primary key to a UNIQUE index for ordering, so `c, id` would filesort.)
+    pub unique: bool,
 }
 
 impl Order {
@@ -206,16 +209,22 @@ impl Order {
             column: None,
             nullable: false,
             descending,
+            unique: false,
         }
     }
 
     pub fn arity(&self) -> usize {
-        if self.column.is_some() { 2 } else { 1 }
+        if self.column.is_some() && !self.unique {
+            2
+        } else {
+            1
+        }
     }
 
     pub fn sql(&self, table_alias: &str) -> String {
         let dir = if self.descending { "DESC" } else { "ASC" };
         match self.column {
+            Some(c) if self.unique => format!(" ORDER BY {table_alias}{c} {dir}"),
             Some(c) => format!(" ORDER BY {table_alias}{c} {dir}, {table_alias}id {dir}"),
             None => format!(" ORDER BY {table_alias}id {dir}"),
         }
@@ -237,6 +246,14 @@ impl Order {
             )),
         };
         match (self.column, key) {
+            (Some(c), [value]) if self.unique => match Option::<Bind>::from(value) {
+                Some(v) => filter.push(format!("{alias}{c} {cmp} ?"), [v]),
+                None => {
+                    return Err(Error::InvalidInput(
+                        "the page cursor is not valid for this list".into(),
+                    ));
+                }
+            },
             (None, [id]) => {
                 filter.push(format!("{alias}id {id_cmp} ?"), [Bind::Int(id_of(id)?)]);
             }
@@ -429,6 +446,7 @@ mod tests {
             column: Some("last_login_at"),
             nullable: true,
             descending: true,
+            unique: false,
         };
         let t = NaiveDate::from_ymd_opt(2026, 11, 1)
             .unwrap()

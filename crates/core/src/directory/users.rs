@@ -173,22 +173,26 @@ pub async fn find(
                 column,
                 nullable,
                 descending: search.descending,
+                unique: false,
             };
             (order, words)
         }
+        // Phone and email are UNIQUE, and a prefix match leaves no NULLs: they order alone.
         Matcher::Phone(_) => (
             Order {
                 column: Some("phone"),
                 nullable: false,
                 descending: false,
+                unique: true,
             },
             "phone",
         ),
         Matcher::Email(_) => (
             Order {
                 column: Some("email"),
-                nullable: true,
+                nullable: false,
                 descending: false,
+                unique: true,
             },
             "email",
         ),
@@ -197,6 +201,7 @@ pub async fn find(
                 column: Some("nickname"),
                 nullable: true,
                 descending: false,
+                unique: false,
             },
             "nickname",
         ),
@@ -262,8 +267,8 @@ pub async fn find(
         rows.last().map(|last| {
             let key = match order.column {
                 None => vec![KeyValue::Int(last.id)],
-                Some("phone") => vec![KeyValue::Text(last.phone.clone()), KeyValue::Int(last.id)],
-                Some("email") => vec![text_key(&last.email), KeyValue::Int(last.id)],
+                Some("phone") => vec![KeyValue::Text(last.phone.clone())],
+                Some("email") => vec![text_key(&last.email)],
                 Some("nickname") => vec![text_key(&last.nickname), KeyValue::Int(last.id)],
                 Some("created_at") => vec![time_key(last.created_at), KeyValue::Int(last.id)],
                 Some(_) => vec![time_key(last.last_login_at), KeyValue::Int(last.id)],

@@ -13,9 +13,12 @@ use crate::schema::{self, MINDPAL_TABLES, MigrationState};
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TableFigures {
     pub table: String,
-    /// Exact `COUNT(*)`; `None` when the table does not exist yet.
+    /// `None` when the table does not exist yet.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub rows: Option<i64>,
+    /// `rows` is an exact `COUNT(*)`; else InnoDB's estimate (the table is too big to
+    /// count on every refresh).
+    pub rows_exact: bool,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub data_bytes: i64,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
@@ -51,37 +54,43 @@ pub struct RedisOverview {
     pub uptime_seconds: i64,
 }
 
-/// Sizes from `information_schema`, exact row counts of each MindPal table, migrations.
+/// Tables InnoDB estimates below this many rows are counted exactly on each refresh.
+pub const EXACT_COUNT_BELOW: i64 = 200_000;
+
+/// Sizes from `information_schema`, row counts of each MindPal table (exact for small tables,
+/// InnoDB's estimate for big ones), migrations.
 pub async fn database(server: &MysqlServer) -> Result<DatabaseOverview> {
     let database = schema::current_database(server).await?;
-    let sizes: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT TABLE_NAME, CAST(COALESCE(DATA_LENGTH, 0) AS SIGNED), CAST(COALESCE(INDEX_LENGTH, 0) AS SIGNED) \
-         FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
+    let sizes: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT TABLE_NAME, CAST(COALESCE(DATA_LENGTH, 0) AS SIGNED), CAST(COALESCE(INDEX_LENGTH, 0) AS SIGNED), \
+         CAST(COALESCE(TABLE_ROWS, 0) AS SIGNED) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
     )
     .bind(&database)
     .fetch_all(&server.pool)
     .await
     .map_err(|e| server.err(e))?;
-    let size_bytes = sizes.iter().map(|(_, d, i)| d + i).sum();
+    let size_bytes = sizes.iter().map(|(_, d, i, _)| d + i).sum();
     let sizes = &sizes;
     let counts = futures_util::future::join_all(MINDPAL_TABLES.iter().map(|table| async move {
-        let exists = sizes.iter().find(|(name, _, _)| name == table);
-        let rows = match exists {
-            None => None,
+        let exists = sizes.iter().find(|(name, _, _, _)| name == table);
+        let (rows, rows_exact) = match exists {
+            None => (None, true),
+            Some((_, _, _, estimate)) if *estimate >= EXACT_COUNT_BELOW => (Some(*estimate), false),
             Some(_) => {
                 let sql = format!("SELECT COUNT(*) FROM {}", quote_ident(table));
                 let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .fetch_one(&server.pool)
                     .await
                     .map_err(|e| server.err(e))?;
-                Some(n)
+                (Some(n), true)
             }
         };
         Ok::<_, crate::Error>(TableFigures {
             table: (*table).to_owned(),
             rows,
-            data_bytes: exists.map(|(_, d, _)| *d).unwrap_or(0),
-            index_bytes: exists.map(|(_, _, i)| *i).unwrap_or(0),
+            rows_exact,
+            data_bytes: exists.map(|(_, d, _, _)| *d).unwrap_or(0),
+            index_bytes: exists.map(|(_, _, i, _)| *i).unwrap_or(0),
         })
     }))
     .await

@@ -9,7 +9,14 @@ import { useToasts } from "../../components/Toasts";
 
 const TABLE_COLUMNS: GridColumn<TableFigures>[] = [
   { id: "table", header: "Table", type: "text", value: (t) => t.table, width: 240 },
-  { id: "rows", header: "Rows", type: "count", value: (t) => t.rows, width: 140 },
+  {
+    id: "rows",
+    header: "Rows",
+    type: "count",
+    // Big tables show InnoDB's estimate rather than a COUNT(*) on every refresh.
+    value: (t) => (t.rows === null ? null : `${t.rowsExact ? "" : "≈ "}${t.rows.toLocaleString("en-US")}`),
+    width: 140,
+  },
   { id: "data", header: "Data", type: "bytes", value: (t) => t.dataBytes, width: 120 },
   { id: "index", header: "Indexes", type: "bytes", value: (t) => t.indexBytes, width: 120 },
 ];
