@@ -2,6 +2,11 @@
 
 export type TableFigures = { table: string, 
 /**
- * Exact `COUNT(*)`; `None` when the table does not exist yet.
+ * `None` when the table does not exist yet.
  */
-rows: number | null, dataBytes: number, indexBytes: number, };
+rows: number | null, 
+/**
+ * `rows` is an exact `COUNT(*)`; else InnoDB's estimate (the table is too big to
+ * count on every refresh).
+ */
+rowsExact: boolean, dataBytes: number, indexBytes: number, };
