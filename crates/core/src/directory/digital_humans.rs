@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cursor::{self, KeyValue};
 use super::{
-    Bind, DEFAULT_PAGE, Deleted, Filter, MAX_PAGE, Order, Page, Total, Viewer, bind_all_as,
+    Bind, DEFAULT_PAGE, Deleted, Filter, MAX_PAGE, Order, Page, Total, Viewer, fetch_page,
     like_contains, mask, parse_id, total,
 };
 use crate::error::{Error, Result};
@@ -140,11 +140,7 @@ pub async fn find(
         order.sql("d."),
         limit + 1
     );
-    let mut rows: Vec<DigitalHumanRow> =
-        bind_all_as(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &filter.binds)
-            .fetch_all(&server.pool)
-            .await
-            .map_err(|e| server.err(e))?;
+    let mut rows: Vec<DigitalHumanRow> = fetch_page(server, &sql, &filter.binds).await?;
     let next = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last().map(|last| {
@@ -422,11 +418,7 @@ pub async fn knowledge(
         order.sql(""),
         limit + 1
     );
-    let mut rows: Vec<KnowledgeRow> =
-        bind_all_as(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &filter.binds)
-            .fetch_all(&server.pool)
-            .await
-            .map_err(|e| server.err(e))?;
+    let mut rows: Vec<KnowledgeRow> = fetch_page(server, &sql, &filter.binds).await?;
     let next = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last()

@@ -320,6 +320,37 @@ fn time_limited(server: &MysqlServer, select: &str, millis: u64) -> String {
     }
 }
 
+/// How long one page may take. Filters the indexes cannot serve are checked row by row as
+/// the index walks in order; when almost nothing matches, that walk is long, and the server
+/// stops it here rather than holding a connection for minutes.
+pub const PAGE_TIME_LIMIT_MS: u64 = 5_000;
+
+/// Runs a page's SELECT (`limit + 1` rows) under [`PAGE_TIME_LIMIT_MS`].
+pub(crate) async fn fetch_page<T>(
+    server: &MysqlServer,
+    select: &str,
+    binds: &[Bind],
+) -> Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, MySqlRow> + Send + Unpin,
+{
+    let sql = time_limited(server, select, PAGE_TIME_LIMIT_MS);
+    bind_all_as(sqlx::query_as(sqlx::AssertSqlSafe(sql)), binds)
+        .fetch_all(&server.pool)
+        .await
+        .map_err(|e| server.err(e))
+        .map_err(|e| {
+            if is_statement_timeout(&e) {
+                Error::InvalidInput(format!(
+                    "the server stopped this page after {} s: these filters match so few rows that finding a page means walking most of the table; add search text or a date range",
+                    PAGE_TIME_LIMIT_MS / 1000
+                ))
+            } else {
+                e
+            }
+        })
+}
+
 /// Whether an error is the server stopping a statement at its time limit.
 fn is_statement_timeout(e: &Error) -> bool {
     // MariaDB ER_STATEMENT_TIMEOUT 1969; MySQL ER_QUERY_TIMEOUT 3024.

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::cache::{self, UserCache};
 use super::cursor::{self, KeyValue};
 use super::{
-    Bind, DEFAULT_PAGE, Deleted, Filter, MAX_PAGE, Order, Page, Viewer, bind_all_as, mask,
-    parse_id, total,
+    Bind, DEFAULT_PAGE, Deleted, Filter, MAX_PAGE, Order, Page, Viewer, fetch_page, mask, parse_id,
+    total,
 };
 use crate::error::{Error, Result};
 use crate::mysql::MysqlServer;
@@ -257,11 +257,7 @@ pub async fn find(
         order.sql(""),
         limit + 1
     );
-    let mut rows: Vec<UserRow> =
-        bind_all_as(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &filter.binds)
-            .fetch_all(&server.pool)
-            .await
-            .map_err(|e| server.err(e))?;
+    let mut rows: Vec<UserRow> = fetch_page(server, &sql, &filter.binds).await?;
     let next = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last().map(|last| {

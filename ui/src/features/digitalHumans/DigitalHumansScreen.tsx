@@ -13,7 +13,7 @@ import type { Profile } from "../../bindings/Profile";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import { useToasts } from "../../components/Toasts";
-import { useDebounced } from "../../hooks";
+import { focusGridOnArrowDown, useDebounced } from "../../hooks";
 import { ErrorLine } from "../overview/OverviewScreen";
 
 const COLUMNS: GridColumn<DigitalHumanRow>[] = [
@@ -89,6 +89,7 @@ export function DigitalHumansScreen({
             placeholder="A name prefix, or #id"
             value={text}
             onChange={(e) => setText(e.target.value)}
+            onKeyDown={focusGridOnArrowDown("Digital humans")}
             autoFocus
           />
           <input
@@ -226,6 +227,7 @@ function DigitalHumanPanel({
   });
   const [pending, setPending] = useState<DigitalHumanAction | null>(null);
   const [busy, setBusy] = useState(false);
+  const [entry, setEntry] = useState<KnowledgeRow | null>(null);
   const canChange = profile.role === "operator" && !profile.readOnly;
   const d = detail.data;
 
@@ -355,11 +357,36 @@ function DigitalHumanPanel({
             label="Knowledge base"
             height={260}
             sortable={false}
+            onOpen={setEntry}
             onEndReached={() => {
               if (kb.hasNextPage && !kb.isFetchingNextPage) void kb.fetchNextPage();
             }}
             empty={kb.isPending ? "Loading…" : "No entries."}
           />
+          {entry && (
+            <div className="card" data-testid="knowledge-entry" style={{ marginTop: 10 }}>
+              <div className="detail-head">
+                <strong>{entry.title}</strong>
+                <button type="button" aria-label="Close entry" onClick={() => setEntry(null)}>
+                  ×
+                </button>
+              </div>
+              <p className="muted">
+                #{entry.id} · {entry.category ?? "no category"} · {entry.source ?? "—"} · priority {entry.priority ?? 0} · used{" "}
+                {entry.useCount ?? 0} times · updated {formatTime(entry.updatedAt)}
+              </p>
+              {entry.keywords && (
+                <p>
+                  {entry.keywords.split(",").map((k) => (
+                    <span key={k} className="chip">
+                      {k}
+                    </span>
+                  ))}
+                </p>
+              )}
+              <p>{entry.snippet}</p>
+            </div>
+          )}
         </>
       )}
       {pending && d && (

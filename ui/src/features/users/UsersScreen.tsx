@@ -11,7 +11,7 @@ import type { UserRow } from "../../bindings/UserRow";
 import type { UserSearch } from "../../bindings/UserSearch";
 import type { UserSort } from "../../bindings/UserSort";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
-import { useDebounced } from "../../hooks";
+import { focusGridOnArrowDown, useDebounced } from "../../hooks";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { UserDetailPanel } from "./UserDetailPanel";
 
@@ -56,7 +56,10 @@ export function UsersScreen({
   const [sort, setSort] = useState<UserSort>("id");
   const [descending, setDescending] = useState(true);
   const [fromReplica, setFromReplica] = useState(false);
+  const [showFilters, setShowFilters] = useState(false);
   const query = useDebounced(text.trim(), 300);
+  const activeFilters = [status, role, gender, createdFrom, createdTo, loginFrom, loginTo].filter((v) => v !== "").length +
+    (deleted !== "hide" ? 1 : 0);
   const hasReplica = profile.replicas.length > 0;
   const replica = hasReplica && fromReplica;
 
@@ -108,15 +111,24 @@ export function UsersScreen({
             placeholder="#42, 138…, ann@…, or a nickname"
             value={text}
             onChange={(e) => setText(e.target.value)}
+            onKeyDown={focusGridOnArrowDown("Users")}
             autoFocus
           />
+          <button
+            type="button"
+            aria-expanded={showFilters}
+            data-action="toggle-filters"
+            onClick={() => setShowFilters((v) => !v)}
+          >
+            Filters{activeFilters > 0 ? ` (${activeFilters})` : ""} {showFilters ? "▴" : "▾"}
+          </button>
           {hasReplica && (
             <label className="check-inline">
               <input type="checkbox" checked={fromReplica} onChange={(e) => setFromReplica(e.target.checked)} /> Read from replica
             </label>
           )}
         </div>
-        <div className="filters">
+        <div className="filters" hidden={!showFilters}>
           <label>
             Status
             <select aria-label="Status" value={status} onChange={(e) => setStatus(e.target.value)}>
@@ -199,7 +211,7 @@ export function UsersScreen({
             columns={COLUMNS}
             rows={rows}
             label="Users"
-            height={openId !== null ? 560 : 620}
+            height={openId !== null ? 520 : 600}
             sortable={false}
             onOpen={(u) => onOpen(u.id)}
             onEndReached={more}
