@@ -1,4 +1,6 @@
 import { useEffect, useState, type KeyboardEvent } from "react";
+import { useInfiniteQuery } from "@tanstack/react-query";
+import type { Page } from "./bindings/Page";
 
 /** Waits `ms` after the last change before passing a value on (typing in a search box). */
 export function useDebounced<T>(value: T, ms: number): T {
@@ -19,3 +21,22 @@ export const focusGridOnArrowDown = (label: string) => (e: KeyboardEvent<HTMLEle
     grid.focus();
   }
 };
+
+/** A list paged by keyset cursors: each page asks for the rows after the last one shown. */
+export function useKeysetList<Row>(queryKey: unknown[], fetchPage: (after: string | null) => Promise<Page<Row>>) {
+  const list = useInfiniteQuery({
+    queryKey,
+    queryFn: ({ pageParam }) => fetchPage(pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next ?? undefined,
+    retry: false,
+  });
+  const rows = list.data?.pages.flatMap((p) => p.rows) ?? [];
+  const first = list.data?.pages[0];
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+  /** Loads the next page unless one is loading or there is none. */
+  const more = () => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  };
+  return { list, rows, first, more };
+}

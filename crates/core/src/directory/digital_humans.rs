@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cursor::{self, KeyValue};
 use super::{
-    Bind, DEFAULT_PAGE, Deleted, Filter, MAX_PAGE, Order, Page, Total, Viewer, fetch_page,
+    Bind, DEFAULT_PAGE, Deleted, Filter, MAX_PAGE, Order, Page, PageQuery, PageRows, Total, Viewer,
     like_contains, mask, parse_id, total,
 };
 use crate::error::{Error, Result};
@@ -115,45 +115,29 @@ pub async fn find(
     } else {
         Order::by_id(search.owner.is_none())
     };
-    let fingerprint = cursor::fingerprint(&DigitalHumanSearch {
-        limit: 0,
-        ..search.clone()
-    });
-    let total = match after {
-        None => Some(
-            total(
-                server,
-                &format!("FROM digital_humans d{}", filter.sql()),
-                &filter.binds,
-            )
-            .await?,
+    let PageRows { rows, next, total } = PageQuery {
+        server,
+        filter,
+        order,
+        fingerprint: cursor::fingerprint(&DigitalHumanSearch {
+            limit: 0,
+            ..search.clone()
+        }),
+        from: "FROM digital_humans d",
+        select: &format!(
+            "SELECT {LIST_COLUMNS} FROM digital_humans d LEFT JOIN users u ON u.id = d.user_id"
         ),
-        Some(_) => None,
-    };
-    if let Some(after) = after {
-        let key = cursor::decode(after, &fingerprint, order.arity())?;
-        order.after("d.", &key, &mut filter)?;
+        alias: "d.",
+        limit,
     }
-    let sql = format!(
-        "SELECT {LIST_COLUMNS} FROM digital_humans d LEFT JOIN users u ON u.id = d.user_id{}{} LIMIT {}",
-        filter.sql(),
-        order.sql("d."),
-        limit + 1
-    );
-    let mut rows: Vec<DigitalHumanRow> = fetch_page(server, &sql, &filter.binds).await?;
-    let next = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last().map(|last| {
-            let key = if by_name {
-                vec![KeyValue::Text(last.name.clone()), KeyValue::Int(last.id)]
-            } else {
-                vec![KeyValue::Int(last.id)]
-            };
-            cursor::encode(&fingerprint, key)
-        })
-    } else {
-        None
-    };
+    .run(after, |last: &DigitalHumanRow| {
+        if by_name {
+            vec![KeyValue::Text(last.name.clone()), KeyValue::Int(last.id)]
+        } else {
+            vec![KeyValue::Int(last.id)]
+        }
+    })
+    .await?;
     let order_words = match (by_name, search.owner.is_some()) {
         (true, _) => "name, ascending",
         (false, true) => "id, ascending",
@@ -391,41 +375,22 @@ pub async fn knowledge(
             })
         }
     };
-    let order = Order::by_id(false);
-    let fingerprint = cursor::fingerprint(&KnowledgeSearch {
-        limit: 0,
-        ..search.clone()
-    });
-    let total = match after {
-        None => Some(
-            total(
-                server,
-                &format!("FROM knowledge_base{}", filter.sql()),
-                &filter.binds,
-            )
-            .await?,
-        ),
-        Some(_) => None,
-    };
-    if let Some(after) = after {
-        let key = cursor::decode(after, &fingerprint, order.arity())?;
-        order.after("", &key, &mut filter)?;
+    let PageRows { rows, next, total } = PageQuery {
+        server,
+        filter,
+        order: Order::by_id(false),
+        fingerprint: cursor::fingerprint(&KnowledgeSearch {
+            limit: 0,
+            ..search.clone()
+        }),
+        from: "FROM knowledge_base",
+        select: "SELECT id, digital_human_id, title, LEFT(content, 200) AS snippet, keywords, category, source, \
+                 priority, use_count, status, updated_at FROM knowledge_base",
+        alias: "",
+        limit,
     }
-    let sql = format!(
-        "SELECT id, digital_human_id, title, LEFT(content, 200) AS snippet, keywords, category, source, priority, \
-         use_count, status, updated_at FROM knowledge_base{}{} LIMIT {}",
-        filter.sql(),
-        order.sql(""),
-        limit + 1
-    );
-    let mut rows: Vec<KnowledgeRow> = fetch_page(server, &sql, &filter.binds).await?;
-    let next = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|last| cursor::encode(&fingerprint, vec![KeyValue::Int(last.id)]))
-    } else {
-        None
-    };
+    .run(after, |last: &KnowledgeRow| vec![KeyValue::Int(last.id)])
+    .await?;
     Ok(Page {
         rows,
         next,

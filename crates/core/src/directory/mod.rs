@@ -289,6 +289,75 @@ impl Order {
     }
 }
 
+/// A keyset page to run: the list's filters and order, the search it belongs to, and its
+/// statement's fixed parts.
+pub(crate) struct PageQuery<'a> {
+    pub server: &'a MysqlServer,
+    pub filter: Filter,
+    pub order: Order,
+    /// Fingerprint of the search, binding cursors to it.
+    pub fingerprint: String,
+    /// `FROM table alias`, for the total.
+    pub from: &'a str,
+    /// `SELECT … FROM …` up to where the WHERE clause goes.
+    pub select: &'a str,
+    /// The order's table alias (`d.`), or empty.
+    pub alias: &'a str,
+    pub limit: u32,
+}
+
+/// The rows of one page, the next page's cursor, and (on the first page) the total.
+pub(crate) struct PageRows<T> {
+    pub rows: Vec<T>,
+    pub next: Option<String>,
+    pub total: Option<Total>,
+}
+
+impl PageQuery<'_> {
+    /// Counts (first page only), applies the cursor `after`, fetches `limit` rows and makes
+    /// the next cursor from the last row's sort key (`key_of`).
+    pub async fn run<T>(
+        mut self,
+        after: Option<&str>,
+        key_of: impl Fn(&T) -> Vec<KeyValue>,
+    ) -> Result<PageRows<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, MySqlRow> + Send + Unpin,
+    {
+        let total = match after {
+            None => Some(
+                total(
+                    self.server,
+                    &format!("{}{}", self.from, self.filter.sql()),
+                    &self.filter.binds,
+                )
+                .await?,
+            ),
+            Some(cursor) => {
+                let key = cursor::decode(cursor, &self.fingerprint, self.order.arity())?;
+                self.order.after(self.alias, &key, &mut self.filter)?;
+                None
+            }
+        };
+        let sql = format!(
+            "{}{}{} LIMIT {}",
+            self.select,
+            self.filter.sql(),
+            self.order.sql(self.alias),
+            self.limit + 1
+        );
+        let mut rows: Vec<T> = fetch_page(self.server, &sql, &self.filter.binds).await?;
+        let next = if rows.len() > self.limit as usize {
+            rows.truncate(self.limit as usize);
+            rows.last()
+                .map(|last| cursor::encode(&self.fingerprint, key_of(last)))
+        } else {
+            None
+        };
+        Ok(PageRows { rows, next, total })
+    }
+}
+
 /// Parses an id a person typed: a clear message for words, signs and overflow.
 pub fn parse_id(raw: &str, what: &str) -> Result<i64> {
     let trimmed = raw.trim().trim_start_matches('#');

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::cache::{self, UserCache};
 use super::cursor::{self, KeyValue};
 use super::{
-    Bind, DEFAULT_PAGE, Deleted, Filter, MAX_PAGE, Order, Page, Viewer, fetch_page, mask, parse_id,
-    total,
+    Bind, DEFAULT_PAGE, Deleted, Filter, MAX_PAGE, Order, Page, PageQuery, PageRows, Viewer, mask,
+    parse_id,
 };
 use crate::error::{Error, Result};
 use crate::mysql::MysqlServer;
@@ -232,48 +232,33 @@ pub async fn find(
         filter.push(p, []);
     }
 
-    let fingerprint = cursor::fingerprint(&UserSearch {
-        limit: 0,
-        ..search.clone()
-    });
-    let total = match after {
-        None => Some(
-            total(
-                server,
-                &format!("FROM users{}", filter.sql()),
-                &filter.binds,
-            )
-            .await?,
-        ),
-        Some(_) => None,
+    let query = PageQuery {
+        server,
+        filter,
+        order,
+        fingerprint: cursor::fingerprint(&UserSearch {
+            limit: 0,
+            ..search.clone()
+        }),
+        from: "FROM users",
+        select: &format!("SELECT {LIST_COLUMNS} FROM users"),
+        alias: "",
+        limit,
     };
-    if let Some(after) = after {
-        let key = cursor::decode(after, &fingerprint, order.arity())?;
-        order.after("", &key, &mut filter)?;
-    }
-    let sql = format!(
-        "SELECT {LIST_COLUMNS} FROM users{}{} LIMIT {}",
-        filter.sql(),
-        order.sql(""),
-        limit + 1
-    );
-    let mut rows: Vec<UserRow> = fetch_page(server, &sql, &filter.binds).await?;
-    let next = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last().map(|last| {
-            let key = match order.column {
-                None => vec![KeyValue::Int(last.id)],
-                Some("phone") => vec![KeyValue::Text(last.phone.clone())],
-                Some("email") => vec![text_key(&last.email)],
-                Some("nickname") => vec![text_key(&last.nickname), KeyValue::Int(last.id)],
-                Some("created_at") => vec![time_key(last.created_at), KeyValue::Int(last.id)],
-                Some(_) => vec![time_key(last.last_login_at), KeyValue::Int(last.id)],
-            };
-            cursor::encode(&fingerprint, key)
+    let PageRows {
+        mut rows,
+        next,
+        total,
+    } = query
+        .run(after, |last: &UserRow| match order.column {
+            None => vec![KeyValue::Int(last.id)],
+            Some("phone") => vec![KeyValue::Text(last.phone.clone())],
+            Some("email") => vec![text_key(&last.email)],
+            Some("nickname") => vec![text_key(&last.nickname), KeyValue::Int(last.id)],
+            Some("created_at") => vec![time_key(last.created_at), KeyValue::Int(last.id)],
+            Some(_) => vec![time_key(last.last_login_at), KeyValue::Int(last.id)],
         })
-    } else {
-        None
-    };
+        .await?;
     let masked = viewer == Viewer::Support;
     if masked {
         rows.iter_mut().for_each(UserRow::mask);

@@ -2,7 +2,7 @@
 // its persona, voice, prompt, expertise and a searchable knowledge base.
 import { useState } from "react";
 
-import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { asUiError, digitalHumanAction, findDigitalHumans, findKnowledge, formatTime, formatTotal, showDigitalHuman } from "../../api";
 import type { Deleted } from "../../bindings/Deleted";
 import type { DigitalHumanAction } from "../../bindings/DigitalHumanAction";
@@ -13,7 +13,7 @@ import type { Profile } from "../../bindings/Profile";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import { useToasts } from "../../components/Toasts";
-import { focusGridOnArrowDown, useDebounced } from "../../hooks";
+import { focusGridOnArrowDown, useDebounced, useKeysetList } from "../../hooks";
 import { ErrorLine } from "../overview/OverviewScreen";
 
 const COLUMNS: GridColumn<DigitalHumanRow>[] = [
@@ -65,19 +65,9 @@ export function DigitalHumansScreen({
     deleted,
     limit: 100,
   };
-  const list = useInfiniteQuery({
-    queryKey: ["digital-humans", profile.name, search, replica],
-    queryFn: ({ pageParam }) => findDigitalHumans(profile.name, search, pageParam, replica),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next ?? undefined,
-    retry: false,
-  });
-  const rows = list.data?.pages.flatMap((p) => p.rows) ?? [];
-  const first = list.data?.pages[0];
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
-  const more = () => {
-    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
-  };
+  const { list, rows, first, more } = useKeysetList(["digital-humans", profile.name, search, replica], (after) =>
+    findDigitalHumans(profile.name, search, after, replica),
+  );
 
   return (
     <div className={`directory ${openId !== null ? "with-detail" : ""}`}>
@@ -167,7 +157,7 @@ export function DigitalHumansScreen({
             empty="No digital humans match."
           />
         )}
-        {isFetchingNextPage && <p className="muted">Loading more…</p>}
+        {list.isFetchingNextPage && <p className="muted">Loading more…</p>}
       </section>
       {openId !== null && (
         <DigitalHumanPanel
@@ -218,13 +208,9 @@ function DigitalHumanPanel({
   const [category, setCategory] = useState("");
   const kbQuery = useDebounced(kbText.trim(), 300);
   const kbSearch = { digitalHumanId: id, query: kbQuery === "" ? null : kbQuery, category: category === "" ? null : category, limit: 50 };
-  const kb = useInfiniteQuery({
-    queryKey: ["knowledge", profile.name, kbSearch, fromReplica],
-    queryFn: ({ pageParam }) => findKnowledge(profile.name, kbSearch, pageParam, fromReplica),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next ?? undefined,
-    retry: false,
-  });
+  const kb = useKeysetList(["knowledge", profile.name, kbSearch, fromReplica], (after) =>
+    findKnowledge(profile.name, kbSearch, after, fromReplica),
+  );
   const [pending, setPending] = useState<DigitalHumanAction | null>(null);
   const [busy, setBusy] = useState(false);
   const [entry, setEntry] = useState<KnowledgeRow | null>(null);
@@ -246,8 +232,8 @@ function DigitalHumanPanel({
       void queryClient.invalidateQueries({ queryKey: ["digital-human", profile.name, id] });
     }
   };
-  const kbFirst = kb.data?.pages[0];
-  const kbRows = kb.data?.pages.flatMap((p) => p.rows) ?? [];
+  const kbFirst = kb.first;
+  const kbRows = kb.rows;
 
   return (
     <aside className="detail" aria-label={`Digital human ${id}`} data-testid="dh-detail">
@@ -344,7 +330,7 @@ function DigitalHumanPanel({
               ))}
             </select>
           </div>
-          {kb.isError && <ErrorLine error={asUiError(kb.error)} />}
+          {kb.list.isError && <ErrorLine error={asUiError(kb.list.error)} />}
           {kbFirst && (
             <p className="list-status">
               <strong>{kbFirst.total ? formatTotal(kbFirst.total, "entry", "entries") : ""}</strong>
@@ -358,10 +344,8 @@ function DigitalHumanPanel({
             height={260}
             sortable={false}
             onOpen={setEntry}
-            onEndReached={() => {
-              if (kb.hasNextPage && !kb.isFetchingNextPage) void kb.fetchNextPage();
-            }}
-            empty={kb.isPending ? "Loading…" : "No entries."}
+            onEndReached={kb.more}
+            empty={kb.list.isPending ? "Loading…" : "No entries."}
           />
           {entry && (
             <div className="card" data-testid="knowledge-entry" style={{ marginTop: 10 }}>

@@ -2,7 +2,6 @@
 // detail of one user beside the list.
 import { useState } from "react";
 
-import { useInfiniteQuery } from "@tanstack/react-query";
 import { asUiError, findUsers, formatTime, formatTotal } from "../../api";
 import type { Deleted } from "../../bindings/Deleted";
 import type { Profile } from "../../bindings/Profile";
@@ -11,7 +10,7 @@ import type { UserRow } from "../../bindings/UserRow";
 import type { UserSearch } from "../../bindings/UserSearch";
 import type { UserSort } from "../../bindings/UserSort";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
-import { focusGridOnArrowDown, useDebounced } from "../../hooks";
+import { focusGridOnArrowDown, useDebounced, useKeysetList } from "../../hooks";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { UserDetailPanel } from "./UserDetailPanel";
 
@@ -78,19 +77,9 @@ export function UsersScreen({
     descending,
     limit: 100,
   };
-  const list = useInfiniteQuery({
-    queryKey: ["users", profile.name, search, replica],
-    queryFn: ({ pageParam }) => findUsers(profile.name, search, pageParam, replica),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next ?? undefined,
-    retry: false,
-  });
-  const rows = list.data?.pages.flatMap((p) => p.rows) ?? [];
-  const first = list.data?.pages[0];
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
-  const more = () => {
-    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
-  };
+  const { list, rows, first, more } = useKeysetList(["users", profile.name, search, replica], (after) =>
+    findUsers(profile.name, search, after, replica),
+  );
   const searching = query !== "";
 
   return (
@@ -219,7 +208,7 @@ export function UsersScreen({
             empty={searching ? "No users match this search." : "No users match these filters."}
           />
         )}
-        {isFetchingNextPage && <p className="muted">Loading more…</p>}
+        {list.isFetchingNextPage && <p className="muted">Loading more…</p>}
       </section>
       {openId !== null && (
         <UserDetailPanel
