@@ -12,6 +12,7 @@ import type { KnowledgeRow } from "../../bindings/KnowledgeRow";
 import type { Profile } from "../../bindings/Profile";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
+import { DELETED_OPTIONS, FilterSelect, STATUS_OPTIONS } from "../../components/FilterSelect";
 import { useToasts } from "../../components/Toasts";
 import { focusGridOnArrowDown, useDebounced, useKeysetList } from "../../hooks";
 import { ErrorLine } from "../overview/OverviewScreen";
@@ -98,38 +99,10 @@ export function DigitalHumansScreen({
         </div>
         {owner.trim() !== "" && ownerId === null && <p className="error">The owner is a user id: digits only.</p>}
         <div className="filters">
-          <label>
-            Template
-            <select aria-label="Template" value={template} onChange={(e) => setTemplate(e.target.value)}>
-              <option value="">any</option>
-              <option value="yes">templates</option>
-              <option value="no">personal</option>
-            </select>
-          </label>
-          <label>
-            Status
-            <select aria-label="Status" value={status} onChange={(e) => setStatus(e.target.value)}>
-              <option value="">any</option>
-              <option value="1">enabled</option>
-              <option value="2">disabled</option>
-            </select>
-          </label>
-          <label>
-            Model
-            <select aria-label="Model" value={model} onChange={(e) => setModel(e.target.value)}>
-              <option value="">any</option>
-              <option value="2d">2d</option>
-              <option value="3d">3d</option>
-            </select>
-          </label>
-          <label>
-            Deleted
-            <select aria-label="Deleted" value={deleted} onChange={(e) => setDeleted(e.target.value as Deleted)}>
-              <option value="hide">hidden</option>
-              <option value="only">only deleted</option>
-              <option value="include">shown</option>
-            </select>
-          </label>
+          <FilterSelect label="Template" value={template} onChange={setTemplate} options={[["", "any"], ["yes", "templates"], ["no", "personal"]]} />
+          <FilterSelect label="Status" value={status} onChange={setStatus} options={STATUS_OPTIONS} />
+          <FilterSelect label="Model" value={model} onChange={setModel} options={[["", "any"], ["2d", "2d"], ["3d", "3d"]]} />
+          <FilterSelect label="Deleted" value={deleted} onChange={setDeleted} options={DELETED_OPTIONS} />
         </div>
         {list.isError && <ErrorLine error={asUiError(list.error)} />}
         {first && (

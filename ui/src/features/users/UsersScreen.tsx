@@ -10,6 +10,7 @@ import type { UserRow } from "../../bindings/UserRow";
 import type { UserSearch } from "../../bindings/UserSearch";
 import type { UserSort } from "../../bindings/UserSort";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
+import { DELETED_OPTIONS, FilterSelect, STATUS_OPTIONS } from "../../components/FilterSelect";
 import { focusGridOnArrowDown, useDebounced, useKeysetList } from "../../hooks";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { UserDetailPanel } from "./UserDetailPanel";
@@ -118,41 +119,15 @@ export function UsersScreen({
           )}
         </div>
         <div className="filters" hidden={!showFilters}>
-          <label>
-            Status
-            <select aria-label="Status" value={status} onChange={(e) => setStatus(e.target.value)}>
-              <option value="">any</option>
-              <option value="1">enabled</option>
-              <option value="2">disabled</option>
-            </select>
-          </label>
-          <label>
-            Role
-            <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value)}>
-              <option value="">any</option>
-              <option value="user">user</option>
-              <option value="admin">admin</option>
-            </select>
-          </label>
-          <label>
-            Gender
-            <select aria-label="Gender" value={gender} onChange={(e) => setGender(e.target.value)}>
-              <option value="">any</option>
-              {Object.entries(GENDER).map(([v, label]) => (
-                <option key={v} value={v}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Deleted
-            <select aria-label="Deleted" value={deleted} onChange={(e) => setDeleted(e.target.value as Deleted)}>
-              <option value="hide">hidden</option>
-              <option value="only">only deleted</option>
-              <option value="include">shown</option>
-            </select>
-          </label>
+          <FilterSelect label="Status" value={status} onChange={setStatus} options={STATUS_OPTIONS} />
+          <FilterSelect label="Role" value={role} onChange={setRole} options={[["", "any"], ["user", "user"], ["admin", "admin"]]} />
+          <FilterSelect
+            label="Gender"
+            value={gender}
+            onChange={setGender}
+            options={[["", "any"], ...Object.entries(GENDER)]}
+          />
+          <FilterSelect label="Deleted" value={deleted} onChange={setDeleted} options={DELETED_OPTIONS} />
           <label>
             Created
             <input type="date" aria-label="Created from" value={createdFrom} onChange={(e) => setCreatedFrom(e.target.value)} />–
