@@ -8,6 +8,7 @@ use mindpal_core::directory::users::{self, UserField, UserSearch, UserSort};
 use mindpal_core::directory::{Deleted, Viewer, cache, parse_id};
 use mindpal_core::mysql::MysqlServer;
 use mindpal_core::profiles::Role;
+use mindpal_core::redis::RedisServer;
 
 use crate::output::Out;
 use crate::{Global, connect_mysql, connect_redis, profile, timeout};
@@ -247,14 +248,26 @@ pub fn viewer(g: &Global) -> anyhow::Result<Viewer> {
     }
 }
 
-fn actor(g: &Global) -> anyhow::Result<Actor> {
+pub fn actor(g: &Global) -> anyhow::Result<Actor> {
     let role = viewer(g)?;
     let read_only = profile(g)?.is_some_and(|p| p.read_only);
     Ok(Actor { role, read_only })
 }
 
+/// The Redis side of a view: `None` when none is given, else the server or why it cannot be
+/// reached (the view still shows the rest).
+pub async fn redis_side(g: &Global) -> Option<mindpal_core::Result<RedisServer>> {
+    match connect_redis(g).await {
+        Ok(Some(r)) => Some(Ok(r)),
+        Ok(None) => None,
+        Err(e) => Some(Err(e
+            .downcast::<mindpal_core::Error>()
+            .unwrap_or_else(|e| mindpal_core::Error::InvalidInput(e.to_string())))),
+    }
+}
+
 /// The primary, or the profile's first replica when asked.
-async fn reader(g: &Global, read: &ReadFrom) -> anyhow::Result<MysqlServer> {
+pub async fn reader(g: &Global, read: &ReadFrom) -> anyhow::Result<MysqlServer> {
     if !read.from_replica {
         return connect_mysql(g).await;
     }
@@ -311,14 +324,7 @@ pub async fn users_command(g: &Global, cmd: &UsersCommand, out: &Out) -> anyhow:
             let id = parse_id(id, "user")?;
             let viewer = viewer(g)?;
             let server = reader(g, read).await?;
-            let redis = connect_redis(g).await;
-            let redis = match redis {
-                Ok(Some(r)) => Some(Ok(r)),
-                Ok(None) => None,
-                Err(e) => Some(Err(e
-                    .downcast::<mindpal_core::Error>()
-                    .unwrap_or_else(|e| mindpal_core::Error::InvalidInput(e.to_string())))),
-            };
+            let redis = redis_side(g).await;
             let detail = users::show(&server, redis.as_ref(), id, viewer).await?;
             out.user_detail(&detail);
         }
@@ -359,13 +365,7 @@ async fn user_action(g: &Global, a: &ActOn, action: UserAction, out: &Out) -> an
     let id = parse_id(&a.id, "user")?;
     let actor = actor(g)?;
     let server = connect_mysql(g).await?;
-    let redis = match connect_redis(g).await {
-        Ok(Some(r)) => Some(Ok(r)),
-        Ok(None) => None,
-        Err(e) => Some(Err(e
-            .downcast::<mindpal_core::Error>()
-            .unwrap_or_else(|e| mindpal_core::Error::InvalidInput(e.to_string())))),
-    };
+    let redis = redis_side(g).await;
     let outcome = actions::user(&server, redis.as_ref(), actor, id, a.version, action).await?;
     out.action(&outcome);
     Ok(())

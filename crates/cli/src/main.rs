@@ -1,5 +1,6 @@
 //! `mindpal-admin`: the MindPal Admin console from a terminal and cron.
 
+mod conversations;
 mod directory;
 mod output;
 
@@ -33,6 +34,7 @@ Try it:
   mindpal-admin --profile sandbox schema diff
   mindpal-admin --profile sandbox users find --query 138
   mindpal-admin --profile sandbox --role support users show 42
+  mindpal-admin --profile sandbox conversations find --emotion angry --unreviewed
   mindpal-admin --mysql mysql://root@127.0.0.1/mindpal seed --scale 1";
 
 #[derive(Debug, Parser)]
@@ -97,6 +99,9 @@ enum Command {
     /// Find digital humans, show one, search their knowledge base.
     #[command(subcommand, name = "dh")]
     Dh(directory::DhCommand),
+    /// Find the conversations that need a human, read them, review and export them.
+    #[command(subcommand)]
+    Conversations(conversations::ConversationsCommand),
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -240,6 +245,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         }
         Command::Users(cmd) => directory::users_command(g, cmd, out).await?,
         Command::Dh(cmd) => directory::dh_command(g, cmd, out).await?,
+        Command::Conversations(cmd) => conversations::command(g, cmd, out).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -129,6 +129,7 @@ pub async fn find(
         ),
         alias: "d.",
         limit,
+        estimate_unreliable: false,
     }
     .run(after, |last: &DigitalHumanRow| {
         if by_name {
@@ -388,6 +389,8 @@ pub async fn knowledge(
                  priority, use_count, status, updated_at FROM knowledge_base",
         alias: "",
         limit,
+        // Neither FULLTEXT nor a substring match gives the optimizer a usable row estimate.
+        estimate_unreliable: text.is_some(),
     }
     .run(after, |last: &KnowledgeRow| vec![KeyValue::Int(last.id)])
     .await?;

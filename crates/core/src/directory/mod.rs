@@ -89,6 +89,7 @@ pub struct Page<T> {
 #[derive(Debug, Clone)]
 pub(crate) enum Bind {
     Int(i64),
+    Float(f64),
     Text(String),
     Time(NaiveDateTime),
 }
@@ -114,6 +115,7 @@ where
     for b in binds {
         q = match b {
             Bind::Int(i) => q.bind(*i),
+            Bind::Float(f) => q.bind(*f),
             Bind::Text(t) => q.bind(t.as_str()),
             Bind::Time(t) => q.bind(*t),
         };
@@ -304,6 +306,9 @@ pub(crate) struct PageQuery<'a> {
     /// The order's table alias (`d.`), or empty.
     pub alias: &'a str,
     pub limit: u32,
+    /// Some filter is one the optimizer cannot estimate (a LIKE '%…%', a subquery): beyond
+    /// the exact cap the total says "more than" rather than a misleading estimate.
+    pub estimate_unreliable: bool,
 }
 
 /// The rows of one page, the next page's cursor, and (on the first page) the total.
@@ -325,14 +330,23 @@ impl PageQuery<'_> {
         T: for<'r> sqlx::FromRow<'r, MySqlRow> + Send + Unpin,
     {
         let total = match after {
-            None => Some(
-                total(
+            None => {
+                let t = total(
                     self.server,
                     &format!("{}{}", self.from, self.filter.sql()),
                     &self.filter.binds,
                 )
-                .await?,
-            ),
+                .await?;
+                Some(if self.estimate_unreliable && !t.exact {
+                    Total {
+                        count: EXACT_COUNT_CAP,
+                        exact: false,
+                        more_than: true,
+                    }
+                } else {
+                    t
+                })
+            }
             Some(cursor) => {
                 let key = cursor::decode(cursor, &self.fingerprint, self.order.arity())?;
                 self.order.after(self.alias, &key, &mut self.filter)?;

@@ -244,6 +244,7 @@ pub async fn find(
         select: &format!("SELECT {LIST_COLUMNS} FROM users"),
         alias: "",
         limit,
+        estimate_unreliable: false,
     };
     let PageRows {
         mut rows,

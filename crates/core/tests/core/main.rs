@@ -3,6 +3,7 @@
 //! Each test works in a database of its own, dropped at the end.
 
 mod connections;
+mod conversations;
 mod directory;
 mod sandbox;
 mod schema;

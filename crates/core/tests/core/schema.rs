@@ -6,7 +6,7 @@ use crate::support::{SOURCE_DESIGN, TestDb};
 async fn migrate_creates_every_table_and_is_recorded_once() {
     let db = TestDb::new("migrate").await;
     let applied = schema::migrate(&db.server).await.unwrap();
-    assert_eq!(applied, vec![1, 2, 3]);
+    assert_eq!(applied, vec![1, 2, 3, 4]);
     for table in MINDPAL_TABLES {
         assert_eq!(
             db.count(table).await,
@@ -122,10 +122,10 @@ async fn migrations_report_each_step_and_stop_when_cancelled() {
     )
     .await
     .unwrap();
-    assert_eq!(applied, vec![1, 2, 3]);
+    assert_eq!(applied, vec![1, 2, 3, 4]);
     assert_eq!(
         *steps.lock().unwrap(),
-        vec![(1, true), (2, true), (3, true)]
+        vec![(1, true), (2, true), (3, true), (4, true)]
     );
     db.drop().await;
 }

@@ -1,0 +1,228 @@
+//! `conversations …`: find the ones that need a human, read one, review it, export it.
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand, ValueEnum};
+use mindpal_core::conversations::export::{self, ExportFormat};
+use mindpal_core::conversations::review::{self, ReviewInput};
+use mindpal_core::conversations::{self, ConversationSearch, ThreadAnchor, Verdict};
+use mindpal_core::directory::parse_id;
+
+use crate::directory::{ReadFrom, actor, reader, redis_side, viewer};
+use crate::output::Out;
+use crate::{Global, connect_mysql};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum VerdictArg {
+    Ok,
+    NeedsFollowup,
+    Escalated,
+}
+
+impl From<VerdictArg> for Verdict {
+    fn from(v: VerdictArg) -> Self {
+        match v {
+            VerdictArg::Ok => Verdict::Ok,
+            VerdictArg::NeedsFollowup => Verdict::NeedsFollowup,
+            VerdictArg::Escalated => Verdict::Escalated,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Md,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConversationsCommand {
+    /// Find conversations by user, digital human, status, dates, satisfaction, emotion,
+    /// quality, size, review state and text; newest last message first.
+    Find(Box<FindArgs>),
+    /// One conversation: facts, reviews, emotion timeline, cached context, and a page of
+    /// its thread (--from start|end, or --after/--before a message id).
+    Show(ShowArgs),
+    /// Write the thread with its reviews as Markdown, JSON or CSV on stdout.
+    Export {
+        id: String,
+        #[arg(long, value_enum, default_value = "md")]
+        format: FormatArg,
+        #[command(flatten)]
+        read: ReadFrom,
+    },
+    /// Record a verdict (with tags and a note) in conversation_reviews and operation_logs.
+    Review {
+        id: String,
+        #[arg(long, value_enum)]
+        verdict: VerdictArg,
+        /// A short label; repeat for more.
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct FindArgs {
+    #[arg(long, value_name = "ID")]
+    user: Option<String>,
+    #[arg(long = "dh", value_name = "ID")]
+    digital_human: Option<String>,
+    /// active, archived or deleted.
+    #[arg(long)]
+    status: Option<String>,
+    /// Last message on or after (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    from: Option<NaiveDate>,
+    /// Last message on or before (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    to: Option<NaiveDate>,
+    /// Satisfaction at most N (1–5).
+    #[arg(long, value_name = "N")]
+    max_satisfaction: Option<i8>,
+    /// Some user message had this emotion: angry, sad, anxious, …
+    #[arg(long, value_name = "EMOTION")]
+    emotion: Option<String>,
+    /// Some reply scored below this (0–1).
+    #[arg(long, value_name = "SCORE")]
+    min_quality_below: Option<f64>,
+    /// The replies' average score is below this (reads every reply of each candidate).
+    #[arg(long, value_name = "SCORE")]
+    avg_quality_below: Option<f64>,
+    #[arg(long, value_name = "N")]
+    min_messages: Option<i32>,
+    #[arg(long, value_name = "N")]
+    max_messages: Option<i32>,
+    /// Only reviewed conversations.
+    #[arg(long, conflicts_with = "unreviewed")]
+    reviewed: bool,
+    /// Only conversations nobody has reviewed yet.
+    #[arg(long)]
+    unreviewed: bool,
+    /// The latest review's verdict.
+    #[arg(long, value_enum)]
+    verdict: Option<VerdictArg>,
+    /// The latest review carries this tag.
+    #[arg(long)]
+    tag: Option<String>,
+    /// Words in the title or summary.
+    #[arg(long, short)]
+    text: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+    #[arg(long, value_name = "CURSOR")]
+    after: Option<String>,
+    #[command(flatten)]
+    read: ReadFrom,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    id: String,
+    /// Where the page of messages starts: start or end of the thread.
+    #[arg(long, value_parser = ["start", "end"], default_value = "start")]
+    from: String,
+    /// The messages after this message id.
+    #[arg(long, value_name = "MESSAGE_ID", conflicts_with = "before")]
+    after: Option<i64>,
+    /// The messages before this message id.
+    #[arg(long, value_name = "MESSAGE_ID")]
+    before: Option<i64>,
+    /// Messages on the page.
+    #[arg(long, default_value_t = 20)]
+    limit: u32,
+    #[command(flatten)]
+    read: ReadFrom,
+}
+
+pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyhow::Result<()> {
+    match cmd {
+        ConversationsCommand::Find(f) => {
+            let id = |v: &Option<String>, what| v.as_deref().map(|v| parse_id(v, what)).transpose();
+            let search = ConversationSearch {
+                user_id: id(&f.user, "user")?,
+                digital_human_id: id(&f.digital_human, "digital human")?,
+                status: f.status.clone(),
+                last_message_from: f.from,
+                last_message_to: f.to,
+                max_satisfaction: f.max_satisfaction,
+                user_emotion: f.emotion.clone(),
+                min_quality_below: f.min_quality_below,
+                avg_quality_below: f.avg_quality_below,
+                min_messages: f.min_messages,
+                max_messages: f.max_messages,
+                reviewed: match (f.reviewed, f.unreviewed) {
+                    (true, _) => Some(true),
+                    (_, true) => Some(false),
+                    _ => None,
+                },
+                verdict: f.verdict.map(Verdict::from),
+                tag: f.tag.clone(),
+                text: f.text.clone(),
+                limit: f.limit,
+            };
+            let server = reader(g, &f.read).await?;
+            out.conversation_page(
+                &conversations::find(&server, &search, f.after.as_deref()).await?,
+            );
+        }
+        ConversationsCommand::Show(s) => {
+            let id = parse_id(&s.id, "conversation")?;
+            let viewer = viewer(g)?;
+            let server = reader(g, &s.read).await?;
+            let redis = redis_side(g).await;
+            let detail = conversations::show(&server, redis.as_ref(), id, viewer).await?;
+            let anchor = match (s.after, s.before, s.from.as_str()) {
+                (Some(id), _, _) => ThreadAnchor::After { id },
+                (_, Some(id), _) => ThreadAnchor::Before { id },
+                (_, _, "end") => ThreadAnchor::End,
+                _ => ThreadAnchor::Start,
+            };
+            let page = conversations::thread(&server, id, anchor, s.limit).await?;
+            out.conversation(&detail, &page);
+        }
+        ConversationsCommand::Export { id, format, read } => {
+            let id = parse_id(id, "conversation")?;
+            let viewer = viewer(g)?;
+            let server = reader(g, read).await?;
+            let format = match format {
+                FormatArg::Md => ExportFormat::Md,
+                FormatArg::Json => ExportFormat::Json,
+                FormatArg::Csv => ExportFormat::Csv,
+            };
+            let mut stdout = std::io::BufWriter::new(std::io::stdout());
+            let written = export::export(&server, id, format, viewer, &mut stdout).await?;
+            eprintln!("{written} messages exported");
+        }
+        ConversationsCommand::Review {
+            id,
+            verdict,
+            tags,
+            note,
+        } => {
+            let id = parse_id(id, "conversation")?;
+            let actor = actor(g)?;
+            let server = connect_mysql(g).await?;
+            let reviewer = reviewer_name(g);
+            let input = ReviewInput {
+                verdict: (*verdict).into(),
+                tags: tags.clone(),
+                note: note.clone(),
+            };
+            let saved = review::record(&server, actor, &reviewer, id, &input).await?;
+            out.review(id, &saved);
+        }
+    }
+    Ok(())
+}
+
+/// Who signs a review: the OS account, with the profile's name when one is used.
+fn reviewer_name(g: &Global) -> String {
+    let account = mindpal_core::audit::operator();
+    match &g.profile {
+        Some(p) => format!("{account}@{p}"),
+        None => account,
+    }
+}

@@ -1,0 +1,600 @@
+//! Conversation review: find the conversations that need a human, read their threads page by
+//! page, compare their context with Redis, record a verdict, export them.
+
+pub mod export;
+pub mod review;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use crate::directory::cache::{FieldMatch, compare};
+use crate::directory::cursor::{self, KeyValue};
+use crate::directory::{
+    Bind, DEFAULT_PAGE, Filter, MAX_PAGE, Order, Page, PageQuery, PageRows, Viewer, like_contains,
+    mask,
+};
+use crate::error::{Error, ErrorSummary, Result};
+use crate::mysql::MysqlServer;
+use crate::redis::RedisServer;
+pub use review::{Review, Verdict};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ConversationSearch {
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub user_id: Option<i64>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub digital_human_id: Option<i64>,
+    /// active, archived or deleted.
+    pub status: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub last_message_from: Option<NaiveDate>,
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub last_message_to: Option<NaiveDate>,
+    /// Satisfaction at most this (1–5).
+    pub max_satisfaction: Option<i8>,
+    /// Some user message carries this emotion (angry, sad, anxious, …).
+    pub user_emotion: Option<String>,
+    /// Some digital-human reply scored below this (0–1).
+    pub min_quality_below: Option<f64>,
+    /// The replies' average score is below this (0–1); reads every reply of each candidate.
+    pub avg_quality_below: Option<f64>,
+    pub min_messages: Option<i32>,
+    pub max_messages: Option<i32>,
+    /// Reviewed (true), not yet (false), either (None).
+    pub reviewed: Option<bool>,
+    /// The latest review's verdict.
+    pub verdict: Option<Verdict>,
+    /// The latest review carries this tag.
+    pub tag: Option<String>,
+    /// Words in the title or summary.
+    pub text: Option<String>,
+    pub limit: u32,
+}
+
+impl Default for ConversationSearch {
+    fn default() -> Self {
+        ConversationSearch {
+            user_id: None,
+            digital_human_id: None,
+            status: None,
+            last_message_from: None,
+            last_message_to: None,
+            max_satisfaction: None,
+            user_emotion: None,
+            min_quality_below: None,
+            avg_quality_below: None,
+            min_messages: None,
+            max_messages: None,
+            reviewed: None,
+            verdict: None,
+            tag: None,
+            text: None,
+            limit: DEFAULT_PAGE,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ConversationRow {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub user_id: i64,
+    pub user_nickname: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub digital_human_id: i64,
+    pub digital_human_name: Option<String>,
+    pub title: Option<String>,
+    pub status: Option<String>,
+    pub message_count: Option<i32>,
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub last_message_at: Option<NaiveDateTime>,
+    pub user_satisfaction: Option<i8>,
+    /// The latest review's verdict, if reviewed.
+    pub verdict: Option<String>,
+}
+
+/// The latest review of conversation `c`, one index probe on (conversation_id, reviewed_at).
+const LATEST_REVIEW: &str = "(SELECT r.{col} FROM conversation_reviews r WHERE r.conversation_id = c.id \
+     ORDER BY r.reviewed_at DESC, r.id DESC LIMIT 1)";
+
+fn latest(col: &str) -> String {
+    LATEST_REVIEW.replace("{col}", col)
+}
+
+/// One page of conversations matching `search`, most recent last message first.
+pub async fn find(
+    server: &MysqlServer,
+    search: &ConversationSearch,
+    after: Option<&str>,
+) -> Result<Page<ConversationRow>> {
+    let limit = search.limit.clamp(1, MAX_PAGE);
+    let mut filter = Filter::default();
+    let mut scans = Vec::new();
+    filter.push("c.deleted_at IS NULL", []);
+    if let Some(u) = search.user_id {
+        filter.push("c.user_id = ?", [Bind::Int(u)]);
+    }
+    if let Some(d) = search.digital_human_id {
+        filter.push("c.digital_human_id = ?", [Bind::Int(d)]);
+    }
+    if let Some(s) = search.status.as_deref().filter(|s| !s.is_empty()) {
+        filter.push("c.status = ?", [Bind::Text(s.to_owned())]);
+    }
+    filter.date_range(
+        "c.last_message_at",
+        search.last_message_from,
+        search.last_message_to,
+    );
+    if let Some(s) = search.max_satisfaction {
+        filter.push("c.user_satisfaction <= ?", [Bind::Int(s.into())]);
+    }
+    if let Some(n) = search.min_messages {
+        filter.push("c.message_count >= ?", [Bind::Int(n.into())]);
+    }
+    if let Some(n) = search.max_messages {
+        filter.push("c.message_count <= ?", [Bind::Int(n.into())]);
+    }
+    if let Some(e) = search.user_emotion.as_deref().filter(|e| !e.is_empty()) {
+        filter.push(
+            "EXISTS (SELECT 1 FROM conversation_messages m WHERE m.conversation_id = c.id AND m.user_emotion = ?)",
+            [Bind::Text(e.to_owned())],
+        );
+    }
+    if let Some(q) = search.min_quality_below {
+        filter.push(
+            "EXISTS (SELECT 1 FROM conversation_messages m WHERE m.conversation_id = c.id AND m.quality_score < ?)",
+            [Bind::Float(q)],
+        );
+    }
+    if let Some(q) = search.avg_quality_below {
+        filter.push(
+            "(SELECT AVG(m.quality_score) FROM conversation_messages m WHERE m.conversation_id = c.id) < ?",
+            [Bind::Float(q)],
+        );
+        scans.push("the average score reads every reply of each conversation it looks at");
+    }
+    match search.reviewed {
+        Some(true) => filter.push(
+            "EXISTS (SELECT 1 FROM conversation_reviews r WHERE r.conversation_id = c.id)",
+            [],
+        ),
+        Some(false) => filter.push(
+            "NOT EXISTS (SELECT 1 FROM conversation_reviews r WHERE r.conversation_id = c.id)",
+            [],
+        ),
+        None => {}
+    }
+    if let Some(v) = search.verdict {
+        filter.push(
+            format!("{} = ?", latest("verdict")),
+            [Bind::Text(v.as_str().to_owned())],
+        );
+    }
+    if let Some(t) = search.tag.as_deref().filter(|t| !t.is_empty()) {
+        filter.push(
+            format!("JSON_CONTAINS({}, JSON_QUOTE(?))", latest("tags")),
+            [Bind::Text(t.to_owned())],
+        );
+    }
+    if let Some(t) = search
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let pattern = like_contains(t);
+        filter.push(
+            "(c.title LIKE ? ESCAPE '!' OR c.summary LIKE ? ESCAPE '!')",
+            [Bind::Text(pattern.clone()), Bind::Text(pattern)],
+        );
+        scans.push("text in titles and summaries is matched row by row");
+    }
+    let order = Order {
+        column: Some("last_message_at"),
+        nullable: true,
+        descending: true,
+        unique: false,
+    };
+    let select = format!(
+        "SELECT c.id, c.user_id, u.nickname AS user_nickname, c.digital_human_id, d.name AS digital_human_name, \
+         c.title, c.status, c.message_count, c.last_message_at, c.user_satisfaction, {} AS verdict \
+         FROM conversations c LEFT JOIN users u ON u.id = c.user_id LEFT JOIN digital_humans d ON d.id = c.digital_human_id",
+        latest("verdict")
+    );
+    let PageRows { rows, next, total } = PageQuery {
+        server,
+        filter,
+        order,
+        fingerprint: cursor::fingerprint(&ConversationSearch {
+            limit: 0,
+            ..search.clone()
+        }),
+        from: "FROM conversations c",
+        select: &select,
+        alias: "c.",
+        limit,
+        // EXISTS probes and text matches leave the optimizer guessing.
+        estimate_unreliable: true,
+    }
+    .run(after, |last: &ConversationRow| {
+        vec![
+            last.last_message_at
+                .map(KeyValue::Time)
+                .unwrap_or(KeyValue::Null),
+            KeyValue::Int(last.id),
+        ]
+    })
+    .await?;
+    Ok(Page {
+        rows,
+        next,
+        total,
+        order: "last message, newest first".into(),
+        answered_by: server.info.address.clone(),
+        masked: false,
+        note: (!scans.is_empty()).then(|| {
+            format!(
+                "{}: the server walks conversations by last message and checks each (each page stops after 5 s)",
+                scans.join("; ")
+            )
+        }),
+    })
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Message {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    /// `user` or `digital_human`.
+    pub sender_type: String,
+    /// text, voice or image.
+    pub message_type: Option<String>,
+    pub content: String,
+    pub audio_url: Option<String>,
+    /// Seconds of a voice message.
+    pub duration: Option<i32>,
+    pub user_emotion: Option<String>,
+    pub dh_emotion: Option<String>,
+    pub intent: Option<String>,
+    pub quality_score: Option<f64>,
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub created_at: Option<NaiveDateTime>,
+}
+
+/// Where a page of a thread starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "from")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum ThreadAnchor {
+    /// The first messages.
+    Start,
+    /// The last messages.
+    End,
+    /// The messages after this id.
+    After {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        id: i64,
+    },
+    /// The messages before this id.
+    Before {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        id: i64,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ThreadPage {
+    /// In thread order (oldest first).
+    pub messages: Vec<Message>,
+    pub more_before: bool,
+    pub more_after: bool,
+}
+
+const MESSAGE_COLUMNS: &str = "id, sender_type, message_type, content, audio_url, duration, user_emotion, dh_emotion, \
+     intent, CAST(quality_score AS DOUBLE) AS quality_score, created_at";
+
+/// One page of a thread, by id on (conversation_id, id): as fast at the 60,000th message
+/// as at the first.
+pub async fn thread(
+    server: &MysqlServer,
+    conversation_id: i64,
+    anchor: ThreadAnchor,
+    limit: u32,
+) -> Result<ThreadPage> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    let (condition, descending, bind) = match anchor {
+        ThreadAnchor::Start => ("", false, None),
+        ThreadAnchor::End => ("", true, None),
+        ThreadAnchor::After { id } => (" AND id > ?", false, Some(id)),
+        ThreadAnchor::Before { id } => (" AND id < ?", true, Some(id)),
+    };
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM conversation_messages WHERE conversation_id = ?{condition} \
+         ORDER BY id {} LIMIT {}",
+        if descending { "DESC" } else { "ASC" },
+        limit + 1
+    );
+    let mut query = sqlx::query_as::<_, Message>(sqlx::AssertSqlSafe(sql)).bind(conversation_id);
+    if let Some(id) = bind {
+        query = query.bind(id);
+    }
+    let mut messages = query
+        .fetch_all(&server.pool)
+        .await
+        .map_err(|e| server.err(e))?;
+    let more = messages.len() > limit as usize;
+    messages.truncate(limit as usize);
+    if descending {
+        messages.reverse();
+    }
+    // The other side of the page: is there anything beyond its first (or last) message?
+    let beyond = |id: i64, before: bool| async move {
+        let sql = if before {
+            "SELECT EXISTS (SELECT 1 FROM conversation_messages WHERE conversation_id = ? AND id < ?)"
+        } else {
+            "SELECT EXISTS (SELECT 1 FROM conversation_messages WHERE conversation_id = ? AND id > ?)"
+        };
+        sqlx::query_scalar::<_, bool>(sql)
+            .bind(conversation_id)
+            .bind(id)
+            .fetch_one(&server.pool)
+            .await
+            .map_err(|e| server.err(e))
+    };
+    let (more_before, more_after) = match (messages.first(), messages.last(), anchor) {
+        (None, _, _) | (_, None, _) => (false, false),
+        (_, _, ThreadAnchor::Start) => (false, more),
+        (_, _, ThreadAnchor::End) => (more, false),
+        (Some(first), _, ThreadAnchor::After { .. }) => (beyond(first.id, true).await?, more),
+        (_, Some(last), ThreadAnchor::Before { .. }) => (more, beyond(last.id, false).await?),
+    };
+    Ok(ThreadPage {
+        messages,
+        more_before,
+        more_after,
+    })
+}
+
+/// One point of the emotion timeline: a user message's emotion, or an `emotion_logs` entry.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct EmotionPoint {
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub at: Option<NaiveDateTime>,
+    pub emotion: String,
+    /// `message` or `log`.
+    pub source: String,
+    /// The message id, for a message.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub message_id: Option<i64>,
+    pub intensity: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ConversationFacts {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub user_id: i64,
+    pub user_nickname: Option<String>,
+    pub user_phone: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub digital_human_id: i64,
+    pub digital_human_name: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub status: Option<String>,
+    pub message_count: Option<i32>,
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub last_message_at: Option<NaiveDateTime>,
+    pub user_satisfaction: Option<i8>,
+    pub context: Option<String>,
+    pub version: i32,
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub created_at: Option<NaiveDateTime>,
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+/// The `conversation:{id}:context` entry beside the row's `context`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ContextCompare {
+    pub key: String,
+    /// `None` when the key is not in Redis.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub cached: Option<serde_json::Value>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub ttl_seconds: i64,
+    /// Each cached field against the database's context.
+    pub fields: Vec<FieldMatch>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ConversationDetail {
+    pub conversation: ConversationFacts,
+    /// The row's `context`, parsed.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub context: Option<serde_json::Value>,
+    /// Messages actually stored (the row's `message_count` may disagree).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub stored_messages: i64,
+    pub reviews: Vec<Review>,
+    pub emotions: Vec<EmotionPoint>,
+    /// The first user message that was angry, and the lowest-scored reply: jump targets.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub first_angry_message: Option<i64>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub lowest_score_message: Option<i64>,
+    pub cached_context: Option<ContextCompare>,
+    pub cache_error: Option<ErrorSummary>,
+    pub answered_by: String,
+    pub masked: bool,
+}
+
+/// How many emotion points the timeline carries at most (evenly thinned beyond that).
+pub const TIMELINE_POINTS: usize = 2_000;
+
+/// A conversation's facts, reviews, emotion timeline, jump targets and cached context.
+pub async fn show(
+    server: &MysqlServer,
+    redis: Option<&Result<RedisServer>>,
+    id: i64,
+    viewer: Viewer,
+) -> Result<ConversationDetail> {
+    let pool = &server.pool;
+    let facts: Option<ConversationFacts> = sqlx::query_as(
+        "SELECT c.id, c.user_id, u.nickname AS user_nickname, u.phone AS user_phone, c.digital_human_id, \
+         d.name AS digital_human_name, c.title, c.summary, c.status, c.message_count, c.last_message_at, \
+         c.user_satisfaction, CAST(c.context AS CHAR) AS context, c.version, c.created_at, c.deleted_at \
+         FROM conversations c LEFT JOIN users u ON u.id = c.user_id LEFT JOIN digital_humans d ON d.id = c.digital_human_id \
+         WHERE c.id = ?",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .map_err(|e| server.err(e))?;
+    let Some(mut facts) = facts else {
+        return Err(Error::NotFound(format!("no conversation with id {id}")));
+    };
+    let stored = sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM conversation_messages WHERE conversation_id = ?",
+    )
+    .bind(id)
+    .fetch_one(pool);
+    let reviews = review::list(server, id);
+    // User emotions from the messages (an index range on (conversation_id, user_emotion)),
+    // and the emotion log entries of this conversation.
+    let emotions = sqlx::query_as::<_, EmotionPoint>(
+        "SELECT created_at AS at, user_emotion AS emotion, 'message' AS source, id AS message_id, \
+         CAST(NULL AS DOUBLE) AS intensity FROM conversation_messages \
+         WHERE conversation_id = ? AND user_emotion IS NOT NULL \
+         UNION ALL SELECT detected_at, emotion, 'log', NULL, CAST(intensity AS DOUBLE) FROM emotion_logs \
+         WHERE conversation_id = ? ORDER BY at",
+    )
+    .bind(id)
+    .bind(id)
+    .fetch_all(pool);
+    let angry = sqlx::query_scalar::<_, Option<i64>>(
+        "SELECT MIN(id) FROM conversation_messages WHERE conversation_id = ? AND user_emotion = 'angry'",
+    )
+    .bind(id)
+    .fetch_one(pool);
+    let lowest = sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM conversation_messages WHERE conversation_id = ? AND quality_score IS NOT NULL \
+         ORDER BY quality_score, id LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(pool);
+    let (stored_messages, emotions, first_angry_message, lowest_score_message) =
+        tokio::try_join!(stored, emotions, angry, lowest).map_err(|e| server.err(e))?;
+    let reviews = reviews.await?;
+    let context: Option<serde_json::Value> = facts
+        .context
+        .as_deref()
+        .and_then(|c| serde_json::from_str(c).ok());
+
+    let (cached_context, cache_error) = match redis {
+        None => (None, None),
+        Some(Err(e)) => (None, Some(e.summary())),
+        Some(Ok(r)) => match cached_context(r, id, context.as_ref()).await {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(e.summary())),
+        },
+    };
+    let masked = viewer == Viewer::Support;
+    if masked {
+        facts.user_phone = facts.user_phone.as_deref().map(mask::phone);
+    }
+    Ok(ConversationDetail {
+        conversation: facts,
+        context,
+        stored_messages,
+        reviews,
+        emotions: thin(emotions, TIMELINE_POINTS),
+        first_angry_message,
+        lowest_score_message,
+        cached_context,
+        cache_error,
+        answered_by: server.info.address.clone(),
+        masked,
+    })
+}
+
+/// Keeps at most `n` points, evenly spaced, always the first and the last.
+fn thin<T>(points: Vec<T>, n: usize) -> Vec<T> {
+    if points.len() <= n || n < 2 {
+        return points;
+    }
+    let step = (points.len() - 1) as f64 / (n - 1) as f64;
+    let keep: std::collections::BTreeSet<usize> =
+        (0..n).map(|i| (i as f64 * step).round() as usize).collect();
+    points
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep.contains(i))
+        .map(|(_, p)| p)
+        .collect()
+}
+
+async fn cached_context(
+    redis: &RedisServer,
+    id: i64,
+    database: Option<&serde_json::Value>,
+) -> Result<ContextCompare> {
+    let key = format!("conversation:{id}:context");
+    let mut conn = redis.conn.clone();
+    let (raw, ttl): (Option<String>, i64) = ::redis::pipe()
+        .cmd("GET")
+        .arg(&key)
+        .cmd("TTL")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .map_err(|e| redis.err(e))?;
+    let cached = raw.map(|r| serde_json::from_str(&r).unwrap_or(serde_json::Value::String(r)));
+    let truth = match database {
+        Some(serde_json::Value::Object(map)) => map.clone(),
+        _ => serde_json::Map::new(),
+    };
+    let fields = cached
+        .as_ref()
+        .map(|c| compare(c, &truth))
+        .unwrap_or_default();
+    Ok(ContextCompare {
+        key,
+        cached,
+        ttl_seconds: ttl,
+        fields,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thinning_keeps_the_ends_and_the_count() {
+        let v: Vec<u32> = (0..10_000).collect();
+        let t = thin(v, 100);
+        assert_eq!(t.len(), 100);
+        assert_eq!(t[0], 0);
+        assert_eq!(*t.last().unwrap(), 9_999);
+        assert_eq!(thin(vec![1, 2, 3], 100), vec![1, 2, 3]);
+    }
+}
