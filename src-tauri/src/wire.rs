@@ -119,6 +119,11 @@ pub fn step_label(m: &MigrationState) -> String {
 
 #[cfg(test)]
 mod tests {
+    use mindpal_core::conversations::export::ExportFormat;
+    use mindpal_core::conversations::review::{Review, ReviewInput};
+    use mindpal_core::conversations::{
+        ConversationDetail, ConversationRow, ConversationSearch, ThreadAnchor, ThreadPage,
+    };
     use mindpal_core::directory::Page;
     use mindpal_core::directory::actions::{ActionOutcome, DigitalHumanAction, UserAction};
     use mindpal_core::directory::cache::TokenScan;
@@ -145,5 +150,13 @@ mod tests {
         DigitalHumanSearch::export_all(&cfg).unwrap();
         DigitalHumanDetail::export_all(&cfg).unwrap();
         KnowledgeSearch::export_all(&cfg).unwrap();
+        Page::<ConversationRow>::export_all(&cfg).unwrap();
+        ConversationSearch::export_all(&cfg).unwrap();
+        ConversationDetail::export_all(&cfg).unwrap();
+        ThreadAnchor::export_all(&cfg).unwrap();
+        ThreadPage::export_all(&cfg).unwrap();
+        Review::export_all(&cfg).unwrap();
+        ReviewInput::export_all(&cfg).unwrap();
+        ExportFormat::export_all(&cfg).unwrap();
     }
 }

@@ -364,6 +364,32 @@ pub async fn thread(
     })
 }
 
+/// The most matches [`find_in_thread`] returns.
+pub const THREAD_MATCHES: u32 = 500;
+
+/// Ids of the messages of a conversation whose content contains `text` (a substring, so
+/// Chinese and English alike), in thread order. Reads only that conversation's messages.
+pub async fn find_in_thread(
+    server: &MysqlServer,
+    conversation_id: i64,
+    text: &str,
+) -> Result<Vec<i64>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query_scalar(
+        "SELECT id FROM conversation_messages WHERE conversation_id = ? AND content LIKE ? ESCAPE '!' \
+         ORDER BY id LIMIT ?",
+    )
+    .bind(conversation_id)
+    .bind(like_contains(text))
+    .bind(THREAD_MATCHES)
+    .fetch_all(&server.pool)
+    .await
+    .map_err(|e| server.err(e))
+}
+
 /// One point of the emotion timeline: a user message's emotion, or an `emotion_logs` entry.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]

@@ -306,3 +306,32 @@ async fn reviews_are_recorded_found_audited_and_refused_on_deleted_conversations
     );
     db.drop().await;
 }
+
+#[tokio::test]
+async fn text_is_found_inside_a_thread_in_chinese_and_english() {
+    let db = TestDb::new("conv_text").await;
+    let s = &db.server;
+    mindpal_core::schema::migrate(s).await.unwrap();
+    sqlx::raw_sql(
+        "INSERT INTO users (id, phone) VALUES (1, '13800000000'); \
+         INSERT INTO digital_humans (id, user_id, name) VALUES (1, 1, 'Nova'); \
+         INSERT INTO conversations (id, user_id, digital_human_id) VALUES (1, 1, 1); \
+         INSERT INTO conversation_messages (conversation_id, sender_type, content) VALUES \
+         (1, 'user', '我最近总是失眠'), (1, 'digital_human', 'Insomnia is hard. 100% normal though'), \
+         (1, 'user', '失眠 again'), (1, 'user', 'nothing here');",
+    )
+    .execute(&s.pool)
+    .await
+    .unwrap();
+    let found = |t: &'static str| conversations::find_in_thread(s, 1, t);
+    assert_eq!(found("失眠").await.unwrap().len(), 2);
+    assert_eq!(
+        found("insomnia").await.unwrap().len(),
+        1,
+        "case-insensitive"
+    );
+    assert_eq!(found("100%").await.unwrap().len(), 1);
+    assert_eq!(found("%").await.unwrap().len(), 1, "% is a character");
+    assert!(found("").await.unwrap().is_empty());
+    db.drop().await;
+}
