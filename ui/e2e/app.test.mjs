@@ -227,3 +227,80 @@ test("a digital human opens from its owner's detail, with its owner masked for s
   assert.ok(!detail.includes(phone));
   await shot("14-digital-human");
 });
+
+// Conversation review, as the support profile `helpdesk` (active since the test above).
+test("conversations with angry users are found, the largest thread opens and scrolls to its end", async () => {
+  await s.click(await s.waitFor("nav button[data-screen=conversations]"));
+  await s.click(await s.waitFor("select[aria-label='User emotion'] option[value=angry]"));
+  const firstAngry = sql(
+    "SELECT c.id FROM conversations c WHERE c.deleted_at IS NULL AND EXISTS (SELECT 1 FROM conversation_messages m " +
+      "WHERE m.conversation_id = c.id AND m.user_emotion = 'angry') ORDER BY c.last_message_at DESC, c.id DESC LIMIT 1",
+  );
+  await s.waitUntil(
+    (id) => document.querySelector("[aria-label=Conversations] [role=row] [data-column=id]")?.getAttribute("data-value") === id,
+    [firstAngry],
+    20000,
+    "the newest angry conversation first",
+  );
+  await shot("15-angry-conversations");
+
+  const [bigId, bigCount] = sql(
+    "SELECT conversation_id, COUNT(*) n FROM conversation_messages GROUP BY conversation_id ORDER BY n DESC, conversation_id LIMIT 1",
+  ).split("\t");
+  const lastId = sql(`SELECT MAX(id) FROM conversation_messages WHERE conversation_id = ${bigId}`);
+  await s.click(await s.waitFor("select[aria-label='User emotion'] option[value='']"));
+  await s.fill("input[aria-label='Messages ≥']", bigCount);
+  await s.click(await s.waitFor(`[aria-label=Conversations] [data-column=id][data-value='${bigId}']`, 20000));
+  await s.waitFor("[data-testid=emotion-chart]", 20000);
+  const points = await s.waitUntil(() => document.querySelectorAll("[data-testid=emotion-chart] circle").length, [], 10000, "emotion points");
+  assert.ok(points > 0, "the chart shows the thread's emotions");
+  await s.click(await s.waitFor("[data-action=jump-end]"));
+  await s.waitFor(`[data-testid=thread] [data-message='${lastId}']`, 20000);
+  await shot("16-thread-end");
+});
+
+test("a verdict with a tag and a note is saved, found as reviewed, and exported as Markdown", async () => {
+  const [bigId] = sql(
+    "SELECT conversation_id, COUNT(*) n FROM conversation_messages GROUP BY conversation_id ORDER BY n DESC, conversation_id LIMIT 1",
+  ).split("\t");
+  await s.click(await s.waitFor("input[name=verdict][value=escalated]"));
+  await s.fill("input[name=tags]", "e2e-tag, rude");
+  await s.fill("textarea[name=note]", "checked by the window test");
+  await s.click(await s.waitFor("[data-action=save-review]"));
+  await s.waitUntil(() => document.querySelector("[data-testid=reviews] li")?.textContent?.includes("escalated"), [], 15000, "the saved review");
+  assert.equal(
+    sql(`SELECT CONCAT(verdict, ' ', JSON_CONTAINS(tags, '"e2e-tag"'), ' ', note) FROM conversation_reviews WHERE conversation_id = ${bigId}`),
+    "escalated 1 checked by the window test",
+  );
+  assert.equal(sql(`SELECT COUNT(*) FROM operation_logs WHERE action = 'conversation.review' AND resource_id = ${bigId}`), "1");
+  await shot("17-reviewed");
+
+  await s.click(await s.waitFor("[data-action=back-to-list]"));
+  await s.fill("input[aria-label='Messages ≥']", "");
+  await s.click(await s.waitFor("select[aria-label=Reviewed] option[value=yes]"));
+  await s.fill("input[aria-label=Tag]", "e2e-tag");
+  await s.waitUntil(
+    (id) => {
+      const ids = [...document.querySelectorAll("[aria-label=Conversations] [data-column=id]")].map((c) => c.getAttribute("data-value"));
+      return ids.length === 1 && ids[0] === id;
+    },
+    [bigId],
+    20000,
+    "exactly the reviewed conversation",
+  );
+  await s.click(await s.waitFor(`[aria-label=Conversations] [data-column=id][data-value='${bigId}']`));
+  await s.click(await s.waitFor("[data-action=export-md]"));
+  const toast = await s.waitUntil(
+    () => [...document.querySelectorAll(".toast")].map((t) => t.textContent).find((t) => t.includes("mindpal-conversation-")),
+    [],
+    20000,
+    "the export's path",
+  );
+  const path = toast.slice(toast.indexOf("/"), toast.indexOf(".md") + 3);
+  const md = readFileSync(path, "utf8");
+  assert.match(md, /## Reviews/);
+  assert.match(md, /escalated/);
+  assert.match(md, /checked by the window test/);
+  assert.ok(!md.includes(phone), "support exports carry masked PII");
+  await shot("18-exported");
+});

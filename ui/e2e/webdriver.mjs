@@ -1,6 +1,6 @@
 // A small W3C WebDriver client over fetch: enough to drive the real window through tauri-driver.
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
-export const KEY = { ctrl: "\uE009", null: "\uE000", enter: "\uE007" };
+export const KEY = { ctrl: "\uE009", null: "\uE000", enter: "\uE007", backspace: "\uE003" };
 
 export class Session {
   static async start(driverUrl, application) {
@@ -78,8 +78,8 @@ export class Session {
   async fill(css, text) {
     const el = await this.waitFor(css);
     await this.click(el);
-    await this.type(el, `${KEY.ctrl}a${KEY.null}`);
-    await this.type(el, text);
+    await this.type(el, `${KEY.ctrl}a${KEY.null}${KEY.backspace}`);
+    if (text !== "") await this.type(el, text);
   }
 
   async text(css, timeoutMs) {

@@ -4,18 +4,20 @@ import { asUiError, listProfiles, loadOverview } from "./api";
 import type { Profile } from "./bindings/Profile";
 import { CommandPalette, type Command } from "./components/CommandPalette";
 import { ConnectionsScreen, type Editing } from "./features/connections/ConnectionsScreen";
+import { ConversationsScreen } from "./features/conversations/ConversationsScreen";
 import { DigitalHumansScreen } from "./features/digitalHumans/DigitalHumansScreen";
 import { ErrorLine, OverviewScreen } from "./features/overview/OverviewScreen";
 import { UsersScreen } from "./features/users/UsersScreen";
 
-type Screen = "overview" | "users" | "digitalHumans" | "connections";
+type Screen = "overview" | "users" | "digitalHumans" | "conversations" | "connections";
 
 /** The screens of the sidebar, with their Ctrl+digit key. */
 const SCREENS: { id: Screen; label: string; key: string; needsProfile: boolean }[] = [
   { id: "overview", label: "Overview", key: "1", needsProfile: true },
   { id: "users", label: "Users", key: "2", needsProfile: true },
   { id: "digitalHumans", label: "Digital humans", key: "3", needsProfile: true },
-  { id: "connections", label: "Connections", key: "4", needsProfile: false },
+  { id: "conversations", label: "Conversations", key: "4", needsProfile: true },
+  { id: "connections", label: "Connections", key: "5", needsProfile: false },
 ];
 const ACTIVE_KEY = "mindpal.activeProfile";
 
@@ -28,6 +30,7 @@ export function App() {
   const [palette, setPalette] = useState(false);
   const [openUser, setOpenUser] = useState<number | null>(null);
   const [openDh, setOpenDh] = useState<number | null>(null);
+  const [openConversation, setOpenConversation] = useState<number | null>(null);
 
   // The active profile: the one chosen, while it exists; else the first.
   const active = list.find((p) => p.name === chosen)?.name ?? list[0]?.name ?? null;
@@ -38,6 +41,7 @@ export function App() {
     setChosen(name);
     setOpenUser(null);
     setOpenDh(null);
+    setOpenConversation(null);
     localStorage.setItem(ACTIVE_KEY, name);
   };
   const goUser = (id: number) => {
@@ -153,6 +157,16 @@ export function App() {
             openId={openDh}
             onOpen={setOpenDh}
             onOpenUser={goUser}
+          />
+        )}
+        {profiles.isSuccess && screen === "conversations" && activeProfile && (
+          <ConversationsScreen
+            key={activeProfile.name}
+            profile={activeProfile}
+            openId={openConversation}
+            onOpen={setOpenConversation}
+            onOpenUser={goUser}
+            onOpenDigitalHuman={goDh}
           />
         )}
         {profiles.isSuccess && screen === "overview" && !active && (

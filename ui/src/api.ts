@@ -7,6 +7,14 @@ import type { ProfileInput } from "./bindings/ProfileInput";
 import type { ServerCheck } from "./bindings/ServerCheck";
 import type { UiError } from "./bindings/UiError";
 import type { ActionOutcome } from "./bindings/ActionOutcome";
+import type { ConversationDetail } from "./bindings/ConversationDetail";
+import type { ConversationRow } from "./bindings/ConversationRow";
+import type { ConversationSearch } from "./bindings/ConversationSearch";
+import type { ExportFormat } from "./bindings/ExportFormat";
+import type { Review } from "./bindings/Review";
+import type { ReviewInput } from "./bindings/ReviewInput";
+import type { ThreadAnchor } from "./bindings/ThreadAnchor";
+import type { ThreadPage } from "./bindings/ThreadPage";
 import type { DigitalHumanAction } from "./bindings/DigitalHumanAction";
 import type { DigitalHumanDetail } from "./bindings/DigitalHumanDetail";
 import type { DigitalHumanRow } from "./bindings/DigitalHumanRow";
@@ -77,6 +85,21 @@ export const findKnowledge = (name: string, search: KnowledgeSearch, after: stri
   invoke<Page<KnowledgeRow>>("find_knowledge", { name, search, after, fromReplica });
 export const digitalHumanAction = (name: string, id: number, expectedVersion: number, action: DigitalHumanAction) =>
   invoke<ActionOutcome>("digital_human_action", { name, id, expectedVersion, action });
+
+// Conversation review.
+export const findConversations = (name: string, search: ConversationSearch, after: string | null, fromReplica: boolean) =>
+  invoke<Page<ConversationRow>>("find_conversations", { name, search, after, fromReplica });
+export const showConversation = (name: string, id: number, fromReplica: boolean) =>
+  invoke<ConversationDetail>("show_conversation", { name, id, fromReplica });
+export const conversationThread = (name: string, id: number, anchor: ThreadAnchor, limit: number, fromReplica: boolean) =>
+  invoke<ThreadPage>("conversation_thread", { name, id, anchor, limit, fromReplica });
+export const findInThread = (name: string, id: number, text: string, fromReplica: boolean) =>
+  invoke<number[]>("find_in_thread", { name, id, text, fromReplica });
+export const reviewConversation = (name: string, id: number, input: ReviewInput) =>
+  invoke<Review>("review_conversation", { name, id, input });
+/** Writes the export into the Downloads folder; resolves to its path. */
+export const exportConversation = (name: string, id: number, format: ExportFormat) =>
+  invoke<string>("export_conversation", { name, id, format });
 
 /** `2026-11-20T10:00:00` → `2026-11-20 10:00`; a dash when absent. */
 export const formatTime = (t: string | null | undefined) => (t ? t.replace("T", " ").slice(0, 16) : "—");

@@ -219,7 +219,13 @@ pub async fn find(
         alias: "c.",
         limit,
         // EXISTS probes and text matches leave the optimizer guessing.
-        estimate_unreliable: true,
+        estimate_unreliable: search.user_emotion.is_some()
+            || search.min_quality_below.is_some()
+            || search.avg_quality_below.is_some()
+            || search.reviewed.is_some()
+            || search.verdict.is_some()
+            || search.tag.is_some()
+            || search.text.is_some(),
     }
     .run(after, |last: &ConversationRow| {
         vec![

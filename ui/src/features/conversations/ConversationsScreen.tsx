@@ -1,0 +1,491 @@
+// Conversation review: the finder on the left, the open conversation on the right (its
+// emotion timeline, its thread, its context beside Redis, its reviews and the review form).
+import { useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  asUiError,
+  exportConversation,
+  findConversations,
+  findInThread,
+  formatTime,
+  formatTotal,
+  reviewConversation,
+  showConversation,
+} from "../../api";
+import type { ConversationDetail } from "../../bindings/ConversationDetail";
+import type { ConversationRow } from "../../bindings/ConversationRow";
+import type { ConversationSearch } from "../../bindings/ConversationSearch";
+import type { ExportFormat } from "../../bindings/ExportFormat";
+import type { Profile } from "../../bindings/Profile";
+import type { Verdict } from "../../bindings/Verdict";
+import { DataGrid, type GridColumn } from "../../components/DataGrid";
+import { FilterSelect } from "../../components/FilterSelect";
+import { useToasts } from "../../components/Toasts";
+import { useDebounced, useKeysetList } from "../../hooks";
+import { ErrorLine } from "../overview/OverviewScreen";
+import { EmotionChart } from "./EmotionChart";
+import { ThreadView, type Jump } from "./ThreadView";
+
+const COLUMNS: GridColumn<ConversationRow>[] = [
+  { id: "id", header: "ID", type: "id", value: (c) => c.id, width: 80 },
+  { id: "title", header: "Title", type: "text", value: (c) => c.title, width: 170 },
+  { id: "user", header: "User", type: "text", value: (c) => `${c.userNickname ?? ""} #${c.userId}`, width: 130 },
+  { id: "messages", header: "Msgs", type: "count", value: (c) => c.messageCount, width: 70 },
+  { id: "last", header: "Last message", type: "text", value: (c) => formatTime(c.lastMessageAt), width: 140 },
+  { id: "satisfaction", header: "Sat", type: "number", value: (c) => c.userSatisfaction, width: 50 },
+  { id: "verdict", header: "Verdict", type: "text", value: (c) => c.verdict, width: 120 },
+];
+
+const VERDICTS: [Verdict, string, string][] = [
+  ["ok", "OK", "1"],
+  ["needs_followup", "Needs follow-up", "2"],
+  ["escalated", "Escalated", "3"],
+];
+
+const num = (s: string) => (s.trim() === "" || Number.isNaN(Number(s)) ? null : Number(s));
+const text = (s: string) => (s.trim() === "" ? null : s.trim());
+
+export function ConversationsScreen({
+  profile,
+  openId,
+  onOpen,
+  onOpenUser,
+  onOpenDigitalHuman,
+}: {
+  profile: Profile;
+  openId: number | null;
+  onOpen: (id: number | null) => void;
+  onOpenUser: (id: number) => void;
+  onOpenDigitalHuman: (id: number) => void;
+}) {
+  const [f, setF] = useState({
+    user: "",
+    dh: "",
+    status: "",
+    from: "",
+    to: "",
+    maxSatisfaction: "",
+    emotion: "",
+    minQualityBelow: "",
+    avgQualityBelow: "",
+    minMessages: "",
+    maxMessages: "",
+    reviewed: "",
+    verdict: "",
+    tag: "",
+    text: "",
+  });
+  const set = (k: keyof typeof f) => (v: string) => setF((x) => ({ ...x, [k]: v }));
+  const settled = useDebounced(f, 300);
+  const [fromReplica, setFromReplica] = useState(false);
+  const replica = profile.replicas.length > 0 && fromReplica;
+  const search: ConversationSearch = {
+    userId: num(settled.user),
+    digitalHumanId: num(settled.dh),
+    status: text(settled.status),
+    lastMessageFrom: text(settled.from),
+    lastMessageTo: text(settled.to),
+    maxSatisfaction: num(settled.maxSatisfaction),
+    userEmotion: text(settled.emotion),
+    minQualityBelow: num(settled.minQualityBelow),
+    avgQualityBelow: num(settled.avgQualityBelow),
+    minMessages: num(settled.minMessages),
+    maxMessages: num(settled.maxMessages),
+    reviewed: settled.reviewed === "" ? null : settled.reviewed === "yes",
+    verdict: settled.verdict === "" ? null : (settled.verdict as Verdict),
+    tag: text(settled.tag),
+    text: text(settled.text),
+    limit: 100,
+  };
+  const { list, rows, first, more } = useKeysetList(["conversations", profile.name, search, replica], (after) =>
+    findConversations(profile.name, search, after, replica),
+  );
+  const input = (k: keyof typeof f, label: string, props: Record<string, string> = {}) => (
+    <label>
+      {label}
+      <input aria-label={label} value={f[k]} onChange={(e) => set(k)(e.target.value)} {...props} />
+    </label>
+  );
+  /** The next conversation to review: the first unreviewed one matching these filters. */
+  const next = async () => {
+    const page = await findConversations(profile.name, { ...search, reviewed: false, limit: 2 }, null, replica);
+    const n = page.rows.find((r) => r.id !== openId);
+    onOpen(n ? n.id : null);
+    void list.refetch();
+    return n;
+  };
+
+  return (
+    <div className="conversations">
+      <section aria-label="Conversation finder" className="finder" hidden={openId !== null}>
+        <div className="filters conv-filters">
+          {input("text", "Title or summary", { type: "search", name: "conversation-text", placeholder: "words" })}
+          <FilterSelect
+            label="User emotion"
+            value={f.emotion}
+            onChange={set("emotion")}
+            options={[["", "any"], ["angry", "angry"], ["sad", "sad"], ["anxious", "anxious"], ["happy", "happy"], ["neutral", "neutral"]]}
+          />
+          <FilterSelect
+            label="Satisfaction"
+            value={f.maxSatisfaction}
+            onChange={set("maxSatisfaction")}
+            options={[["", "any"], ["1", "≤ 1"], ["2", "≤ 2"], ["3", "≤ 3"]]}
+          />
+          <FilterSelect
+            label="Reviewed"
+            value={f.reviewed}
+            onChange={set("reviewed")}
+            options={[["", "either"], ["no", "not yet"], ["yes", "reviewed"]]}
+          />
+          <FilterSelect label="Verdict" value={f.verdict} onChange={set("verdict")} options={[["", "any"], ...VERDICTS.map(([v, w]) => [v, w] as [string, string])]} />
+          {input("tag", "Tag")}
+          <FilterSelect
+            label="Status"
+            value={f.status}
+            onChange={set("status")}
+            options={[["", "any"], ["active", "active"], ["archived", "archived"], ["deleted", "deleted"]]}
+          />
+          {input("user", "User id", { inputMode: "numeric" })}
+          {input("dh", "Digital human id", { inputMode: "numeric" })}
+          {input("from", "Last message from", { type: "date" })}
+          {input("to", "to", { type: "date" })}
+          {input("minQualityBelow", "Some score below", { placeholder: "0.3" })}
+          {input("avgQualityBelow", "Average score below", { placeholder: "0.5" })}
+          {input("minMessages", "Messages ≥")}
+          {input("maxMessages", "≤")}
+          {profile.replicas.length > 0 && (
+            <label>
+              <input type="checkbox" checked={fromReplica} onChange={(e) => setFromReplica(e.target.checked)} /> Read from replica
+            </label>
+          )}
+        </div>
+        {list.isError && <ErrorLine error={asUiError(list.error)} />}
+        {first && (
+          <p className="list-status" data-testid="conversations-status">
+            <strong>{first.total ? formatTotal(first.total, "conversation", "conversations") : ""}</strong>
+            <span>ordered by {first.order}</span>
+            <span>answered by {first.answeredBy}</span>
+            {first.note && <span className="badge warn" title={first.note}>scans: {first.note}</span>}
+          </p>
+        )}
+        {list.isPending ? (
+          <p className="muted">Searching…</p>
+        ) : (
+          <DataGrid
+            columns={COLUMNS}
+            rows={rows}
+            label="Conversations"
+            height={560}
+            sortable={false}
+            onOpen={(c) => onOpen(c.id)}
+            onEndReached={more}
+            rowClass={(c) => (c.verdict ? "dim" : "")}
+            empty="No conversations match."
+          />
+        )}
+      </section>
+      {openId !== null && (
+        <ConversationPanel
+          key={openId}
+          profile={profile}
+          id={openId}
+          fromReplica={replica}
+          onClose={() => onOpen(null)}
+          onOpenUser={onOpenUser}
+          onOpenDigitalHuman={onOpenDigitalHuman}
+          onReviewed={() => void list.refetch()}
+          onNext={next}
+        />
+      )}
+    </div>
+  );
+}
+
+function ConversationPanel({
+  profile,
+  id,
+  fromReplica,
+  onClose,
+  onOpenUser,
+  onOpenDigitalHuman,
+  onReviewed,
+  onNext,
+}: {
+  profile: Profile;
+  id: number;
+  fromReplica: boolean;
+  onClose: () => void;
+  onOpenUser: (id: number) => void;
+  onOpenDigitalHuman: (id: number) => void;
+  onReviewed: () => void;
+  onNext: () => Promise<ConversationRow | undefined>;
+}) {
+  const toasts = useToasts();
+  const detail = useQuery({
+    queryKey: ["conversation", profile.name, id, fromReplica],
+    queryFn: () => showConversation(profile.name, id, fromReplica),
+    retry: false,
+  });
+  const [jump, setJump] = useState<Jump | null>(null);
+  const go = (to: number | "end") => setJump((j) => ({ to, seq: (j?.seq ?? 0) + 1 }));
+  const [findText, setFindText] = useState("");
+  const [found, setFound] = useState<{ ids: number[]; at: number } | null>(null);
+  const d = detail.data;
+
+  const find = async () => {
+    if (!findText.trim()) return setFound(null);
+    try {
+      const ids = await findInThread(profile.name, id, findText, fromReplica);
+      setFound({ ids, at: 0 });
+      if (ids.length) go(ids[0]);
+    } catch (e) {
+      toasts.error(asUiError(e));
+    }
+  };
+  const step = (by: number) => {
+    if (!found || found.ids.length === 0) return;
+    const at = (found.at + by + found.ids.length) % found.ids.length;
+    setFound({ ...found, at });
+    go(found.ids[at]);
+  };
+  const save = async (format: ExportFormat) => {
+    try {
+      const path = await exportConversation(profile.name, id, format);
+      toasts.info("Exported", path);
+    } catch (e) {
+      toasts.error(asUiError(e));
+    }
+  };
+
+  return (
+    <section className="detail conversation" aria-label={`Conversation ${id}`} data-testid="conversation-detail">
+      <div className="detail-head">
+        <div>
+          <h2>
+            {d?.conversation.title ?? `Conversation ${id}`}
+            {d?.conversation.userSatisfaction != null && (
+              <span className={`badge ${d.conversation.userSatisfaction <= 2 ? "bad" : ""}`}>
+                satisfaction {d.conversation.userSatisfaction}/5
+              </span>
+            )}
+            {d?.reviews[0] && <span className="badge good">{d.reviews[0].verdict}</span>}
+            {d?.masked && <span className="badge warn">PII masked</span>}
+          </h2>
+          {d && (
+            <p className="muted">
+              #{id} ·{" "}
+              <button type="button" className="link" onClick={() => onOpenUser(d.conversation.userId)}>
+                {d.conversation.userNickname ?? "user"} #{d.conversation.userId}
+              </button>{" "}
+              ({d.conversation.userPhone ?? "—"}) with{" "}
+              <button type="button" className="link" onClick={() => onOpenDigitalHuman(d.conversation.digitalHumanId)}>
+                {d.conversation.digitalHumanName ?? "digital human"} #{d.conversation.digitalHumanId}
+              </button>{" "}
+              · {d.storedMessages.toLocaleString("en-US")} messages · {d.conversation.status} · answered by {d.answeredBy}
+            </p>
+          )}
+        </div>
+        <div className="actions">
+          <button type="button" data-action="back-to-list" onClick={onClose}>
+            ← List
+          </button>
+          {(["md", "json", "csv"] as ExportFormat[]).map((fmt) => (
+            <button key={fmt} type="button" data-action={`export-${fmt}`} onClick={() => void save(fmt)}>
+              {fmt === "md" ? "Markdown" : fmt.toUpperCase()}
+            </button>
+          ))}
+        </div>
+      </div>
+      {detail.isPending && <p className="muted">Loading conversation {id}…</p>}
+      {detail.isError && <ErrorLine error={asUiError(detail.error)} />}
+      {d && (
+        <>
+          <EmotionChart points={d.emotions} onJump={(m) => go(m)} />
+          <div className="thread-tools">
+            <button type="button" onClick={() => go(d.firstAngryMessage ?? 0)} disabled={d.firstAngryMessage === null} data-action="jump-angry">
+              First angry
+            </button>
+            <button type="button" onClick={() => go(d.lowestScoreMessage ?? 0)} disabled={d.lowestScoreMessage === null} data-action="jump-lowest">
+              Lowest score
+            </button>
+            <button type="button" onClick={() => go("end")} data-action="jump-end">
+              End
+            </button>
+            <input
+              type="search"
+              aria-label="Find in thread"
+              placeholder="Find in thread"
+              value={findText}
+              onChange={(e) => setFindText(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === "Enter") {
+                  e.preventDefault();
+                  if (found && found.ids.length) step(e.shiftKey ? -1 : 1);
+                  else void find();
+                }
+              }}
+            />
+            {found && (
+              <span className="muted">
+                {found.ids.length === 0 ? "no match" : `${found.at + 1} of ${found.ids.length}${found.ids.length >= 500 ? "+" : ""}`}
+              </span>
+            )}
+          </div>
+          <div className="conversation-body">
+            <ThreadView
+              profile={profile.name}
+              conversation={id}
+              fromReplica={fromReplica}
+              jump={jump}
+              matches={new Set(found?.ids ?? [])}
+            />
+            <aside className="conversation-side">
+              <ReviewForm
+                profile={profile}
+                d={d}
+                onSaved={(andNext) => {
+                  onReviewed();
+                  void detail.refetch();
+                  if (andNext)
+                    void onNext().then((n) => {
+                      if (!n) toasts.info("Queue empty", "No unreviewed conversation matches these filters.");
+                    });
+                }}
+              />
+              <Context d={d} />
+            </aside>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+function ReviewForm({ profile, d, onSaved }: { profile: Profile; d: ConversationDetail; onSaved: (andNext: boolean) => void }) {
+  const toasts = useToasts();
+  const queryClient = useQueryClient();
+  const [verdict, setVerdict] = useState<Verdict | null>(null);
+  const [tags, setTags] = useState("");
+  const [note, setNote] = useState("");
+  const [busy, setBusy] = useState(false);
+  if (profile.readOnly) {
+    return <p className="muted">This profile is read-only: reviews cannot be saved.</p>;
+  }
+  const save = async (andNext: boolean) => {
+    if (!verdict) return toasts.error({ kind: "invalidInput", message: "Choose a verdict first (1, 2 or 3).", fields: [] });
+    setBusy(true);
+    try {
+      const r = await reviewConversation(profile.name, d.conversation.id, {
+        verdict,
+        tags: tags.split(",").map((t) => t.trim()).filter(Boolean),
+        note: note.trim() === "" ? null : note,
+      });
+      toasts.info(`Reviewed: ${r.verdict}`, `conversation ${d.conversation.id} · by ${r.reviewer}`);
+      setVerdict(null);
+      setTags("");
+      setNote("");
+      void queryClient.invalidateQueries({ queryKey: ["conversations", profile.name] });
+      onSaved(andNext);
+    } catch (e) {
+      toasts.error(asUiError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="review-form"
+      aria-label="Review"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save(false);
+      }}
+      onKeyDown={(e) => {
+        const inText = e.target instanceof HTMLTextAreaElement || (e.target instanceof HTMLInputElement && e.target.type === "text");
+        const pick = VERDICTS.find(([, , key]) => key === e.key);
+        if (pick && !inText) {
+          e.preventDefault();
+          setVerdict(pick[0]);
+        } else if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+          e.preventDefault();
+          void save(true);
+        }
+      }}
+    >
+      <h3>Review</h3>
+      <div className="verdicts" role="radiogroup" aria-label="Verdict">
+        {VERDICTS.map(([v, words, key]) => (
+          <label key={v} className={verdict === v ? "chosen" : ""}>
+            <input type="radio" name="verdict" value={v} checked={verdict === v} onChange={() => setVerdict(v)} /> {words}{" "}
+            <kbd>{key}</kbd>
+          </label>
+        ))}
+      </div>
+      <input type="text" name="tags" aria-label="Tags" placeholder="tags, comma separated" value={tags} onChange={(e) => setTags(e.target.value)} />
+      <textarea name="note" aria-label="Note" placeholder="note" rows={3} value={note} onChange={(e) => setNote(e.target.value)} />
+      <div className="form-actions">
+        <button type="submit" data-action="save-review" disabled={busy}>
+          Save
+        </button>
+        <button type="button" className="primary" data-action="save-next" disabled={busy} onClick={() => void save(true)}>
+          Save &amp; next <kbd>Ctrl Enter</kbd>
+        </button>
+      </div>
+      <h3>Reviews ({d.reviews.length})</h3>
+      {d.reviews.length === 0 && <p className="muted">Not reviewed yet.</p>}
+      <ul className="reviews" data-testid="reviews">
+        {d.reviews.map((r) => (
+          <li key={r.id}>
+            <strong>{r.verdict}</strong> <span className="muted">by {r.reviewer} · {formatTime(r.reviewedAt)}</span>
+            {r.tags && (JSON.parse(r.tags) as string[]).map((t) => <span key={t} className="chip">{t}</span>)}
+            {r.note && <p>{r.note}</p>}
+          </li>
+        ))}
+      </ul>
+    </form>
+  );
+}
+
+function Context({ d }: { d: ConversationDetail }) {
+  const cc = d.cachedContext;
+  return (
+    <section aria-label="Context">
+      <h3>Context</h3>
+      {d.context === null ? <p className="muted">No context in the database.</p> : <pre className="prompt">{JSON.stringify(d.context, null, 2)}</pre>}
+      {d.cacheError && <ErrorLine error={{ ...d.cacheError, fields: [] }} />}
+      {cc && (
+        <div data-testid="cached-context">
+          <p>
+            <code>{cc.key}</code>{" "}
+            {cc.cached === null ? (
+              <span className="muted">not cached</span>
+            ) : (
+              <span className="muted">TTL {cc.ttlSeconds} s</span>
+            )}
+          </p>
+          {cc.fields.length > 0 && (
+            <table className="mini">
+              <thead>
+                <tr>
+                  <th>Field</th>
+                  <th>Redis</th>
+                  <th>Database</th>
+                </tr>
+              </thead>
+              <tbody>
+                {cc.fields.map((f) => (
+                  <tr key={f.field} className={f.matches ? "" : "mismatch"}>
+                    <td>{f.field}</td>
+                    <td>{JSON.stringify(f.cached)}</td>
+                    <td>{f.database === null ? <span className="muted">absent</span> : JSON.stringify(f.database)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
