@@ -26,6 +26,7 @@ keys=$(echo "$report" | json 'r["redisKeys"]')
 size_mb=$(sql -N -e "SELECT ROUND(SUM(data_length+index_length)/1048576) FROM information_schema.TABLES WHERE table_schema='mindpal_bench'")
 sql mindpal_bench -e "ANALYZE TABLE users, digital_humans, knowledge_base" >/dev/null
 pages=$(BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench directory)
+threads=$(BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench conversations)
 sql -e "DROP DATABASE mindpal_bench"
 
 echo "2. the same rows through TSV files and LOAD DATA LOCAL INFILE …"
@@ -66,3 +67,6 @@ echo
 echo "List pages at scale $scale: keyset cursors through the core (whole rows) against LIMIT 50 OFFSET n"
 echo "fetching ids only, OFFSET's best case (median of 15 each; ratio = OFFSET ms / core ms)"
 echo "$pages"
+echo
+echo "Conversation finder and thread pages at scale $scale: through the core against OFFSET (median of 15)"
+echo "$threads"

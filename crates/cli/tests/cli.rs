@@ -354,3 +354,122 @@ async fn users_find_show_and_act_as_scripts_meet_them() {
     assert!(stderr(&o).contains("no user with id 99999"));
     db.drop().await;
 }
+
+#[tokio::test]
+async fn conversations_find_show_review_export() {
+    let db = Db::new("conv").await;
+    let url = db.url();
+    assert!(run(&["--mysql", &url, "migrate"]).status.success());
+    let server = MysqlServer::connect(
+        &MysqlTarget::from_url(&url).unwrap(),
+        std::time::Duration::from_secs(5),
+        1,
+    )
+    .await
+    .unwrap();
+    sqlx::raw_sql(
+        "INSERT INTO users (id, phone) VALUES (1, '13812345678'); \
+         INSERT INTO digital_humans (id, user_id, name) VALUES (1, 1, 'Nova'); \
+         INSERT INTO conversations (id, user_id, digital_human_id, title, message_count, last_message_at, user_satisfaction) \
+         VALUES (1, 1, 1, 'refund', 2, NOW(), 1), (2, 1, 1, 'gone', 0, NOW(), NULL); \
+         INSERT INTO conversation_messages (conversation_id, sender_type, content, user_emotion, quality_score) VALUES \
+         (1, 'user', 'where is my refund, \"now\"', 'angry', NULL), (1, 'digital_human', 'Sorry!', NULL, 0.20); \
+         UPDATE conversations SET deleted_at = NOW() WHERE id = 2;",
+    )
+    .execute(&server.pool)
+    .await
+    .unwrap();
+    server.pool.close().await;
+
+    let o = run(&[
+        "--json",
+        "--mysql",
+        &url,
+        "conversations",
+        "find",
+        "--emotion",
+        "angry",
+        "--max-satisfaction",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(page["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(page["rows"][0]["id"], 1);
+
+    let o = run(&[
+        "--mysql",
+        &url,
+        "conversations",
+        "review",
+        "1",
+        "--verdict",
+        "escalated",
+        "--tag",
+        "refund",
+        "--note",
+        "call back",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[
+        "--json",
+        "--mysql",
+        &url,
+        "conversations",
+        "find",
+        "--reviewed",
+        "--tag",
+        "refund",
+    ]);
+    let page: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(page["rows"][0]["verdict"], "escalated");
+
+    let o = run(&[
+        "--role",
+        "support",
+        "--mysql",
+        &url,
+        "conversations",
+        "export",
+        "1",
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(csv.lines().count(), 3, "a header and two messages: {csv}");
+    assert!(csv.contains("\"where is my refund, \"\"now\"\"\""), "{csv}");
+    let o = run(&[
+        "--role",
+        "support",
+        "--mysql",
+        &url,
+        "conversations",
+        "export",
+        "1",
+        "--format",
+        "md",
+    ]);
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        md.contains("138****5678") && !md.contains("13812345678"),
+        "{md}"
+    );
+
+    // A deleted conversation refuses a review (6); an unknown one says so (1).
+    let o = run(&[
+        "--mysql",
+        &url,
+        "conversations",
+        "review",
+        "2",
+        "--verdict",
+        "ok",
+    ]);
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    assert!(stderr(&o).contains("deleted"));
+    let o = run(&["--mysql", &url, "conversations", "show", "999"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no conversation with id 999"));
+    db.drop().await;
+}
