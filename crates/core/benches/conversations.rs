@@ -54,7 +54,7 @@ async fn main() {
 
     // The finder: the heaviest user's conversations, newest last message first.
     let (heavy, count): (i64, i64) = sqlx::query_as(
-        "SELECT user_id, COUNT(*) n FROM conversations GROUP BY user_id ORDER BY n DESC LIMIT 1",
+        "SELECT user_id, COUNT(*) n FROM conversations WHERE deleted_at IS NULL GROUP BY user_id ORDER BY n DESC LIMIT 1",
     )
     .fetch_one(pool)
     .await

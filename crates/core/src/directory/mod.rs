@@ -74,7 +74,8 @@ pub struct Page<T> {
     pub rows: Vec<T>,
     /// The cursor of the next page; `None` on the last page.
     pub next: Option<String>,
-    /// Present on the first page only (later pages keep the first page's figure).
+    /// On the first page only (later pages keep the first page's figure), and not for
+    /// searches whose filters cannot be estimated or counted cheaply.
     pub total: Option<Total>,
     /// In words, e.g. "phone, ascending".
     pub order: String,
@@ -306,8 +307,8 @@ pub(crate) struct PageQuery<'a> {
     /// The order's table alias (`d.`), or empty.
     pub alias: &'a str,
     pub limit: u32,
-    /// Some filter is one the optimizer cannot estimate (a LIKE '%…%', a subquery): beyond
-    /// the exact cap the total says "more than" rather than a misleading estimate.
+    /// Some filter is one the optimizer cannot estimate (a LIKE '%…%', a subquery): the page
+    /// comes without a total rather than with a misleading one or a slow count.
     pub estimate_unreliable: bool,
 }
 
@@ -330,23 +331,17 @@ impl PageQuery<'_> {
         T: for<'r> sqlx::FromRow<'r, MySqlRow> + Send + Unpin,
     {
         let total = match after {
-            None => {
-                let t = total(
+            // Filters the optimizer cannot estimate are not counted either: counting them
+            // means running them to the cap, many times the cost of the page itself.
+            None if self.estimate_unreliable => None,
+            None => Some(
+                total(
                     self.server,
                     &format!("{}{}", self.from, self.filter.sql()),
                     &self.filter.binds,
                 )
-                .await?;
-                Some(if self.estimate_unreliable && !t.exact {
-                    Total {
-                        count: EXACT_COUNT_CAP,
-                        exact: false,
-                        more_than: true,
-                    }
-                } else {
-                    t
-                })
-            }
+                .await?,
+            ),
             Some(cursor) => {
                 let key = cursor::decode(cursor, &self.fingerprint, self.order.arity())?;
                 self.order.after(self.alias, &key, &mut self.filter)?;
@@ -458,7 +453,8 @@ pub(crate) async fn total(server: &MysqlServer, from_where: &str, binds: &[Bind]
         .fetch_one(&server.pool)
         .await
         .map_err(|e| server.err(e));
-    match counted {
+    // Whether the count reached the cap (else the time limit stopped it first).
+    let capped = match counted {
         Ok((n,)) if n <= EXACT_COUNT_CAP => {
             return Ok(Total {
                 count: n,
@@ -466,10 +462,10 @@ pub(crate) async fn total(server: &MysqlServer, from_where: &str, binds: &[Bind]
                 more_than: false,
             });
         }
-        Ok(_) => {}
-        Err(e) if is_statement_timeout(&e) => {}
+        Ok(_) => true,
+        Err(e) if is_statement_timeout(&e) => false,
         Err(e) => return Err(e),
-    }
+    };
     let explain = format!("EXPLAIN FORMAT=JSON SELECT 1 {from_where}");
     let (plan,): (String,) = bind_all_as(sqlx::query_as(sqlx::AssertSqlSafe(explain)), binds)
         .fetch_one(&server.pool)
@@ -477,9 +473,9 @@ pub(crate) async fn total(server: &MysqlServer, from_where: &str, binds: &[Bind]
         .map_err(|e| server.err(e))?;
     let plan: serde_json::Value = serde_json::from_str(&plan).unwrap_or_default();
     let estimate = estimated_rows(&plan).unwrap_or(0.0).round() as i64;
-    // The count stopped at the cap (or the time limit), so there are more rows than the
-    // cap; an estimate below that says nothing.
-    Ok(if estimate > EXACT_COUNT_CAP {
+    // A count that reached the cap proves more rows than the cap, so an estimate below it
+    // says nothing; a count stopped by the time limit proves nothing, so the estimate stands.
+    Ok(if estimate > EXACT_COUNT_CAP || !capped {
         Total {
             count: estimate,
             exact: false,

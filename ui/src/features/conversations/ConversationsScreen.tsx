@@ -163,7 +163,9 @@ export function ConversationsScreen({
         {list.isError && <ErrorLine error={asUiError(list.error)} />}
         {first && (
           <p className="list-status" data-testid="conversations-status">
-            <strong>{first.total ? formatTotal(first.total, "conversation", "conversations") : ""}</strong>
+            <strong title={first.total ? undefined : "These filters are checked conversation by conversation: counting them all would cost far more than the page"}>
+              {first.total ? formatTotal(first.total, "conversation", "conversations") : "not counted"}
+            </strong>
             <span>ordered by {first.order}</span>
             <span>answered by {first.answeredBy}</span>
             {first.note && <span className="badge warn" title={first.note}>scans: {first.note}</span>}
