@@ -771,12 +771,15 @@ impl Out {
                 opt(&l)
             ),
         }
-        let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
-        for e in &d.emotions {
-            *counts.entry(e.emotion.as_str()).or_default() += 1;
-        }
-        if !counts.is_empty() {
-            let parts: Vec<String> = counts.iter().map(|(e, n)| format!("{e} {n}")).collect();
+        if !d.emotion_totals.is_empty() {
+            let parts: Vec<String> = d
+                .emotion_totals
+                .iter()
+                .map(|t| match t.logs {
+                    0 => format!("{} {}", t.emotion, t.messages),
+                    logs => format!("{} {} (+{logs} logged)", t.emotion, t.messages),
+                })
+                .collect();
             say!("  emotions      {}", parts.join(" · "));
         }
         match (&d.cached_context, &d.cache_error) {

@@ -2,6 +2,7 @@
 import type { ContextCompare } from "./ContextCompare";
 import type { ConversationFacts } from "./ConversationFacts";
 import type { EmotionPoint } from "./EmotionPoint";
+import type { EmotionTotal } from "./EmotionTotal";
 import type { ErrorSummary } from "./ErrorSummary";
 import type { Review } from "./Review";
 
@@ -13,7 +14,15 @@ context: unknown,
 /**
  * Messages actually stored (the row's `message_count` may disagree).
  */
-storedMessages: number, reviews: Array<Review>, emotions: Array<EmotionPoint>, 
+storedMessages: number, reviews: Array<Review>, 
+/**
+ * The timeline, thinned evenly to at most [`TIMELINE_POINTS`].
+ */
+emotions: Array<EmotionPoint>, 
+/**
+ * How many of each emotion the whole thread has (before thinning).
+ */
+emotionTotals: Array<EmotionTotal>, 
 /**
  * The first user message that was angry, and the lowest-scored reply: jump targets.
  */

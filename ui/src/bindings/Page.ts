@@ -10,7 +10,8 @@ export type Page<T> = { rows: Array<T>,
  */
 next: string | null, 
 /**
- * Present on the first page only (later pages keep the first page's figure).
+ * On the first page only (later pages keep the first page's figure), and not for
+ * searches whose filters cannot be estimated or counted cheaply.
  */
 total: Total | null, 
 /**

@@ -467,7 +467,10 @@ pub struct ConversationDetail {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub stored_messages: i64,
     pub reviews: Vec<Review>,
+    /// The timeline, thinned evenly to at most [`TIMELINE_POINTS`].
     pub emotions: Vec<EmotionPoint>,
+    /// How many of each emotion the whole thread has (before thinning).
+    pub emotion_totals: Vec<EmotionTotal>,
     /// The first user message that was angry, and the lowest-scored reply: jump targets.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub first_angry_message: Option<i64>,
@@ -477,6 +480,41 @@ pub struct ConversationDetail {
     pub cache_error: Option<ErrorSummary>,
     pub answered_by: String,
     pub masked: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct EmotionTotal {
+    pub emotion: String,
+    /// User messages with this emotion.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub messages: i64,
+    /// `emotion_logs` entries with this emotion.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub logs: i64,
+}
+
+fn totals(points: &[EmotionPoint]) -> Vec<EmotionTotal> {
+    let mut by: std::collections::BTreeMap<&str, (i64, i64)> = Default::default();
+    for p in points {
+        let e = by.entry(p.emotion.as_str()).or_default();
+        if p.source == "message" {
+            e.0 += 1;
+        } else {
+            e.1 += 1;
+        }
+    }
+    let mut list: Vec<EmotionTotal> = by
+        .into_iter()
+        .map(|(emotion, (messages, logs))| EmotionTotal {
+            emotion: emotion.to_owned(),
+            messages,
+            logs,
+        })
+        .collect();
+    list.sort_by_key(|t| std::cmp::Reverse(t.messages + t.logs));
+    list
 }
 
 /// How many emotion points the timeline carries at most (evenly thinned beyond that).
@@ -558,6 +596,7 @@ pub async fn show(
         context,
         stored_messages,
         reviews,
+        emotion_totals: totals(&emotions),
         emotions: thin(emotions, TIMELINE_POINTS),
         first_angry_message,
         lowest_score_message,

@@ -303,7 +303,7 @@ function ConversationPanel({
       {detail.isError && <ErrorLine error={asUiError(detail.error)} />}
       {d && (
         <>
-          <EmotionChart points={d.emotions} onJump={(m) => go(m)} />
+          <EmotionChart points={d.emotions} totals={d.emotionTotals} onJump={(m) => go(m)} />
           <div className="thread-tools">
             <button type="button" onClick={() => go(d.firstAngryMessage ?? 0)} disabled={d.firstAngryMessage === null} data-action="jump-angry">
               First angry

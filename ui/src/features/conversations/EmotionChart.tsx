@@ -1,6 +1,7 @@
 // The emotions of a thread over time: user messages (filled, click to jump) and emotion_logs
 // entries (hollow), one lane per emotion.
 import type { EmotionPoint } from "../../bindings/EmotionPoint";
+import type { EmotionTotal } from "../../bindings/EmotionTotal";
 
 const LANES = ["angry", "sad", "anxious", "neutral", "happy", "excited"];
 const COLOURS: Record<string, string> = {
@@ -12,7 +13,15 @@ const COLOURS: Record<string, string> = {
   excited: "#9333ea",
 };
 
-export function EmotionChart({ points, onJump }: { points: EmotionPoint[]; onJump: (messageId: number) => void }) {
+export function EmotionChart({
+  points,
+  totals,
+  onJump,
+}: {
+  points: EmotionPoint[];
+  totals: EmotionTotal[];
+  onJump: (messageId: number) => void;
+}) {
   const timed = points.filter((p) => p.at !== null);
   if (timed.length === 0) return <p className="muted">No emotions recorded for this conversation.</p>;
   const lanes = [...LANES, ...new Set(timed.map((p) => p.emotion).filter((e) => !LANES.includes(e)))];
@@ -63,8 +72,9 @@ export function EmotionChart({ points, onJump }: { points: EmotionPoint[]; onJum
         })}
       </svg>
       <figcaption className="muted">
-        {timed.filter((p) => p.source === "message").length} user messages with an emotion ·{" "}
-        {timed.filter((p) => p.source === "log").length} emotion log entries · click a dot to jump to its message
+        {totals.map((t) => `${t.emotion} ${t.messages}${t.logs ? ` (+${t.logs} logged)` : ""}`).join(" · ")}
+        {timed.length < totals.reduce((n, t) => n + t.messages + t.logs, 0) ? ` · ${timed.length} points shown, evenly sampled` : ""} · click a
+        dot to jump to its message
       </figcaption>
     </figure>
   );
