@@ -57,7 +57,7 @@ trap cleanup EXIT
 
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
 xvfb_pid=$!
-"$cli" --profiles-file "$tmp/cli-profiles.json" sandbox up --dir "$tmp/sandbox" --port-base "$base" --scale 0.001 \
+"$cli" --profiles-file "$tmp/cli-profiles.json" sandbox up --dir "$tmp/sandbox" --port-base "$base" --scale 0.01 \
   >"$tmp/sandbox.log" 2>&1 || { cat "$tmp/sandbox.log" >&2; exit 1; }
 users=$("$cli" --json --mysql "mysql://root@127.0.0.1:$base/mindpal" ping >/dev/null && \
   mariadb --protocol=tcp -h127.0.0.1 -P"$base" -uroot -N -e "SELECT COUNT(*) FROM mindpal.users")

@@ -254,9 +254,25 @@ test("conversations with angry users are found, the largest thread opens and scr
   await s.waitFor("[data-testid=emotion-chart]", 20000);
   const points = await s.waitUntil(() => document.querySelectorAll("[data-testid=emotion-chart] circle").length, [], 10000, "emotion points");
   assert.ok(points > 0, "the chart shows the thread's emotions");
+  // Scroll to the end as a reader does: each scroll near the bottom loads the next page.
+  await s.waitUntil(
+    (last) => {
+      const thread = document.querySelector("[data-testid=thread]");
+      thread.scrollTop = thread.scrollHeight;
+      return !!thread.querySelector(`[data-message='${last}']`);
+    },
+    [lastId],
+    30000,
+    "the last message, scrolled to",
+  );
+  const loaded = await s.text(".thread-foot");
+  assert.match(loaded, new RegExp(`${Number(bigCount).toLocaleString("en-US")} loaded`), "every page was loaded on the way");
+  assert.match(loaded, /end of thread/);
+  await shot("16-thread-end");
+  // Back at the top, the End button jumps straight there.
+  await s.click(await s.waitFor("[data-action=jump-angry]"));
   await s.click(await s.waitFor("[data-action=jump-end]"));
   await s.waitFor(`[data-testid=thread] [data-message='${lastId}']`, 20000);
-  await shot("16-thread-end");
 });
 
 test("a verdict with a tag and a note is saved, found as reviewed, and exported as Markdown", async () => {
