@@ -37,18 +37,9 @@ pub async fn export(
     viewer: Viewer,
     out: &mut (dyn Write + Send),
 ) -> Result<u64> {
-    let mut facts: ConversationFacts = sqlx::query_as(
-        "SELECT c.id, c.user_id, u.nickname AS user_nickname, u.phone AS user_phone, c.digital_human_id, \
-         d.name AS digital_human_name, c.title, c.summary, c.status, c.message_count, c.last_message_at, \
-         c.user_satisfaction, CAST(c.context AS CHAR) AS context, c.version, c.created_at, c.deleted_at \
-         FROM conversations c LEFT JOIN users u ON u.id = c.user_id LEFT JOIN digital_humans d ON d.id = c.digital_human_id \
-         WHERE c.id = ?",
-    )
-    .bind(id)
-    .fetch_optional(&server.pool)
-    .await
-    .map_err(|e| server.err(e))?
-    .ok_or_else(|| Error::NotFound(format!("no conversation with id {id}")))?;
+    let mut facts: ConversationFacts = super::facts(server, id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no conversation with id {id}")))?;
     if viewer == Viewer::Support {
         facts.user_phone = facts.user_phone.as_deref().map(mask::phone);
     }

@@ -528,17 +528,7 @@ pub async fn show(
     viewer: Viewer,
 ) -> Result<ConversationDetail> {
     let pool = &server.pool;
-    let facts: Option<ConversationFacts> = sqlx::query_as(
-        "SELECT c.id, c.user_id, u.nickname AS user_nickname, u.phone AS user_phone, c.digital_human_id, \
-         d.name AS digital_human_name, c.title, c.summary, c.status, c.message_count, c.last_message_at, \
-         c.user_satisfaction, CAST(c.context AS CHAR) AS context, c.version, c.created_at, c.deleted_at \
-         FROM conversations c LEFT JOIN users u ON u.id = c.user_id LEFT JOIN digital_humans d ON d.id = c.digital_human_id \
-         WHERE c.id = ?",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await
-    .map_err(|e| server.err(e))?;
+    let facts = facts(server, id).await?;
     let Some(mut facts) = facts else {
         return Err(Error::NotFound(format!("no conversation with id {id}")));
     };
@@ -605,6 +595,21 @@ pub async fn show(
         answered_by: server.info.address.clone(),
         masked,
     })
+}
+
+/// The row of conversation `id` with its user's and digital human's names, if it exists.
+pub(crate) async fn facts(server: &MysqlServer, id: i64) -> Result<Option<ConversationFacts>> {
+    sqlx::query_as(
+        "SELECT c.id, c.user_id, u.nickname AS user_nickname, u.phone AS user_phone, c.digital_human_id, \
+         d.name AS digital_human_name, c.title, c.summary, c.status, c.message_count, c.last_message_at, \
+         c.user_satisfaction, CAST(c.context AS CHAR) AS context, c.version, c.created_at, c.deleted_at \
+         FROM conversations c LEFT JOIN users u ON u.id = c.user_id LEFT JOIN digital_humans d ON d.id = c.digital_human_id \
+         WHERE c.id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&server.pool)
+    .await
+    .map_err(|e| server.err(e))
 }
 
 /// Keeps at most `n` points, evenly spaced, always the first and the last.

@@ -2,6 +2,7 @@
 //! page both ways, reviews are recorded and audited (and refused on a deleted conversation),
 //! exports carry every message and mask PII for support.
 
+use mindpal_core::ErrorKind;
 use mindpal_core::conversations::export::{self, ExportFormat};
 use mindpal_core::conversations::review::{self, ReviewInput, Verdict};
 use mindpal_core::conversations::{self, ConversationSearch, ThreadAnchor};
@@ -9,34 +10,13 @@ use mindpal_core::directory::Viewer;
 use mindpal_core::directory::actions::Actor;
 use mindpal_core::mysql::MysqlServer;
 use mindpal_core::profiles::Role;
-use mindpal_core::seed::{self, SeedOptions};
-use mindpal_core::{CancellationToken, ErrorKind};
 
-use crate::support::TestDb;
+use crate::support::{TestDb, seeded};
 
 const SUPPORT: Actor = Actor {
     role: Role::Support,
     read_only: false,
 };
-
-async fn seeded(label: &str) -> TestDb {
-    let db = TestDb::new(label).await;
-    seed::run(
-        &db.server,
-        None,
-        &SeedOptions {
-            scale: 0.002,
-            seed: 9,
-            reset: false,
-            writers: 2,
-        },
-        &|_| {},
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
-    db
-}
 
 async fn ids(s: &MysqlServer, sql: &str) -> Vec<i64> {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
@@ -62,7 +42,7 @@ async fn walk(s: &MysqlServer, search: &ConversationSearch) -> Vec<i64> {
 
 #[tokio::test]
 async fn the_finder_pages_match_sql_and_threads_page_both_ways() {
-    let db = seeded("conv_find").await;
+    let db = seeded("conv_find", 9, None).await;
     let s = &db.server;
     let angry = ConversationSearch {
         user_emotion: Some("angry".into()),
@@ -171,7 +151,7 @@ async fn the_finder_pages_match_sql_and_threads_page_both_ways() {
 
 #[tokio::test]
 async fn reviews_are_recorded_found_audited_and_refused_on_deleted_conversations() {
-    let db = seeded("conv_review").await;
+    let db = seeded("conv_review", 9, None).await;
     let s = &db.server;
     let (id,): (i64,) = sqlx::query_as(
         "SELECT id FROM conversations WHERE deleted_at IS NULL AND message_count > 3 ORDER BY id LIMIT 1",

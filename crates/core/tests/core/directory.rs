@@ -9,35 +9,14 @@ use mindpal_core::directory::{Deleted, Viewer, cache};
 use mindpal_core::mysql::MysqlServer;
 use mindpal_core::profiles::Role;
 use mindpal_core::redis::RedisServer;
-use mindpal_core::seed::{self, SeedOptions};
-use mindpal_core::{CancellationToken, Error, ErrorKind};
+use mindpal_core::{Error, ErrorKind};
 
-use crate::support::{TestDb, redis_db};
+use crate::support::{TestDb, redis_db, seeded};
 
 const OPERATOR: Actor = Actor {
     role: Role::Operator,
     read_only: false,
 };
-
-/// A database seeded at a small scale; Redis keys too when `redis` is given.
-async fn seeded(label: &str, redis: Option<&RedisServer>) -> TestDb {
-    let db = TestDb::new(label).await;
-    seed::run(
-        &db.server,
-        redis,
-        &SeedOptions {
-            scale: 0.002,
-            seed: 5,
-            reset: false,
-            writers: 2,
-        },
-        &|_| {},
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
-    db
-}
 
 async fn ids(server: &MysqlServer, sql: &str) -> Vec<i64> {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
@@ -66,7 +45,7 @@ async fn walk(server: &MysqlServer, search: &UserSearch) -> Vec<i64> {
 
 #[tokio::test]
 async fn keyset_pages_walk_every_user_once_in_each_order() {
-    let db = seeded("dir_pages", None).await;
+    let db = seeded("dir_pages", 5, None).await;
     let s = &db.server;
     // Some logins erased so the nullable order has NULLs to cross.
     sqlx::query("UPDATE users SET last_login_at = NULL WHERE id % 7 = 0")
@@ -129,7 +108,7 @@ async fn keyset_pages_walk_every_user_once_in_each_order() {
 
 #[tokio::test]
 async fn search_text_is_data_and_cursors_are_checked() {
-    let db = seeded("dir_search", None).await;
+    let db = seeded("dir_search", 5, None).await;
     let s = &db.server;
     let before = s_count(s, "users").await;
     let odd = [
@@ -267,7 +246,7 @@ async fn s_count(s: &MysqlServer, table: &str) -> i64 {
 #[tokio::test]
 async fn detail_shows_redis_beside_the_row_and_support_sees_it_masked() {
     let redis = redis_db(15).await;
-    let db = seeded("dir_detail", Some(&redis)).await;
+    let db = seeded("dir_detail", 5, Some(&redis)).await;
     let s = &db.server;
     let (id, phone): (i64, String) = sqlx::query_as(
         "SELECT id, phone FROM users WHERE email IS NOT NULL AND last_login_ip IS NOT NULL \
@@ -514,7 +493,7 @@ async fn actions_check_the_version_invalidate_the_cache_and_are_logged() {
 
 #[tokio::test]
 async fn digital_humans_and_their_knowledge() {
-    let db = seeded("dir_dh", None).await;
+    let db = seeded("dir_dh", 5, None).await;
     let s = &db.server;
     let (owner, dh): (i64, i64) = sqlx::query_as(
         "SELECT user_id, id FROM digital_humans WHERE deleted_at IS NULL ORDER BY id LIMIT 1",

@@ -118,3 +118,23 @@ pub fn free_port_run(n: u16) -> u16 {
 }
 
 pub const SOURCE_DESIGN: &str = include_str!("../fixtures/mindpal-source-design.sql");
+
+/// A fresh database seeded at `scale` with `seed`; Redis keys too when `redis` is given.
+pub async fn seeded(label: &str, seed: u64, redis: Option<&RedisServer>) -> TestDb {
+    let db = TestDb::new(label).await;
+    mindpal_core::seed::run(
+        &db.server,
+        redis,
+        &mindpal_core::seed::SeedOptions {
+            scale: 0.002,
+            seed,
+            reset: false,
+            writers: 2,
+        },
+        &|_| {},
+        &mindpal_core::CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    db
+}
