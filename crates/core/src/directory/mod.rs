@@ -384,8 +384,8 @@ pub fn parse_id(raw: &str, what: &str) -> Result<i64> {
 }
 
 /// Runs the statement time limit the server understands around a SELECT.
-fn time_limited(server: &MysqlServer, select: &str, millis: u64) -> String {
-    match server.info.flavour {
+fn time_limited(flavour: Flavour, select: &str, millis: u64) -> String {
+    match flavour {
         Flavour::MariaDb => format!(
             "SET STATEMENT max_statement_time={:.3} FOR {select}",
             millis as f64 / 1000.0
@@ -412,7 +412,7 @@ pub(crate) async fn fetch_page<T>(
 where
     T: for<'r> sqlx::FromRow<'r, MySqlRow> + Send + Unpin,
 {
-    let sql = time_limited(server, select, PAGE_TIME_LIMIT_MS);
+    let sql = time_limited(server.info.flavour, select, PAGE_TIME_LIMIT_MS);
     bind_all_as(sqlx::query_as(sqlx::AssertSqlSafe(sql)), binds)
         .fetch_all(&server.pool)
         .await
@@ -448,7 +448,7 @@ pub(crate) async fn total(server: &MysqlServer, from_where: &str, binds: &[Bind]
         "SELECT COUNT(*) FROM (SELECT 1 {from_where} LIMIT {}) capped",
         EXACT_COUNT_CAP + 1
     );
-    let sql = time_limited(server, &capped, COUNT_TIME_LIMIT_MS);
+    let sql = time_limited(server.info.flavour, &capped, COUNT_TIME_LIMIT_MS);
     let counted: Result<(i64,)> = bind_all_as(sqlx::query_as(sqlx::AssertSqlSafe(sql)), binds)
         .fetch_one(&server.pool)
         .await
@@ -537,6 +537,18 @@ mod tests {
         }
         let long = "9".repeat(10_000);
         assert!(parse_id(&long, "user").unwrap_err().to_string().len() < 200);
+    }
+
+    #[test]
+    fn time_limits_use_each_servers_syntax() {
+        assert_eq!(
+            time_limited(Flavour::MariaDb, "SELECT 1", 300),
+            "SET STATEMENT max_statement_time=0.300 FOR SELECT 1"
+        );
+        assert_eq!(
+            time_limited(Flavour::MySql, "SELECT COUNT(*) FROM (SELECT 1) t", 5000),
+            "SELECT /*+ MAX_EXECUTION_TIME(5000) */ COUNT(*) FROM (SELECT 1) t"
+        );
     }
 
     #[test]
