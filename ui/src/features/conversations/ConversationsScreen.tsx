@@ -261,7 +261,15 @@ function ConversationPanel({
   };
 
   return (
-    <section className="detail conversation" aria-label={`Conversation ${id}`} data-testid="conversation-detail">
+    <section
+      className="detail conversation"
+      aria-label={`Conversation ${id}`}
+      data-testid="conversation-detail"
+      onKeyDown={(e) => {
+        // Escape goes back to the list, unless it is closing something inside (a field's text).
+        if (e.key === "Escape" && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement)) onClose();
+      }}
+    >
       <div className="detail-head">
         <div>
           <h2>
@@ -276,15 +284,8 @@ function ConversationPanel({
           </h2>
           {d && (
             <p className="muted">
-              #{id} ·{" "}
-              <button type="button" className="link" onClick={() => onOpenUser(d.conversation.userId)}>
-                {d.conversation.userNickname ?? "user"} #{d.conversation.userId}
-              </button>{" "}
-              ({d.conversation.userPhone ?? "—"}) with{" "}
-              <button type="button" className="link" onClick={() => onOpenDigitalHuman(d.conversation.digitalHumanId)}>
-                {d.conversation.digitalHumanName ?? "digital human"} #{d.conversation.digitalHumanId}
-              </button>{" "}
-              · {d.storedMessages.toLocaleString("en-US")} messages · {d.conversation.status} · answered by {d.answeredBy}
+              #{id} · {d.conversation.userNickname ?? "user"} with {d.conversation.digitalHumanName ?? "digital human"} ·{" "}
+              {d.storedMessages.toLocaleString("en-US")} messages · {d.conversation.status} · answered by {d.answeredBy}
             </p>
           )}
         </div>
@@ -319,7 +320,10 @@ function ConversationPanel({
               aria-label="Find in thread"
               placeholder="Find in thread"
               value={findText}
-              onChange={(e) => setFindText(e.target.value)}
+              onChange={(e) => {
+                setFindText(e.target.value);
+                setFound(null);
+              }}
               onKeyDown={(e) => {
                 if (e.key === "Enter") {
                   e.preventDefault();
@@ -343,6 +347,25 @@ function ConversationPanel({
               matches={new Set(found?.ids ?? [])}
             />
             <aside className="conversation-side">
+              <section aria-label="People" className="people">
+                <h3>People</h3>
+                <p>
+                  <button type="button" className="link" data-action="open-user" onClick={() => onOpenUser(d.conversation.userId)}>
+                    {d.conversation.userNickname ?? "user"} #{d.conversation.userId}
+                  </button>{" "}
+                  <span className="muted">{d.conversation.userPhone ?? ""}</span>
+                </p>
+                <p>
+                  <button
+                    type="button"
+                    className="link"
+                    data-action="open-digital-human"
+                    onClick={() => onOpenDigitalHuman(d.conversation.digitalHumanId)}
+                  >
+                    {d.conversation.digitalHumanName ?? "digital human"} #{d.conversation.digitalHumanId}
+                  </button>
+                </p>
+              </section>
               <ReviewForm
                 profile={profile}
                 d={d}
