@@ -96,6 +96,32 @@ fn conflict(what: &str, id: i64, now: i32, had: i32) -> Error {
     ))
 }
 
+/// Runs a `… WHERE id = ? AND version = ?` update of one row inside `tx`. The row was read
+/// `FOR UPDATE` at `expected_version` just before, so anything but one row changed is a
+/// concurrent change after all, reported as such.
+async fn update_versioned(
+    server: &MysqlServer,
+    tx: &mut sqlx::MySqlConnection,
+    sql: &'static str,
+    what: &str,
+    id: i64,
+    expected_version: i32,
+) -> Result<()> {
+    let done = sqlx::query(sql)
+        .bind(id)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| server.err(e))?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(Error::Conflict(format!(
+            "{what} {id} was changed by someone else while it was being updated; nothing was written — reload and decide again"
+        )))
+    }
+}
+
 async fn invalidate(
     redis: Option<&Result<RedisServer>>,
     user_id: i64,
@@ -168,15 +194,7 @@ pub async fn user(
             "user {id} is already {state}; nothing to do"
         )));
     }
-    let done = sqlx::query(sql)
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?;
-    if done.rows_affected() != 1 {
-        return Err(conflict("user", id, before.version + 1, expected_version));
-    }
+    update_versioned(server, &mut tx, sql, "user", id, expected_version).await?;
     let after: UserState =
         sqlx::query_as("SELECT status, deleted_at, version FROM users WHERE id = ?")
             .bind(id)
@@ -263,20 +281,7 @@ pub async fn digital_human(
             )));
         }
     };
-    let done = sqlx::query(sql)
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?;
-    if done.rows_affected() != 1 {
-        return Err(conflict(
-            "digital human",
-            id,
-            before.version + 1,
-            expected_version,
-        ));
-    }
+    update_versioned(server, &mut tx, sql, "digital human", id, expected_version).await?;
     let after: DigitalHumanState =
         sqlx::query_as("SELECT user_id, deleted_at, version FROM digital_humans WHERE id = ?")
             .bind(id)

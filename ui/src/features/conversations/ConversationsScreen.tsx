@@ -8,7 +8,6 @@ import {
   findConversations,
   findInThread,
   formatTime,
-  formatTotal,
   reviewConversation,
   showConversation,
 } from "../../api";
@@ -19,6 +18,7 @@ import type { ExportFormat } from "../../bindings/ExportFormat";
 import type { Profile } from "../../bindings/Profile";
 import type { Verdict } from "../../bindings/Verdict";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
+import { ListStatus } from "../../components/ListStatus";
 import { FilterSelect } from "../../components/FilterSelect";
 import { useToasts } from "../../components/Toasts";
 import { useDebounced, useKeysetList } from "../../hooks";
@@ -161,16 +161,7 @@ export function ConversationsScreen({
           )}
         </div>
         {list.isError && <ErrorLine error={asUiError(list.error)} />}
-        {first && (
-          <p className="list-status" data-testid="conversations-status">
-            <strong title={first.total ? undefined : "These filters are checked conversation by conversation: counting them all would cost far more than the page"}>
-              {first.total ? formatTotal(first.total, "conversation", "conversations") : "not counted"}
-            </strong>
-            <span>ordered by {first.order}</span>
-            <span>answered by {first.answeredBy}</span>
-            {first.note && <span className="badge warn" title={first.note}>scans: {first.note}</span>}
-          </p>
-        )}
+        {first && <ListStatus page={first} one="conversation" many="conversations" replica={replica} />}
         {list.isPending ? (
           <p className="muted">Searching…</p>
         ) : (

@@ -12,6 +12,7 @@ import type { KnowledgeRow } from "../../bindings/KnowledgeRow";
 import type { Profile } from "../../bindings/Profile";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
+import { ListStatus } from "../../components/ListStatus";
 import { DELETED_OPTIONS, FilterSelect, STATUS_OPTIONS } from "../../components/FilterSelect";
 import { useToasts } from "../../components/Toasts";
 import { focusGridOnArrowDown, useDebounced, useKeysetList } from "../../hooks";
@@ -105,16 +106,7 @@ export function DigitalHumansScreen({
           <FilterSelect label="Deleted" value={deleted} onChange={setDeleted} options={DELETED_OPTIONS} />
         </div>
         {list.isError && <ErrorLine error={asUiError(list.error)} />}
-        {first && (
-          <p className="list-status">
-            <strong>{first.total ? formatTotal(first.total, "digital human", "digital humans") : ""}</strong>
-            <span>ordered by {first.order}</span>
-            <span>
-              answered by {first.answeredBy}
-              {replica ? " (replica)" : ""}
-            </span>
-          </p>
-        )}
+        {first && <ListStatus page={first} one="digital human" many="digital humans" replica={replica} />}
         {list.isPending ? (
           <p className="muted">Searching…</p>
         ) : (
@@ -304,12 +296,7 @@ function DigitalHumanPanel({
             </select>
           </div>
           {kb.list.isError && <ErrorLine error={asUiError(kb.list.error)} />}
-          {kbFirst && (
-            <p className="list-status">
-              <strong>{kbFirst.total ? formatTotal(kbFirst.total, "entry", "entries") : ""}</strong>
-              {kbFirst.note && <span>{kbFirst.note}</span>}
-            </p>
-          )}
+          {kbFirst && <ListStatus page={kbFirst} one="entry" many="entries" brief />}
           <DataGrid
             columns={KB_COLUMNS}
             rows={kbRows}

@@ -2,7 +2,7 @@
 // detail of one user beside the list.
 import { useState } from "react";
 
-import { asUiError, findUsers, formatTime, formatTotal } from "../../api";
+import { asUiError, findUsers, formatTime } from "../../api";
 import type { Deleted } from "../../bindings/Deleted";
 import type { Profile } from "../../bindings/Profile";
 import type { UserField } from "../../bindings/UserField";
@@ -10,6 +10,7 @@ import type { UserRow } from "../../bindings/UserRow";
 import type { UserSearch } from "../../bindings/UserSearch";
 import type { UserSort } from "../../bindings/UserSort";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
+import { ListStatus } from "../../components/ListStatus";
 import { DELETED_OPTIONS, FilterSelect, STATUS_OPTIONS } from "../../components/FilterSelect";
 import { focusGridOnArrowDown, useDebounced, useKeysetList } from "../../hooks";
 import { ErrorLine } from "../overview/OverviewScreen";
@@ -157,17 +158,7 @@ export function UsersScreen({
           </label>
         </div>
         {list.isError && <ErrorLine error={asUiError(list.error)} />}
-        {first && (
-          <p className="list-status" data-testid="users-status">
-            <strong data-testid="users-total">{first.total ? formatTotal(first.total, "user", "users") : ""}</strong>
-            <span>ordered by {first.order}</span>
-            <span data-testid="answered-by">
-              answered by {first.answeredBy}
-              {replica ? " (replica)" : ""}
-            </span>
-            {first.masked && <span className="badge warn">PII masked</span>}
-          </p>
-        )}
+        {first && <ListStatus page={first} one="user" many="users" replica={replica} />}
         {list.isPending ? (
           <p className="muted">Searching…</p>
         ) : (
