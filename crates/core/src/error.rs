@@ -29,6 +29,7 @@ pub enum ErrorKind {
     KeyringUnavailable,
     Io,
     Cancelled,
+    Refused,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +110,10 @@ pub enum Error {
 
     #[error("cancelled")]
     Cancelled,
+
+    /// The guard refused a statement before anything reached the server.
+    #[error("{0}")]
+    Refused(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -152,6 +157,7 @@ impl Error {
             Error::KeyringUnavailable { .. } => ErrorKind::KeyringUnavailable,
             Error::Io { .. } => ErrorKind::Io,
             Error::Cancelled => ErrorKind::Cancelled,
+            Error::Refused(_) => ErrorKind::Refused,
         }
     }
 

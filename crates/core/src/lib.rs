@@ -5,6 +5,8 @@ pub mod audit;
 pub mod conversations;
 pub mod directory;
 pub mod error;
+pub mod explain;
+pub mod indexes;
 pub mod mysql;
 pub mod overview;
 pub mod profiles;

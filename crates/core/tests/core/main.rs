@@ -5,6 +5,7 @@
 mod connections;
 mod conversations;
 mod directory;
+mod explain;
 mod sandbox;
 mod schema;
 mod seed;

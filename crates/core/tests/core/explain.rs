@@ -1,0 +1,478 @@
+//! The EXPLAIN workbench and the index report against the real MariaDB.
+
+use std::time::{Duration, Instant};
+
+use mindpal_core::explain::plan::{Access, PlanNode};
+use mindpal_core::explain::{self, ExplainOptions, Rule, hot};
+use mindpal_core::indexes::{self, IndexIssue, UsageSource};
+use mindpal_core::{CancellationToken, Error, ErrorKind};
+
+use crate::support::{SOURCE_DESIGN, TestDb, seeded};
+
+const HANG: Duration = Duration::from_secs(30);
+
+fn table<'a>(plan: &'a explain::Plan, name: &str) -> &'a PlanNode {
+    plan.tables()
+        .into_iter()
+        .find(|t| t.table.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("{name} in the plan: {:#?}", plan.root))
+}
+
+async fn run(db: &TestDb, sql: &str, analyze: bool) -> Result<explain::ExplainReport, Error> {
+    let options = ExplainOptions {
+        analyze,
+        time_limit_ms: Some(2_000),
+    };
+    tokio::time::timeout(
+        HANG,
+        explain::explain(&db.server, sql, &options, &CancellationToken::new()),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("explain of `{}` hung", &sql[..sql.len().min(80)]))
+}
+
+/// Every table's CHECKSUM, to show that nothing changed.
+async fn checksums(db: &TestDb) -> Vec<(String, Option<i64>)> {
+    let tables: Vec<(String,)> = sqlx::query_as("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME")
+        .fetch_all(&db.server.pool)
+        .await
+        .unwrap();
+    let list = tables
+        .iter()
+        .map(|(t,)| format!("`{t}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("CHECKSUM TABLE {list}")))
+        .fetch_all(&db.server.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn date_of_created_at_is_a_full_scan_and_its_rewrite_is_a_range() {
+    let db = seeded("explain_date", 11, None).await;
+    let hot = hot::queries()
+        .into_iter()
+        .find(|q| q.id == "conversations-of-a-day")
+        .unwrap();
+    let report = run(&db, &hot.sql, false).await.unwrap();
+    assert_eq!(
+        table(&report.plan, "conversations").access,
+        Some(Access::FullScan),
+        "DATE() hides the index"
+    );
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::FunctionOnIndexedColumn)
+        .expect("the lint names the function");
+    let rewrite = finding.rewrite.clone().expect("a range rewrite");
+    assert!(
+        rewrite
+            .contains("created_at >= '2026-11-11 00:00:00' AND created_at < '2026-11-12 00:00:00'"),
+        "{rewrite}"
+    );
+    assert!(
+        report
+            .classic
+            .iter()
+            .any(|r| r.access_type.as_deref() == Some("ALL")),
+        "the server's own table says ALL"
+    );
+
+    let again = run(&db, &rewrite, false).await.unwrap();
+    let t = table(&again.plan, "conversations");
+    assert_eq!(
+        t.access,
+        Some(Access::Range),
+        "the rewrite uses the index: {:#?}",
+        again.plan.root
+    );
+    assert_eq!(t.key.as_deref(), Some("idx_created_at"));
+    assert!(
+        again
+            .findings
+            .iter()
+            .all(|f| f.rule != Rule::FunctionOnIndexedColumn)
+    );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn every_hot_query_explains_on_the_migrated_schema() {
+    let db = seeded("explain_hot", 12, None).await;
+    let health = explain::schema_health(&db.server, &CancellationToken::new(), &|_, _| {})
+        .await
+        .unwrap();
+    for entry in &health.entries {
+        assert!(
+            entry.error.is_none(),
+            "{}: {:?}",
+            entry.query.id,
+            entry.error
+        );
+    }
+    let of = |id: &str| {
+        health
+            .entries
+            .iter()
+            .find(|e| e.query.id == id)
+            .unwrap()
+            .report
+            .as_ref()
+            .unwrap()
+    };
+    assert!(
+        of("deep-offset")
+            .findings
+            .iter()
+            .any(|f| f.rule == Rule::DeepOffset && f.rewrite.is_some())
+    );
+    assert!(
+        of("n-plus-one")
+            .findings
+            .iter()
+            .any(|f| f.rule == Rule::DependentSubquery && f.rewrite.is_some())
+    );
+    assert!(
+        of("phone-as-number")
+            .findings
+            .iter()
+            .any(|f| f.rule == Rule::ImplicitConversion)
+    );
+    assert_eq!(
+        table(&of("conversation-messages").plan, "conversation_messages")
+            .key
+            .as_deref(),
+        Some("idx_conversation_id_id")
+    );
+    assert!(health.warnings >= 4);
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn analyze_shows_actual_rows_and_writes_nothing() {
+    let db = seeded("explain_analyze", 13, None).await;
+    let report = run(
+        &db,
+        "SELECT id, title FROM conversations WHERE user_id = 1",
+        true,
+    )
+    .await
+    .unwrap();
+    assert!(report.plan.analyzed);
+    assert!(report.rolled_back);
+    let t = table(&report.plan, "conversations");
+    let (expected,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM conversations WHERE user_id = 1")
+            .fetch_one(&db.server.pool)
+            .await
+            .unwrap();
+    // r_rows counts the rows read, r_filtered the share of them that matched.
+    let returned = t.actual_rows.unwrap() * t.actual_filtered.unwrap_or(100.0) / 100.0;
+    assert_eq!(
+        returned.round() as i64,
+        expected,
+        "ANALYZE reports what it really read: {t:?}"
+    );
+
+    // A write is refused for ANALYZE before anything is sent.
+    let before = checksums(&db).await;
+    match run(&db, "DELETE FROM conversations WHERE user_id = 1", true).await {
+        Err(Error::Refused(reason)) => {
+            assert!(reason.contains("ANALYZE runs the statement"), "{reason}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // Its plain EXPLAIN shows a plan and deletes nothing.
+    let plan = run(&db, "DELETE FROM conversations WHERE user_id = 1", false)
+        .await
+        .unwrap();
+    assert!(!plan.plan.tables().is_empty());
+    assert_eq!(checksums(&db).await, before, "nothing changed");
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_slow_analyze_is_stopped_by_its_time_limit_and_the_connection_is_reusable() {
+    let db = seeded("explain_limit", 14, None).await;
+    let heavy = "SELECT COUNT(*) FROM conversation_messages a, conversation_messages b, conversation_messages c WHERE a.content < b.content AND b.id <> c.id";
+    let options = ExplainOptions {
+        analyze: true,
+        time_limit_ms: Some(300),
+    };
+    let started = Instant::now();
+    let err = explain::explain(&db.server, heavy, &options, &CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "stopped near its limit, took {:?}",
+        started.elapsed()
+    );
+    assert!(err.to_string().contains("time limit"), "{err}");
+    // The pool still works and the session limit was reset.
+    let ok = run(&db, "SELECT id FROM users WHERE id = 1", true)
+        .await
+        .unwrap();
+    assert!(ok.plan.analyzed);
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn cancel_stops_the_statement_on_the_server() {
+    let db = seeded("explain_cancel", 15, None).await;
+    let marker = "mp_cancel_marker_7731";
+    let heavy = format!(
+        "SELECT COUNT(*) AS {marker} FROM conversation_messages a, conversation_messages b, conversation_messages c WHERE a.content < b.content AND b.id <> c.id"
+    );
+    let cancel = CancellationToken::new();
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        trigger.cancel();
+    });
+    let options = ExplainOptions {
+        analyze: true,
+        time_limit_ms: Some(60_000),
+    };
+    let started = Instant::now();
+    let err = explain::explain(&db.server, &heavy, &options, &cancel)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Cancelled);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // KILL QUERY reached the server: the statement is gone from the processlist.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (running,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND INFO NOT LIKE '%PROCESSLIST%'")
+            .bind(format!("%{marker}%"))
+            .fetch_one(&db.server.pool)
+            .await
+            .unwrap();
+        if running == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the cancelled statement still runs on the server"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    db.drop().await;
+}
+
+/// Hundreds of hostile statements: stacked, hidden in comments, INTO OUTFILE, SLEEP in
+/// ANALYZE, DDL, huge, invalid. None may write anything or hang.
+#[tokio::test]
+async fn a_hostile_corpus_never_writes_or_hangs() {
+    let db = seeded("explain_hostile", 16, None).await;
+    let outfile = std::env::temp_dir().join(format!("mp_hostile_{}.txt", std::process::id()));
+    let out = outfile.display().to_string();
+    let bases: Vec<String> = vec![
+        "DROP TABLE users".into(),
+        "DELETE FROM users".into(),
+        "TRUNCATE TABLE conversations".into(),
+        "UPDATE users SET status = 2".into(),
+        "INSERT INTO users (phone) VALUES ('1')".into(),
+        "CREATE TABLE pwned (id INT)".into(),
+        "ALTER TABLE users DROP COLUMN phone".into(),
+        "SET GLOBAL read_only = 1".into(),
+        "SET @a = 1".into(),
+        "CALL mysql.nothing()".into(),
+        "GRANT ALL ON *.* TO 'x'@'%'".into(),
+        "LOAD DATA INFILE '/etc/passwd' INTO TABLE users".into(),
+        "HANDLER users OPEN".into(),
+        "DO SLEEP(5)".into(),
+        "KILL CONNECTION_ID()".into(),
+        "LOCK TABLES users WRITE".into(),
+        format!("SELECT * FROM users INTO OUTFILE '{out}'"),
+        format!("SELECT phone FROM users INTO DUMPFILE '{out}'"),
+        "SELECT * INTO @x FROM users LIMIT 1".into(),
+        "SELECT SLEEP(5)".into(),
+        "SELECT BENCHMARK(100000000, MD5('x'))".into(),
+        "SELECT GET_LOCK('mp', 10)".into(),
+        "SELECT LOAD_FILE('/etc/passwd')".into(),
+        "SELECT * FROM users WHERE id = 1 FOR UPDATE".into(),
+        "SELECT * FROM users WHERE id = 1 LOCK IN SHARE MODE".into(),
+        "SELECT * FROM users WHERE id = (SELECT SLEEP(5))".into(),
+        "SELECT NEXTVAL(s)".into(),
+        "EXPLAIN SELECT 1".into(),
+        "SELECT 1 /*!50000 ; DROP TABLE users */".into(),
+        "SELECT 1 /*M! ; DELETE FROM users */".into(),
+        "SELECT * FROM users WHERE id = ?".into(),
+        "SELECT 1; DROP TABLE users".into(),
+        "SELECT 1 -- x\n; DELETE FROM users".into(),
+        "SELECT 1 # x\n; DELETE FROM users".into(),
+        "SELECT 1 /* ; */ ; TRUNCATE users".into(),
+        "SELECT '\\'; DROP TABLE users; --'".into(),
+        "SELECT \"\"\"; DROP TABLE users".into(),
+        "SELECT 1 --1; DROP TABLE users".into(),
+        "SELEC * FROM users".into(),
+        "SELECT * FROM users WHERE".into(),
+        "WITH d AS (DELETE FROM users RETURNING id) SELECT * FROM d".into(),
+        "PREPARE s FROM 'DROP TABLE users'".into(),
+        "EXECUTE s".into(),
+        "SHUTDOWN".into(),
+        "FLUSH TABLES".into(),
+        "RENAME TABLE users TO gone".into(),
+        "XA START 'x'".into(),
+        "BINLOG 'AAAA'".into(),
+    ];
+    let wrappers: Vec<fn(&str) -> String> = vec![
+        |s| s.to_owned(),
+        |s| format!("  {s};  "),
+        |s| format!("/* c */ {s}"),
+        |s| format!("{s} -- trailing"),
+        |s| s.to_lowercase(),
+        |s| format!("SELECT 1; {s}"),
+        |s| format!("(SELECT 1) UNION ({s})"),
+        |s| format!("SELECT * FROM ({s}) t"),
+    ];
+    let mut corpus: Vec<Vec<u8>> = Vec::new();
+    for b in &bases {
+        for w in &wrappers {
+            corpus.push(w(b).into_bytes());
+        }
+    }
+    corpus.push(
+        format!(
+            "SELECT 1 FROM users WHERE phone IN ({})",
+            vec!["'1'"; 200_000].join(",")
+        )
+        .into_bytes(),
+    );
+    corpus.push(format!("SELECT {}1{}", "(".repeat(10_000), ")".repeat(10_000)).into_bytes());
+    corpus.push(b"SELECT '\xff\xfe' FROM users".to_vec());
+    corpus.push(b"SELECT 1\0; DROP TABLE users".to_vec());
+    corpus.push("SELECT '🙂'; DROP TABLE users".as_bytes().to_vec());
+    assert!(corpus.len() >= 300, "{} statements", corpus.len());
+
+    let before = checksums(&db).await;
+    let started = Instant::now();
+    let mut refused = 0;
+    for sql in &corpus {
+        for analyze in [false, true] {
+            let text = match std::str::from_utf8(sql) {
+                Ok(t) => t.to_owned(),
+                Err(_) => {
+                    assert!(explain::guard::check_bytes(sql, explain::Mode::Explain).is_err());
+                    refused += 1;
+                    continue;
+                }
+            };
+            // Whatever passed the guard was only planned, or run read-only and rolled back.
+            if let Err(Error::Refused(_)) = run(&db, &text, analyze).await {
+                refused += 1;
+            }
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(240),
+        "the corpus took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        refused as f64 > corpus.len() as f64 * 1.6,
+        "almost every hostile statement is refused ({refused})"
+    );
+    assert_eq!(checksums(&db).await, before, "no table changed");
+    assert!(!outfile.exists(), "no file was written");
+    let (tables,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+    )
+    .fetch_one(&db.server.pool)
+    .await
+    .unwrap();
+    assert_eq!(tables as usize, before.len(), "no table created or dropped");
+    let (read_only,): (i64,) = sqlx::query_as("SELECT @@GLOBAL.read_only")
+        .fetch_one(&db.server.pool)
+        .await
+        .unwrap();
+    assert_eq!(read_only, 0);
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn the_source_design_shows_idx_phone_as_redundant_and_the_nullable_unique_key() {
+    let db = TestDb::new("indexes_source").await;
+    db.load(SOURCE_DESIGN).await;
+    let report = indexes::report(&db.server, &db.name).await.unwrap();
+    let phone = report
+        .findings
+        .iter()
+        .find(|f| {
+            f.issue == IndexIssue::Redundant
+                && f.table == "users"
+                && f.index.as_deref() == Some("idx_phone")
+        })
+        .unwrap_or_else(|| panic!("idx_phone is redundant: {:#?}", report.findings));
+    assert!(
+        phone.detail.contains("a copy of UNIQUE"),
+        "{}",
+        phone.detail
+    );
+    assert_eq!(phone.ddl, "ALTER TABLE `users` DROP INDEX `idx_phone`;");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.issue == IndexIssue::UniqueOverNullable && f.table == "system_settings")
+    );
+    // The InnoDB-made FK indexes beside the design's own single-column ones.
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.issue != IndexIssue::NoPrimaryKey)
+    );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn the_migrated_schema_has_no_redundant_index() {
+    let db = TestDb::new("indexes_migrated").await;
+    mindpal_core::schema::migrate(&db.server).await.unwrap();
+    let report = indexes::report(&db.server, &db.name).await.unwrap();
+    let structural: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.issue != IndexIssue::Unused)
+        .collect();
+    assert!(structural.is_empty(), "{structural:#?}");
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn unused_indexes_come_from_index_statistics_when_userstat_is_on() {
+    let db = TestDb::new("indexes_unused").await;
+    db.load("CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT, KEY idx_a (a), KEY idx_b (b)); INSERT INTO t VALUES (1,1,1),(2,2,2),(3,3,3);").await;
+    let (_, was): (String, String) = sqlx::query_as("SHOW GLOBAL VARIABLES LIKE 'userstat'")
+        .fetch_one(&db.server.pool)
+        .await
+        .unwrap();
+    sqlx::query("SET GLOBAL userstat = ON")
+        .execute(&db.server.pool)
+        .await
+        .unwrap();
+    let _: Vec<(i32,)> = sqlx::query_as("SELECT id FROM t FORCE INDEX (idx_a) WHERE a = 2")
+        .fetch_all(&db.server.pool)
+        .await
+        .unwrap();
+    let report = indexes::report(&db.server, &db.name).await.unwrap();
+    if was.eq_ignore_ascii_case("OFF") {
+        sqlx::query("SET GLOBAL userstat = OFF")
+            .execute(&db.server.pool)
+            .await
+            .unwrap();
+    }
+    assert!(matches!(report.usage, UsageSource::IndexStatistics));
+    let unused: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.issue == IndexIssue::Unused)
+        .filter_map(|f| f.index.as_deref())
+        .collect();
+    assert_eq!(unused, vec!["idx_b"], "idx_a served a read");
+    db.drop().await;
+}
