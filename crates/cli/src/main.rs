@@ -2,6 +2,7 @@
 
 mod conversations;
 mod directory;
+mod explain;
 mod output;
 
 use std::path::PathBuf;
@@ -24,7 +25,8 @@ redis://127.0.0.1:6379/0. Passwords are never printed.
 
 Exit codes: 0 success; 1 failure; 2 wrong usage; 3 a server cannot be reached (refused, unknown
 host, timeout); 4 authentication or privilege refused; 5 `schema diff` found differences;
-6 the row changed since you read it (nothing written); 130 cancelled with Ctrl-C.
+6 the row changed since you read it (nothing written); 130 cancelled with Ctrl-C. For
+`explain`, 3 also means the guard refused the statement (nothing was sent to any server).
 
 Support profiles see phone, email and IP masked; `--role support` shows what they see.
 
@@ -35,6 +37,10 @@ Try it:
   mindpal-admin --profile sandbox users find --query 138
   mindpal-admin --profile sandbox --role support users show 42
   mindpal-admin --profile sandbox conversations find --emotion angry --unreviewed
+  mindpal-admin --profile sandbox explain \"SELECT id FROM conversations WHERE DATE(created_at) = '2026-11-11'\"
+  mindpal-admin --profile sandbox explain --health
+  mindpal-admin explain --plan plan-from-production.json
+  mindpal-admin --profile sandbox indexes
   mindpal-admin --mysql mysql://root@127.0.0.1/mindpal seed --scale 1";
 
 #[derive(Debug, Parser)]
@@ -102,6 +108,11 @@ enum Command {
     /// Find the conversations that need a human, read them, review and export them.
     #[command(subcommand)]
     Conversations(conversations::ConversationsCommand),
+    /// See why a query is slow: its plan as a tree, lint with rewrites and index DDL.
+    /// Statements are parsed and guarded first; nothing is ever written.
+    Explain(explain::ExplainArgs),
+    /// Redundant, unused and missing indexes of the live database, each with the DDL that fixes it.
+    Indexes(explain::IndexesArgs),
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -207,9 +218,12 @@ fn main() -> ExitCode {
 /// Exit codes scripts can branch on (listed in --help).
 fn exit_code(err: &anyhow::Error) -> ExitCode {
     match err.downcast_ref::<Error>().map(Error::kind) {
-        Some(ErrorKind::Unreachable | ErrorKind::UnknownHost | ErrorKind::Timeout) => {
-            ExitCode::from(3)
-        }
+        Some(
+            ErrorKind::Unreachable
+            | ErrorKind::UnknownHost
+            | ErrorKind::Timeout
+            | ErrorKind::Refused,
+        ) => ExitCode::from(3),
         Some(ErrorKind::AuthFailed | ErrorKind::PrivilegeMissing) => ExitCode::from(4),
         Some(ErrorKind::Conflict) => ExitCode::from(6),
         Some(ErrorKind::Cancelled) => ExitCode::from(130),
@@ -247,6 +261,8 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Users(cmd) => directory::users_command(g, cmd, out).await?,
         Command::Dh(cmd) => directory::dh_command(g, cmd, out).await?,
         Command::Conversations(cmd) => conversations::command(g, cmd, out).await?,
+        Command::Explain(args) => return explain::explain_command(g, args, out).await,
+        Command::Indexes(args) => return explain::indexes_command(g, args, out).await,
     }
     Ok(ExitCode::SUCCESS)
 }

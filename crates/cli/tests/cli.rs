@@ -473,3 +473,104 @@ async fn conversations_find_show_review_export() {
     assert!(stderr(&o).contains("no conversation with id 999"));
     db.drop().await;
 }
+
+#[test]
+fn a_refused_statement_exits_3_with_its_reason_and_touches_no_server() {
+    // The port is closed: a refusal must come before any connection is tried.
+    let closed = format!("mysql://root@127.0.0.1:{}/mindpal", free_port());
+    let o = run(&["--mysql", &closed, "explain", "SELECT 1; DROP TABLE users"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("2 statements"), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("cannot reach"),
+        "no connection was tried"
+    );
+    let o = run(&[
+        "--json",
+        "--mysql",
+        &closed,
+        "explain",
+        "--analyze",
+        "DELETE FROM users",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["error"]["kind"], "refused");
+}
+
+#[test]
+fn a_saved_plan_is_read_without_any_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.json");
+    std::fs::write(
+        &plan,
+        include_str!("../../core/src/explain/fixtures/mysql84-v1-filesort.json"),
+    )
+    .unwrap();
+    let o = run(&["--json", "explain", "--plan", plan.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["plan"]["source"], "mySqlJsonV1");
+    assert_eq!(json["classic"][0]["type"], "ALL");
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "fullScan")
+    );
+
+    std::fs::write(&plan, "{\"query_block\": {\"select_id\": 1, \"table\": {").unwrap();
+    let o = run(&["explain", "--plan", plan.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("damaged"), "{}", stderr(&o));
+}
+
+#[tokio::test]
+async fn explain_and_indexes_on_a_live_database() {
+    let db = Db::new("explain").await;
+    assert!(run(&["--mysql", &db.url(), "migrate"]).status.success());
+    let sql = "SELECT id FROM conversations WHERE DATE(created_at) = '2026-11-11'";
+    let o = run(&["--mysql", &db.url(), "explain", sql]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    // An empty table may be read through the covering index: a full scan all the same.
+    assert!(
+        text.contains("[✗ ALL]") || text.contains("[✗ index]"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "rewrite: SELECT id FROM conversations WHERE created_at >= '2026-11-11 00:00:00'"
+        ),
+        "{text}"
+    );
+
+    let o = run(&[
+        "--json",
+        "--mysql",
+        &db.url(),
+        "explain",
+        "--analyze",
+        "SELECT COUNT(*) FROM users",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["plan"]["analyzed"], true);
+    assert_eq!(json["rolledBack"], true);
+
+    let o = run(&["--json", "--mysql", &db.url(), "indexes"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["database"], db.name.as_str());
+    let o = run(&[
+        "--mysql",
+        &db.url(),
+        "indexes",
+        "--database",
+        "no_such_db_here",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("unknown database"), "{}", stderr(&o));
+    db.drop().await;
+}

@@ -1,0 +1,396 @@
+//! `mindpal-admin explain` and `mindpal-admin indexes`.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use mindpal_core::explain::lint::fmt_rows as rows;
+use mindpal_core::explain::plan::{Access, PlanNode, Severity};
+use mindpal_core::explain::{self, ExplainOptions, ExplainReport, HealthReport, Level};
+use mindpal_core::indexes::{self, IndexReport, UsageSource};
+use mindpal_core::{CancellationToken, Error};
+
+use crate::output::Out;
+use crate::{Global, connect_mysql};
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The statement (`-` reads it from standard input). SELECT and WITH … SELECT; INSERT,
+    /// UPDATE, DELETE and REPLACE for a plan without --analyze.
+    #[arg(value_name = "SQL", conflicts_with_all = ["plan", "health"])]
+    sql: Option<String>,
+    /// Run the statement (read-only ones only) in a transaction that is rolled back, and show
+    /// actual rows and times beside the estimates.
+    #[arg(long)]
+    analyze: bool,
+    /// Seconds the statement may take on the server (default 5, or 10 with --analyze).
+    #[arg(long, value_name = "SECS")]
+    time_limit: Option<f64>,
+    /// Read a saved plan instead (`-` for standard input): MySQL or MariaDB FORMAT=JSON,
+    /// MySQL's EXPLAIN ANALYZE / FORMAT=TREE text, or the classic table. No connection needed.
+    #[arg(long, value_name = "FILE", conflicts_with = "analyze")]
+    plan: Option<PathBuf>,
+    /// Explain every hot query of the platform and list every warning.
+    #[arg(long)]
+    health: bool,
+    /// List the built-in hot queries of the platform.
+    #[arg(long, conflicts_with_all = ["plan", "health", "analyze"])]
+    list_hot: bool,
+    /// Explain the hot query with this id (see --list-hot).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["sql", "plan", "health"])]
+    hot: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexesArgs {
+    /// The database to report on (default: the connection's).
+    #[arg(long, value_name = "NAME")]
+    database: Option<String>,
+}
+
+pub async fn explain_command(
+    g: &Global,
+    args: &ExplainArgs,
+    out: &Out,
+) -> anyhow::Result<ExitCode> {
+    if args.list_hot {
+        let queries = explain::hot::queries();
+        if out.is_json() {
+            say_json(&queries);
+        } else {
+            for q in queries {
+                println!("{:<30} {}\n{:<30} {}\n", q.id, q.title, "", q.sql);
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(path) = &args.plan {
+        let text = read_input(path)?;
+        let text = String::from_utf8(text).map_err(|e| {
+            Error::InvalidInput(format!(
+                "the plan is not valid UTF-8 (at byte {})",
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
+        let report = explain::explain_plan_text(&text)?;
+        print_report(out, &report);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let cancel = CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+        }
+    });
+    if args.health {
+        let server = connect_mysql(g).await?;
+        let bar = crate::output::Spinner::new(out.is_json());
+        let report = explain::schema_health(&server, &cancel, &|done, total| {
+            bar.step(&format!("explained {done} of {total} hot queries"))
+        })
+        .await;
+        bar.finish();
+        print_health(out, &report?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let sql = match (&args.sql, &args.hot) {
+        (_, Some(id)) => explain::hot::queries()
+            .into_iter()
+            .find(|q| &q.id == id)
+            .map(|q| q.sql)
+            .ok_or_else(|| Error::InvalidInput(format!("no hot query `{id}`: see --list-hot")))?,
+        (Some(s), None) if s == "-" => {
+            let bytes = read_input(&PathBuf::from("-"))?;
+            // Invalid UTF-8 is the guard's to refuse, with its reason.
+            explain::guard::check_bytes(
+                &bytes,
+                if args.analyze {
+                    explain::Mode::Analyze
+                } else {
+                    explain::Mode::Explain
+                },
+            )
+            .map_err(Error::Refused)?;
+            String::from_utf8(bytes).expect("checked above")
+        }
+        (Some(s), None) => s.clone(),
+        (None, None) => {
+            return Err(Error::InvalidInput(
+                "give a statement, --plan FILE, --hot ID or --health (see --help)".into(),
+            )
+            .into());
+        }
+    };
+    // The guard runs before any connection: a refused statement never reaches a server.
+    explain::guard::check(
+        &sql,
+        if args.analyze {
+            explain::Mode::Analyze
+        } else {
+            explain::Mode::Explain
+        },
+    )
+    .map_err(Error::Refused)?;
+    let server = connect_mysql(g).await?;
+    let options = ExplainOptions {
+        analyze: args.analyze,
+        time_limit_ms: args
+            .time_limit
+            .map(|s| (s * 1000.0).round().max(1.0) as u64),
+    };
+    let report = explain::explain(&server, &sql, &options, &cancel).await?;
+    print_report(out, &report);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn indexes_command(
+    g: &Global,
+    args: &IndexesArgs,
+    out: &Out,
+) -> anyhow::Result<ExitCode> {
+    let server = connect_mysql(g).await?;
+    let database = match &args.database {
+        Some(d) => d.clone(),
+        None => mindpal_core::schema::current_database(&server).await?,
+    };
+    let known = indexes::databases(&server).await?;
+    if !known.contains(&database) {
+        return Err(Error::UnknownDatabase {
+            server: server.info.address.clone(),
+            database,
+        }
+        .into());
+    }
+    let report = indexes::report(&server, &database).await?;
+    print_indexes(out, &report);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_input(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io("reading standard input", e))?;
+    } else {
+        bytes =
+            std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    }
+    Ok(bytes)
+}
+
+fn say_json(value: &impl serde::Serialize) {
+    use std::io::Write as _;
+    if writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        serde_json::to_string_pretty(value).expect("serialises")
+    )
+    .is_err()
+    {
+        std::process::exit(141);
+    }
+}
+
+fn say(line: &str) {
+    use std::io::Write as _;
+    if writeln!(std::io::stdout().lock(), "{line}").is_err() {
+        std::process::exit(141);
+    }
+}
+
+fn node_line(n: &PlanNode) -> String {
+    let mut parts = vec![n.label.clone()];
+    if let Some(a) = n.access {
+        let mark = match a.severity() {
+            Severity::Bad => "✗",
+            Severity::Warn => "~",
+            Severity::Good => "✓",
+            Severity::None => " ",
+        };
+        let name = if a == Access::Other {
+            "?"
+        } else {
+            a.type_name()
+        };
+        parts.push(format!("[{mark} {name}]"));
+    }
+    if let Some(k) = &n.key {
+        parts.push(format!(
+            "key {k}{}",
+            n.key_length
+                .as_ref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(r) = n.rows {
+        parts.push(format!("rows {}", rows(r)));
+    }
+    if let Some(f) = n.filtered {
+        parts.push(format!("filtered {f}%"));
+    }
+    if let Some(r) = n.actual_rows {
+        parts.push(format!("actual {}", rows(r)));
+    }
+    if let Some(t) = n.actual_time_ms {
+        parts.push(format!("{t:.3} ms"));
+    }
+    for (flag, word) in [
+        (n.using_index, "using index"),
+        (n.using_filesort, "filesort"),
+        (n.using_temporary, "temporary"),
+        (n.using_join_buffer, "join buffer"),
+    ] {
+        if flag {
+            parts.push(word.into());
+        }
+    }
+    if let Some(c) = &n.condition {
+        parts.push(format!("where {c}"));
+    }
+    parts.join("  ")
+}
+
+fn print_tree(n: &PlanNode, depth: usize) {
+    say(&format!("{}{}", "  ".repeat(depth), node_line(n)));
+    for c in &n.children {
+        print_tree(c, depth + 1);
+    }
+}
+
+fn print_report(out: &Out, r: &ExplainReport) {
+    if out.is_json() {
+        say_json(r);
+        return;
+    }
+    let from = r
+        .server
+        .as_deref()
+        .map(|s| format!(" from {s}"))
+        .unwrap_or_default();
+    say(&format!(
+        "plan: {}{from}{}",
+        r.plan.source.describe(),
+        if r.plan.analyzed {
+            " · analyzed (run, then rolled back)"
+        } else {
+            ""
+        }
+    ));
+    print_tree(&r.plan.root, 1);
+    if !r.table_sizes.is_empty() {
+        let sizes: Vec<String> = r
+            .table_sizes
+            .iter()
+            .map(|t| format!("{} ≈ {} rows", t.table, rows(t.rows)))
+            .collect();
+        say(&format!("tables: {}", sizes.join(", ")));
+    }
+    if r.findings.is_empty() {
+        say("lint: no warnings");
+    } else {
+        say(&format!(
+            "lint: {} warning{}",
+            r.findings.len(),
+            if r.findings.len() == 1 { "" } else { "s" }
+        ));
+        for f in &r.findings {
+            let mark = if f.level == Level::Bad { "✗" } else { "!" };
+            say(&format!("  {mark} {}\n    why: {}", f.title, f.why));
+            if let Some(sql) = &f.rewrite {
+                say(&format!("    rewrite: {sql}"));
+            }
+            if let Some(ddl) = &f.ddl {
+                say(&format!("    index:   {ddl}"));
+            }
+        }
+    }
+    for note in &r.notes {
+        say(&format!("note: {note}"));
+    }
+}
+
+fn print_health(out: &Out, h: &HealthReport) {
+    if out.is_json() {
+        say_json(h);
+        return;
+    }
+    say(&format!(
+        "schema health: {} hot queries, {} warnings, {:.0} ms",
+        h.entries.len(),
+        h.warnings,
+        h.elapsed_ms
+    ));
+    for e in &h.entries {
+        match (&e.report, &e.error) {
+            (Some(r), _) => {
+                let worst = r
+                    .plan
+                    .tables()
+                    .iter()
+                    .map(|t| t.access.map(|a| a.type_name()).unwrap_or(""))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                say(&format!(
+                    "  {:<30} {:<28} {} warning(s)",
+                    e.query.id,
+                    worst,
+                    r.findings.len()
+                ));
+                for f in &r.findings {
+                    say(&format!(
+                        "      {} {}",
+                        if f.level == Level::Bad { "✗" } else { "!" },
+                        f.title
+                    ));
+                }
+            }
+            (None, Some(err)) => say(&format!(
+                "  {:<30} could not explain: {}",
+                e.query.id, err.message
+            )),
+            (None, None) => {}
+        }
+    }
+}
+
+fn print_indexes(out: &Out, r: &IndexReport) {
+    if out.is_json() {
+        say_json(r);
+        return;
+    }
+    say(&format!(
+        "index health of `{}`: {} tables, {} indexes, {} findings",
+        r.database,
+        r.tables,
+        r.indexes,
+        r.findings.len()
+    ));
+    match &r.usage {
+        UsageSource::IndexStatistics => {
+            say("unused indexes: from information_schema.INDEX_STATISTICS (userstat = ON)")
+        }
+        UsageSource::PerformanceSchema => {
+            say("unused indexes: from performance_schema index I/O counters")
+        }
+        UsageSource::Unavailable { why, enable } => say(&format!(
+            "unused indexes: not known: {why}\n  to count them: {enable}"
+        )),
+    }
+    for f in &r.findings {
+        say(&format!(
+            "  {:?}  {}{}\n    {}\n    fix: {}",
+            f.issue,
+            f.table,
+            f.index
+                .as_ref()
+                .map(|i| format!(".{i}"))
+                .unwrap_or_default(),
+            f.detail,
+            f.ddl
+        ));
+    }
+}
