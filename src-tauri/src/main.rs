@@ -23,6 +23,9 @@ use mindpal_core::directory::digital_humans::{
 };
 use mindpal_core::directory::users::{self, UserDetail, UserRow, UserSearch};
 use mindpal_core::directory::{Page, Viewer};
+use mindpal_core::explain::hot::HotQuery;
+use mindpal_core::explain::{self, ExplainOptions, ExplainReport, HealthReport, SchemaNames};
+use mindpal_core::indexes::{self, IndexReport};
 use mindpal_core::mysql::{DEFAULT_CONNECT_TIMEOUT, MysqlServer};
 use mindpal_core::profiles::secrets::{self, SessionSecrets};
 use mindpal_core::profiles::{self, Profile, Role, STORE_FILE};
@@ -645,6 +648,153 @@ async fn export_conversation(
     Ok(path.display().to_string())
 }
 
+/// Registers a cancellation token under the job id the window chose, for `cancel_job`.
+struct JobGuard<'a> {
+    state: &'a AppState,
+    job: String,
+}
+
+impl<'a> JobGuard<'a> {
+    fn new(state: &'a AppState, job: &str) -> (Self, CancellationToken) {
+        let cancel = CancellationToken::new();
+        state
+            .jobs
+            .lock()
+            .expect("jobs lock")
+            .insert(job.to_owned(), cancel.clone());
+        (
+            JobGuard {
+                state,
+                job: job.to_owned(),
+            },
+            cancel,
+        )
+    }
+}
+
+impl Drop for JobGuard<'_> {
+    fn drop(&mut self) {
+        self.state.jobs.lock().expect("jobs lock").remove(&self.job);
+    }
+}
+
+/// Explains a statement on the profile's primary; `job` lets the window cancel it (which
+/// also stops it on the server).
+#[tauri::command]
+async fn explain_statement(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    sql: String,
+    options: ExplainOptions,
+    job: String,
+) -> Result<ExplainReport, UiError> {
+    // The guard runs before any connection is made.
+    explain::guard::check(
+        &sql,
+        if options.analyze {
+            explain::Mode::Analyze
+        } else {
+            explain::Mode::Explain
+        },
+    )
+    .map_err(|reason| UiError::from(Error::Refused(reason)))?;
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let (_guard, cancel) = JobGuard::new(&state, &job);
+    let report = explain::explain(&server, &sql, &options, &cancel).await;
+    forgetting(&state, &name, report).await
+}
+
+/// Reads a plan pasted or opened from a file: no connection.
+#[tauri::command]
+fn explain_plan(text: String) -> Result<ExplainReport, UiError> {
+    Ok(explain::explain_plan_text(&text)?)
+}
+
+#[tauri::command]
+fn hot_queries() -> Vec<HotQuery> {
+    explain::hot::queries()
+}
+
+#[tauri::command]
+async fn schema_health(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    job: String,
+    on_event: Channel<JobEvent>,
+) -> Result<HealthReport, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let (_guard, cancel) = JobGuard::new(&state, &job);
+    let total = explain::hot::queries().len() as u32;
+    let _ = on_event.send(JobEvent::Started { total });
+    let report = explain::schema_health(&server, &cancel, &|done, total| {
+        let _ = on_event.send(JobEvent::Step {
+            done: done as u32,
+            total: total as u32,
+            label: format!("explained {done} of {total}"),
+        });
+    })
+    .await;
+    let _ = on_event.send(match &report {
+        Ok(r) => JobEvent::Finished {
+            done: r.entries.len() as u32,
+        },
+        Err(e) => JobEvent::Failed {
+            error: UiError {
+                kind: e.kind(),
+                message: e.to_string(),
+                fields: Vec::new(),
+            },
+        },
+    });
+    forgetting(&state, &name, report).await
+}
+
+#[tauri::command]
+async fn schema_names(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<SchemaNames, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let names = explain::schema_names(&server).await;
+    forgetting(&state, &name, names).await
+}
+
+#[tauri::command]
+async fn list_databases(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<Vec<String>, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let list = indexes::databases(&server).await;
+    forgetting(&state, &name, list).await
+}
+
+/// The index report of `database` (default: the profile's), from `information_schema`.
+#[tauri::command]
+async fn index_report(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    database: Option<String>,
+) -> Result<IndexReport, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let database = match database {
+        Some(d) => d,
+        None => schema::current_database(&server).await?,
+    };
+    let report = indexes::report(&server, &database).await;
+    forgetting(&state, &name, report).await
+}
+
 fn main() {
     let state = AppState::default();
     tauri::Builder::default()
@@ -675,6 +825,13 @@ fn main() {
             find_in_thread,
             review_conversation,
             export_conversation,
+            explain_statement,
+            explain_plan,
+            hot_queries,
+            schema_health,
+            schema_names,
+            list_databases,
+            index_report,
         ])
         .run(tauri::generate_context!())
         .expect("the MindPal Admin window opens");

@@ -159,4 +159,19 @@ mod tests {
         ReviewInput::export_all(&cfg).unwrap();
         ExportFormat::export_all(&cfg).unwrap();
     }
+
+    /// The EXPLAIN workbench's and the index report's types.
+    #[test]
+    fn export_bindings_explain() {
+        use mindpal_core::explain::hot::HotQuery;
+        use mindpal_core::explain::{ExplainOptions, ExplainReport, HealthReport, SchemaNames};
+        use mindpal_core::indexes::IndexReport;
+        let cfg = Config::from_env();
+        ExplainOptions::export_all(&cfg).unwrap();
+        ExplainReport::export_all(&cfg).unwrap();
+        HealthReport::export_all(&cfg).unwrap();
+        HotQuery::export_all(&cfg).unwrap();
+        SchemaNames::export_all(&cfg).unwrap();
+        IndexReport::export_all(&cfg).unwrap();
+    }
 }

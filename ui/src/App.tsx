@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { Suspense, lazy, useEffect, useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { asUiError, listProfiles, loadOverview } from "./api";
 import type { Profile } from "./bindings/Profile";
@@ -6,10 +6,11 @@ import { CommandPalette, type Command } from "./components/CommandPalette";
 import { ConnectionsScreen, type Editing } from "./features/connections/ConnectionsScreen";
 import { ConversationsScreen } from "./features/conversations/ConversationsScreen";
 import { DigitalHumansScreen } from "./features/digitalHumans/DigitalHumansScreen";
+import { IndexesScreen } from "./features/indexes/IndexesScreen";
 import { ErrorLine, OverviewScreen } from "./features/overview/OverviewScreen";
 import { UsersScreen } from "./features/users/UsersScreen";
 
-type Screen = "overview" | "users" | "digitalHumans" | "conversations" | "connections";
+type Screen = "overview" | "users" | "digitalHumans" | "conversations" | "explain" | "indexes" | "connections";
 
 /** The screens of the sidebar, with their Ctrl+digit key. */
 const SCREENS: { id: Screen; label: string; key: string; needsProfile: boolean }[] = [
@@ -17,9 +18,13 @@ const SCREENS: { id: Screen; label: string; key: string; needsProfile: boolean }
   { id: "users", label: "Users", key: "2", needsProfile: true },
   { id: "digitalHumans", label: "Digital humans", key: "3", needsProfile: true },
   { id: "conversations", label: "Conversations", key: "4", needsProfile: true },
-  { id: "connections", label: "Connections", key: "5", needsProfile: false },
+  { id: "explain", label: "Explain", key: "5", needsProfile: true },
+  { id: "indexes", label: "Indexes", key: "6", needsProfile: true },
+  { id: "connections", label: "Connections", key: "7", needsProfile: false },
 ];
 const ACTIVE_KEY = "mindpal.activeProfile";
+// The editor (CodeMirror) is loaded when the Explain screen first opens, not at launch.
+const ExplainScreen = lazy(() => import("./features/explain/ExplainScreen").then((m) => ({ default: m.ExplainScreen })));
 
 export function App() {
   const profiles = useQuery({ queryKey: ["profiles"], queryFn: listProfiles });
@@ -169,6 +174,12 @@ export function App() {
             onOpenDigitalHuman={goDh}
           />
         )}
+        {profiles.isSuccess && screen === "explain" && activeProfile && (
+          <Suspense fallback={<p className="muted">Loading the editor…</p>}>
+            <ExplainScreen key={activeProfile.name} profile={activeProfile} />
+          </Suspense>
+        )}
+        {profiles.isSuccess && screen === "indexes" && activeProfile && <IndexesScreen key={activeProfile.name} profile={activeProfile} />}
         {profiles.isSuccess && screen === "overview" && !active && (
           <p className="muted">Add a connection profile first.</p>
         )}

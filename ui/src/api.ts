@@ -111,3 +111,29 @@ export function formatTotal(t: { count: number; exact: boolean; moreThan: boolea
   if (t.moreThan) return `more than ${n} ${many}`;
   return `about ${n} ${many}`;
 }
+
+// EXPLAIN workbench and index health.
+import type { ExplainOptions } from "./bindings/ExplainOptions";
+import type { ExplainReport } from "./bindings/ExplainReport";
+import type { HealthReport } from "./bindings/HealthReport";
+import type { HotQuery } from "./bindings/HotQuery";
+import type { IndexReport } from "./bindings/IndexReport";
+import type { SchemaNames } from "./bindings/SchemaNames";
+
+/** Explains on the profile's primary; `cancelJob(job)` stops it, on the server too. */
+export const explainStatement = (name: string, sql: string, options: ExplainOptions, job: string) =>
+  invoke<ExplainReport>("explain_statement", { name, sql, options, job });
+/** Reads a plan pasted or opened from a file; no connection. */
+export const explainPlan = (text: string) => invoke<ExplainReport>("explain_plan", { text });
+export const hotQueries = () => invoke<HotQuery[]>("hot_queries");
+export const schemaNames = (name: string) => invoke<SchemaNames>("schema_names", { name });
+export const listDatabases = (name: string) => invoke<string[]>("list_databases", { name });
+export const indexReport = (name: string, database: string | null) => invoke<IndexReport>("index_report", { name, database });
+export function schemaHealth(name: string, job: string, onEvent: (e: JobEvent) => void): Promise<HealthReport> {
+  const channel = new Channel<JobEvent>();
+  channel.onmessage = onEvent;
+  return invoke<HealthReport>("schema_health", { name, job, onEvent: channel });
+}
+let jobCounter = 0;
+/** A job id of the window's own, for commands it may want to cancel. */
+export const newJobId = (what: string) => `${what}-${Date.now()}-${++jobCounter}`;
