@@ -4,7 +4,8 @@
 #   2. the same rows written as TSV by the same generator, then LOAD DATA LOCAL INFILE, 3 at a time
 #      (the technique of the platform's reference generator), measured here;
 #   3. the reference Python generator with LOAD DATA: 112 s at scale 1 on a 2-core machine (recorded).
-# Then, on the seeded database, list pages through the core's keyset cursors against OFFSET.
+# Then, on the seeded database, list pages through the core's keyset cursors against OFFSET,
+# and the EXPLAIN workbench's cost per hot query against a bare EXPLAIN round trip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale=${BENCH_SCALE:-1}
@@ -27,6 +28,7 @@ size_mb=$(sql -N -e "SELECT ROUND(SUM(data_length+index_length)/1048576) FROM in
 sql mindpal_bench -e "ANALYZE TABLE users, digital_humans, knowledge_base" >/dev/null
 pages=$(BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench directory)
 threads=$(BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench conversations)
+explains=$(BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench explain)
 sql -e "DROP DATABASE mindpal_bench"
 
 echo "2. the same rows through TSV files and LOAD DATA LOCAL INFILE …"
@@ -70,3 +72,7 @@ echo "$pages"
 echo
 echo "Conversation finder and thread pages at scale $scale: through the core against OFFSET (median of 15)"
 echo "$threads"
+echo
+echo "EXPLAIN at scale $scale: guard, plan parsing and lint per hot query (median of 2,000), and"
+echo "one EXPLAIN through the core against the bare EXPLAIN FORMAT=JSON round trip (median of 15)"
+echo "$explains"

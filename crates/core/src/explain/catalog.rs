@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::mysql::MysqlServer;
-use crate::schema::{IndexShape, introspect};
+use crate::schema::{IndexShape, introspect_tables};
 
 /// Tables this large make a full scan or a filesort worth a warning.
 pub const BIG_TABLE_ROWS: f64 = 10_000.0;
@@ -105,8 +105,18 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// Every table of `database`.
     pub async fn load(server: &MysqlServer, database: &str) -> Result<Catalog> {
-        let shapes = introspect(server, database).await?;
+        Catalog::load_tables(server, database, None).await
+    }
+
+    /// The named tables of `database` (all for `None`): what a statement reads.
+    pub async fn load_tables(
+        server: &MysqlServer,
+        database: &str,
+        only: Option<&[String]>,
+    ) -> Result<Catalog> {
+        let shapes = introspect_tables(server, database, only).await?;
         let sizes: Vec<(String, Option<u64>)> = sqlx::query_as(
             "SELECT TABLE_NAME, CAST(TABLE_ROWS AS UNSIGNED) FROM information_schema.TABLES \
              WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'",

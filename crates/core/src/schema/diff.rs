@@ -133,15 +133,38 @@ pub struct SchemaDiff {
 
 /// Reads the shape of every base table of `database` (the migrations' own table excluded).
 pub async fn introspect(server: &MysqlServer, database: &str) -> Result<Vec<TableShape>> {
-    let tables: Vec<(String, String)> = sqlx::query_as(
+    introspect_tables(server, database, None).await
+}
+
+/// Reads the shape of the named base tables of `database` (all of them for `None`). Naming
+/// them spares the server opening every table's metadata.
+pub async fn introspect_tables(
+    server: &MysqlServer,
+    database: &str,
+    only: Option<&[String]>,
+) -> Result<Vec<TableShape>> {
+    // Table names are bound values, one placeholder each.
+    let filter = match only {
+        Some(names) if !names.is_empty() => {
+            format!(" AND TABLE_NAME IN ({})", vec!["?"; names.len()].join(", "))
+        }
+        Some(_) => " AND FALSE".to_owned(),
+        None => String::new(),
+    };
+    let names = only.unwrap_or_default();
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES \
-         WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> '_sqlx_migrations' \
-         ORDER BY TABLE_NAME",
-    )
-    .bind(database)
-    .fetch_all(&server.pool)
-    .await
-    .map_err(|e| server.err(e))?;
+         WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> '_sqlx_migrations'{filter} \
+         ORDER BY TABLE_NAME"
+    )))
+    .bind(database);
+    for n in names {
+        query = query.bind(n);
+    }
+    let tables: Vec<(String, String)> = query
+        .fetch_all(&server.pool)
+        .await
+        .map_err(|e| server.err(e))?;
 
     type ColumnRow = (
         String,
@@ -152,25 +175,33 @@ pub async fn introspect(server: &MysqlServer, database: &str) -> Result<Vec<Tabl
         String,
         String,
     );
-    let columns: Vec<ColumnRow> = sqlx::query_as(
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT \
-         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION",
-    )
-    .bind(database)
-    .fetch_all(&server.pool)
-    .await
-    .map_err(|e| server.err(e))?;
+         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?{filter} ORDER BY TABLE_NAME, ORDINAL_POSITION"
+    )))
+    .bind(database);
+    for n in names {
+        query = query.bind(n);
+    }
+    let columns: Vec<ColumnRow> = query
+        .fetch_all(&server.pool)
+        .await
+        .map_err(|e| server.err(e))?;
 
     type IndexRow = (String, String, i64, String, String, Option<i64>);
-    let index_rows: Vec<IndexRow> = sqlx::query_as(
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT TABLE_NAME, INDEX_NAME, CAST(NON_UNIQUE AS SIGNED), INDEX_TYPE, COLUMN_NAME, CAST(SUB_PART AS SIGNED) \
-         FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? \
-         ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
-    )
-    .bind(database)
-    .fetch_all(&server.pool)
-    .await
-    .map_err(|e| server.err(e))?;
+         FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ?{filter} \
+         ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
+    )))
+    .bind(database);
+    for n in names {
+        query = query.bind(n);
+    }
+    let index_rows: Vec<IndexRow> = query
+        .fetch_all(&server.pool)
+        .await
+        .map_err(|e| server.err(e))?;
 
     let mut shapes: BTreeMap<String, TableShape> = tables
         .into_iter()

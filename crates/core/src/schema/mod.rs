@@ -3,7 +3,10 @@
 
 mod diff;
 
-pub use diff::{ColumnShape, IndexShape, SchemaDiff, TableDiff, TableShape, diff_live, introspect};
+pub use diff::{
+    ColumnShape, IndexShape, SchemaDiff, TableDiff, TableShape, diff_live, introspect,
+    introspect_tables,
+};
 
 use serde::Serialize;
 use sqlx::migrate::Migrator;
