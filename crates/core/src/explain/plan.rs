@@ -683,8 +683,10 @@ impl JsonReader {
                 | "group_by_subqueries"
                 | "having_subqueries" => {
                     for sub in value.as_array().into_iter().flatten() {
+                        // MariaDB wraps a correlated subquery in its expression cache.
+                        let inner = sub.get("expression_cache").unwrap_or(sub);
                         let mut node =
-                            self.block(sub.get("query_block").unwrap_or(sub), "subquery");
+                            self.block(inner.get("query_block").unwrap_or(inner), "subquery");
                         node.kind = Some(NodeKind::Subquery);
                         node.label = format!("subquery #{}", node.select_id.unwrap_or(0));
                         node.dependent = sub
@@ -758,10 +760,12 @@ impl JsonReader {
             return PlanNode::new(NodeKind::Table, "table");
         };
         let name = text(m.get("table_name"));
-        let mut node = PlanNode::new(
-            NodeKind::Table,
-            name.clone().unwrap_or_else(|| "table".into()),
-        );
+        // A table the optimizer did not need to read carries only a message ("Impossible WHERE…").
+        let label = name
+            .clone()
+            .or_else(|| text(m.get("message")))
+            .unwrap_or_else(|| "table".into());
+        let mut node = PlanNode::new(NodeKind::Table, label);
         node.table = name;
         node.access = m
             .get("access_type")
@@ -1332,6 +1336,36 @@ mod tests {
         assert_eq!(
             plan.tables()[0].condition.as_deref(),
             Some("cast(t.c as date) = '2025-01-01'")
+        );
+    }
+
+    #[test]
+    fn mariadb_correlated_subqueries_are_read_through_their_expression_cache() {
+        let json = r#"{"query_block": {"select_id": 1,
+            "nested_loop": [{"table": {"table_name": "c", "access_type": "ref", "key": "idx_user_id_last_message_at", "rows": 487, "filtered": 100}}],
+            "subqueries": [{"expression_cache": {"state": "uninitialized", "query_block": {"select_id": 2,
+                "nested_loop": [{"table": {"table_name": "m", "access_type": "ref", "key": "idx_conversation_id_id", "rows": 5, "filtered": 100, "using_index": true}}]}}}]}}"#;
+        let plan = parse(json).unwrap();
+        assert_eq!(
+            tables(&plan),
+            vec![("c".into(), Access::Ref), ("m".into(), Access::Ref)]
+        );
+        let sub = plan
+            .root
+            .walk()
+            .into_iter()
+            .find(|n| n.kind == Some(NodeKind::Subquery))
+            .unwrap();
+        assert!(
+            sub.dependent,
+            "an expression cache means a correlated subquery"
+        );
+        assert_eq!(sub.select_id, Some(2));
+        assert!(plan.unread.is_empty(), "{:?}", plan.unread);
+        let impossible = parse(r#"{"query_block": {"select_id": 1, "table": {"message": "Impossible WHERE noticed after reading const tables"}}}"#).unwrap();
+        assert_eq!(
+            impossible.tables()[0].label,
+            "Impossible WHERE noticed after reading const tables"
         );
     }
 

@@ -296,8 +296,8 @@ function HealthView({ health, onOpen }: { health: HealthReport; onOpen: (sql: st
               <td>
                 {e.report?.plan.root &&
                   collectTables(e.report.plan.root).map((t, i) => (
-                    <span key={i} className={`access sev-${severity(t.access)}`} title={t.table ?? ""}>
-                      {t.table}
+                    <span key={i} className={`access sev-${severity(t.access)}`} title={t.message ?? t.table ?? ""}>
+                      {t.table ?? t.label}
                     </span>
                   ))}
                 {e.error && <ErrorLine error={{ ...e.error, fields: [] }} />}
