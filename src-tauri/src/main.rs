@@ -700,6 +700,14 @@ async fn explain_statement(
     )
     .map_err(|reason| UiError::from(Error::Refused(reason)))?;
     let profile = profile_with_passwords(&app, &state, &name)?;
+    if options.analyze && profile.role != Role::Operator {
+        // ANALYZE runs the statement on the server: an operator's decision.
+        return Err(Error::PrivilegeMissing {
+            server: profile.mysql.address(),
+            message: "ANALYZE runs the statement; support profiles see plans only".into(),
+        }
+        .into());
+    }
     let server = pool(&state, &profile).await?;
     let (_guard, cancel) = JobGuard::new(&state, &job);
     let report = explain::explain(&server, &sql, &options, &cancel).await;

@@ -133,6 +133,13 @@ pub async fn explain_command(
         },
     )
     .map_err(Error::Refused)?;
+    if args.analyze && crate::directory::viewer(g)? == mindpal_core::profiles::Role::Support {
+        return Err(Error::PrivilegeMissing {
+            server: "this console".into(),
+            message: "ANALYZE runs the statement; support sees plans only".into(),
+        }
+        .into());
+    }
     let server = connect_mysql(g).await?;
     let options = ExplainOptions {
         analyze: args.analyze,

@@ -496,6 +496,17 @@ fn a_refused_statement_exits_3_with_its_reason_and_touches_no_server() {
     assert_eq!(o.status.code(), Some(3));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["error"]["kind"], "refused");
+    // ANALYZE runs the statement: support sees plans only.
+    let o = run(&[
+        "--role",
+        "support",
+        "--mysql",
+        &closed,
+        "explain",
+        "--analyze",
+        "SELECT 1",
+    ]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
 }
 
 #[test]
