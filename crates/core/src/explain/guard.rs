@@ -433,6 +433,94 @@ mod tests {
         assert!(refused("SELECT * FROM users WHERE id = ?", Mode::Explain).contains("placeholder"));
     }
 
+    /// A deterministic fuzz of the guard: hot queries cut and spliced with hostile fragments
+    /// and random bytes. The guard must never panic, and whatever it accepts must print back
+    /// as exactly one statement of an accepted kind.
+    #[test]
+    fn spliced_and_random_input_never_panics_and_what_passes_is_one_statement() {
+        use crate::seed::rng::Rng;
+        const FRAGMENTS: &[&str] = &[
+            ";",
+            "; DROP TABLE users",
+            "/*!",
+            "*/",
+            "/*",
+            "--",
+            "-- \n",
+            "#",
+            "\n",
+            "'",
+            "\"",
+            "`",
+            "\\",
+            "(",
+            ")",
+            "SELECT",
+            " UNION SELECT ",
+            " INTO OUTFILE '/tmp/x'",
+            " FOR UPDATE",
+            "SLEEP(1)",
+            "DELETE FROM users",
+            "?",
+            "\0",
+            "🙂",
+            "WITH x AS (",
+            " LIMIT 1 OFFSET 1",
+            " OR 1=1",
+            "@a:=1",
+        ];
+        let bases: Vec<String> = crate::explain::hot::queries()
+            .into_iter()
+            .map(|q| q.sql)
+            .collect();
+        let mut rng = Rng::for_row(7, 7, 7);
+        let mut accepted = 0;
+        for i in 0..20_000u64 {
+            let input: Vec<u8> = if i % 10 == 0 {
+                (0..rng.below(200)).map(|_| rng.below(256) as u8).collect()
+            } else {
+                let mut text = rng
+                    .pick(&bases.iter().map(String::as_str).collect::<Vec<_>>())
+                    .to_owned();
+                for _ in 0..=rng.below(3) {
+                    let at = rng.below(text.len() as u64 + 1) as usize;
+                    let at = (0..=at)
+                        .rev()
+                        .find(|&p| text.is_char_boundary(p))
+                        .unwrap_or(0);
+                    text.insert_str(at, rng.pick(FRAGMENTS));
+                }
+                text.into_bytes()
+            };
+            for mode in [Mode::Explain, Mode::Analyze] {
+                if let Ok(checked) = check_bytes(&input, mode) {
+                    accepted += 1;
+                    let printed = checked.statement.to_string();
+                    let again = Parser::parse_sql(&MySqlDialect {}, &printed).unwrap_or_else(|e| {
+                        panic!(
+                            "accepted `{}` prints as unparseable `{printed}`: {e}",
+                            checked.sql
+                        )
+                    });
+                    assert_eq!(
+                        again.len(),
+                        1,
+                        "accepted `{}` is one statement",
+                        checked.sql
+                    );
+                    assert!(!checked.sql.contains("/*!"));
+                    if mode == Mode::Analyze {
+                        assert_eq!(checked.kind, StatementKind::Select, "{}", checked.sql);
+                    }
+                }
+            }
+        }
+        assert!(
+            accepted > 1_000,
+            "the fuzz reaches accepted statements too ({accepted})"
+        );
+    }
+
     #[test]
     fn unreadable_huge_and_invalid_utf8_input_is_refused_not_sent() {
         assert!(refused("SELEC * FROM users", Mode::Explain).contains("cannot read"));

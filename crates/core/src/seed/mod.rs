@@ -6,7 +6,7 @@
 //! multi-row batches in parallel with foreign-key and unique checks off for the session.
 
 mod redis_keys;
-mod rng;
+pub(crate) mod rng;
 mod rows;
 mod text;
 
