@@ -4,6 +4,7 @@ mod conversations;
 mod directory;
 mod explain;
 mod output;
+mod replication;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ Exit codes: 0 success; 1 failure; 2 wrong usage; 3 a server cannot be reached (r
 host, timeout); 4 authentication or privilege refused; 5 `schema diff` found differences;
 6 the row changed since you read it (nothing written); 130 cancelled with Ctrl-C. For
 `explain`, 3 also means the guard refused the statement (nothing was sent to any server).
+`replication status` exits 0 healthy, 1 degraded (lagging, or cannot tell), 2 broken or
+unreachable, for monitoring scripts.
 
 Support profiles see phone, email and IP masked; `--role support` shows what they see.
 
@@ -41,6 +44,7 @@ Try it:
   mindpal-admin --profile sandbox explain --health
   mindpal-admin explain --plan plan-from-production.json
   mindpal-admin --profile sandbox indexes
+  mindpal-admin --profile sandbox replication status --watch
   mindpal-admin --mysql mysql://root@127.0.0.1/mindpal seed --scale 1";
 
 #[derive(Debug, Parser)]
@@ -113,6 +117,9 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Redundant, unused and missing indexes of the live database, each with the DDL that fixes it.
     Indexes(explain::IndexesArgs),
+    /// Every replica's threads, errors and true lag; Redis links and Sentinel's view.
+    #[command(subcommand)]
+    Replication(replication::ReplicationCommand),
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -263,6 +270,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Conversations(cmd) => conversations::command(g, cmd, out).await?,
         Command::Explain(args) => return explain::explain_command(g, args, out).await,
         Command::Indexes(args) => return explain::indexes_command(g, args, out).await,
+        Command::Replication(cmd) => return replication::command(g, cmd, out).await,
     }
     Ok(ExitCode::SUCCESS)
 }

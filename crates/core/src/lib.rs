@@ -11,6 +11,7 @@ pub mod mysql;
 pub mod overview;
 pub mod profiles;
 pub mod redis;
+pub mod replication;
 pub mod sandbox;
 pub mod schema;
 pub mod secret;

@@ -326,7 +326,7 @@ async fn run_guarded(
     let (rows, classic) = outcome?;
     let text = rows
         .first()
-        .and_then(|r| cell_text(r, 0))
+        .and_then(|r| crate::mysql::cell_text(r, 0))
         .ok_or_else(|| Error::InvalidInput("the server returned no plan".into()))?;
     Ok((text, classic))
 }
@@ -350,33 +350,13 @@ fn limit_message(e: Error, limit_ms: u64, analyze: bool) -> Error {
     }
 }
 
-/// A cell of a result whose column types vary by server, as text.
-fn cell_text(row: &MySqlRow, i: usize) -> Option<String> {
-    if let Ok(v) = row.try_get::<Option<String>, _>(i) {
-        return v;
-    }
-    if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
-        return v.map(|n| n.to_string());
-    }
-    if let Ok(v) = row.try_get::<Option<u64>, _>(i) {
-        return v.map(|n| n.to_string());
-    }
-    if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
-        return v.map(|n| n.to_string());
-    }
-    if let Ok(v) = row.try_get::<Option<Vec<u8>>, _>(i) {
-        return v.map(|b| String::from_utf8_lossy(&b).into_owned());
-    }
-    None
-}
-
 /// One row of the server's classic EXPLAIN, by column name (MariaDB and MySQL differ).
 fn classic_row(row: &MySqlRow) -> ClassicRow {
     let get = |name: &str| {
         row.columns()
             .iter()
             .position(|c| c.name().eq_ignore_ascii_case(name))
-            .and_then(|i| cell_text(row, i))
+            .and_then(|i| crate::mysql::cell_text(row, i))
     };
     ClassicRow {
         id: get("id").and_then(|v| v.parse().ok()),

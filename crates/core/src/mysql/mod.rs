@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use sqlx::mysql::MySqlRow;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlSslMode};
-use sqlx::{Connection, MySqlConnection};
+use sqlx::{Connection, MySqlConnection, Row};
 
 use crate::error::{Error, Result, from_sqlx};
 use crate::secret::Secret;
@@ -355,6 +356,26 @@ pub(crate) async fn resolve_or_unknown_host(
             }),
         },
     }
+}
+
+/// A cell of a result whose column types vary by server, as text.
+pub(crate) fn cell_text(row: &MySqlRow, i: usize) -> Option<String> {
+    if let Ok(v) = row.try_get::<Option<String>, _>(i) {
+        return v;
+    }
+    if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
+        return v.map(|n| n.to_string());
+    }
+    if let Ok(v) = row.try_get::<Option<u64>, _>(i) {
+        return v.map(|n| n.to_string());
+    }
+    if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
+        return v.map(|n| n.to_string());
+    }
+    if let Ok(v) = row.try_get::<Option<Vec<u8>>, _>(i) {
+        return v.map(|b| String::from_utf8_lossy(&b).into_owned());
+    }
+    None
 }
 
 /// Quotes an identifier that came from the live schema or a fixed list (never from free

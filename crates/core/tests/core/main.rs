@@ -6,6 +6,7 @@ mod connections;
 mod conversations;
 mod directory;
 mod explain;
+mod replication;
 mod sandbox;
 mod schema;
 mod seed;

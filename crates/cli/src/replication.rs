@@ -1,0 +1,275 @@
+//! `mindpal-admin replication`: every replica's health, true lag, Redis links and Sentinel.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use mindpal_core::Error;
+use mindpal_core::mysql::{MysqlServer, MysqlTarget};
+use mindpal_core::profiles::{Profile, Role};
+use mindpal_core::replication::{self, ReplicationReport, Thresholds, Verdict, heartbeat};
+
+use crate::output::Out;
+use crate::{Global, mysql_target, profile, timeout};
+
+#[derive(Debug, Subcommand)]
+pub enum ReplicationCommand {
+    /// Health of the primary, each replica (threads, errors, GTID, true lag), Redis and
+    /// Sentinel. Exit code: 0 healthy, 1 degraded (lagging, or cannot tell), 2 broken or
+    /// unreachable.
+    Status(StatusArgs),
+    /// A pt-heartbeat compatible table on the primary, for lag that stays true while a
+    /// replica's SQL thread is stopped (operators; audited).
+    #[command(subcommand)]
+    Heartbeat(HeartbeatCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Check again every --interval seconds until Ctrl-C, one line per server and poll.
+    #[arg(long)]
+    watch: bool,
+    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    interval: f64,
+    /// A replica this many seconds behind is lagging.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    lag_threshold: f64,
+    /// How long each server may take to answer a check.
+    #[arg(long, default_value_t = 2000, value_name = "MS")]
+    server_timeout_ms: u64,
+    /// With --watch: also write the heartbeat each poll (operators; the table must exist).
+    #[arg(long)]
+    beat: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HeartbeatCommand {
+    /// Create percona.heartbeat on the primary.
+    Create,
+    /// Write the heartbeat every --interval seconds until Ctrl-C (what pt-heartbeat --update does).
+    Run {
+        #[arg(long, default_value_t = 1.0, value_name = "SECS")]
+        interval: f64,
+    },
+}
+
+/// The servers to check: the profile, or `--mysql` alone (no replicas then but those the
+/// primary reports).
+fn topology(g: &Global) -> anyhow::Result<Profile> {
+    if g.mysql.is_none()
+        && let Some(p) = profile(g)?
+    {
+        return Ok(p);
+    }
+    let mysql: MysqlTarget = mysql_target(g)?;
+    Ok(Profile {
+        name: "command line".into(),
+        role: Role::Operator,
+        read_only: false,
+        mysql,
+        replicas: Vec::new(),
+        redis: None,
+    })
+}
+
+fn operator_only(g: &Global) -> anyhow::Result<()> {
+    if crate::directory::viewer(g)? != Role::Operator {
+        return Err(Error::PrivilegeMissing {
+            server: "this console".into(),
+            message: "the heartbeat writes to the primary: operators only".into(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+pub async fn command(g: &Global, cmd: &ReplicationCommand, out: &Out) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ReplicationCommand::Status(args) => status(g, args, out).await,
+        ReplicationCommand::Heartbeat(HeartbeatCommand::Create) => {
+            operator_only(g)?;
+            let primary = MysqlServer::connect(&mysql_target(g)?, timeout(g), 1).await?;
+            let table = heartbeat::create(&primary).await?;
+            heartbeat::beat(&primary, &table).await?;
+            if out.is_json() {
+                println!("{}", serde_json::to_string_pretty(&table)?);
+            } else {
+                println!(
+                    "created {}.{} on {} (written to operation_logs); keep it beating with `replication heartbeat run`",
+                    table.database, table.table, primary.info.address
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ReplicationCommand::Heartbeat(HeartbeatCommand::Run { interval }) => {
+            operator_only(g)?;
+            let primary = MysqlServer::connect(&mysql_target(g)?, timeout(g), 1).await?;
+            let table = heartbeat::find(&primary).await?.ok_or_else(|| {
+                Error::NotFound(
+                    "no heartbeat table on the primary: run `replication heartbeat create` first"
+                        .into(),
+                )
+            })?;
+            eprintln!(
+                "writing {}.{} every {interval} s; Ctrl-C stops",
+                table.database, table.table
+            );
+            let mut tick = tokio::time::interval(Duration::from_secs_f64(interval.max(0.1)));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => heartbeat::beat(&primary, &table).await?,
+                    _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
+                }
+            }
+        }
+    }
+}
+
+async fn status(g: &Global, args: &StatusArgs, out: &Out) -> anyhow::Result<ExitCode> {
+    let profile = topology(g)?;
+    let thresholds = Thresholds {
+        lagging_after_s: args.lag_threshold,
+        timeout_ms: args.server_timeout_ms.max(100),
+    };
+    if args.beat {
+        operator_only(g)?;
+    }
+    let beater = if args.beat {
+        let primary = MysqlServer::connect(&profile.mysql, timeout(g), 1).await?;
+        let table = heartbeat::find(&primary).await?.ok_or_else(|| {
+            Error::NotFound(
+                "no heartbeat table on the primary: run `replication heartbeat create` first"
+                    .into(),
+            )
+        })?;
+        Some((primary, table))
+    } else {
+        None
+    };
+    let mut last_master: Option<String> = None;
+    loop {
+        if let Some((primary, table)) = &beater {
+            // A primary that stopped answering shows in the report; the beat just waits.
+            let _ = heartbeat::beat(primary, table).await;
+        }
+        let report = replication::check(&profile, &thresholds).await;
+        let master = report.redis.as_ref().and_then(|r| r.master.clone());
+        if let (Some(before), Some(now)) = (&last_master, &master)
+            && before != now
+            && !out.is_json()
+        {
+            println!("failover: the Redis master moved from {before} to {now}");
+        }
+        last_master = master;
+        print(out, &report, args.watch);
+        if !args.watch {
+            return Ok(ExitCode::from(report.overall.exit_code()));
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs_f64(args.interval.max(0.2))) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(ExitCode::from(report.overall.exit_code())),
+        }
+    }
+}
+
+fn word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Healthy => "healthy",
+        Verdict::Lagging => "lagging",
+        Verdict::Unknown => "unknown",
+        Verdict::Unreachable => "unreachable",
+        Verdict::Broken => "broken",
+    }
+}
+
+fn print(out: &Out, r: &ReplicationReport, watch: bool) {
+    if out.is_json() {
+        // One document per poll; with --watch, one per line.
+        let text = if watch {
+            serde_json::to_string(r)
+        } else {
+            serde_json::to_string_pretty(r)
+        };
+        println!("{}", text.expect("the report serialises"));
+        return;
+    }
+    if watch {
+        println!(
+            "-- {} · overall {} · {:.0} ms",
+            chrono::Local::now().format("%H:%M:%S"),
+            word(r.overall),
+            r.elapsed_ms
+        );
+    } else {
+        println!("overall: {} ({:.0} ms)", word(r.overall), r.elapsed_ms);
+    }
+    let p = &r.primary;
+    match &p.error {
+        Some(e) => println!("  primary  {:<22} unreachable: {}", p.address, e.message),
+        None => println!(
+            "  primary  {:<22} server {} · binlog {}:{} · gtid {} · heartbeat {}{}",
+            p.address,
+            p.server_id.map(|i| i.to_string()).unwrap_or_default(),
+            p.binlog_file.clone().unwrap_or_default(),
+            p.binlog_pos.clone().unwrap_or_default(),
+            p.gtid_position.clone().unwrap_or_else(|| "—".into()),
+            p.heartbeat
+                .as_ref()
+                .map(|h| format!("{}.{}", h.database, h.table))
+                .unwrap_or_else(|| "none".into()),
+            if p.seen_replicas.is_empty() {
+                String::new()
+            } else {
+                format!(" · sees {}", p.seen_replicas.join(", "))
+            }
+        ),
+    }
+    for rep in &r.replicas {
+        let lag = rep
+            .lag_s()
+            .map(|l| format!("{l:.1} s"))
+            .unwrap_or_else(|| "—".into());
+        println!(
+            "  replica  {:<22} {:<11} lag {lag:<8} gtid gap {} · {}",
+            rep.address,
+            word(rep.verdict),
+            rep.gtid_gap
+                .map(|g| g.to_string())
+                .unwrap_or_else(|| "—".into()),
+            rep.reason
+        );
+    }
+    if let Some(redis) = &r.redis {
+        println!(
+            "  redis    {:<22} {:<11} {}",
+            redis.master.clone().unwrap_or_else(|| "—".into()),
+            word(redis.overall),
+            redis.reason
+        );
+        for n in redis.nodes.iter().skip(1) {
+            println!(
+                "    replica {:<21} {:<11} {} · {} bytes behind",
+                n.address,
+                word(n.verdict),
+                n.reason,
+                n.lag_bytes
+                    .map(|b| b.to_string())
+                    .unwrap_or_else(|| "?".into())
+            );
+        }
+        for s in &redis.sentinels {
+            match &s.error {
+                Some(e) => println!("    sentinel {:<20} {}", s.address, e.message),
+                None => println!(
+                    "    sentinel {:<20} master {} ({}) · {} sentinel(s), quorum {} · {}",
+                    s.address,
+                    s.master.clone().unwrap_or_default(),
+                    s.master_flags.clone().unwrap_or_default(),
+                    s.sentinels,
+                    s.quorum.map(|q| q.to_string()).unwrap_or_default(),
+                    s.ckquorum.clone().unwrap_or_default()
+                ),
+            }
+        }
+    }
+}

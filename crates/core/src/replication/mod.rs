@@ -1,0 +1,724 @@
+//! Replication and HA health: every replica's threads, errors, GTID position and true lag
+//! (a heartbeat, not only `Seconds_Behind_Master`), the Redis replication links and
+//! Sentinel's view, each with a verdict in words. Every server is asked under a timeout, so
+//! one dead replica does not hold up the rest.
+
+pub mod heartbeat;
+pub mod redis_links;
+pub mod replica_status;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use sqlx::mysql::MySqlRow;
+use sqlx::{Column, Row};
+
+use crate::error::{Error, ErrorKind, ErrorSummary, Result};
+use crate::mysql::{Flavour, MysqlServer, MysqlTarget};
+use crate::profiles::Profile;
+
+pub use heartbeat::HeartbeatTable;
+pub use redis_links::RedisReplication;
+pub use replica_status::{ChannelStatus, ThreadState};
+
+/// Healthy, lagging, broken, unreachable — or unknown when the account may not look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum Verdict {
+    Healthy,
+    Lagging,
+    Unknown,
+    Unreachable,
+    Broken,
+}
+
+impl Verdict {
+    /// What a monitoring script gets: 0 healthy, 1 degraded, 2 broken.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Healthy => 0,
+            Verdict::Lagging | Verdict::Unknown => 1,
+            Verdict::Unreachable | Verdict::Broken => 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Thresholds {
+    /// A replica this many seconds behind (by heartbeat, else by the server) is lagging.
+    pub lagging_after_s: f64,
+    /// Each server gets this long to answer a whole check.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub timeout_ms: u64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            lagging_after_s: 10.0,
+            timeout_ms: 2_000,
+        }
+    }
+}
+
+/// The primary as the check saw it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PrimaryHealth {
+    pub address: String,
+    pub version: Option<String>,
+    pub server_id: Option<u32>,
+    pub read_only: Option<bool>,
+    pub binlog_file: Option<String>,
+    pub binlog_pos: Option<String>,
+    /// MariaDB `@@gtid_binlog_pos` or MySQL `@@gtid_executed`.
+    pub gtid_position: Option<String>,
+    /// Replicas the primary sees: `SHOW SLAVE HOSTS` and `Binlog Dump` threads.
+    pub seen_replicas: Vec<String>,
+    pub heartbeat: Option<HeartbeatTable>,
+    /// Seconds since the primary's own last beat: large when nothing writes the heartbeat.
+    pub heartbeat_age_s: Option<f64>,
+    pub error: Option<ErrorSummary>,
+}
+
+/// One replica with its channels and verdict.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ReplicaHealth {
+    pub address: String,
+    /// Listed in the profile, or only discovered from the primary.
+    pub discovered: bool,
+    pub verdict: Verdict,
+    pub reason: String,
+    pub channels: Vec<ChannelStatus>,
+    pub read_only: Option<bool>,
+    pub semi_sync: Option<bool>,
+    /// Seconds behind by the heartbeat table: true while the SQL thread is stopped.
+    pub heartbeat_lag_s: Option<f64>,
+    /// Transactions the replica has not applied yet (GTID), and bytes of the primary's
+    /// binlog it has not executed (same file only).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub gtid_gap: Option<u64>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub byte_gap: Option<u64>,
+    /// MariaDB `@@gtid_slave_pos`.
+    pub gtid_slave_pos: Option<String>,
+    pub error: Option<ErrorSummary>,
+}
+
+impl ReplicaHealth {
+    /// The lag worth charting: the heartbeat's, else the server's own number.
+    pub fn lag_s(&self) -> Option<f64> {
+        self.heartbeat_lag_s.or_else(|| {
+            self.channels
+                .iter()
+                .filter_map(|c| c.seconds_behind)
+                .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))))
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ReplicationReport {
+    pub primary: PrimaryHealth,
+    pub replicas: Vec<ReplicaHealth>,
+    pub redis: Option<RedisReplication>,
+    /// The worst verdict of all.
+    pub overall: Verdict,
+    /// Milliseconds since the Unix epoch when the check started.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub checked_at_ms: u64,
+    pub elapsed_ms: f64,
+}
+
+/// Runs `f` within `limit`, as a timeout error naming `server` otherwise.
+async fn bounded<T>(
+    server: &str,
+    limit: Duration,
+    f: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    match tokio::time::timeout(limit, f).await {
+        Ok(r) => r,
+        Err(_) => Err(Error::Timeout {
+            server: server.to_owned(),
+            seconds: limit.as_secs().max(1),
+        }),
+    }
+}
+
+/// A result set of any shape as rows of column name → text.
+fn rows_as_maps(rows: &[MySqlRow]) -> Vec<BTreeMap<String, Option<String>>> {
+    rows.iter()
+        .map(|row| {
+            row.columns()
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.name().to_owned(), crate::mysql::cell_text(row, i)))
+                .collect()
+        })
+        .collect()
+}
+
+/// The replication privilege a status statement needs, named for the server.
+fn privilege_hint(flavour: Flavour) -> &'static str {
+    match flavour {
+        Flavour::MariaDb => "REPLICATION CLIENT (REPLICA MONITOR on MariaDB 10.5 and later)",
+        Flavour::MySql => "REPLICATION CLIENT",
+    }
+}
+
+fn needs_privilege(e: Error, flavour: Flavour) -> Error {
+    match e {
+        Error::PrivilegeMissing { server, message } => Error::PrivilegeMissing {
+            server,
+            message: format!("needs privilege {}: {message}", privilege_hint(flavour)),
+        },
+        Error::Sql {
+            server,
+            code: 1227,
+            message,
+        } => Error::PrivilegeMissing {
+            server,
+            message: format!("needs privilege {}: {message}", privilege_hint(flavour)),
+        },
+        other => other,
+    }
+}
+
+/// The status rows of every channel of `server`.
+pub async fn channels(server: &MysqlServer) -> Result<Vec<ChannelStatus>> {
+    let statement = match server.info.flavour {
+        Flavour::MariaDb => "SHOW ALL REPLICAS STATUS",
+        Flavour::MySql if mysql_at_least(&server.info.version, (8, 0, 22)) => "SHOW REPLICA STATUS",
+        Flavour::MySql => "SHOW SLAVE STATUS",
+    };
+    let rows = sqlx::raw_sql(statement)
+        .fetch_all(&server.pool)
+        .await
+        .map_err(|e| needs_privilege(server.err(e), server.info.flavour))?;
+    Ok(rows_as_maps(&rows)
+        .iter()
+        .map(replica_status::parse_row)
+        .collect())
+}
+
+fn mysql_at_least(version: &str, want: (u32, u32, u32)) -> bool {
+    let v: Vec<u32> = version.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+    (
+        v.first().copied().unwrap_or(0),
+        v.get(1).copied().unwrap_or(0),
+        v.get(2).copied().unwrap_or(0),
+    ) >= want
+}
+
+async fn scalar(server: &MysqlServer, sql: &'static str) -> Result<Option<String>> {
+    let row = sqlx::raw_sql(sql)
+        .fetch_optional(&server.pool)
+        .await
+        .map_err(|e| server.err(e))?;
+    Ok(row.and_then(|r| crate::mysql::cell_text(&r, 0)))
+}
+
+async fn check_primary(
+    target: &MysqlTarget,
+    limit: Duration,
+) -> (PrimaryHealth, Option<MysqlServer>) {
+    let address = target.address();
+    let mut health = PrimaryHealth {
+        address: address.clone(),
+        version: None,
+        server_id: None,
+        read_only: None,
+        binlog_file: None,
+        binlog_pos: None,
+        gtid_position: None,
+        seen_replicas: Vec::new(),
+        heartbeat: None,
+        heartbeat_age_s: None,
+        error: None,
+    };
+    let outcome = bounded(&address, limit, async {
+        let server = MysqlServer::connect(target, limit, 2).await?;
+        let flavour = server.info.flavour;
+        let server_id = scalar(&server, "SELECT @@server_id").await?;
+        let read_only = scalar(&server, "SELECT @@read_only").await?;
+        let gtid = match flavour {
+            Flavour::MariaDb => scalar(&server, "SELECT @@gtid_binlog_pos").await?,
+            Flavour::MySql => scalar(&server, "SELECT @@gtid_executed").await?,
+        };
+        let status_sql =
+            if flavour == Flavour::MySql && mysql_at_least(&server.info.version, (8, 4, 0)) {
+                "SHOW BINARY LOG STATUS"
+            } else {
+                "SHOW MASTER STATUS"
+            };
+        let binlog = sqlx::raw_sql(status_sql)
+            .fetch_all(&server.pool)
+            .await
+            .map_err(|e| needs_privilege(server.err(e), flavour))?;
+        let binlog = rows_as_maps(&binlog);
+        let hosts_sql =
+            if flavour == Flavour::MySql && mysql_at_least(&server.info.version, (8, 0, 22)) {
+                "SHOW REPLICAS"
+            } else {
+                "SHOW SLAVE HOSTS"
+            };
+        let hosts = sqlx::raw_sql(hosts_sql)
+            .fetch_all(&server.pool)
+            .await
+            .map(|r| rows_as_maps(&r))
+            .unwrap_or_default();
+        let dumps: Vec<(String,)> = sqlx::query_as(
+            "SELECT HOST FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'",
+        )
+        .fetch_all(&server.pool)
+        .await
+        .unwrap_or_default();
+        let beat = heartbeat::find(&server).await.ok().flatten();
+        let mut age = None;
+        if let (Some(table), Some(id)) = (&beat, server_id.as_deref().and_then(|v| v.parse().ok()))
+        {
+            age = heartbeat::lag(&server, table, id).await.unwrap_or(None);
+        }
+        Ok((
+            server,
+            server_id,
+            read_only,
+            gtid,
+            binlog,
+            hosts,
+            dumps,
+            (beat, age),
+        ))
+    })
+    .await;
+    match outcome {
+        Ok((server, server_id, read_only, gtid, binlog, hosts, dumps, (beat, age))) => {
+            health.version = Some(server.info.version_string.clone());
+            health.server_id = server_id.and_then(|v| v.parse().ok());
+            health.read_only = read_only.map(|v| v == "1");
+            health.gtid_position = gtid.filter(|g| !g.is_empty()).map(|g| g.replace('\n', ""));
+            if let Some(row) = binlog.first() {
+                health.binlog_file = row.get("File").cloned().flatten();
+                health.binlog_pos = row.get("Position").cloned().flatten();
+            }
+            for h in &hosts {
+                let host = h.get("Host").cloned().flatten().unwrap_or_default();
+                let port = h.get("Port").cloned().flatten().unwrap_or_default();
+                let id = h.get("Server_id").cloned().flatten().unwrap_or_default();
+                health.seen_replicas.push(if host.is_empty() {
+                    format!("server {id}")
+                } else {
+                    format!("{host}:{port} (server {id})")
+                });
+            }
+            for (host,) in dumps {
+                // The processlist names the replica's address and its outgoing port.
+                let ip = host
+                    .rsplit_once(':')
+                    .map(|(h, _)| h.to_owned())
+                    .unwrap_or(host);
+                let line = format!("{ip} (binlog dump)");
+                if !health.seen_replicas.contains(&line) {
+                    health.seen_replicas.push(line);
+                }
+            }
+            health.heartbeat = beat;
+            health.heartbeat_age_s = age;
+            (health, Some(server))
+        }
+        Err(e) => {
+            health.error = Some(e.summary());
+            (health, None)
+        }
+    }
+}
+
+/// Everything said about one replica, and its verdict.
+async fn check_replica(
+    target: &MysqlTarget,
+    discovered: bool,
+    primary: Option<(&PrimaryHealth, &MysqlServer)>,
+    thresholds: &Thresholds,
+) -> ReplicaHealth {
+    let address = target.address();
+    let limit = Duration::from_millis(thresholds.timeout_ms);
+    let mut health = ReplicaHealth {
+        address: address.clone(),
+        discovered,
+        verdict: Verdict::Unreachable,
+        reason: String::new(),
+        channels: Vec::new(),
+        read_only: None,
+        semi_sync: None,
+        heartbeat_lag_s: None,
+        gtid_gap: None,
+        byte_gap: None,
+        gtid_slave_pos: None,
+        error: None,
+    };
+    let outcome = bounded(&address, limit, async {
+        let server = MysqlServer::connect(target, limit, 1).await?;
+        let channels = channels(&server).await?;
+        let read_only = scalar(&server, "SELECT @@read_only").await?;
+        let slave_pos = match server.info.flavour {
+            Flavour::MariaDb => scalar(&server, "SELECT @@gtid_slave_pos").await?,
+            Flavour::MySql => None,
+        };
+        let semi: Option<(String, String)> = sqlx::query_as(
+            "SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_slave_status', 'Rpl_semi_sync_replica_status')",
+        )
+        .fetch_optional(&server.pool)
+        .await
+        .unwrap_or_default();
+        let mut beat_lag = None;
+        if let Some((p, _)) = primary
+            && let (Some(table), Some(id)) = (&p.heartbeat, p.server_id)
+        {
+            // The replica's copy of the beat against the primary's row: when nothing writes the
+            // heartbeat any more both stop, and the lag stays what it was instead of growing.
+            let age = heartbeat::lag(&server, table, id).await.unwrap_or(None);
+            beat_lag = age.map(|a| (a - p.heartbeat_age_s.unwrap_or(0.0)).max(0.0));
+        }
+        Ok((channels, read_only, slave_pos, semi, beat_lag))
+    })
+    .await;
+    let (channels, read_only, slave_pos, semi, beat_lag) = match outcome {
+        Ok(v) => v,
+        Err(e) => {
+            health.verdict = match e.kind() {
+                ErrorKind::PrivilegeMissing | ErrorKind::AuthFailed => Verdict::Unknown,
+                _ => Verdict::Unreachable,
+            };
+            health.reason = match e.kind() {
+                ErrorKind::PrivilegeMissing => e.to_string(),
+                ErrorKind::Timeout => format!("did not answer within {} ms", thresholds.timeout_ms),
+                _ => format!("unreachable: {e}"),
+            };
+            health.error = Some(e.summary());
+            return health;
+        }
+    };
+    health.read_only = read_only.map(|v| v == "1");
+    health.semi_sync = semi.map(|(_, v)| v.eq_ignore_ascii_case("ON"));
+    health.heartbeat_lag_s = beat_lag;
+    health.gtid_slave_pos = slave_pos.clone();
+    if let Some((p, _)) = primary {
+        if let Some(primary_gtid) = &p.gtid_position {
+            health.gtid_gap = match (
+                &slave_pos,
+                channels.first().and_then(|c| c.executed_gtid_set.clone()),
+            ) {
+                (Some(pos), _) => Some(replica_status::mariadb_gtid_gap(primary_gtid, pos)),
+                (None, Some(set)) => Some(replica_status::mysql_gtid_gap(primary_gtid, &set)),
+                _ => None,
+            };
+        }
+        if let (Some(file), Some(pos)) = (
+            &p.binlog_file,
+            p.binlog_pos.as_deref().and_then(|v| v.parse::<u64>().ok()),
+        ) && let Some(c) = channels
+            .iter()
+            .find(|c| c.relay_source_log_file.as_ref() == Some(file))
+            && let Some(exec) = c
+                .exec_source_log_pos
+                .as_deref()
+                .and_then(|v| v.parse::<u64>().ok())
+        {
+            health.byte_gap = Some(pos.saturating_sub(exec));
+        }
+    }
+    health.channels = channels;
+    let (verdict, reason) = judge(&health, thresholds);
+    health.verdict = verdict;
+    health.reason = reason;
+    health
+}
+
+fn describe_lag(h: &ReplicaHealth) -> String {
+    match (h.heartbeat_lag_s, h.gtid_gap) {
+        (Some(l), Some(g)) if g > 0 => format!("{l:.1} s behind by the heartbeat, {g} transactions to apply"),
+        (Some(l), _) => format!("{l:.1} s behind by the heartbeat"),
+        (None, Some(g)) if g > 0 => format!("{g} transactions behind by GTID (no heartbeat: lag in seconds unknown)"),
+        (None, _) => "lag unknown: Seconds_Behind_Master is NULL while the SQL thread is stopped; create a heartbeat to measure it".into(),
+    }
+}
+
+/// The verdict and its reason, in words.
+pub fn judge(h: &ReplicaHealth, thresholds: &Thresholds) -> (Verdict, String) {
+    if h.channels.is_empty() {
+        return (
+            Verdict::Broken,
+            "not replicating: SHOW REPLICA STATUS is empty".into(),
+        );
+    }
+    let named = |c: &ChannelStatus| {
+        if c.channel.is_empty() {
+            String::new()
+        } else {
+            format!("channel {}: ", c.channel)
+        }
+    };
+    for c in &h.channels {
+        if c.sql_running != ThreadState::Running && c.last_sql_errno != 0 {
+            return (
+                Verdict::Broken,
+                format!(
+                    "{}SQL thread stopped: error {} {}",
+                    named(c),
+                    c.last_sql_errno,
+                    c.last_sql_error
+                        .as_deref()
+                        .map(short_error)
+                        .unwrap_or_default()
+                ),
+            );
+        }
+        if c.io_running != ThreadState::Running && c.last_io_errno != 0 {
+            return (
+                Verdict::Broken,
+                format!(
+                    "{}IO thread {}: error {} {}",
+                    named(c),
+                    if c.io_running == ThreadState::Connecting {
+                        "cannot connect to the source"
+                    } else {
+                        "stopped"
+                    },
+                    c.last_io_errno,
+                    c.last_io_error
+                        .as_deref()
+                        .map(short_error)
+                        .unwrap_or_default()
+                ),
+            );
+        }
+    }
+    for c in &h.channels {
+        if c.sql_running != ThreadState::Running {
+            return (
+                Verdict::Lagging,
+                format!(
+                    "{}SQL thread stopped (no error): {}",
+                    named(c),
+                    describe_lag(h)
+                ),
+            );
+        }
+        if c.io_running == ThreadState::Stopped {
+            return (
+                Verdict::Lagging,
+                format!(
+                    "{}IO thread stopped (no error): the replica receives nothing",
+                    named(c)
+                ),
+            );
+        }
+    }
+    match h.lag_s() {
+        Some(lag) if lag > thresholds.lagging_after_s => (
+            Verdict::Lagging,
+            format!(
+                "{lag:.1} s behind (threshold {:.0} s){}",
+                thresholds.lagging_after_s,
+                if h.heartbeat_lag_s.is_some() {
+                    " by the heartbeat"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        Some(lag) => (
+            Verdict::Healthy,
+            format!("both threads running, {lag:.1} s behind"),
+        ),
+        None => (Verdict::Healthy, "both threads running".into()),
+    }
+}
+
+/// `Could not execute Write_rows event on table mindpal.x; Duplicate entry '7' for key 'PRIMARY', Error_code: 1062; …`
+/// → `duplicate entry '7' for key 'PRIMARY' in mindpal.x`: what a person needs first.
+fn short_error(message: &str) -> String {
+    let table = message
+        .split("on table ")
+        .nth(1)
+        .and_then(|rest| rest.split([';', ' ']).next())
+        .map(str::to_owned);
+    let what = message
+        .split("; ")
+        .nth(1)
+        .map(|s| s.split(", Error_code").next().unwrap_or(s).to_owned())
+        .unwrap_or_else(|| message.chars().take(200).collect());
+    match table {
+        Some(t) => format!("{} in {t}", lowercase_first(&what)),
+        None => what,
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// One full health check of a profile: primary, its replicas (listed and discovered),
+/// Redis and Sentinel, all at once, each under `thresholds.timeout_ms`.
+pub async fn check(profile: &Profile, thresholds: &Thresholds) -> ReplicationReport {
+    let started = Instant::now();
+    let checked_at_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let limit = Duration::from_millis(thresholds.timeout_ms);
+    let redis = async {
+        match &profile.redis {
+            Some(r) => Some(redis_links::check(r, limit).await),
+            None => None,
+        }
+    };
+    let mysql = async {
+        let (primary, server) = check_primary(&profile.mysql, limit).await;
+        let with = server.as_ref().map(|s| (&primary, s));
+        let listed = futures_util::future::join_all(
+            profile
+                .replicas
+                .iter()
+                .map(|t| check_replica(t, false, with, thresholds)),
+        )
+        .await;
+        (primary, listed)
+    };
+    let ((primary, mut replicas), redis) = tokio::join!(mysql, redis);
+    let overall = replicas
+        .iter()
+        .map(|r| r.verdict)
+        .chain(primary.error.as_ref().map(|_| Verdict::Unreachable))
+        .chain(redis.as_ref().map(|r| r.overall))
+        .max()
+        .unwrap_or(Verdict::Healthy);
+    replicas.sort_by(|a, b| a.address.cmp(&b.address));
+    ReplicationReport {
+        primary,
+        replicas,
+        redis,
+        overall,
+        checked_at_ms,
+        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn replica(channel: ChannelStatus) -> ReplicaHealth {
+        ReplicaHealth {
+            address: "r:1".into(),
+            discovered: false,
+            verdict: Verdict::Unreachable,
+            reason: String::new(),
+            channels: vec![channel],
+            read_only: Some(true),
+            semi_sync: None,
+            heartbeat_lag_s: None,
+            gtid_gap: None,
+            byte_gap: None,
+            gtid_slave_pos: None,
+            error: None,
+        }
+    }
+
+    fn running() -> ChannelStatus {
+        ChannelStatus {
+            io_running: ThreadState::Running,
+            sql_running: ThreadState::Running,
+            seconds_behind: Some(0.0),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_duplicate_entry_stops_the_sql_thread_and_says_where() {
+        let mut c = running();
+        c.sql_running = ThreadState::Stopped;
+        c.seconds_behind = None;
+        c.last_sql_errno = 1062;
+        c.last_sql_error = Some("Could not execute Write_rows_v1 event on table mindpal.conversation_messages; Duplicate entry '42' for key 'PRIMARY', Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's master log mysql-bin.000001, end_log_pos 1234".into());
+        let (v, reason) = judge(&replica(c), &Thresholds::default());
+        assert_eq!(v, Verdict::Broken);
+        assert_eq!(
+            reason,
+            "SQL thread stopped: error 1062 duplicate entry '42' for key 'PRIMARY' in mindpal.conversation_messages"
+        );
+    }
+
+    #[test]
+    fn a_stopped_sql_thread_without_error_lags_with_the_heartbeat_lag() {
+        let mut c = running();
+        c.sql_running = ThreadState::Stopped;
+        c.seconds_behind = None;
+        let mut r = replica(c);
+        r.heartbeat_lag_s = Some(12.5);
+        r.gtid_gap = Some(30);
+        let (v, reason) = judge(&r, &Thresholds::default());
+        assert_eq!(v, Verdict::Lagging);
+        assert!(
+            reason.contains("12.5 s behind by the heartbeat, 30 transactions"),
+            "{reason}"
+        );
+        assert_eq!(r.lag_s(), Some(12.5), "the heartbeat's lag, not NULL");
+    }
+
+    #[test]
+    fn lag_over_the_threshold_lags_and_under_is_healthy() {
+        let mut c = running();
+        c.seconds_behind = Some(25.0);
+        assert_eq!(
+            judge(&replica(c.clone()), &Thresholds::default()).0,
+            Verdict::Lagging
+        );
+        c.seconds_behind = Some(3.0);
+        assert_eq!(
+            judge(&replica(c.clone()), &Thresholds::default()).0,
+            Verdict::Healthy
+        );
+        let strict = Thresholds {
+            lagging_after_s: 1.0,
+            ..Thresholds::default()
+        };
+        assert_eq!(
+            judge(&replica(c), &strict).0,
+            Verdict::Lagging,
+            "thresholds are the operator's"
+        );
+    }
+
+    #[test]
+    fn an_io_thread_that_cannot_connect_is_broken_and_exit_codes_follow() {
+        let mut c = running();
+        c.io_running = ThreadState::Connecting;
+        c.last_io_errno = 2003;
+        c.last_io_error =
+            Some("error reconnecting to master 'repl@127.0.0.1:13306' - retry-time: 1".into());
+        let (v, reason) = judge(&replica(c), &Thresholds::default());
+        assert_eq!(v, Verdict::Broken);
+        assert!(
+            reason.starts_with("IO thread cannot connect to the source: error 2003"),
+            "{reason}"
+        );
+        assert_eq!(Verdict::Healthy.exit_code(), 0);
+        assert_eq!(Verdict::Lagging.exit_code(), 1);
+        assert_eq!(Verdict::Broken.exit_code(), 2);
+        assert_eq!(Verdict::Unreachable.exit_code(), 2);
+    }
+}
