@@ -213,10 +213,14 @@ fn print(out: &Out, r: &ReplicationReport, watch: bool) {
             p.binlog_file.clone().unwrap_or_default(),
             p.binlog_pos.clone().unwrap_or_default(),
             p.gtid_position.clone().unwrap_or_else(|| "—".into()),
-            p.heartbeat
-                .as_ref()
-                .map(|h| format!("{}.{}", h.database, h.table))
-                .unwrap_or_else(|| "none".into()),
+            match (&p.heartbeat, p.heartbeat_age_s) {
+                (None, _) => "none (create one: replication heartbeat create)".to_owned(),
+                (Some(h), Some(age)) if age > 5.0 => format!(
+                    "{}.{}, not being written (last beat {age:.0} s ago: run `replication heartbeat run`)",
+                    h.database, h.table
+                ),
+                (Some(h), _) => format!("{}.{}", h.database, h.table),
+            },
             if p.seen_replicas.is_empty() {
                 String::new()
             } else {
