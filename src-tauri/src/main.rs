@@ -30,6 +30,7 @@ use mindpal_core::mysql::{DEFAULT_CONNECT_TIMEOUT, MysqlServer};
 use mindpal_core::profiles::secrets::{self, SessionSecrets};
 use mindpal_core::profiles::{self, Profile, Role, STORE_FILE};
 use mindpal_core::redis::{RedisServer, connect_profile};
+use mindpal_core::replication::{self, HeartbeatTable, ReplicationReport, Thresholds};
 use mindpal_core::{CancellationToken, Error, ErrorKind, overview, sandbox, schema};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -803,6 +804,74 @@ async fn index_report(
     forgetting(&state, &name, report).await
 }
 
+/// One health check of the profile's whole topology; the window calls it again only after
+/// the last one answered, so a slow server never piles up requests.
+#[tauri::command]
+async fn replication_status(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    thresholds: Thresholds,
+) -> Result<ReplicationReport, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    Ok(replication::check(&profile, &thresholds).await)
+}
+
+fn operator_only(profile: &Profile, what: &str) -> Result<(), UiError> {
+    if profile.role != Role::Operator || profile.read_only {
+        return Err(Error::PrivilegeMissing {
+            server: profile.mysql.address(),
+            message: format!(
+                "{what} writes to the primary: operator profiles that are not read-only only"
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Creates `percona.heartbeat` on the primary (audited) and writes the first beat.
+#[tauri::command]
+async fn create_heartbeat(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<HeartbeatTable, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    operator_only(&profile, "the heartbeat")?;
+    let server = pool(&state, &profile).await?;
+    let made = async {
+        let table = replication::heartbeat::create(&server).await?;
+        replication::heartbeat::beat(&server, &table).await?;
+        Ok(table)
+    }
+    .await;
+    forgetting(&state, &name, made).await
+}
+
+/// One beat of the heartbeat, while the Replication screen keeps it going.
+#[tauri::command]
+async fn beat_heartbeat(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<(), UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    operator_only(&profile, "the heartbeat")?;
+    let server = pool(&state, &profile).await?;
+    // The table is found on the server, never named by the window.
+    let beat = async {
+        let table = replication::heartbeat::find(&server)
+            .await?
+            .ok_or_else(|| {
+                Error::NotFound("no heartbeat table on the primary: create one first".into())
+            })?;
+        replication::heartbeat::beat(&server, &table).await
+    }
+    .await;
+    forgetting(&state, &name, beat).await
+}
+
 fn main() {
     let state = AppState::default();
     tauri::Builder::default()
@@ -840,6 +909,9 @@ fn main() {
             schema_names,
             list_databases,
             index_report,
+            replication_status,
+            create_heartbeat,
+            beat_heartbeat,
         ])
         .run(tauri::generate_context!())
         .expect("the MindPal Admin window opens");

@@ -174,4 +174,14 @@ mod tests {
         SchemaNames::export_all(&cfg).unwrap();
         IndexReport::export_all(&cfg).unwrap();
     }
+
+    /// The Replication screen's types.
+    #[test]
+    fn export_bindings_replication() {
+        use mindpal_core::replication::{HeartbeatTable, ReplicationReport, Thresholds};
+        let cfg = Config::from_env();
+        ReplicationReport::export_all(&cfg).unwrap();
+        Thresholds::export_all(&cfg).unwrap();
+        HeartbeatTable::export_all(&cfg).unwrap();
+    }
 }

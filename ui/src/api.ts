@@ -137,3 +137,13 @@ export function schemaHealth(name: string, job: string, onEvent: (e: JobEvent) =
 let jobCounter = 0;
 /** A job id of the window's own, for commands it may want to cancel. */
 export const newJobId = (what: string) => `${what}-${Date.now()}-${++jobCounter}`;
+
+// Replication and HA health.
+import type { HeartbeatTable } from "./bindings/HeartbeatTable";
+import type { ReplicationReport } from "./bindings/ReplicationReport";
+import type { Thresholds } from "./bindings/Thresholds";
+
+export const replicationStatus = (name: string, thresholds: Thresholds) =>
+  invoke<ReplicationReport>("replication_status", { name, thresholds });
+export const createHeartbeat = (name: string) => invoke<HeartbeatTable>("create_heartbeat", { name });
+export const beatHeartbeat = (name: string) => invoke<null>("beat_heartbeat", { name });
