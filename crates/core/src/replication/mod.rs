@@ -25,7 +25,11 @@ pub use replica_status::{ChannelStatus, ThreadState};
 /// Healthy, lagging, broken, unreachable — or unknown when the account may not look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, rename = "HealthVerdict"))]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(export, rename = "HealthVerdict")
+)]
 pub enum Verdict {
     Healthy,
     Lagging,
