@@ -76,3 +76,6 @@ echo
 echo "EXPLAIN at scale $scale: guard, plan parsing and lint per hot query (median of 2,000), and"
 echo "one EXPLAIN through the core against the bare EXPLAIN FORMAT=JSON round trip (median of 15)"
 echo "$explains"
+echo
+echo "Replication health on a sandbox of its own (MariaDB primary + replica, Redis + replica, Sentinel)"
+cargo bench -q -p mindpal-core --bench replication
