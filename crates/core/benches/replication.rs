@@ -69,12 +69,22 @@ async fn main() {
         let started = Instant::now();
         for p in [port(Component::Primary), port(Component::Replica)] {
             Command::new("mariadb")
-                .args(["--protocol=tcp", "-h127.0.0.1", &format!("-P{p}"), "-uroot", "-e", "SHOW SLAVE STATUS"])
+                .args([
+                    "--protocol=tcp",
+                    "-h127.0.0.1",
+                    &format!("-P{p}"),
+                    "-uroot",
+                    "-e",
+                    "SHOW SLAVE STATUS",
+                ])
                 .output()
                 .unwrap();
         }
         for p in [port(Component::RedisMaster), port(Component::RedisReplica)] {
-            Command::new("redis-cli").args(["-p", &p, "INFO", "replication"]).output().unwrap();
+            Command::new("redis-cli")
+                .args(["-p", &p, "INFO", "replication"])
+                .output()
+                .unwrap();
         }
         Command::new("redis-cli")
             .args(["-p", &port(Component::Sentinel), "SENTINEL", "MASTERS"])
@@ -86,12 +96,18 @@ async fn main() {
 
     let (core_med, core_max) = median_ms(core);
     let (hand_med, hand_max) = median_ms(by_hand);
-    println!("{:<72} {:>9} {:>9}", "one full health refresh (median and slowest of 31)", "median", "max");
+    println!(
+        "{:<72} {:>9} {:>9}",
+        "one full health refresh (median and slowest of 31)", "median", "max"
+    );
     println!(
         "{:<72} {core_med:>7.1} ms {core_max:>6.1} ms",
         "core: primary + replica (status, GTID, heartbeat) + Redis ×2 + Sentinel"
     );
-    println!("{:<72} {hand_med:>7.1} ms {hand_max:>6.1} ms", "by hand: mariadb ×2 + redis-cli ×3 (fewer facts, no verdict)");
+    println!(
+        "{:<72} {hand_med:>7.1} ms {hand_max:>6.1} ms",
+        "by hand: mariadb ×2 + redis-cli ×3 (fewer facts, no verdict)"
+    );
     println!(
         "ratio: the core's refresh takes {:.2}x the time of the by-hand commands (aim: ≤ 50 ms); every verdict {:?}",
         core_med / hand_med,
