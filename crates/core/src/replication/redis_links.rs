@@ -369,6 +369,17 @@ pub async fn check(profile: &RedisProfile, timeout: Duration) -> RedisReplicatio
             report.master.clone().unwrap_or_default()
         );
     }
+    // Sentinel knows every replica that was ever linked: one the master does not list now is
+    // not replicating.
+    let linked = report.nodes.len().saturating_sub(1);
+    if let Some(known) = report.sentinels.iter().map(|s| s.replicas.len()).max()
+        && known > linked
+        && report.overall == Verdict::Healthy
+    {
+        report.overall = Verdict::Lagging;
+        report.reason =
+            format!("Sentinel knows {known} replica(s), the master has {linked} linked");
+    }
     if let Some(s) = report
         .sentinels
         .iter()
