@@ -245,25 +245,33 @@ pub async fn connect_profile(
             let name = profile.master_name.as_deref().ok_or_else(|| {
                 Error::InvalidInput("a Sentinel profile needs the master name".into())
             })?;
-            // Sentinels are asked without the data nodes' credentials.
-            let sentinels: Vec<RedisTarget> = profile
-                .nodes
-                .iter()
-                .map(|n| RedisTarget {
-                    user: None,
-                    password: None,
-                    ..n.clone()
-                })
-                .collect();
-            let master = master_from_sentinels(&sentinels, name, timeout).await?;
-            let mut target = RedisTarget::new(master.0, master.1);
-            // The master takes the credentials given for the data nodes, not the Sentinel's.
-            target.user = first.user.clone();
-            target.password = first.password.clone();
-            target.tls = first.tls;
-            RedisServer::connect(&target, timeout).await
+            let master = master_from_sentinels(&sentinel_targets(profile), name, timeout).await?;
+            RedisServer::connect(&data_node(master.0, master.1, first), timeout).await
         }
     }
+}
+
+/// The Sentinels of a profile, asked without the data nodes' credentials.
+pub fn sentinel_targets(profile: &crate::profiles::RedisProfile) -> Vec<RedisTarget> {
+    profile
+        .nodes
+        .iter()
+        .map(|n| RedisTarget {
+            user: None,
+            password: None,
+            ..n.clone()
+        })
+        .collect()
+}
+
+/// A data node Sentinel (or a master) named, with the credentials and TLS given for the
+/// profile's data nodes, not the Sentinel's.
+pub fn data_node(host: String, port: u16, like: &RedisTarget) -> RedisTarget {
+    let mut target = RedisTarget::new(host, port);
+    target.user = like.user.clone();
+    target.password = like.password.clone();
+    target.tls = like.tls;
+    target
 }
 
 /// Asks each Sentinel in turn where master `name` is.

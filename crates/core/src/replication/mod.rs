@@ -223,6 +223,20 @@ fn mysql_at_least(version: &str, want: (u32, u32, u32)) -> bool {
     ) >= want
 }
 
+/// `renamed` on MySQL from `since` on, else the old spelling MariaDB keeps too.
+fn mysql_since(
+    server: &MysqlServer,
+    since: (u32, u32, u32),
+    renamed: &'static str,
+    old: &'static str,
+) -> &'static str {
+    if server.info.flavour == Flavour::MySql && mysql_at_least(&server.info.version, since) {
+        renamed
+    } else {
+        old
+    }
+}
+
 async fn scalar(server: &MysqlServer, sql: &'static str) -> Result<Option<String>> {
     let row = sqlx::raw_sql(sql)
         .fetch_optional(&server.pool)
@@ -258,23 +272,18 @@ async fn check_primary(
             Flavour::MariaDb => scalar(&server, "SELECT @@gtid_binlog_pos").await?,
             Flavour::MySql => scalar(&server, "SELECT @@gtid_executed").await?,
         };
-        let status_sql =
-            if flavour == Flavour::MySql && mysql_at_least(&server.info.version, (8, 4, 0)) {
-                "SHOW BINARY LOG STATUS"
-            } else {
-                "SHOW MASTER STATUS"
-            };
+        let status_sql = mysql_since(
+            &server,
+            (8, 4, 0),
+            "SHOW BINARY LOG STATUS",
+            "SHOW MASTER STATUS",
+        );
         let binlog = sqlx::raw_sql(status_sql)
             .fetch_all(&server.pool)
             .await
             .map_err(|e| needs_privilege(server.err(e), flavour))?;
         let binlog = rows_as_maps(&binlog);
-        let hosts_sql =
-            if flavour == Flavour::MySql && mysql_at_least(&server.info.version, (8, 0, 22)) {
-                "SHOW REPLICAS"
-            } else {
-                "SHOW SLAVE HOSTS"
-            };
+        let hosts_sql = mysql_since(&server, (8, 0, 22), "SHOW REPLICAS", "SHOW SLAVE HOSTS");
         let hosts = sqlx::raw_sql(hosts_sql)
             .fetch_all(&server.pool)
             .await

@@ -289,15 +289,7 @@ pub async fn check(profile: &RedisProfile, timeout: Duration) -> RedisReplicatio
         RedisMode::Standalone | RedisMode::Cluster => first.clone(),
         RedisMode::Sentinel => {
             let name = profile.master_name.clone().unwrap_or_default();
-            let sentinels: Vec<RedisTarget> = profile
-                .nodes
-                .iter()
-                .map(|n| RedisTarget {
-                    user: None,
-                    password: None,
-                    ..n.clone()
-                })
-                .collect();
+            let sentinels = crate::redis::sentinel_targets(profile);
             report.sentinels = futures_util::future::join_all(
                 sentinels.iter().map(|s| sentinel(s, &name, timeout)),
             )
@@ -313,14 +305,9 @@ pub async fn check(profile: &RedisProfile, timeout: Duration) -> RedisReplicatio
                 .into_iter()
                 .max_by_key(|(_, n)| *n)
                 .and_then(|(addr, _)| parse_addr(&addr))
-                .map(|(h, p)| {
-                    let mut t = RedisTarget::new(h, p);
-                    if let Some(f) = &first {
-                        t.user = f.user.clone();
-                        t.password = f.password.clone();
-                        t.tls = f.tls;
-                    }
-                    t
+                .map(|(h, p)| match &first {
+                    Some(like) => crate::redis::data_node(h, p, like),
+                    None => RedisTarget::new(h, p),
                 })
         }
     };

@@ -220,6 +220,19 @@ async fn replication_faults_are_seen_for_what_they_are() {
     assert!(r.primary.error.is_none(), "the primary is still checked");
 
     // The Redis master stopped: Sentinel's failover is seen, the replica is the new master.
+    // Sentinel learns of replicas from the master's INFO every 10 s: wait until it knows.
+    until(
+        &profile,
+        &thresholds,
+        "Sentinel to know the replica",
+        || {},
+        |r| {
+            r.redis
+                .as_ref()
+                .is_some_and(|x| x.sentinels.iter().all(|s| s.replicas.len() == 1))
+        },
+    )
+    .await;
     let old_master = format!("127.0.0.1:{}", status.port_of(Component::RedisMaster));
     let new_master = format!("127.0.0.1:{}", status.port_of(Component::RedisReplica));
     let redis_pid = status
