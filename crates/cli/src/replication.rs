@@ -234,13 +234,18 @@ fn print(out: &Out, r: &ReplicationReport, watch: bool) {
             .map(|l| format!("{l:.1} s"))
             .unwrap_or_else(|| "—".into());
         println!(
-            "  replica  {:<22} {:<11} lag {lag:<8} gtid gap {} · {}",
+            "  replica  {:<22} {:<11} lag {lag:<8} gtid gap {} · {}{}",
             rep.address,
             word(rep.verdict),
             rep.gtid_gap
                 .map(|g| g.to_string())
                 .unwrap_or_else(|| "—".into()),
-            rep.reason
+            rep.reason,
+            if rep.discovered {
+                " (found through the primary)"
+            } else {
+                ""
+            }
         );
     }
     if let Some(redis) = &r.redis {

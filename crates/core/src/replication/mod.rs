@@ -245,10 +245,13 @@ async fn scalar(server: &MysqlServer, sql: &'static str) -> Result<Option<String
     Ok(row.and_then(|r| crate::mysql::cell_text(&r, 0)))
 }
 
+/// The primary, its connection for the replicas' comparisons, and the replicas it reports
+/// (`SHOW SLAVE HOSTS` rows with a `report_host`) as host and port.
 async fn check_primary(
     target: &MysqlTarget,
     limit: Duration,
-) -> (PrimaryHealth, Option<MysqlServer>) {
+) -> (PrimaryHealth, Option<MysqlServer>, Vec<(String, u16)>) {
+    let mut reported: Vec<(String, u16)> = Vec::new();
     let address = target.address();
     let mut health = PrimaryHealth {
         address: address.clone(),
@@ -327,6 +330,9 @@ async fn check_primary(
                 let host = h.get("Host").cloned().flatten().unwrap_or_default();
                 let port = h.get("Port").cloned().flatten().unwrap_or_default();
                 let id = h.get("Server_id").cloned().flatten().unwrap_or_default();
+                if let (false, Ok(port)) = (host.is_empty(), port.parse::<u16>()) {
+                    reported.push((host.clone(), port));
+                }
                 health.seen_replicas.push(if host.is_empty() {
                     format!("server {id}")
                 } else {
@@ -346,11 +352,11 @@ async fn check_primary(
             }
             health.heartbeat = beat;
             health.heartbeat_age_s = age;
-            (health, Some(server))
+            (health, Some(server), reported)
         }
         Err(e) => {
             health.error = Some(e.summary());
-            (health, None)
+            (health, None, reported)
         }
     }
 }
@@ -584,6 +590,18 @@ fn lowercase_first(s: &str) -> String {
     }
 }
 
+/// `localhost` and `127.0.0.1` name the same machine.
+fn same_host(a: &str, b: &str) -> bool {
+    let norm = |h: &str| {
+        if h == "localhost" || h == "::1" {
+            "127.0.0.1".to_owned()
+        } else {
+            h.to_ascii_lowercase()
+        }
+    };
+    norm(a) == norm(b)
+}
+
 /// One full health check of a profile: primary, its replicas (listed and discovered),
 /// Redis and Sentinel, all at once, each under `thresholds.timeout_ms`.
 pub async fn check(profile: &Profile, thresholds: &Thresholds) -> ReplicationReport {
@@ -600,16 +618,34 @@ pub async fn check(profile: &Profile, thresholds: &Thresholds) -> ReplicationRep
         }
     };
     let mysql = async {
-        let (primary, server) = check_primary(&profile.mysql, limit).await;
+        let (primary, server, reported) = check_primary(&profile.mysql, limit).await;
         let with = server.as_ref().map(|s| (&primary, s));
-        let listed = futures_util::future::join_all(
-            profile
-                .replicas
-                .iter()
-                .map(|t| check_replica(t, false, with, thresholds)),
+        // Replicas the primary reports that the profile does not list are checked too, with
+        // the primary's account.
+        let discovered: Vec<MysqlTarget> = reported
+            .into_iter()
+            .filter(|(host, port)| {
+                !profile
+                    .replicas
+                    .iter()
+                    .any(|r| r.port == *port && same_host(&r.host, host))
+            })
+            .map(|(host, port)| MysqlTarget {
+                host,
+                port,
+                socket: None,
+                ..profile.mysql.clone()
+            })
+            .collect();
+        let listed = profile.replicas.iter().map(|t| (t, false));
+        let found = discovered.iter().map(|t| (t, true));
+        let all = futures_util::future::join_all(
+            listed
+                .chain(found)
+                .map(|(t, discovered)| check_replica(t, discovered, with, thresholds)),
         )
         .await;
-        (primary, listed)
+        (primary, all)
     };
     let ((primary, mut replicas), redis) = tokio::join!(mysql, redis);
     let overall = replicas

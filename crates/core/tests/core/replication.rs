@@ -95,6 +95,15 @@ async fn replication_faults_are_seen_for_what_they_are() {
         Some("Slave_Pos")
     );
 
+    // A replica the profile does not list is found through the primary and checked too.
+    let mut bare = profile.clone();
+    bare.replicas.clear();
+    let found = replication::check(&bare, &thresholds).await;
+    assert_eq!(found.replicas.len(), 1, "{found:#?}");
+    assert!(found.replicas[0].discovered);
+    assert_eq!(found.replicas[0].address, status.replica_target().address());
+    assert_eq!(found.replicas[0].verdict, Verdict::Healthy);
+
     // A heartbeat (audited), then the SQL thread stopped while writes continue: the lag is
     // a number that grows, not NULL.
     let table = heartbeat::create(&primary).await.unwrap();
