@@ -9,8 +9,8 @@ use serde::Serialize;
 use sqlparser::ast::{
     BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident,
     InTarget, JoinConstraint, JoinOperator, LimitClause, ObjectName, OrderByKind, OrderBySort,
-    Query, Select, SelectItem, SetExpr, SetOperator, SetQuantifier, Statement, TableFactor, Value,
-    visit_expressions, visit_expressions_mut,
+    Query, SearchModifier, Select, SelectItem, SetExpr, SetOperator, SetQuantifier, Statement,
+    TableFactor, Value, visit_expressions, visit_expressions_mut,
 };
 
 use super::catalog::{BIG_TABLE_ROWS, Catalog};
@@ -218,6 +218,20 @@ fn single_arg_function(expr: &Expr) -> Option<(String, &Expr)> {
     }
 }
 
+/// The statement with every expression that prints like `target` replaced by `with(it)`: a
+/// rewrite made on the tree, so text elsewhere (a literal that looks alike) stays as it was.
+fn rewritten(stmt: &Statement, target: &Expr, with: impl Fn(&Expr) -> Expr) -> String {
+    let wanted = target.to_string();
+    let mut copy = stmt.clone();
+    let _ = visit_expressions_mut(&mut copy, |e: &mut Expr| {
+        if e.to_string() == wanted {
+            *e = with(e);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    copy.to_string()
+}
+
 fn index_ddl(table: &str, columns: &[String]) -> String {
     let name = format!("idx_{}", columns.join("_"));
     let cols = columns
@@ -273,17 +287,7 @@ fn functions_on_columns(
         }
         seen.push(expr.to_string());
         let replacement = range_for(&name, arg, expr, op.as_ref());
-        let rewrite = replacement.map(|new| {
-            let mut copy = stmt.clone();
-            let target = expr.to_string();
-            let _ = visit_expressions_mut(&mut copy, |e: &mut Expr| {
-                if e.to_string() == target {
-                    *e = new.clone();
-                }
-                ControlFlow::<()>::Continue(())
-            });
-            copy.to_string()
-        });
+        let rewrite = replacement.map(|new| rewritten(stmt, expr, |_| new.clone()));
         out.push(Finding {
             rule: Rule::FunctionOnIndexedColumn,
             level: Level::Bad,
@@ -410,25 +414,16 @@ fn leading_wildcards(
                 .and_then(|t| t.fulltext_over(&column).cloned());
             let (rewrite, ddl) = match &fulltext {
                 Some(ft) if !word.is_empty() && word.is_ascii() => {
-                    let match_cols: Vec<Expr> = ft
-                        .columns
-                        .iter()
-                        .map(|c| Expr::Identifier(Ident::new(c.clone())))
-                        .collect();
-                    let against = format!(
-                        "MATCH({}) AGAINST({} IN BOOLEAN MODE)",
-                        match_cols
+                    let against = Expr::MatchAgainst {
+                        columns: ft
+                            .columns
                             .iter()
-                            .map(|e| e.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        str_expr(format!("+{word}*"))
-                    );
-                    let target_text = expr.to_string();
-                    (
-                        Some(stmt.to_string().replacen(&target_text, &against, 1)),
-                        None,
-                    )
+                            .map(|c| ObjectName::from(vec![Ident::new(c.clone())]))
+                            .collect(),
+                        match_value: Value::SingleQuotedString(format!("+{word}*")).into(),
+                        opt_search_modifier: Some(SearchModifier::InBooleanMode),
+                    };
+                    (Some(rewritten(stmt, expr, |_| against.clone())), None)
                 }
                 Some(_) => (None, None),
                 None => (
@@ -614,13 +609,17 @@ fn implicit_conversions(
             if !facts.is_text_like() {
                 continue;
             }
-            let mut copy = stmt.clone();
+            // Only this comparison's number is quoted (a LIMIT of the same value stays).
             let number = n.clone();
-            let _ = visit_expressions_mut(&mut copy, |e: &mut Expr| {
-                if matches!(literal(e), Some(Value::Number(m, _)) if *m == number) {
-                    *e = str_expr(number.clone());
-                }
-                ControlFlow::<()>::Continue(())
+            let quoted = rewritten(stmt, expr, |e| {
+                let mut e = e.clone();
+                let _ = visit_expressions_mut(&mut e, |x: &mut Expr| {
+                    if matches!(literal(x), Some(Value::Number(m, _)) if *m == number) {
+                        *x = str_expr(number.clone());
+                    }
+                    ControlFlow::<()>::Continue(())
+                });
+                e
             });
             out.push(Finding {
                 rule: Rule::ImplicitConversion,
@@ -628,7 +627,7 @@ fn implicit_conversions(
                 table: Some(table.clone()),
                 title: format!("{table}.{column} is {} but is compared with the number {n}", facts.data_type.to_uppercase()),
                 why: "comparing a string column with a number converts every row's value to a number, so its index cannot be used (and '0138…' equals 138…)".into(),
-                rewrite: Some(copy.to_string()),
+                rewrite: Some(quoted),
                 ddl: None,
             });
             return ControlFlow::<()>::Continue(());
@@ -1459,6 +1458,12 @@ mod tests {
             f.rewrite.as_deref(),
             Some("SELECT id FROM users WHERE phone = '13800138000'")
         );
+        let limited = findings("SELECT id FROM users WHERE phone = 20 LIMIT 20");
+        assert_eq!(
+            rule(&limited, Rule::ImplicitConversion).rewrite.as_deref(),
+            Some("SELECT id FROM users WHERE phone = '20' LIMIT 20"),
+            "only the comparison's number is quoted"
+        );
         assert!(
             findings("SELECT id FROM users WHERE id = 13800138000")
                 .iter()
@@ -1474,7 +1479,7 @@ mod tests {
                 .rewrite
                 .as_deref()
                 .unwrap()
-                .contains("MATCH(title, content) AGAINST('+sleep*' IN BOOLEAN MODE)")
+                .contains("MATCH (title, content) AGAINST ('+sleep*' IN BOOLEAN MODE)")
         );
         let or = findings("SELECT id FROM users WHERE phone = '1' OR email = 'a@b'");
         assert_eq!(
