@@ -691,15 +691,7 @@ async fn explain_statement(
     job: String,
 ) -> Result<ExplainReport, UiError> {
     // The guard runs before any connection is made.
-    explain::guard::check(
-        &sql,
-        if options.analyze {
-            explain::Mode::Analyze
-        } else {
-            explain::Mode::Explain
-        },
-    )
-    .map_err(|reason| UiError::from(Error::Refused(reason)))?;
+    let checked = explain::prepare(&sql, &options)?;
     let profile = profile_with_passwords(&app, &state, &name)?;
     if options.analyze && profile.role != Role::Operator {
         // ANALYZE runs the statement on the server: an operator's decision.
@@ -711,7 +703,7 @@ async fn explain_statement(
     }
     let server = pool(&state, &profile).await?;
     let (_guard, cancel) = JobGuard::new(&state, &job);
-    let report = explain::explain(&server, &sql, &options, &cancel).await;
+    let report = explain::explain_checked(&server, &checked, options.time_limit_ms, &cancel).await;
     forgetting(&state, &name, report).await
 }
 

@@ -103,17 +103,9 @@ pub async fn explain_command(
             .ok_or_else(|| Error::InvalidInput(format!("no hot query `{id}`: see --list-hot")))?,
         (Some(s), None) if s == "-" => {
             let bytes = read_input(&PathBuf::from("-"))?;
-            // Invalid UTF-8 is the guard's to refuse, with its reason.
-            explain::guard::check_bytes(
-                &bytes,
-                if args.analyze {
-                    explain::Mode::Analyze
-                } else {
-                    explain::Mode::Explain
-                },
-            )
-            .map_err(Error::Refused)?;
-            String::from_utf8(bytes).expect("checked above")
+            explain::guard::utf8(&bytes)
+                .map_err(Error::Refused)?
+                .to_owned()
         }
         (Some(s), None) => s.clone(),
         (None, None) => {
@@ -123,16 +115,14 @@ pub async fn explain_command(
             .into());
         }
     };
+    let options = ExplainOptions {
+        analyze: args.analyze,
+        time_limit_ms: args
+            .time_limit
+            .map(|s| (s * 1000.0).round().max(1.0) as u64),
+    };
     // The guard runs before any connection: a refused statement never reaches a server.
-    explain::guard::check(
-        &sql,
-        if args.analyze {
-            explain::Mode::Analyze
-        } else {
-            explain::Mode::Explain
-        },
-    )
-    .map_err(Error::Refused)?;
+    let checked = explain::prepare(&sql, &options)?;
     if args.analyze && crate::directory::viewer(g)? == mindpal_core::profiles::Role::Support {
         return Err(Error::PrivilegeMissing {
             server: "this console".into(),
@@ -141,13 +131,8 @@ pub async fn explain_command(
         .into());
     }
     let server = connect_mysql(g).await?;
-    let options = ExplainOptions {
-        analyze: args.analyze,
-        time_limit_ms: args
-            .time_limit
-            .map(|s| (s * 1000.0).round().max(1.0) as u64),
-    };
-    let report = explain::explain(&server, &sql, &options, &cancel).await?;
+    let report =
+        explain::explain_checked(&server, &checked, options.time_limit_ms, &cancel).await?;
     print_report(out, &report);
     Ok(ExitCode::SUCCESS)
 }

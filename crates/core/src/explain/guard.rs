@@ -46,6 +46,8 @@ impl StatementKind {
 /// A statement the guard let through, with its parsed form for the lint.
 #[derive(Debug, Clone)]
 pub struct Checked {
+    /// What the statement was checked for: a plan, or a run (ANALYZE).
+    pub mode: Mode,
     pub kind: StatementKind,
     /// The statement as typed, without surrounding blanks or a trailing `;`.
     pub sql: String,
@@ -125,6 +127,7 @@ pub fn check(sql: &str, mode: Mode) -> Result<Checked, String> {
         return Err(reason);
     }
     Ok(Checked {
+        mode,
         kind,
         sql: sql.to_owned(),
         statement,
@@ -133,13 +136,17 @@ pub fn check(sql: &str, mode: Mode) -> Result<Checked, String> {
 
 /// Checks raw bytes (a file, a pipe): invalid UTF-8 is refused.
 pub fn check_bytes(sql: &[u8], mode: Mode) -> Result<Checked, String> {
-    let text = std::str::from_utf8(sql).map_err(|e| {
+    check(utf8(sql)?, mode)
+}
+
+/// The statement as text; invalid UTF-8 is refused with where it breaks.
+pub fn utf8(sql: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(sql).map_err(|e| {
         format!(
             "the statement is not valid UTF-8 (at byte {})",
             e.valid_up_to()
         )
-    })?;
-    check(text, mode)
+    })
 }
 
 /// Byte offset of a `/*!` or `/*M!` comment, which MySQL and MariaDB execute.

@@ -81,24 +81,36 @@ pub async fn explain(
     options: &ExplainOptions,
     cancel: &CancellationToken,
 ) -> Result<ExplainReport> {
+    let checked = prepare(sql, options)?;
+    explain_checked(server, &checked, options.time_limit_ms, cancel).await
+}
+
+/// The guard alone, for callers that refuse a statement before connecting anywhere.
+pub fn prepare(sql: &str, options: &ExplainOptions) -> Result<guard::Checked> {
     let mode = if options.analyze {
         Mode::Analyze
     } else {
         Mode::Explain
     };
-    let checked = guard::check(sql, mode).map_err(Error::Refused)?;
-    if options.analyze
-        && server.info.flavour == Flavour::MySql
-        && !mysql_has_explain_analyze(&server.info.version)
-    {
+    guard::check(sql, mode).map_err(Error::Refused)
+}
+
+/// Explains a statement the guard passed, in the mode it was checked for.
+pub async fn explain_checked(
+    server: &MysqlServer,
+    checked: &guard::Checked,
+    time_limit_ms: Option<u64>,
+    cancel: &CancellationToken,
+) -> Result<ExplainReport> {
+    let analyze = checked.mode == Mode::Analyze;
+    if analyze && server.info.flavour == Flavour::MySql && !server.info.at_least((8, 0, 18)) {
         return Err(Error::InvalidInput(format!(
             "MySQL {} has no EXPLAIN ANALYZE (it came in 8.0.18)",
             server.info.version
         )));
     }
-    let limit_ms = options
-        .time_limit_ms
-        .unwrap_or(if options.analyze {
+    let limit_ms = time_limit_ms
+        .unwrap_or(if analyze {
             ANALYZE_TIME_LIMIT_MS
         } else {
             EXPLAIN_TIME_LIMIT_MS
@@ -122,9 +134,8 @@ pub async fn explain(
         }
     };
 
-    let (plan_text, table_rows) =
-        run_guarded(server, &checked, options.analyze, limit_ms, cancel).await?;
-    let plan = match (server.info.flavour, options.analyze) {
+    let (plan_text, table_rows) = run_guarded(server, checked, analyze, limit_ms, cancel).await?;
+    let plan = match (server.info.flavour, analyze) {
         (Flavour::MySql, true) => plan::parse_tree(&plan_text),
         _ => serde_json::from_str(&plan_text)
             .map_err(|e| format!("the server's JSON plan did not parse: {e}"))
@@ -143,7 +154,7 @@ pub async fn explain(
     });
     let table_sizes = sizes_of(&plan, catalog.as_ref());
     Ok(ExplainReport {
-        sql: Some(checked.sql),
+        sql: Some(checked.sql.clone()),
         kind: Some(checked.kind),
         server: Some(server.info.version_string.clone()),
         plan,
@@ -217,15 +228,6 @@ fn sizes_of(plan: &Plan, catalog: Option<&Catalog>) -> Vec<TableSize> {
         }
     }
     out
-}
-
-fn mysql_has_explain_analyze(version: &str) -> bool {
-    let v: Vec<u32> = version.split('.').map(|p| p.parse().unwrap_or(0)).collect();
-    (
-        v.first().copied().unwrap_or(0),
-        v.get(1).copied().unwrap_or(0),
-        v.get(2).copied().unwrap_or(0),
-    ) >= (8, 0, 18)
 }
 
 /// Runs the EXPLAIN on one connection of its own: time limit, transaction, rollback.
@@ -471,10 +473,10 @@ mod tests {
 
     #[test]
     fn explain_analyze_arrived_in_mysql_8_0_18() {
-        assert!(!mysql_has_explain_analyze("8.0.17"));
-        assert!(mysql_has_explain_analyze("8.0.18"));
-        assert!(mysql_has_explain_analyze("8.4.3"));
-        assert!(!mysql_has_explain_analyze("5.7.44"));
+        assert!(!crate::mysql::version_at_least("8.0.17", (8, 0, 18)));
+        assert!(crate::mysql::version_at_least("8.0.18", (8, 0, 18)));
+        assert!(crate::mysql::version_at_least("8.4.3", (8, 0, 18)));
+        assert!(!crate::mysql::version_at_least("5.7.44", (8, 0, 18)));
     }
 
     #[test]

@@ -465,8 +465,16 @@ fn strings(v: Option<&Value>) -> Vec<String> {
     }
 }
 
-/// Keys of a table or block that carry nothing a reader needs.
-const QUIET_KEYS: &[&str] = &[
+/// Keys a block or table is known to carry: read where they belong, or carrying nothing a
+/// reader needs. Anything else is reported as unread.
+const KNOWN_KEYS: &[&str] = &[
+    "cost",
+    "query_specifications",
+    "r_loops_ms",
+    "materialized",
+    "materialized_from_subquery",
+    "attached_subqueries",
+    "subqueries",
     "cost_info",
     "used_columns",
     "r_engine_stats",
@@ -701,46 +709,8 @@ impl JsonReader {
                     }
                 }
                 "query_block" => out.push(self.block(value, "select")),
-                "materialized" | "materialized_from_subquery" => {}
-                "select_id"
-                | "cost_info"
-                | "r_loops"
-                | "r_total_time_ms"
-                | "message"
-                | "having_condition"
-                | "cost"
-                | "query_optimization"
-                | "using_temporary_table"
-                | "using_filesort"
-                | "sort_key"
-                | "r_output_rows"
-                | "r_limit"
-                | "limit"
-                | "r_used_priority_queue"
-                | "r_sort_mode"
-                | "r_buffer_size"
-                | "dependent"
-                | "cacheable"
-                | "table_name"
-                | "access_type"
-                | "query_specifications"
-                | "r_rows"
-                | "rows"
-                | "filtered"
-                | "r_filtered"
-                | "expression_cache"
-                | "outer_ref_condition"
-                | "const_condition"
-                | "pseudo_bits_condition"
-                | "buffer_type"
-                | "buffer_size"
-                | "join_type"
-                | "attached_condition"
-                | "r_effective_rows"
-                | "r_engine_stats"
-                | "r_table_time_ms"
-                | "r_other_time_ms"
-                | "r_loops_ms" => {}
+                // Read by the block or table that holds them, or carrying nothing to show.
+                other if KNOWN_KEYS.contains(&other) => {}
                 other => self.unread.push(format!("{context}: `{other}`")),
             }
         }
@@ -813,17 +783,7 @@ impl JsonReader {
             }
         }
         for key in m.keys() {
-            if !QUIET_KEYS.contains(&key.as_str())
-                && !matches!(
-                    key.as_str(),
-                    "materialized"
-                        | "materialized_from_subquery"
-                        | "attached_subqueries"
-                        | "subqueries"
-                        | "cost"
-                        | "r_filtered"
-                )
-            {
+            if !KNOWN_KEYS.contains(&key.as_str()) {
                 self.unread.push(format!("table {}: `{key}`", node.label));
             }
         }

@@ -108,13 +108,7 @@ pub fn redundant(table: &TableShape) -> Vec<IndexFinding> {
             continue;
         }
         let covering = table.indexes.iter().find(|b| {
-            if std::ptr::eq(a, *b)
-                || b.index_type != a.index_type
-                || reported.contains(b.name.as_str())
-            {
-                return false;
-            }
-            if !b.columns.starts_with(&a.columns) {
+            if std::ptr::eq(a, *b) || reported.contains(b.name.as_str()) || !a.is_prefix_of(b) {
                 return false;
             }
             let same = b.columns.len() == a.columns.len();

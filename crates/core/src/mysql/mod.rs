@@ -221,6 +221,18 @@ impl ServerInfo {
         let mut parts = self.version.split('.').map(|p| p.parse().unwrap_or(0));
         (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
     }
+
+    /// The numeric version is `want` or later (`8.0.18` ≥ `(8, 0, 18)`).
+    pub fn at_least(&self, want: (u32, u32, u32)) -> bool {
+        version_at_least(&self.version, want)
+    }
+}
+
+/// `version` (`8.0.36`) is `want` or later.
+pub fn version_at_least(version: &str, want: (u32, u32, u32)) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse().unwrap_or(0));
+    let mut next = || parts.next().unwrap_or(0);
+    (next(), next(), next()) >= want
 }
 
 /// Splits `VERSION()` into flavour and numeric version.

@@ -117,6 +117,24 @@ pub struct ReplicaHealth {
 }
 
 impl ReplicaHealth {
+    /// A replica before anything was learnt of it.
+    fn unchecked(address: String, discovered: bool) -> Self {
+        ReplicaHealth {
+            address,
+            discovered,
+            verdict: Verdict::Unreachable,
+            reason: String::new(),
+            channels: Vec::new(),
+            read_only: None,
+            semi_sync: None,
+            heartbeat_lag_s: None,
+            gtid_gap: None,
+            byte_gap: None,
+            gtid_slave_pos: None,
+            error: None,
+        }
+    }
+
     /// The lag worth charting: the heartbeat's, else the server's own number.
     pub fn lag_s(&self) -> Option<f64> {
         self.heartbeat_lag_s.or_else(|| {
@@ -201,7 +219,7 @@ fn needs_privilege(e: Error, flavour: Flavour) -> Error {
 pub async fn channels(server: &MysqlServer) -> Result<Vec<ChannelStatus>> {
     let statement = match server.info.flavour {
         Flavour::MariaDb => "SHOW ALL REPLICAS STATUS",
-        Flavour::MySql if mysql_at_least(&server.info.version, (8, 0, 22)) => "SHOW REPLICA STATUS",
+        Flavour::MySql if server.info.at_least((8, 0, 22)) => "SHOW REPLICA STATUS",
         Flavour::MySql => "SHOW SLAVE STATUS",
     };
     let rows = sqlx::raw_sql(statement)
@@ -214,15 +232,6 @@ pub async fn channels(server: &MysqlServer) -> Result<Vec<ChannelStatus>> {
         .collect())
 }
 
-fn mysql_at_least(version: &str, want: (u32, u32, u32)) -> bool {
-    let v: Vec<u32> = version.split('.').map(|p| p.parse().unwrap_or(0)).collect();
-    (
-        v.first().copied().unwrap_or(0),
-        v.get(1).copied().unwrap_or(0),
-        v.get(2).copied().unwrap_or(0),
-    ) >= want
-}
-
 /// `renamed` on MySQL from `since` on, else the old spelling MariaDB keeps too.
 fn mysql_since(
     server: &MysqlServer,
@@ -230,7 +239,7 @@ fn mysql_since(
     renamed: &'static str,
     old: &'static str,
 ) -> &'static str {
-    if server.info.flavour == Flavour::MySql && mysql_at_least(&server.info.version, since) {
+    if server.info.flavour == Flavour::MySql && server.info.at_least(since) {
         renamed
     } else {
         old
@@ -370,20 +379,7 @@ async fn check_replica(
 ) -> ReplicaHealth {
     let address = target.address();
     let limit = Duration::from_millis(thresholds.timeout_ms);
-    let mut health = ReplicaHealth {
-        address: address.clone(),
-        discovered,
-        verdict: Verdict::Unreachable,
-        reason: String::new(),
-        channels: Vec::new(),
-        read_only: None,
-        semi_sync: None,
-        heartbeat_lag_s: None,
-        gtid_gap: None,
-        byte_gap: None,
-        gtid_slave_pos: None,
-        error: None,
-    };
+    let mut health = ReplicaHealth::unchecked(address.clone(), discovered);
     let outcome = bounded(&address, limit, async {
         let server = MysqlServer::connect(target, limit, 1).await?;
         let channels = channels(&server).await?;
@@ -672,18 +668,9 @@ mod tests {
 
     fn replica(channel: ChannelStatus) -> ReplicaHealth {
         ReplicaHealth {
-            address: "r:1".into(),
-            discovered: false,
-            verdict: Verdict::Unreachable,
-            reason: String::new(),
             channels: vec![channel],
             read_only: Some(true),
-            semi_sync: None,
-            heartbeat_lag_s: None,
-            gtid_gap: None,
-            byte_gap: None,
-            gtid_slave_pos: None,
-            error: None,
+            ..ReplicaHealth::unchecked("r:1".into(), false)
         }
     }
 

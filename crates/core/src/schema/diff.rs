@@ -69,7 +69,7 @@ impl IndexShape {
     }
 
     /// True when `self`'s columns are a leftmost prefix of `other`'s (or the same columns).
-    fn is_prefix_of(&self, other: &IndexShape) -> bool {
+    pub fn is_prefix_of(&self, other: &IndexShape) -> bool {
         self.index_type == other.index_type
             && self.columns.len() <= other.columns.len()
             && other.columns.starts_with(&self.columns)
