@@ -2,6 +2,7 @@
 //! GUI dependency. The desktop shell and the `mindpal-admin` CLI are thin faces over it.
 
 pub mod audit;
+pub mod backup;
 pub mod conversations;
 pub mod directory;
 pub mod error;

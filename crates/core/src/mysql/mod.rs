@@ -158,7 +158,7 @@ impl MysqlTarget {
         }
     }
 
-    fn options(&self) -> MySqlConnectOptions {
+    pub(crate) fn options(&self) -> MySqlConnectOptions {
         let mut options = MySqlConnectOptions::new()
             .username(&self.user)
             .charset("utf8mb4")
@@ -367,6 +367,35 @@ pub(crate) async fn resolve_or_unknown_host(
                 reason: "no address found".into(),
             }),
         },
+    }
+}
+
+/// Runs `f` within `limit`, as a timeout error naming `server` otherwise.
+pub(crate) async fn bounded<T>(
+    server: &str,
+    limit: Duration,
+    f: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    match tokio::time::timeout(limit, f).await {
+        Ok(r) => r,
+        Err(_) => Err(Error::Timeout {
+            server: server.to_owned(),
+            seconds: limit.as_secs().max(1),
+        }),
+    }
+}
+
+/// `renamed` on MySQL from `since` on, else the old spelling MariaDB keeps too.
+pub(crate) fn mysql_since(
+    server: &MysqlServer,
+    since: (u32, u32, u32),
+    renamed: &'static str,
+    old: &'static str,
+) -> &'static str {
+    if server.info.flavour == Flavour::MySql && server.info.at_least(since) {
+        renamed
+    } else {
+        old
     }
 }
 

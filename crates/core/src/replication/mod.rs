@@ -15,7 +15,7 @@ use sqlx::mysql::MySqlRow;
 use sqlx::{Column, Row};
 
 use crate::error::{Error, ErrorKind, ErrorSummary, Result};
-use crate::mysql::{Flavour, MysqlServer, MysqlTarget};
+use crate::mysql::{Flavour, MysqlServer, MysqlTarget, bounded, mysql_since};
 use crate::profiles::Profile;
 
 pub use heartbeat::HeartbeatTable;
@@ -161,21 +161,6 @@ pub struct ReplicationReport {
     pub elapsed_ms: f64,
 }
 
-/// Runs `f` within `limit`, as a timeout error naming `server` otherwise.
-async fn bounded<T>(
-    server: &str,
-    limit: Duration,
-    f: impl std::future::Future<Output = Result<T>>,
-) -> Result<T> {
-    match tokio::time::timeout(limit, f).await {
-        Ok(r) => r,
-        Err(_) => Err(Error::Timeout {
-            server: server.to_owned(),
-            seconds: limit.as_secs().max(1),
-        }),
-    }
-}
-
 /// A result set of any shape as rows of column name → text.
 fn rows_as_maps(rows: &[MySqlRow]) -> Vec<BTreeMap<String, Option<String>>> {
     rows.iter()
@@ -230,20 +215,6 @@ pub async fn channels(server: &MysqlServer) -> Result<Vec<ChannelStatus>> {
         .iter()
         .map(replica_status::parse_row)
         .collect())
-}
-
-/// `renamed` on MySQL from `since` on, else the old spelling MariaDB keeps too.
-fn mysql_since(
-    server: &MysqlServer,
-    since: (u32, u32, u32),
-    renamed: &'static str,
-    old: &'static str,
-) -> &'static str {
-    if server.info.flavour == Flavour::MySql && server.info.at_least(since) {
-        renamed
-    } else {
-        old
-    }
 }
 
 async fn scalar(server: &MysqlServer, sql: &'static str) -> Result<Option<String>> {

@@ -2,6 +2,7 @@
 //! (127.0.0.1:6379), or those named by MINDPAL_TEST_MYSQL_URL / MINDPAL_TEST_REDIS_URL.
 //! Each test works in a database of its own, dropped at the end.
 
+mod backup;
 mod connections;
 mod conversations;
 mod directory;

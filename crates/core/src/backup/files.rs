@@ -1,0 +1,233 @@
+//! The files of a backup: zstd-compressed SQL written on a blocking thread beside the dump
+//! connection, hashed as written, synced before the folder gets its final name.
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+use super::manifest::{FileEntry, hex};
+use crate::error::{Error, Result};
+
+/// zstd level 3: the library's default, most of the ratio at a fraction of the CPU.
+pub const ZSTD_LEVEL: i32 = 3;
+
+/// An I/O error with the path, and "no space left" spelt out.
+pub fn io_error(action: &str, path: &Path, e: std::io::Error) -> Error {
+    let context = if e.raw_os_error() == Some(nix::libc::ENOSPC) {
+        format!(
+            "no space left on the device while {action} {}",
+            path.display()
+        )
+    } else {
+        format!("{action} {}", path.display())
+    };
+    Error::io(context, e)
+}
+
+pub fn write_synced(path: &Path, body: &[u8]) -> Result<()> {
+    let mut f = File::create(path).map_err(|e| io_error("creating", path, e))?;
+    f.write_all(body)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| io_error("writing", path, e))
+}
+
+/// Syncs a directory, so a rename or a new file in it survives a crash.
+pub fn sync_dir(path: &Path) -> Result<()> {
+    File::open(path)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_error("syncing", path, e))
+}
+
+/// Counts and hashes what passes through to the file.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+    written: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.written += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The sending half of one data file being written; `finish` waits for it to be synced.
+pub struct ChunkFile {
+    sender: mpsc::Sender<Vec<u8>>,
+    writer: tokio::task::JoinHandle<Result<(u64, u64, String)>>,
+    relative: String,
+}
+
+impl ChunkFile {
+    /// Starts writing `root/relative` on a blocking thread.
+    pub fn create(root: &Path, relative: String) -> Self {
+        let path: PathBuf = root.join(&relative);
+        let (sender, mut receiver) = mpsc::channel::<Vec<u8>>(4);
+        let writer = tokio::task::spawn_blocking(move || {
+            let file = File::create(&path).map_err(|e| io_error("creating", &path, e))?;
+            let hashing = Hashing {
+                inner: BufWriter::with_capacity(1 << 20, file),
+                hasher: Sha256::new(),
+                written: 0,
+            };
+            let mut encoder = zstd::stream::Encoder::new(hashing, ZSTD_LEVEL)
+                .map_err(|e| io_error("compressing", &path, e))?;
+            let mut raw = 0u64;
+            while let Some(buf) = receiver.blocking_recv() {
+                raw += buf.len() as u64;
+                encoder
+                    .write_all(&buf)
+                    .map_err(|e| io_error("writing", &path, e))?;
+            }
+            let mut hashing = encoder
+                .finish()
+                .map_err(|e| io_error("writing", &path, e))?;
+            hashing.flush().map_err(|e| io_error("writing", &path, e))?;
+            let Hashing {
+                inner,
+                hasher,
+                written,
+            } = hashing;
+            let file = inner
+                .into_inner()
+                .map_err(|e| io_error("writing", &path, e.into_error()))?;
+            file.sync_all().map_err(|e| io_error("syncing", &path, e))?;
+            Ok((raw, written, hex(&hasher.finalize())))
+        });
+        ChunkFile {
+            sender,
+            writer,
+            relative,
+        }
+    }
+
+    /// Hands a buffer of SQL to the writer; fails when the writer stopped (disk full…).
+    pub async fn send(&mut self, buf: Vec<u8>) -> Result<()> {
+        if self.sender.send(buf).await.is_err() {
+            // The writer ended early: its error says why.
+            let ChunkFile { writer, .. } = std::mem::replace(self, ChunkFile::closed());
+            return Err(match writer.await {
+                Ok(Err(e)) => e,
+                _ => Error::io(
+                    "writing a backup file",
+                    std::io::Error::other("the writer stopped"),
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    pub async fn finish(self, rows: u64) -> Result<FileEntry> {
+        let ChunkFile {
+            sender,
+            writer,
+            relative,
+        } = self;
+        drop(sender);
+        let (bytes, compressed_bytes, sha256) = writer.await.map_err(|e| {
+            Error::io(
+                "writing a backup file",
+                std::io::Error::other(e.to_string()),
+            )
+        })??;
+        Ok(FileEntry {
+            path: relative,
+            rows,
+            bytes,
+            compressed_bytes,
+            sha256,
+        })
+    }
+
+    fn closed() -> Self {
+        let (sender, _) = mpsc::channel(1);
+        ChunkFile {
+            sender,
+            writer: tokio::spawn(async {
+                Err(Error::io("writing", std::io::Error::other("closed")))
+            }),
+            relative: String::new(),
+        }
+    }
+}
+
+/// What reading a data file back found.
+pub enum FileCheck {
+    Ok,
+    Missing,
+    /// Its SHA-256 differs from the manifest's (bit flip, truncation, edit).
+    Mismatch {
+        actual: String,
+    },
+}
+
+/// Hashes `root/entry.path` and compares it with the manifest (blocking).
+pub fn check_file(root: &Path, entry: &FileEntry) -> Result<FileCheck> {
+    let path = root.join(&entry.path);
+    let mut file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileCheck::Missing),
+        Err(e) => return Err(io_error("reading", &path, e)),
+    };
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| io_error("reading", &path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    let actual = hex(&hasher.finalize());
+    Ok(if actual == entry.sha256 {
+        FileCheck::Ok
+    } else {
+        FileCheck::Mismatch { actual }
+    })
+}
+
+/// Reads the statements of a data file, one per line, handing each to `each` (blocking).
+pub fn read_statements(
+    root: &Path,
+    entry: &FileEntry,
+    each: &mut dyn FnMut(String) -> bool,
+) -> Result<()> {
+    use std::io::BufRead;
+    let path = root.join(&entry.path);
+    let file = File::open(&path).map_err(|e| io_error("reading", &path, e))?;
+    let decoder = zstd::stream::Decoder::new(file).map_err(|e| io_error("reading", &path, e))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, decoder);
+    let mut line = Vec::with_capacity(1 << 20);
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| io_error("decompressing", &path, e))?;
+        if n == 0 {
+            return Ok(());
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        if line.is_empty() {
+            continue;
+        }
+        let statement = String::from_utf8(std::mem::take(&mut line)).map_err(|_| {
+            Error::InvalidInput(format!("{} holds bytes that are not UTF-8", path.display()))
+        })?;
+        if !each(statement) {
+            return Ok(());
+        }
+    }
+}

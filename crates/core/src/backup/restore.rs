@@ -1,0 +1,573 @@
+//! Restore: every file's checksum first (a damaged backup loads nothing), then tables created
+//! without their secondary indexes, data loaded on parallel connections, indexes built in one
+//! pass per table, and every table verified against the manifest. A restore that fails or is
+//! cancelled drops the database it created, so nothing half-restored looks complete.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use sqlx::{Connection, MySqlConnection};
+use tokio_util::sync::CancellationToken;
+
+use super::files::{FileCheck, check_file, read_statements};
+use super::manifest::{self, FileEntry, Manifest, TableEntry};
+use super::{BackupProgress, Phase};
+use crate::audit::{self, Change};
+use crate::error::{Error, Result};
+use crate::mysql::{MysqlServer, cell_text, quote_ident};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct RestoreOptions {
+    /// The database to restore into; created by the restore.
+    pub into: String,
+    /// Drop and recreate `into` when it exists and has tables (the operator confirmed).
+    #[serde(default)]
+    pub replace: bool,
+    #[serde(default = "default_jobs")]
+    pub jobs: usize,
+}
+
+fn default_jobs() -> usize {
+    4
+}
+
+/// One table of a restore, against the manifest.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct TableCheck {
+    pub table: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub rows_expected: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub rows_found: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub checksum_expected: Option<u64>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub checksum_found: Option<u64>,
+    pub ok: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct RestoreReport {
+    pub backup: String,
+    pub database: String,
+    pub seconds: f64,
+    pub ok: bool,
+    pub tables: Vec<TableCheck>,
+    pub pitr_command: Option<String>,
+}
+
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(300);
+
+pub async fn restore(
+    server: &MysqlServer,
+    backup: &Path,
+    options: &RestoreOptions,
+    progress: &(dyn Fn(BackupProgress) + Send + Sync),
+    cancel: &CancellationToken,
+) -> Result<RestoreReport> {
+    let clock = Instant::now();
+    let into = options.into.trim();
+    if into.is_empty()
+        || into.len() > 64
+        || !into.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(Error::InvalidInput(format!(
+            "`{into}` is not a database name the restore accepts: letters, digits and _ only, at most 64"
+        )));
+    }
+    let m = manifest::read(backup)?;
+    let tables_total = m.tables.len();
+    let rows_total = m.rows();
+    let bytes_total = m.bytes();
+    let report = |phase: Phase, tables_done: usize, rows: u64, bytes: u64| {
+        progress(BackupProgress::new(
+            phase,
+            (tables_done, tables_total),
+            (rows, rows_total),
+            (bytes, bytes_total),
+            m.compressed_bytes(),
+            clock.elapsed(),
+        ))
+    };
+    report(Phase::Checking, 0, 0, 0);
+    check_all(backup, &m, cancel).await?;
+
+    let existing: Option<(String,)> =
+        sqlx::query_as("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?")
+            .bind(into)
+            .fetch_optional(&server.pool)
+            .await
+            .map_err(|e| server.err(e))?;
+    if existing.is_some() {
+        let (tables,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?")
+                .bind(into)
+                .fetch_one(&server.pool)
+                .await
+                .map_err(|e| server.err(e))?;
+        if tables > 0 && !options.replace {
+            return Err(Error::Conflict(format!(
+                "database `{into}` exists and has {tables} table(s): restore into a new name, or confirm replacing it (--replace drops it first)"
+            )));
+        }
+    }
+    let db = quote_ident(into);
+    let mut admin = server.pool.acquire().await.map_err(|e| server.err(e))?;
+    if existing.is_some() {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}")))
+            .execute(&mut *admin)
+            .await
+            .map_err(|e| server.err(e))?;
+    }
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {db} CHARACTER SET {} COLLATE {}",
+        quote_ident(&m.charset),
+        quote_ident(&m.collation)
+    )))
+    .execute(&mut *admin)
+    .await
+    .map_err(|e| server.err(e))?;
+    drop(admin);
+
+    let loaded = load(server, backup, &m, into, options, &report, cancel).await;
+    let checks = match loaded {
+        Ok(checks) => checks,
+        Err(e) => {
+            // Nothing half-restored stays behind looking like a database.
+            let drop_it =
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db}")))
+                    .execute(&server.pool);
+            let _ = tokio::time::timeout(Duration::from_secs(10), drop_it).await;
+            if server.target.database.is_none() {
+                return Err(e);
+            }
+            let note = audit::record(
+                server,
+                Change {
+                    action: "backup.restore_failed",
+                    resource_type: "database",
+                    resource_id: None,
+                    details: serde_json::json!({
+                        "backup": backup.display().to_string(), "into": into, "error": e.to_string(),
+                    }),
+                },
+            );
+            let _ = tokio::time::timeout(Duration::from_secs(3), note).await;
+            return Err(e);
+        }
+    };
+    let ok = checks.iter().all(|c| c.ok);
+    let seconds = clock.elapsed().as_secs_f64();
+    // A connection without a default database records into the restored MindPal database.
+    let restored_db;
+    let audit_server = if server.target.database.is_some() {
+        server
+    } else {
+        restored_db = server.with_database(into).await?;
+        &restored_db
+    };
+    audit::record(
+        audit_server,
+        Change {
+            action: "backup.restore",
+            resource_type: "database",
+            resource_id: None,
+            details: serde_json::json!({
+                "backup": backup.display().to_string(), "from": m.database, "into": into,
+                "rows": rows_total, "verified": ok, "seconds": seconds,
+            }),
+        },
+    )
+    .await?;
+    Ok(RestoreReport {
+        backup: backup.display().to_string(),
+        database: into.to_owned(),
+        seconds,
+        ok,
+        tables: checks,
+        pitr_command: super::pitr_command(&m, Some(into)),
+    })
+}
+
+/// Every file's SHA-256 against the manifest, before anything reaches the server.
+async fn check_all(backup: &Path, m: &Manifest, cancel: &CancellationToken) -> Result<()> {
+    let files: Vec<FileEntry> = m.tables.iter().flat_map(|t| t.files.clone()).collect();
+    let root = backup.to_path_buf();
+    let cancel = cancel.clone();
+    tokio::task::spawn_blocking(move || {
+        for f in &files {
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            let problem = match check_file(&root, f)? {
+                FileCheck::Ok => continue,
+                FileCheck::Missing => "is missing".to_owned(),
+                FileCheck::Mismatch { actual } => format!(
+                    "is damaged (its SHA-256 is {actual}, the manifest says {})",
+                    f.sha256
+                ),
+            };
+            return Err(Error::InvalidInput(format!(
+                "{} {problem}: nothing was restored",
+                root.join(&f.path).display()
+            )));
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| Error::io("checking the backup", std::io::Error::other(e.to_string())))?
+}
+
+async fn open_in(server: &MysqlServer, into: &str) -> Result<MySqlConnection> {
+    let options = server.target.options().database(into);
+    let mut conn = crate::mysql::bounded(&server.info.address, Duration::from_secs(10), async {
+        MySqlConnection::connect_with(&options)
+            .await
+            .map_err(|e| server.err(e))
+    })
+    .await?;
+    // The dump's literals: backslash escapes, UTC times, explicit zeros in AUTO_INCREMENT columns.
+    sqlx::raw_sql(
+        "SET SESSION foreign_key_checks = 0, unique_checks = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO', time_zone = '+00:00'",
+    )
+    .execute(&mut conn)
+    .await
+    .map_err(|e| server.err(e))?;
+    Ok(conn)
+}
+
+/// `CREATE TABLE` without the secondary keys a sorted build can add after the load, and the
+/// `ALTER TABLE` adding them back; `None` when there is nothing to defer. Foreign keys stay in
+/// the `CREATE` (InnoDB cannot add some by ALTER, e.g. on a generated column's base), with the
+/// keys that start with their columns.
+fn split_create(create_sql: &str, table: &str) -> Option<(String, String)> {
+    let lines: Vec<&str> = create_sql.lines().collect();
+    if !lines
+        .iter()
+        .any(|l| l.trim_start().starts_with("PRIMARY KEY "))
+    {
+        return None;
+    }
+    let first_column = |l: &str| -> Option<String> {
+        let open = l.find('(')?;
+        let rest = &l[open + 1..];
+        let end = rest.find([',', ')'])?;
+        Some(rest[..end].trim().to_owned())
+    };
+    let foreign: Vec<String> = lines
+        .iter()
+        .filter(|l| l.contains(" FOREIGN KEY ("))
+        .filter_map(|l| first_column(&l[l.find(" FOREIGN KEY (")? + 12..]))
+        .collect();
+    let deferrable = |l: &str| {
+        let t = l.trim_start();
+        (t.starts_with("KEY ")
+            || t.starts_with("UNIQUE KEY ")
+            || t.starts_with("FULLTEXT KEY ")
+            || t.starts_with("SPATIAL KEY "))
+            && first_column(t).is_some_and(|c| !foreign.contains(&c))
+    };
+    let secondary: Vec<String> = lines
+        .iter()
+        .filter(|l| deferrable(l))
+        .map(|l| l.trim().trim_end_matches(',').to_owned())
+        .collect();
+    if secondary.is_empty() {
+        return None;
+    }
+    let mut kept: Vec<String> = lines
+        .iter()
+        .filter(|l| !deferrable(l))
+        .map(|l| l.to_string())
+        .collect();
+    // The last definition before the closing `) ENGINE=…` line has no comma.
+    let close = kept.iter().rposition(|l| l.starts_with(')'))?;
+    if close == 0 {
+        return None;
+    }
+    let last = &mut kept[close - 1];
+    if last.ends_with(',') {
+        last.pop();
+    }
+    let alter = format!(
+        "ALTER TABLE {} {}",
+        quote_ident(table),
+        secondary
+            .iter()
+            .map(|d| format!("ADD {d}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Some((kept.join("\n"), alter))
+}
+
+async fn load(
+    server: &MysqlServer,
+    backup: &Path,
+    m: &Manifest,
+    into: &str,
+    options: &RestoreOptions,
+    report: &(dyn Fn(Phase, usize, u64, u64) + Sync),
+    cancel: &CancellationToken,
+) -> Result<Vec<TableCheck>> {
+    let jobs = options.jobs.clamp(1, 16);
+    let mut conns = Vec::with_capacity(jobs);
+    for _ in 0..jobs {
+        conns.push(open_in(server, into).await?);
+    }
+    let mut deferred: Vec<Option<String>> = Vec::with_capacity(m.tables.len());
+    {
+        let conn = &mut conns[0];
+        for t in &m.tables {
+            let split = split_create(&t.create_sql, &t.name);
+            let (create, alter) = match &split {
+                Some((create, alter)) => (create.as_str(), Some(alter.clone())),
+                None => (t.create_sql.as_str(), None),
+            };
+            match sqlx::raw_sql(sqlx::AssertSqlSafe(create.to_owned()))
+                .execute(&mut *conn)
+                .await
+            {
+                Ok(_) => deferred.push(alter),
+                Err(_) if alter.is_some() => {
+                    // Some table needs its keys at creation (an AUTO_INCREMENT on a secondary key).
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "DROP TABLE IF EXISTS {}",
+                        quote_ident(&t.name)
+                    )))
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| server.err(e))?;
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(t.create_sql.clone()))
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(|e| server.err(e))?;
+                    deferred.push(None);
+                }
+                Err(e) => return Err(server.err(e)),
+            }
+        }
+    }
+
+    // Biggest files first.
+    let mut files: Vec<(&TableEntry, &FileEntry)> = m
+        .tables
+        .iter()
+        .flat_map(|t| t.files.iter().map(move |f| (t, f)))
+        .collect();
+    files.sort_by_key(|f| std::cmp::Reverse(f.1.compressed_bytes));
+    let next = AtomicUsize::new(0);
+    let rows_done = AtomicU64::new(0);
+    let bytes_done = AtomicU64::new(0);
+    let files_left: Vec<AtomicUsize> = m
+        .tables
+        .iter()
+        .map(|t| AtomicUsize::new(t.files.len()))
+        .collect();
+    let tables_done = AtomicUsize::new(m.tables.iter().filter(|t| t.files.is_empty()).count());
+    let workers = conns.iter_mut().map(|conn| {
+        let (files, next, rows_done, bytes_done, files_left, tables_done) = (
+            &files,
+            &next,
+            &rows_done,
+            &bytes_done,
+            &files_left,
+            &tables_done,
+        );
+        async move {
+            while let Some((table, file)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                load_file(server, conn, backup, file, rows_done, bytes_done, cancel).await?;
+                let i = m
+                    .tables
+                    .iter()
+                    .position(|t| std::ptr::eq(t, *table))
+                    .expect("the table is the manifest's");
+                if files_left[i].fetch_sub(1, Ordering::AcqRel) == 1 {
+                    tables_done.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Ok::<(), Error>(())
+        }
+    });
+    {
+        let all = futures_util::future::try_join_all(workers);
+        tokio::pin!(all);
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        let tick_report = || {
+            report(
+                Phase::Loading,
+                tables_done.load(Ordering::Relaxed),
+                rows_done.load(Ordering::Relaxed),
+                bytes_done.load(Ordering::Relaxed),
+            )
+        };
+        loop {
+            tokio::select! {
+                r = &mut all => { r?; break; }
+                _ = tick.tick() => tick_report(),
+            }
+        }
+    }
+    let rows = rows_done.load(Ordering::Relaxed);
+    let bytes = bytes_done.load(Ordering::Relaxed);
+    report(Phase::Indexing, m.tables.len(), rows, bytes);
+
+    // Secondary keys in one sorted pass per table, tables in parallel.
+    let alters: Vec<&String> = deferred.iter().flatten().collect();
+    let next = AtomicUsize::new(0);
+    let builders = conns.iter_mut().map(|conn| {
+        let (alters, next) = (&alters, &next);
+        async move {
+            while let Some(alter) = alters.get(next.fetch_add(1, Ordering::Relaxed)) {
+                tokio::select! {
+                    _ = cancel.cancelled() => return Err(Error::Cancelled),
+                    r = sqlx::raw_sql(sqlx::AssertSqlSafe((*alter).clone())).execute(&mut *conn) => {
+                        r.map_err(|e| server.err(e))?;
+                    }
+                }
+            }
+            Ok::<(), Error>(())
+        }
+    });
+    futures_util::future::try_join_all(builders).await?;
+    for v in &m.views {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(v.create_sql.clone()))
+            .execute(&mut conns[0])
+            .await
+            .map_err(|e| server.err(e))?;
+    }
+
+    report(Phase::Verifying, m.tables.len(), rows, bytes);
+    let next = AtomicUsize::new(0);
+    let checks = std::sync::Mutex::new(Vec::new());
+    let verifiers = conns.iter_mut().map(|conn| {
+        let (next, checks) = (&next, &checks);
+        async move {
+            while let Some(t) = m.tables.get(next.fetch_add(1, Ordering::Relaxed)) {
+                let check = tokio::select! {
+                    _ = cancel.cancelled() => return Err(Error::Cancelled),
+                    c = check_table(server, conn, t) => c?,
+                };
+                checks.lock().expect("checks").push(check);
+            }
+            Ok::<(), Error>(())
+        }
+    });
+    futures_util::future::try_join_all(verifiers).await?;
+    for c in conns {
+        let _ = c.close().await;
+    }
+    let mut checks = checks.into_inner().expect("checks");
+    let order = |name: &str| m.tables.iter().position(|t| t.name == name);
+    checks.sort_by_key(|c| order(&c.table));
+    Ok(checks)
+}
+
+async fn load_file(
+    server: &MysqlServer,
+    conn: &mut MySqlConnection,
+    backup: &Path,
+    file: &FileEntry,
+    rows_done: &AtomicU64,
+    bytes_done: &AtomicU64,
+    cancel: &CancellationToken,
+) -> Result<()> {
+    let (sender, mut statements) = tokio::sync::mpsc::channel::<String>(4);
+    let root = backup.to_path_buf();
+    let entry = file.clone();
+    let reader = tokio::task::spawn_blocking(move || {
+        read_statements(&root, &entry, &mut |s| sender.blocking_send(s).is_ok())
+    });
+    let mut rows_credited = 0u64;
+    let mut bytes_read = 0u64;
+    while let Some(statement) = statements.recv().await {
+        bytes_read += statement.len() as u64 + 1;
+        let len = statement.len() as u64 + 1;
+        tokio::select! {
+            _ = cancel.cancelled() => return Err(Error::Cancelled),
+            r = tokio::time::timeout(STATEMENT_TIMEOUT, sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut *conn)) => {
+                match r {
+                    Ok(r) => { r.map_err(|e| server.err(e))?; }
+                    Err(_) => return Err(Error::Timeout { server: server.info.address.clone(), seconds: STATEMENT_TIMEOUT.as_secs() }),
+                }
+            }
+        }
+        // Rows are credited by the share of the file's bytes loaded.
+        let credit = (file.rows as u128 * bytes_read as u128 / file.bytes.max(1) as u128) as u64;
+        rows_done.fetch_add(credit.saturating_sub(rows_credited), Ordering::Relaxed);
+        rows_credited = credit.max(rows_credited);
+        bytes_done.fetch_add(len, Ordering::Relaxed);
+    }
+    reader
+        .await
+        .map_err(|e| Error::io("reading the backup", std::io::Error::other(e.to_string())))??;
+    rows_done.fetch_add(file.rows.saturating_sub(rows_credited), Ordering::Relaxed);
+    Ok(())
+}
+
+/// Row count and (where the manifest has one) `CHECKSUM TABLE` against the snapshot's.
+async fn check_table(
+    server: &MysqlServer,
+    conn: &mut MySqlConnection,
+    t: &TableEntry,
+) -> Result<TableCheck> {
+    let name = quote_ident(&t.name);
+    let row = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {name}")))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| server.err(e))?;
+    let rows_found: u64 = cell_text(&row, 0).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let checksum_found = match t.server_checksum {
+        Some(_) => {
+            let row = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CHECKSUM TABLE {name}")))
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|e| server.err(e))?;
+            cell_text(&row, 1).and_then(|s| s.parse().ok())
+        }
+        None => None,
+    };
+    Ok(TableCheck {
+        table: t.name.clone(),
+        rows_expected: t.rows,
+        rows_found,
+        checksum_expected: t.server_checksum,
+        checksum_found,
+        ok: rows_found == t.rows && checksum_found == t.server_checksum,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_create;
+
+    #[test]
+    fn secondary_keys_are_added_after_the_load_foreign_keys_stay() {
+        let create = "CREATE TABLE `c` (\n  `id` bigint(20) NOT NULL AUTO_INCREMENT,\n  `user_id` bigint(20) NOT NULL,\n  `phone` varchar(20) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  UNIQUE KEY `phone` (`phone`),\n  KEY `idx_user` (`user_id`),\n  CONSTRAINT `fk_c_user` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='x'";
+        let (table, alter) = split_create(create, "c").expect("splits");
+        assert_eq!(
+            table,
+            "CREATE TABLE `c` (\n  `id` bigint(20) NOT NULL AUTO_INCREMENT,\n  `user_id` bigint(20) NOT NULL,\n  `phone` varchar(20) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  KEY `idx_user` (`user_id`),\n  CONSTRAINT `fk_c_user` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='x'"
+        );
+        assert_eq!(alter, "ALTER TABLE `c` ADD UNIQUE KEY `phone` (`phone`)");
+    }
+
+    #[test]
+    fn a_table_without_a_primary_key_is_created_whole() {
+        assert!(
+            split_create(
+                "CREATE TABLE `t` (\n  `a` int,\n  KEY `a` (`a`)\n) ENGINE=InnoDB",
+                "t"
+            )
+            .is_none()
+        );
+    }
+}
