@@ -1,5 +1,6 @@
 //! `mindpal-admin`: the MindPal Admin console from a terminal and cron.
 
+mod backup;
 mod conversations;
 mod directory;
 mod explain;
@@ -29,7 +30,8 @@ host, timeout); 4 authentication or privilege refused; 5 `schema diff` found dif
 6 the row changed since you read it (nothing written); 130 cancelled with Ctrl-C. For
 `explain`, 3 also means the guard refused the statement (nothing was sent to any server).
 `replication status` exits 0 healthy, 1 degraded (lagging, or cannot tell), 2 broken or
-unreachable, for monitoring scripts.
+unreachable, for monitoring scripts. `backup verify` and `backup restore` exit 5 when a file is
+damaged or a restored table differs from the backup.
 
 Support profiles see phone, email and IP masked; `--role support` shows what they see.
 
@@ -45,6 +47,10 @@ Try it:
   mindpal-admin explain --plan plan-from-production.json
   mindpal-admin --profile sandbox indexes
   mindpal-admin --profile sandbox replication status --watch
+  mindpal-admin --profile sandbox backup run --out ~/mindpal-backups    # nightly, from cron
+  mindpal-admin backup list ~/mindpal-backups
+  mindpal-admin --profile sandbox backup restore ~/mindpal-backups/mindpal-20261202T020000Z --into mindpal_check
+  mindpal-admin backup prune ~/mindpal-backups --keep-days 7
   mindpal-admin --mysql mysql://root@127.0.0.1/mindpal seed --scale 1";
 
 #[derive(Debug, Parser)]
@@ -120,6 +126,10 @@ enum Command {
     /// Every replica's threads, errors and true lag; Redis links and Sentinel's view.
     #[command(subcommand)]
     Replication(replication::ReplicationCommand),
+    /// Consistent, parallel, verified backups and restores; their catalog and retention;
+    /// Redis BGSAVE / BGREWRITEAOF.
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -271,6 +281,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Explain(args) => return explain::explain_command(g, args, out).await,
         Command::Indexes(args) => return explain::indexes_command(g, args, out).await,
         Command::Replication(cmd) => return replication::command(g, cmd, out).await,
+        Command::Backup(cmd) => return backup::command(g, cmd, out).await,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,461 @@
+//! `mindpal-admin backup`: consistent parallel backups for cron and terminals, their catalog
+//! and retention, verified restores, Redis persistence.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use mindpal_core::backup::redis::{self as persistence, Trigger};
+use mindpal_core::backup::{
+    self, BackupOptions, BackupProgress, BackupState, ChecksumPolicy, RestoreOptions,
+};
+use mindpal_core::mysql::MysqlServer;
+use mindpal_core::profiles::Role;
+use mindpal_core::{CancellationToken, Error};
+
+use crate::output::Out;
+use crate::{Global, connect_redis, mysql_target, profile, timeout};
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Back up the database: one consistent snapshot dumped on parallel connections, zstd,
+    /// every file checksummed, a manifest with the binlog position and GTID. Written as
+    /// DIR/.NAME.partial and renamed to DIR/<database>-<UTC time> only when complete.
+    Run(RunArgs),
+    /// The backups in DIR, newest first: complete, partial (running or interrupted), damaged.
+    List { dir: PathBuf },
+    /// Check a backup's manifest and every file's SHA-256 (exit 5 when something is damaged).
+    Verify { backup: PathBuf },
+    /// Remove backups older than --keep-days (the newest complete one always stays).
+    Prune(PruneArgs),
+    /// Restore a backup into a new database, in parallel, then compare every table's rows and
+    /// CHECKSUM TABLE with the manifest (exit 5 when one differs, 6 when the target exists).
+    Restore(RestoreArgs),
+    /// Redis persistence: status, or start BGSAVE / BGREWRITEAOF on the master.
+    Redis {
+        #[arg(value_enum, default_value_t = RedisAction::Status)]
+        action: RedisAction,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RedisAction {
+    Status,
+    Bgsave,
+    Bgrewriteaof,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The folder the backup goes in (created when missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The database to back up (default: the connection's).
+    #[arg(long, value_name = "NAME")]
+    database: Option<String>,
+    /// Parallel dump connections.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    jobs: usize,
+    /// Rows per data file: tables are split by primary-key range.
+    #[arg(long, default_value_t = 250_000, value_name = "ROWS")]
+    chunk_rows: u64,
+    /// CHECKSUM TABLE inside the snapshot: auto (tables up to 256 MiB), all, none.
+    #[arg(long, value_enum, default_value_t = Checksum::Auto)]
+    checksum: Checksum,
+    /// Fail when the server sends nothing for this long (a frozen server, a lost network).
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    idle_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Checksum {
+    Auto,
+    All,
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    dir: PathBuf,
+    #[arg(long, default_value_t = 7, value_name = "DAYS")]
+    keep_days: u32,
+    /// Show what would go, remove nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    backup: PathBuf,
+    /// The database to create and restore into.
+    #[arg(long, value_name = "NAME")]
+    into: String,
+    /// The target exists with tables: drop it and restore in its place.
+    #[arg(long)]
+    replace: bool,
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    jobs: usize,
+}
+
+/// Backups read every row and restores write: operator profiles that are not read-only.
+fn operator_only(g: &Global, what: &str) -> anyhow::Result<()> {
+    let read_only = profile(g)?.is_some_and(|p| p.read_only);
+    if crate::directory::viewer(g)? != Role::Operator || read_only {
+        return Err(Error::PrivilegeMissing {
+            server: "this console".into(),
+            message: format!("{what} is for operator profiles that are not read-only"),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn cancel_on_ctrl_c() -> CancellationToken {
+    let cancel = CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+        }
+    });
+    cancel
+}
+
+/// A progress bar on a terminal; nothing in cron or with --json.
+fn bar(out: &Out) -> Option<ProgressBar> {
+    (!out.is_json() && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new(1000);
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>10} [{bar:30.cyan/blue}] {percent:>3}% {msg}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar
+    })
+}
+
+fn show(bar: &Option<ProgressBar>, p: &BackupProgress) {
+    if let Some(bar) = bar {
+        bar.set_prefix(format!("{:?}", p.phase).to_lowercase());
+        bar.set_position((p.fraction * 1000.0) as u64);
+        let eta = p
+            .eta_seconds
+            .map(|s| format!(", ETA {}", seconds(s)))
+            .unwrap_or_default();
+        bar.set_message(format!(
+            "{}/{} tables, {} of ~{} rows, {} ({} zstd), {:.0} rows/s{eta}",
+            p.tables_done,
+            p.tables_total,
+            p.rows_done,
+            p.rows_estimate,
+            bytes(p.bytes_done),
+            bytes(p.compressed_bytes),
+            p.rows_per_second
+        ));
+    }
+}
+
+pub fn bytes(n: u64) -> String {
+    let n = n as f64;
+    if n >= 1e9 {
+        format!("{:.2} GB", n / 1e9)
+    } else if n >= 1e6 {
+        format!("{:.1} MB", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.1} kB", n / 1e3)
+    } else {
+        format!("{n} B")
+    }
+}
+
+fn seconds(s: f64) -> String {
+    if s >= 90.0 {
+        format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64)
+    } else {
+        format!("{s:.1}s")
+    }
+}
+
+pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Result<ExitCode> {
+    match cmd {
+        BackupCommand::Run(args) => {
+            operator_only(g, "a backup")?;
+            let jobs = args.jobs.clamp(1, 16);
+            let server = MysqlServer::connect(&mysql_target(g)?, timeout(g), 2).await?;
+            let options = BackupOptions {
+                database: args.database.clone(),
+                jobs,
+                chunk_rows: args.chunk_rows,
+                checksum: match args.checksum {
+                    Checksum::Auto => ChecksumPolicy::Auto,
+                    Checksum::All => ChecksumPolicy::All,
+                    Checksum::None => ChecksumPolicy::None,
+                },
+                idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
+                ..BackupOptions::new(&args.out)
+            };
+            let cancel = cancel_on_ctrl_c();
+            let bar = bar(out);
+            let outcome = backup::run(&server, &options, &|p| show(&bar, &p), &cancel).await;
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
+            let outcome = outcome?;
+            if out.is_json() {
+                println!("{}", serde_json::to_string_pretty(&outcome)?);
+            } else {
+                let m = &outcome.manifest;
+                println!(
+                    "backed up `{}` to {} in {}: {} tables, {} rows, {} of SQL in {} ({:.1}×)",
+                    m.database,
+                    outcome.path,
+                    seconds(outcome.seconds),
+                    m.tables.len(),
+                    m.rows(),
+                    bytes(m.bytes()),
+                    bytes(m.compressed_bytes()),
+                    m.bytes() as f64 / m.compressed_bytes().max(1) as f64
+                );
+                println!(
+                    "snapshot: {} held {:.1} ms on {} connection(s); binlog {} {}; GTID {}",
+                    m.snapshot.method,
+                    m.snapshot.lock_held_ms,
+                    m.snapshot.connections,
+                    m.snapshot.binlog_file.as_deref().unwrap_or("(off)"),
+                    m.snapshot
+                        .binlog_position
+                        .map(|p| p.to_string())
+                        .unwrap_or_default(),
+                    m.snapshot.gtid.as_deref().unwrap_or("-")
+                );
+                for note in &m.notes {
+                    println!("note: {note}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        BackupCommand::List { dir } => {
+            let list = backup::list(dir)?;
+            if out.is_json() {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                println!("no backups in {}", dir.display());
+            } else {
+                for e in &list {
+                    match e.state {
+                        BackupState::Complete => println!(
+                            "{:<36} {:<20} {:>3} tables {:>11} rows {:>10}  binlog {} {}",
+                            e.name,
+                            e.finished_at
+                                .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
+                                .unwrap_or_default(),
+                            e.tables,
+                            e.rows,
+                            bytes(e.compressed_bytes),
+                            e.binlog_file.as_deref().unwrap_or("-"),
+                            e.binlog_position.map(|p| p.to_string()).unwrap_or_default(),
+                        ),
+                        BackupState::Partial => {
+                            println!("{:<36} partial: running now, or interrupted", e.name)
+                        }
+                        BackupState::Damaged => println!(
+                            "{:<36} DAMAGED: {}",
+                            e.name,
+                            e.problem.as_deref().unwrap_or_default()
+                        ),
+                    }
+                }
+                if let Some(cmd) = list.iter().find_map(|e| e.pitr_command.as_ref()) {
+                    println!(
+                        "\npoint-in-time recovery from the newest, after restoring it:\n  {cmd}"
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        BackupCommand::Verify { backup: path } => {
+            let dir = backup::catalog::backup_dir(path);
+            let report = tokio::task::spawn_blocking(move || backup::verify(&dir)).await??;
+            if out.is_json() {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                for t in &report.tables {
+                    let status = if t.ok { "ok" } else { "DAMAGED" };
+                    println!(
+                        "{:<28} {:>3} files {:>11} rows  {status}",
+                        t.table, t.files, t.rows
+                    );
+                    for p in &t.problems {
+                        println!("    {p}");
+                    }
+                }
+                println!(
+                    "{}",
+                    if report.ok {
+                        "every file matches the manifest"
+                    } else {
+                        "this backup is damaged: do not restore it"
+                    }
+                );
+            }
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(5)
+            })
+        }
+        BackupCommand::Prune(args) => {
+            let report =
+                backup::prune(&args.dir, args.keep_days, chrono::Utc::now(), args.dry_run)?;
+            if out.is_json() {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                let verb = if args.dry_run {
+                    "would remove"
+                } else {
+                    "removed"
+                };
+                for name in &report.removed {
+                    println!("{verb} {name}");
+                }
+                println!(
+                    "{} {}, kept {} (retention {} days)",
+                    verb,
+                    report.removed.len(),
+                    report.kept.len(),
+                    args.keep_days
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        BackupCommand::Restore(args) => {
+            operator_only(g, "a restore")?;
+            let server = MysqlServer::connect(&mysql_target(g)?, timeout(g), 2).await?;
+            let cancel = cancel_on_ctrl_c();
+            let bar = bar(out);
+            let dir = backup::catalog::backup_dir(&args.backup);
+            let report = backup::restore(
+                &server,
+                &dir,
+                &RestoreOptions {
+                    into: args.into.clone(),
+                    replace: args.replace,
+                    jobs: args.jobs,
+                },
+                &|p| show(&bar, &p),
+                &cancel,
+            )
+            .await;
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
+            let report = report?;
+            if out.is_json() {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "{:<28} {:>11} {:>11}  {:>10} {:>10}",
+                    "table", "rows", "expected", "checksum", "expected"
+                );
+                for t in &report.tables {
+                    let sum =
+                        |s: Option<u64>| s.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+                    println!(
+                        "{:<28} {:>11} {:>11}  {:>10} {:>10}  {}",
+                        t.table,
+                        t.rows_found,
+                        t.rows_expected,
+                        sum(t.checksum_found),
+                        sum(t.checksum_expected),
+                        if t.ok { "ok" } else { "DIFFERS" }
+                    );
+                }
+                println!(
+                    "restored into `{}` in {}: {}",
+                    report.database,
+                    seconds(report.seconds),
+                    if report.ok {
+                        "every table equals the backup"
+                    } else {
+                        "some tables differ from the backup"
+                    }
+                );
+                if let Some(cmd) = &report.pitr_command {
+                    println!("roll forward with the binlog:\n  {cmd}");
+                }
+            }
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(5)
+            })
+        }
+        BackupCommand::Redis { action } => {
+            let redis = connect_redis(g).await?.ok_or_else(|| {
+                Error::InvalidInput(
+                    "no Redis given: pass --redis URL or a --profile with one".into(),
+                )
+            })?;
+            if let RedisAction::Bgsave | RedisAction::Bgrewriteaof = action {
+                operator_only(g, "a Redis save")?;
+                let trigger = match action {
+                    RedisAction::Bgsave => Trigger::Bgsave,
+                    _ => Trigger::Bgrewriteaof,
+                };
+                let reply = persistence::trigger(&redis, trigger).await?;
+                if !out.is_json() {
+                    println!("{}: {reply}", trigger.command());
+                }
+            }
+            let status = persistence::status(&redis).await?;
+            if out.is_json() {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                println!("{} ({})", status.address, status.role);
+                println!(
+                    "RDB: last save {}, status {}, {} change(s) since{}",
+                    status
+                        .rdb_last_save
+                        .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
+                        .unwrap_or_else(|| "never".into()),
+                    status.rdb_last_bgsave_status.as_deref().unwrap_or("-"),
+                    status.rdb_changes_since_last_save.unwrap_or(0),
+                    if status.rdb_bgsave_in_progress {
+                        "; BGSAVE running"
+                    } else {
+                        ""
+                    }
+                );
+                println!(
+                    "save points: {}",
+                    status
+                        .save_points
+                        .as_ref()
+                        .map(|p| if p.is_empty() {
+                            "none (RDB snapshots off)".to_owned()
+                        } else {
+                            p.join(", ")
+                        })
+                        .unwrap_or_else(|| "unknown (CONFIG not allowed)".into())
+                );
+                println!(
+                    "AOF: {}{}, appendfsync {}",
+                    if status.aof_enabled { "on" } else { "off" },
+                    if status.aof_rewrite_in_progress {
+                        ", rewrite running"
+                    } else {
+                        ""
+                    },
+                    status.appendfsync.as_deref().unwrap_or("-")
+                );
+                if let Some(reason) = &status.refuses {
+                    println!("note: {reason}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
