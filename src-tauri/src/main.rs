@@ -9,6 +9,12 @@ mod wire;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use mindpal_core::backup::catalog::VerifyReport;
+use mindpal_core::backup::redis::{Persistence, Trigger};
+use mindpal_core::backup::{
+    self, BackupEntry, BackupOptions, BackupOutcome, BackupProgress, PruneReport, RestoreOptions,
+    RestoreReport,
+};
 use mindpal_core::conversations::export::{self, ExportFormat};
 use mindpal_core::conversations::review::{self, Review, ReviewInput};
 use mindpal_core::conversations::{
@@ -813,9 +819,7 @@ fn operator_only(profile: &Profile, what: &str) -> Result<(), UiError> {
     if profile.role != Role::Operator || profile.read_only {
         return Err(Error::PrivilegeMissing {
             server: profile.mysql.address(),
-            message: format!(
-                "{what} writes to the primary: operator profiles that are not read-only only"
-            ),
+            message: format!("{what}: operator profiles that are not read-only only"),
         }
         .into());
     }
@@ -830,7 +834,7 @@ async fn create_heartbeat(
     name: String,
 ) -> Result<HeartbeatTable, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    operator_only(&profile, "the heartbeat")?;
+    operator_only(&profile, "the heartbeat writes to the primary")?;
     let server = pool(&state, &profile).await?;
     let made = async {
         let table = replication::heartbeat::create(&server).await?;
@@ -849,7 +853,7 @@ async fn beat_heartbeat(
     name: String,
 ) -> Result<(), UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    operator_only(&profile, "the heartbeat")?;
+    operator_only(&profile, "the heartbeat writes to the primary")?;
     let server = pool(&state, &profile).await?;
     // The table is found on the server, never named by the window.
     let beat = async {
@@ -862,6 +866,135 @@ async fn beat_heartbeat(
     }
     .await;
     forgetting(&state, &name, beat).await
+}
+
+/// Where backups go unless the operator picks another folder.
+#[tauri::command]
+fn backup_folder() -> Result<String, UiError> {
+    let base =
+        dirs::home_dir().ok_or_else(|| io_error("no home folder to put backups in".into()))?;
+    Ok(base.join("mindpal-backups").display().to_string())
+}
+
+/// Backs up the profile's database into `out_dir`; progress on `on_event`, `cancel_job(job)`
+/// stops it (and its statements on the server) and removes the partial folder.
+#[tauri::command]
+async fn start_backup(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    out_dir: String,
+    jobs: usize,
+    job: String,
+    on_event: Channel<BackupProgress>,
+) -> Result<BackupOutcome, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    operator_only(&profile, "a backup")?;
+    let server = pool(&state, &profile).await?;
+    let (_guard, cancel) = JobGuard::new(&state, &job);
+    let options = BackupOptions {
+        jobs,
+        ..BackupOptions::new(out_dir)
+    };
+    let outcome = backup::run(
+        &server,
+        &options,
+        &|p| {
+            let _ = on_event.send(p);
+        },
+        &cancel,
+    )
+    .await;
+    forgetting(&state, &name, outcome).await
+}
+
+#[tauri::command]
+async fn list_backups(out_dir: String) -> Result<Vec<BackupEntry>, UiError> {
+    let dir = std::path::PathBuf::from(out_dir);
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    Ok(backup::list(&dir)?)
+}
+
+#[tauri::command]
+async fn verify_backup(path: String) -> Result<VerifyReport, UiError> {
+    let dir = std::path::PathBuf::from(path);
+    tauri::async_runtime::spawn_blocking(move || backup::verify(&dir))
+        .await
+        .map_err(|e| io_error(e.to_string()))?
+        .map_err(UiError::from)
+}
+
+#[tauri::command]
+async fn prune_backups(
+    out_dir: String,
+    keep_days: u32,
+    dry_run: bool,
+) -> Result<PruneReport, UiError> {
+    let dir = std::path::PathBuf::from(out_dir);
+    Ok(backup::prune(&dir, keep_days, chrono::Utc::now(), dry_run)?)
+}
+
+/// Restores a backup into a database of the operator's choosing, then verifies every table.
+#[tauri::command]
+async fn restore_backup(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    path: String,
+    options: RestoreOptions,
+    job: String,
+    on_event: Channel<BackupProgress>,
+) -> Result<RestoreReport, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    operator_only(&profile, "a restore")?;
+    let server = pool(&state, &profile).await?;
+    let (_guard, cancel) = JobGuard::new(&state, &job);
+    let report = backup::restore(
+        &server,
+        std::path::Path::new(&path),
+        &options,
+        &|p| {
+            let _ = on_event.send(p);
+        },
+        &cancel,
+    )
+    .await;
+    forgetting(&state, &name, report).await
+}
+
+async fn profile_redis(profile: &Profile) -> Result<RedisServer, UiError> {
+    match redis_of(profile).await {
+        None => Err(Error::NotFound(format!("profile `{}` has no Redis", profile.name)).into()),
+        Some(r) => Ok(r?),
+    }
+}
+
+#[tauri::command]
+async fn redis_persistence(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<Persistence, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let redis = profile_redis(&profile).await?;
+    Ok(backup::redis::status(&redis).await?)
+}
+
+/// BGSAVE or BGREWRITEAOF on the profile's Redis master, recorded in operation_logs.
+#[tauri::command]
+async fn redis_persist(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    trigger: Trigger,
+) -> Result<String, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    operator_only(&profile, "a Redis save")?;
+    let redis = profile_redis(&profile).await?;
+    let server = pool(&state, &profile).await.ok();
+    Ok(backup::redis::trigger(&redis, trigger, server.as_ref()).await?)
 }
 
 fn main() {
@@ -904,6 +1037,14 @@ fn main() {
             replication_status,
             create_heartbeat,
             beat_heartbeat,
+            backup_folder,
+            start_backup,
+            list_backups,
+            verify_backup,
+            prune_backups,
+            restore_backup,
+            redis_persistence,
+            redis_persist,
         ])
         .run(tauri::generate_context!())
         .expect("the MindPal Admin window opens");

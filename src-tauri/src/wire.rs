@@ -184,4 +184,24 @@ mod tests {
         Thresholds::export_all(&cfg).unwrap();
         HeartbeatTable::export_all(&cfg).unwrap();
     }
+
+    /// The Backup screen's types.
+    #[test]
+    fn export_bindings_backup() {
+        use mindpal_core::backup::catalog::VerifyReport;
+        use mindpal_core::backup::redis::{Persistence, Trigger};
+        use mindpal_core::backup::{
+            BackupEntry, BackupOutcome, BackupProgress, PruneReport, RestoreOptions, RestoreReport,
+        };
+        let cfg = Config::from_env();
+        BackupProgress::export_all(&cfg).unwrap();
+        BackupOutcome::export_all(&cfg).unwrap();
+        BackupEntry::export_all(&cfg).unwrap();
+        VerifyReport::export_all(&cfg).unwrap();
+        PruneReport::export_all(&cfg).unwrap();
+        RestoreOptions::export_all(&cfg).unwrap();
+        RestoreReport::export_all(&cfg).unwrap();
+        Persistence::export_all(&cfg).unwrap();
+        Trigger::export_all(&cfg).unwrap();
+    }
 }

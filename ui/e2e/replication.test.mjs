@@ -3,19 +3,14 @@
 // replica's SQL thread is stopped, then healthy again; the CLI's exit codes follow.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { Session } from "./webdriver.mjs";
+import { env, storeSandboxProfile } from "./sandbox.mjs";
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run the end-to-end tests with scripts/e2e.sh`);
-  return v;
-};
 const PORT = Number(env("E2E_SANDBOX_PORT"));
 const SHOTS = env("E2E_ARTIFACTS");
-const STORE = env("E2E_STORE_FILE");
 const SPARE = env("E2E_SPARE_STORE");
 mkdirSync(SHOTS, { recursive: true });
 const replicaSql = (query) => execFileSync("mariadb", ["--protocol=tcp", "-h127.0.0.1", `-P${PORT + 1}`, "-uroot", "-N", "-B", "-e", query]).toString().trim();
@@ -31,16 +26,7 @@ const lag = () =>
   }, [], 15000, "a lag number");
 
 before(async () => {
-  // The sandbox's own profile names its replica and its Sentinel; put it in the window's store.
-  const spare = JSON.parse(readFileSync(SPARE, "utf8")).profiles.find((p) => p.name === "sandbox");
-  let store = { profiles: [] };
-  try {
-    store = JSON.parse(readFileSync(STORE, "utf8"));
-  } catch {
-    // No store yet: this file runs alone.
-  }
-  store.profiles = store.profiles.filter((p) => p.name !== "sandbox").concat([spare]);
-  writeFileSync(STORE, JSON.stringify(store));
+  storeSandboxProfile();
   s = await Session.start(env("E2E_DRIVER_URL"), env("E2E_APP"));
   await s.waitFor("#active-profile option[value=sandbox]", 20000);
   await s.click(await s.waitFor("#active-profile option[value=sandbox]"));

@@ -7,11 +7,12 @@ import { ConnectionsScreen, type Editing } from "./features/connections/Connecti
 import { ConversationsScreen } from "./features/conversations/ConversationsScreen";
 import { DigitalHumansScreen } from "./features/digitalHumans/DigitalHumansScreen";
 import { IndexesScreen } from "./features/indexes/IndexesScreen";
+import { BackupScreen } from "./features/backup/BackupScreen";
 import { ReplicationScreen } from "./features/replication/ReplicationScreen";
 import { ErrorLine, OverviewScreen } from "./features/overview/OverviewScreen";
 import { UsersScreen } from "./features/users/UsersScreen";
 
-type Screen = "overview" | "users" | "digitalHumans" | "conversations" | "explain" | "indexes" | "replication" | "connections";
+type Screen = "overview" | "users" | "digitalHumans" | "conversations" | "explain" | "indexes" | "replication" | "backup" | "connections";
 
 /** The screens of the sidebar, with their Ctrl+digit key. */
 const SCREENS: { id: Screen; label: string; key: string; needsProfile: boolean }[] = [
@@ -22,7 +23,8 @@ const SCREENS: { id: Screen; label: string; key: string; needsProfile: boolean }
   { id: "explain", label: "Explain", key: "5", needsProfile: true },
   { id: "indexes", label: "Indexes", key: "6", needsProfile: true },
   { id: "replication", label: "Replication", key: "7", needsProfile: true },
-  { id: "connections", label: "Connections", key: "8", needsProfile: false },
+  { id: "backup", label: "Backup", key: "8", needsProfile: true },
+  { id: "connections", label: "Connections", key: "9", needsProfile: false },
 ];
 const ACTIVE_KEY = "mindpal.activeProfile";
 // The editor (CodeMirror) is loaded when the Explain screen first opens, not at launch.
@@ -183,6 +185,7 @@ export function App() {
         )}
         {profiles.isSuccess && screen === "indexes" && activeProfile && <IndexesScreen key={activeProfile.name} profile={activeProfile} />}
         {profiles.isSuccess && screen === "replication" && activeProfile && <ReplicationScreen key={activeProfile.name} profile={activeProfile} />}
+        {profiles.isSuccess && screen === "backup" && activeProfile && <BackupScreen key={activeProfile.name} profile={activeProfile} />}
         {profiles.isSuccess && screen === "overview" && !active && (
           <p className="muted">Add a connection profile first.</p>
         )}

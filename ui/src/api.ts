@@ -147,3 +147,32 @@ export const replicationStatus = (name: string, thresholds: Thresholds) =>
   invoke<ReplicationReport>("replication_status", { name, thresholds });
 export const createHeartbeat = (name: string) => invoke<HeartbeatTable>("create_heartbeat", { name });
 export const beatHeartbeat = (name: string) => invoke<null>("beat_heartbeat", { name });
+
+// Backup and restore, Redis persistence.
+import type { BackupEntry } from "./bindings/BackupEntry";
+import type { BackupOutcome } from "./bindings/BackupOutcome";
+import type { BackupProgress } from "./bindings/BackupProgress";
+import type { Persistence } from "./bindings/Persistence";
+import type { PruneReport } from "./bindings/PruneReport";
+import type { RestoreOptions } from "./bindings/RestoreOptions";
+import type { RestoreReport } from "./bindings/RestoreReport";
+import type { Trigger } from "./bindings/Trigger";
+import type { VerifyReport } from "./bindings/VerifyReport";
+
+export const backupFolder = () => invoke<string>("backup_folder");
+/** Backs up the profile's database; `cancelJob(job)` stops it and removes the partial folder. */
+export function startBackup(name: string, outDir: string, jobs: number, job: string, onProgress: (p: BackupProgress) => void): Promise<BackupOutcome> {
+  const channel = new Channel<BackupProgress>();
+  channel.onmessage = onProgress;
+  return invoke<BackupOutcome>("start_backup", { name, outDir, jobs, job, onEvent: channel });
+}
+export const listBackups = (outDir: string) => invoke<BackupEntry[]>("list_backups", { outDir });
+export const verifyBackup = (path: string) => invoke<VerifyReport>("verify_backup", { path });
+export const pruneBackups = (outDir: string, keepDays: number, dryRun: boolean) => invoke<PruneReport>("prune_backups", { outDir, keepDays, dryRun });
+export function restoreBackup(name: string, path: string, options: RestoreOptions, job: string, onProgress: (p: BackupProgress) => void): Promise<RestoreReport> {
+  const channel = new Channel<BackupProgress>();
+  channel.onmessage = onProgress;
+  return invoke<RestoreReport>("restore_backup", { name, path, options, job, onEvent: channel });
+}
+export const redisPersistence = (name: string) => invoke<Persistence>("redis_persistence", { name });
+export const redisPersist = (name: string, trigger: Trigger) => invoke<string>("redis_persist", { name, trigger });

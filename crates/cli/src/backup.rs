@@ -405,7 +405,12 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                     RedisAction::Bgsave => Trigger::Bgsave,
                     _ => Trigger::Bgrewriteaof,
                 };
-                let reply = persistence::trigger(&redis, trigger).await?;
+                // Recorded in operation_logs when a MySQL server is known too.
+                let audit_to = match mysql_target(g) {
+                    Ok(target) => Some(MysqlServer::connect(&target, timeout(g), 1).await?),
+                    Err(_) => None,
+                };
+                let reply = persistence::trigger(&redis, trigger, audit_to.as_ref()).await?;
                 if !out.is_json() {
                     println!("{}: {reply}", trigger.command());
                 }

@@ -114,8 +114,13 @@ pub async fn status(redis: &RedisServer) -> Result<Persistence> {
     })
 }
 
-/// Starts `BGSAVE` or `BGREWRITEAOF` on a master; the server's reply, e.g. "Background saving started".
-pub async fn trigger(redis: &RedisServer, what: Trigger) -> Result<String> {
+/// Starts `BGSAVE` or `BGREWRITEAOF` on a master; the server's reply, e.g. "Background saving
+/// started". Recorded in the `operation_logs` of `audit_to` when given.
+pub async fn trigger(
+    redis: &RedisServer,
+    what: Trigger,
+    audit_to: Option<&crate::mysql::MysqlServer>,
+) -> Result<String> {
     let now = status(redis).await?;
     if let Some(reason) = now.refuses {
         return Err(Error::Refused(format!(
@@ -127,8 +132,24 @@ pub async fn trigger(redis: &RedisServer, what: Trigger) -> Result<String> {
         return Err(Error::Conflict("a BGSAVE is already running".into()));
     }
     let mut conn = redis.conn.clone();
-    ::redis::cmd(what.command())
+    let reply = ::redis::cmd(what.command())
         .query_async::<String>(&mut conn)
         .await
-        .map_err(|e| redis.err(e))
+        .map_err(|e| redis.err(e))?;
+    if let Some(mysql) = audit_to {
+        crate::audit::record(
+            mysql,
+            crate::audit::Change {
+                action: match what {
+                    Trigger::Bgsave => "redis.bgsave",
+                    Trigger::Bgrewriteaof => "redis.bgrewriteaof",
+                },
+                resource_type: "redis",
+                resource_id: None,
+                details: serde_json::json!({ "server": redis.info.address, "reply": reply }),
+            },
+        )
+        .await?;
+    }
+    Ok(reply)
 }

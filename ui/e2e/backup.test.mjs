@@ -1,0 +1,56 @@
+// Backup in the real window against the sandbox primary: start one, watch its progress bar,
+// see it in the catalog, verify its checksums; the CLI reads the same folder.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { Session } from "./webdriver.mjs";
+import { env, storeSandboxProfile } from "./sandbox.mjs";
+
+const PORT = Number(env("E2E_SANDBOX_PORT"));
+const SHOTS = env("E2E_ARTIFACTS");
+mkdirSync(SHOTS, { recursive: true });
+const primarySql = (query) => execFileSync("mariadb", ["--protocol=tcp", "-h127.0.0.1", `-P${PORT}`, "-uroot", "-N", "-B", "mindpal", "-e", query]).toString().trim();
+const cli = (...args) => spawnSync(env("E2E_CLI"), args, { encoding: "utf8" });
+
+let s;
+const shot = async (name) => writeFileSync(join(SHOTS, `${name}.png`), await s.screenshot());
+
+before(async () => {
+  storeSandboxProfile();
+  s = await Session.start(env("E2E_DRIVER_URL"), env("E2E_APP"));
+  await s.click(await s.waitFor("#active-profile option[value=sandbox]", 20000));
+});
+after(async () => {
+  await s?.end();
+});
+
+test("a backup started from the window shows its progress, lands in the catalog and verifies", async () => {
+  const before = Number(primarySql("SELECT COUNT(*) FROM operation_logs WHERE action = 'backup.run'"));
+  await s.click(await s.waitFor("nav button[data-screen=backup]"));
+  await s.waitFor("[data-testid=redis-persistence] [data-testid=redis-last-save]", 20000);
+  const folder = await s.waitUntil(() => document.querySelector("[data-testid=backup-folder]")?.value || null, [], 10000, "the backup folder");
+  await s.click(await s.waitFor("[data-action=start-backup]"));
+  // The bar runs, then stays with the finished job's figures.
+  await s.waitFor("[data-testid=backup-progress]", 10000);
+  await s.waitFor("[data-testid=backup-progress][data-state=done]", 60000);
+  const figures = await s.text("[data-testid=backup-progress]");
+  const m = figures.match(/(\d+)\/(\d+) tables/);
+  assert.ok(m && m[1] === m[2] && Number(m[1]) >= 10, `every table done: ${figures}`);
+  assert.match(figures, /rows\/s/);
+
+  assert.match(await s.text("[data-testid=backup-catalog] tr[data-backup]", 20000), /complete/);
+  await s.waitFor("[data-testid=backup-detail]");
+  assert.match(await s.text("[data-testid=pitr-command]"), /mysqlbinlog .*--start-position=\d+/);
+  await s.click(await s.waitFor("[data-action=verify-backup]"));
+  await s.waitFor("[data-testid=verify-report][data-ok=true]", 20000);
+  await shot("40-backup-verified");
+  assert.equal(Number(primarySql("SELECT COUNT(*) FROM operation_logs WHERE action = 'backup.run'")), before + 1, "the backup is in operation_logs");
+
+  // The CLI sees the same catalog and verifies the same backup.
+  const list = JSON.parse(cli("--json", "backup", "list", folder).stdout);
+  assert.equal(list.length, 1);
+  assert.equal(list[0].state, "complete");
+  assert.equal(cli("backup", "verify", list[0].path).status, 0);
+});

@@ -1,0 +1,438 @@
+// Backups: start one (consistent, parallel, checksummed) and watch it, the catalog of a folder
+// with verify / restore / prune, the point-in-time recovery command, and Redis persistence.
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import {
+  asUiError,
+  backupFolder,
+  cancelJob,
+  formatBytes,
+  listBackups,
+  newJobId,
+  pruneBackups,
+  redisPersist,
+  redisPersistence,
+  restoreBackup,
+  startBackup,
+  verifyBackup,
+} from "../../api";
+import type { BackupEntry } from "../../bindings/BackupEntry";
+import type { BackupProgress } from "../../bindings/BackupProgress";
+import type { Persistence } from "../../bindings/Persistence";
+import type { Profile } from "../../bindings/Profile";
+import type { PruneReport } from "../../bindings/PruneReport";
+import type { RestoreReport } from "../../bindings/RestoreReport";
+import type { UiError } from "../../bindings/UiError";
+import type { VerifyReport } from "../../bindings/VerifyReport";
+import { useToasts } from "../../components/Toasts";
+import { ErrorLine } from "../overview/OverviewScreen";
+
+type Running = { job: string; what: string; progress: BackupProgress | null };
+
+function duration(s: number): string {
+  if (s >= 90) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
+  return `${s.toFixed(1)} s`;
+}
+
+/** The running job's bar with Cancel, or the last finished one's figures. */
+function ProgressLine({ run, onCancel }: { run: Running; onCancel?: () => void }) {
+  const p = run.progress;
+  return (
+    <div className="job" data-testid="backup-progress" data-state={onCancel ? "running" : "done"}>
+      <progress max={1} value={onCancel ? (p?.fraction ?? 0) : 1} aria-label={`${run.what} progress`} />
+      <span className="muted" data-phase={p?.phase ?? "starting"}>
+        {p
+          ? `${onCancel ? p.phase : "done"} · ${p.tablesDone}/${p.tablesTotal} tables · ${p.rowsDone.toLocaleString()} of ~${p.rowsEstimate.toLocaleString()} rows · ${formatBytes(p.bytesDone)} (${formatBytes(p.compressedBytes)} zstd) · ${Math.round(p.rowsPerSecond).toLocaleString()} rows/s${p.etaSeconds != null ? ` · ETA ${duration(p.etaSeconds)}` : ""}`
+          : "starting…"}
+      </span>
+      {onCancel && (
+        <button type="button" onClick={onCancel} data-action="cancel-job">
+          Cancel
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function BackupScreen({ profile }: { profile: Profile }) {
+  const operator = profile.role === "operator" && !profile.readOnly;
+  const toasts = useToasts();
+  const defaultFolder = useQuery({ queryKey: ["backupFolder"], queryFn: backupFolder, staleTime: Infinity });
+  // What the field shows, and the folder the catalog reads (taken when the field is left).
+  const [typed, setTyped] = useState<string | null>(null);
+  const [chosen, setChosen] = useState<string | null>(null);
+  const folder = chosen ?? defaultFolder.data ?? "";
+  const [jobs, setJobs] = useState(4);
+  const catalog = useQuery({ queryKey: ["backups", folder], queryFn: () => listBackups(folder), enabled: !!folder });
+  const entries: BackupEntry[] | null = catalog.data ?? null;
+  const listError: UiError | null = catalog.error ? asUiError(catalog.error) : defaultFolder.error ? asUiError(defaultFolder.error) : null;
+  const refresh = () => void catalog.refetch();
+  const [running, setRunning] = useState<Running | null>(null);
+  const [finished, setFinished] = useState<Running | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  const [verified, setVerified] = useState<Record<string, VerifyReport>>({});
+  const [restoreInto, setRestoreInto] = useState("");
+  const [replace, setReplace] = useState(false);
+  const [restored, setRestored] = useState<RestoreReport | null>(null);
+  const [keepDays, setKeepDays] = useState(7);
+  const [prunePlan, setPrunePlan] = useState<PruneReport | null>(null);
+
+  const backUp = async () => {
+    const job = newJobId("backup");
+    setRunning({ job, what: "Backup", progress: null });
+    setFinished(null);
+    let last: BackupProgress | null = null;
+    try {
+      const done = await startBackup(profile.name, folder, jobs, job, (p) => {
+        last = p;
+        setRunning((r) => (r && r.job === job ? { ...r, progress: p } : r));
+      });
+      setFinished({ job, what: "Backup", progress: last });
+      const m = done.manifest;
+      toasts.info("Backup complete", `${m.tables.length} tables, ${m.tables.reduce((n, t) => n + t.rows, 0).toLocaleString()} rows in ${duration(done.seconds)}: ${done.path}`);
+      setOpen(done.path.split("/").pop() ?? null);
+    } catch (e) {
+      const err = asUiError(e);
+      if (err.kind === "cancelled") toasts.info("Backup cancelled", "The partial folder was removed; nothing looks complete.");
+      else toasts.error(err);
+    } finally {
+      setRunning(null);
+      refresh();
+    }
+  };
+
+  const verify = async (e: BackupEntry) => {
+    try {
+      const r = await verifyBackup(e.path);
+      setVerified((v) => ({ ...v, [e.name]: r }));
+    } catch (err) {
+      toasts.error(asUiError(err));
+    }
+  };
+
+  const restore = async (e: BackupEntry) => {
+    if (replace && !window.confirm(`Drop the database \`${restoreInto}\` and restore ${e.name} in its place?`)) return;
+    const job = newJobId("restore");
+    setRunning({ job, what: "Restore", progress: null });
+    setRestored(null);
+    try {
+      const r = await restoreBackup(profile.name, e.path, { into: restoreInto, replace, jobs }, job, (p) =>
+        setRunning((x) => (x && x.job === job ? { ...x, progress: p } : x)),
+      );
+      setRestored(r);
+      toasts.info(r.ok ? "Restore verified" : "Restore differs", `${r.database} in ${duration(r.seconds)}`);
+    } catch (err) {
+      toasts.error(asUiError(err));
+    } finally {
+      setRunning(null);
+    }
+  };
+
+  const prune = async (dryRun: boolean) => {
+    try {
+      const r = await pruneBackups(folder, keepDays, dryRun);
+      setPrunePlan(dryRun ? r : null);
+      if (!dryRun) toasts.info("Pruned", `${r.removed.length} removed, ${r.kept.length} kept`);
+      refresh();
+    } catch (err) {
+      toasts.error(asUiError(err));
+    }
+  };
+
+  return (
+    <div className="stack">
+      <section className="card">
+        <div className="card-head">
+          <h2>Back up {profile.mysql.database ?? "the database"}</h2>
+        </div>
+        <div className="filters">
+          <label>
+            Folder
+            <input
+              data-testid="backup-folder"
+              value={typed ?? folder}
+              size={48}
+              onChange={(e) => setTyped(e.target.value)}
+              onBlur={() => typed != null && setChosen(typed.trim())}
+              onKeyDown={(e) => e.key === "Enter" && typed != null && setChosen(typed.trim())}
+            />
+          </label>
+          <label>
+            Connections
+            <select value={jobs} onChange={(e) => setJobs(Number(e.target.value))}>
+              {[1, 2, 3, 4, 6, 8].map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          </label>
+          {operator ? (
+            <button type="button" className="primary" data-action="start-backup" disabled={!!running || !folder} onClick={() => void backUp()}>
+              Back up now
+            </button>
+          ) : (
+            <span className="muted">Backups and restores need an operator profile that is not read-only.</span>
+          )}
+        </div>
+        <p className="muted">
+          One consistent snapshot (commits blocked only while the connections open it), tables split by primary key and dumped in parallel, zstd, every
+          file checksummed. Written under a temporary name, renamed when complete.
+        </p>
+        {running && <ProgressLine run={running} onCancel={() => void cancelJob(running.job)} />}
+        {!running && finished && <ProgressLine run={finished} />}
+      </section>
+
+      <section className="card">
+        <div className="card-head">
+          <h2>Backups in this folder</h2>
+          <div className="actions">
+            <button type="button" onClick={refresh}>
+              Refresh
+            </button>
+            <label className="check-inline">
+              keep
+              <input type="number" min={0} max={3650} value={keepDays} style={{ width: 60 }} onChange={(e) => setKeepDays(Number(e.target.value))} />
+              days
+            </label>
+            <button type="button" onClick={() => void prune(true)} disabled={!entries?.length}>
+              Prune…
+            </button>
+          </div>
+        </div>
+        {prunePlan && (
+          <div className="banner info">
+            <span>
+              {prunePlan.removed.length
+                ? `Would remove ${prunePlan.removed.join(", ")}; keeps ${prunePlan.kept.length}.`
+                : `Nothing is older than ${prunePlan.keepDays} days (the newest complete backup always stays).`}
+            </span>
+            <span className="actions">
+              {prunePlan.removed.length > 0 && (
+                <button type="button" className="danger" onClick={() => void prune(false)}>
+                  Remove {prunePlan.removed.length}
+                </button>
+              )}
+              <button type="button" onClick={() => setPrunePlan(null)}>
+                Close
+              </button>
+            </span>
+          </div>
+        )}
+        {listError && <ErrorLine error={listError} />}
+        {catalog.isPending && !listError && <p className="muted">Reading the folder…</p>}
+        {entries?.length === 0 && <p className="muted">No backups here yet.</p>}
+        {entries && entries.length > 0 && (
+          <table className="mini" data-testid="backup-catalog">
+            <thead>
+              <tr>
+                <th>Backup</th>
+                <th>State</th>
+                <th>Finished</th>
+                <th>Tables</th>
+                <th>Rows</th>
+                <th>Size</th>
+                <th>Binlog</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr key={e.name} data-backup={e.name}>
+                  <td>{e.name}</td>
+                  <td>
+                    <span className={`badge ${e.state === "complete" ? "good" : e.state === "partial" ? "warn" : "bad"}`} title={e.problem ?? undefined}>
+                      {e.state}
+                    </span>
+                  </td>
+                  <td>{e.finishedAt ? new Date(e.finishedAt).toLocaleString() : "—"}</td>
+                  <td>{e.tables}</td>
+                  <td>{e.rows.toLocaleString()}</td>
+                  <td>
+                    {formatBytes(e.compressedBytes)}
+                    {e.bytes > 0 && <span className="muted"> of {formatBytes(e.bytes)}</span>}
+                  </td>
+                  <td>{e.binlogFile ? `${e.binlogFile}:${e.binlogPosition}` : "—"}</td>
+                  <td>
+                    {e.state === "complete" && (
+                      <button type="button" data-action="open-backup" onClick={() => setOpen(open === e.name ? null : e.name)}>
+                        {open === e.name ? "Close" : "Open"}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {entries
+          ?.filter((e) => e.name === open && e.state === "complete")
+          .map((e) => (
+            <div className="report" key={e.name} data-testid="backup-detail">
+              <h3>{e.name}</h3>
+              <p className="muted">
+                `{e.database}` from {e.server}
+                {e.seconds != null ? `, taken in ${duration(e.seconds)}` : ""}
+                {e.gtid ? `, GTID ${e.gtid}` : ""}
+              </p>
+              <div className="actions" style={{ justifyContent: "flex-start" }}>
+                <button type="button" data-action="verify-backup" onClick={() => void verify(e)}>
+                  Verify checksums
+                </button>
+              </div>
+              {verified[e.name] && (
+                <table className="mini" data-testid="verify-report" data-ok={String(verified[e.name].ok)}>
+                  <tbody>
+                    {verified[e.name].tables.map((t) => (
+                      <tr key={t.table}>
+                        <td>{t.table}</td>
+                        <td>{t.files} files</td>
+                        <td>{t.rows.toLocaleString()} rows</td>
+                        <td>
+                          <span className={`badge ${t.ok ? "good" : "bad"}`}>{t.ok ? "ok" : "damaged"}</span> {t.problems.join("; ")}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+              {operator && (
+                <div className="filters">
+                  <label>
+                    Restore into database
+                    <input value={restoreInto} data-testid="restore-into" placeholder={`${e.database ?? "mindpal"}_restored`} onChange={(x) => setRestoreInto(x.target.value)} />
+                  </label>
+                  <label>
+                    <input type="checkbox" checked={replace} onChange={(x) => setReplace(x.target.checked)} /> replace it if it exists
+                  </label>
+                  <button type="button" data-action="restore-backup" disabled={!restoreInto || !!running} onClick={() => void restore(e)}>
+                    Restore and verify
+                  </button>
+                </div>
+              )}
+              {restored && restored.backup === e.path && (
+                <table className="mini" data-testid="restore-report" data-ok={String(restored.ok)}>
+                  <thead>
+                    <tr>
+                      <th>Table</th>
+                      <th>Rows</th>
+                      <th>CHECKSUM TABLE</th>
+                      <th />
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {restored.tables.map((t) => (
+                      <tr key={t.table}>
+                        <td>{t.table}</td>
+                        <td>
+                          {t.rowsFound.toLocaleString()} / {t.rowsExpected.toLocaleString()}
+                        </td>
+                        <td>{t.checksumExpected == null ? "not taken" : `${t.checksumFound} / ${t.checksumExpected}`}</td>
+                        <td>
+                          <span className={`badge ${t.ok ? "good" : "bad"}`}>{t.ok ? "equal" : "differs"}</span>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+              {e.pitrCommand && (
+                <>
+                  <h3>Point-in-time recovery</h3>
+                  <p className="muted">After restoring, replay the binlog from the backup&apos;s position; set the stop time just before the mistake.</p>
+                  <pre className="prompt" data-testid="pitr-command">
+                    {restored && restored.backup === e.path && restored.pitrCommand ? restored.pitrCommand : e.pitrCommand}
+                  </pre>
+                  <div className="actions" style={{ justifyContent: "flex-start" }}>
+                    <button type="button" onClick={() => void navigator.clipboard.writeText(e.pitrCommand ?? "")}>
+                      Copy
+                    </button>
+                  </div>
+                </>
+              )}
+            </div>
+          ))}
+      </section>
+
+      {profile.redis && <RedisPersistence profile={profile} operator={operator} />}
+    </div>
+  );
+}
+
+function RedisPersistence({ profile, operator }: { profile: Profile; operator: boolean }) {
+  const [busy, setBusy] = useState(false);
+  const query = useQuery({
+    queryKey: ["redisPersistence", profile.name],
+    queryFn: () => redisPersistence(profile.name),
+    // Polled while a save runs, so its end shows.
+    refetchInterval: busy ? 1000 : false,
+  });
+  const status: Persistence | null = query.data ?? null;
+  const error: UiError | null = query.error ? asUiError(query.error) : null;
+  const nowBusy = !!status && (status.rdbBgsaveInProgress || status.aofRewriteInProgress || status.aofRewriteScheduled);
+  if (nowBusy !== busy) setBusy(nowBusy);
+  const toasts = useToasts();
+  const load = () => void query.refetch();
+
+  const run = async (trigger: "bgsave" | "bgrewriteaof") => {
+    try {
+      const reply = await redisPersist(profile.name, trigger);
+      toasts.info(trigger.toUpperCase(), `${reply} (written to operation_logs)`);
+      load();
+    } catch (e) {
+      toasts.error(asUiError(e));
+    }
+  };
+
+  return (
+    <section className="card" data-testid="redis-persistence">
+      <div className="card-head">
+        <h2>Redis persistence</h2>
+        <div className="actions">
+          <button type="button" onClick={load}>
+            Refresh
+          </button>
+          {operator && status && !status.refuses && (
+            <>
+              <button type="button" data-action="bgsave" disabled={busy} onClick={() => void run("bgsave")}>
+                BGSAVE
+              </button>
+              <button type="button" disabled={busy} onClick={() => void run("bgrewriteaof")}>
+                BGREWRITEAOF
+              </button>
+            </>
+          )}
+        </div>
+      </div>
+      {error && <ErrorLine error={error} />}
+      {!status && !error && <p className="muted">Reading INFO persistence…</p>}
+      {status && (
+        <dl className="facts">
+          <dt>Server</dt>
+          <dd>
+            {status.address} ({status.role})
+          </dd>
+          <dt>Last save</dt>
+          <dd data-testid="redis-last-save">
+            {status.rdbLastSave ? new Date(status.rdbLastSave).toLocaleString() : "never"} · status {status.rdbLastBgsaveStatus ?? "—"}
+            {status.rdbLastBgsaveSeconds != null ? ` · took ${status.rdbLastBgsaveSeconds} s` : ""}
+          </dd>
+          <dt>Changes since</dt>
+          <dd>{status.rdbChangesSinceLastSave ?? "—"}</dd>
+          <dt>BGSAVE</dt>
+          <dd>{status.rdbBgsaveInProgress ? `running for ${status.rdbCurrentBgsaveSeconds ?? 0} s` : "idle"}</dd>
+          <dt>Save points</dt>
+          <dd>{status.savePoints ? (status.savePoints.length ? status.savePoints.join(", ") : "none: RDB snapshots are off") : "unknown (CONFIG not allowed)"}</dd>
+          <dt>AOF</dt>
+          <dd>
+            {status.aofEnabled ? "on" : "off"}
+            {status.appendfsync ? ` · appendfsync ${status.appendfsync}` : ""}
+            {status.aofRewriteInProgress ? " · rewrite running" : ""}
+            {status.aofLastBgrewriteStatus ? ` · last rewrite ${status.aofLastBgrewriteStatus}` : ""}
+          </dd>
+        </dl>
+      )}
+      {status?.refuses && <p className="muted">{status.refuses}</p>}
+    </section>
+  );
+}
