@@ -13,11 +13,11 @@ use mindpal_core::backup::{
     self, BackupOptions, BackupProgress, BackupState, ChecksumPolicy, RestoreOptions,
 };
 use mindpal_core::mysql::MysqlServer;
-use mindpal_core::profiles::Role;
 use mindpal_core::{CancellationToken, Error};
 
+use crate::directory::operator_only;
 use crate::output::Out;
-use crate::{Global, connect_redis, mysql_target, profile, timeout};
+use crate::{Global, connect_redis, mysql_target, timeout};
 
 #[derive(Debug, Subcommand)]
 pub enum BackupCommand {
@@ -100,19 +100,6 @@ pub struct RestoreArgs {
     jobs: usize,
 }
 
-/// Backups read every row and restores write: operator profiles that are not read-only.
-fn operator_only(g: &Global, what: &str) -> anyhow::Result<()> {
-    let read_only = profile(g)?.is_some_and(|p| p.read_only);
-    if crate::directory::viewer(g)? != Role::Operator || read_only {
-        return Err(Error::PrivilegeMissing {
-            server: "this console".into(),
-            message: format!("{what} is for operator profiles that are not read-only"),
-        }
-        .into());
-    }
-    Ok(())
-}
-
 fn cancel_on_ctrl_c() -> CancellationToken {
     let cancel = CancellationToken::new();
     let on_ctrl_c = cancel.clone();
@@ -182,7 +169,7 @@ fn seconds(s: f64) -> String {
 pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Result<ExitCode> {
     match cmd {
         BackupCommand::Run(args) => {
-            operator_only(g, "a backup")?;
+            operator_only(g, "a backup reads every row")?;
             let jobs = args.jobs.clamp(1, 16);
             let server = MysqlServer::connect(&mysql_target(g)?, timeout(g), 2).await?;
             let options = BackupOptions {
@@ -332,7 +319,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
             Ok(ExitCode::SUCCESS)
         }
         BackupCommand::Restore(args) => {
-            operator_only(g, "a restore")?;
+            operator_only(g, "a restore writes a database")?;
             let server = MysqlServer::connect(&mysql_target(g)?, timeout(g), 2).await?;
             let cancel = cancel_on_ctrl_c();
             let bar = bar(out);

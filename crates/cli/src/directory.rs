@@ -254,6 +254,19 @@ pub fn actor(g: &Global) -> anyhow::Result<Actor> {
     Ok(Actor { role, read_only })
 }
 
+/// Refuses `what` unless the console acts as an operator on a profile that is not read-only.
+pub fn operator_only(g: &Global, what: &str) -> anyhow::Result<()> {
+    let actor = actor(g)?;
+    if actor.role != Role::Operator || actor.read_only {
+        return Err(mindpal_core::Error::PrivilegeMissing {
+            server: "this console".into(),
+            message: format!("{what}: operator profiles that are not read-only only"),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// The Redis side of a view: `None` when none is given, else the server or why it cannot be
 /// reached (the view still shows the rest).
 pub async fn redis_side(g: &Global) -> Option<mindpal_core::Result<RedisServer>> {

@@ -9,6 +9,7 @@ use mindpal_core::mysql::{MysqlServer, MysqlTarget};
 use mindpal_core::profiles::{Profile, Role};
 use mindpal_core::replication::{self, ReplicationReport, Thresholds, Verdict, heartbeat};
 
+use crate::directory::operator_only;
 use crate::output::Out;
 use crate::{Global, mysql_target, profile, timeout};
 
@@ -72,22 +73,11 @@ fn topology(g: &Global) -> anyhow::Result<Profile> {
     })
 }
 
-fn operator_only(g: &Global) -> anyhow::Result<()> {
-    if crate::directory::viewer(g)? != Role::Operator {
-        return Err(Error::PrivilegeMissing {
-            server: "this console".into(),
-            message: "the heartbeat writes to the primary: operators only".into(),
-        }
-        .into());
-    }
-    Ok(())
-}
-
 pub async fn command(g: &Global, cmd: &ReplicationCommand, out: &Out) -> anyhow::Result<ExitCode> {
     match cmd {
         ReplicationCommand::Status(args) => status(g, args, out).await,
         ReplicationCommand::Heartbeat(HeartbeatCommand::Create) => {
-            operator_only(g)?;
+            operator_only(g, "the heartbeat writes to the primary")?;
             let primary = MysqlServer::connect(&mysql_target(g)?, timeout(g), 1).await?;
             let table = heartbeat::create(&primary).await?;
             heartbeat::beat(&primary, &table).await?;
@@ -102,7 +92,7 @@ pub async fn command(g: &Global, cmd: &ReplicationCommand, out: &Out) -> anyhow:
             Ok(ExitCode::SUCCESS)
         }
         ReplicationCommand::Heartbeat(HeartbeatCommand::Run { interval }) => {
-            operator_only(g)?;
+            operator_only(g, "the heartbeat writes to the primary")?;
             let primary = MysqlServer::connect(&mysql_target(g)?, timeout(g), 1).await?;
             let table = heartbeat::find(&primary).await?.ok_or_else(|| {
                 Error::NotFound(
@@ -132,7 +122,7 @@ async fn status(g: &Global, args: &StatusArgs, out: &Out) -> anyhow::Result<Exit
         timeout_ms: args.server_timeout_ms.max(100),
     };
     if args.beat {
-        operator_only(g)?;
+        operator_only(g, "the heartbeat writes to the primary")?;
     }
     let beater = if args.beat {
         let primary = MysqlServer::connect(&profile.mysql, timeout(g), 1).await?;

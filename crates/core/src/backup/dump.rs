@@ -63,6 +63,9 @@ struct Counters {
     tables_done: AtomicUsize,
 }
 
+/// Backs up a database of `server` into a new folder under `options.out_dir`, written under a
+/// temporary name and renamed only when complete. Cancelling (or a timeout) stops the
+/// statements on the server and removes the partial folder. Audited in `operation_logs`.
 pub async fn run(
     server: &MysqlServer,
     options: &BackupOptions,
@@ -188,10 +191,7 @@ async fn within<T>(
 ) -> Result<T> {
     tokio::select! {
         _ = cancel.cancelled() => Err(Error::Cancelled),
-        r = tokio::time::timeout(limit, f) => match r {
-            Ok(r) => r,
-            Err(_) => Err(Error::Timeout { server: server.to_owned(), seconds: limit.as_secs().max(1) }),
-        },
+        r = crate::mysql::bounded(server, limit, f) => r,
     }
 }
 
@@ -201,15 +201,11 @@ struct Dumper {
     id: u64,
 }
 
-async fn open(server: &MysqlServer, options: &BackupOptions) -> Result<Dumper> {
-    let address = server.info.address.clone();
-    let limit = options.statement_timeout;
-    let mut conn = crate::mysql::bounded(&address, limit, async {
-        MySqlConnection::connect_with(&server.target.options())
-            .await
-            .map_err(|e| server.err(e))
-    })
-    .await?;
+/// Opens a dump connection (the caller bounds the time it may take).
+async fn open(server: &MysqlServer) -> Result<Dumper> {
+    let mut conn = MySqlConnection::connect_with(&server.target.options())
+        .await
+        .map_err(|e| server.err(e))?;
     // Literals are rendered with backslash escapes and times in UTC, whatever the server's defaults.
     sqlx::raw_sql(
         "SET SESSION sql_mode = '', time_zone = '+00:00'; SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
@@ -272,15 +268,7 @@ async fn dump_into(
     let jobs = options.jobs.clamp(1, 16);
     let mut dumpers = Vec::with_capacity(jobs);
     for _ in 0..jobs {
-        dumpers.push(
-            within(
-                &address,
-                options.statement_timeout,
-                cancel,
-                open(server, options),
-            )
-            .await?,
-        );
+        dumpers.push(within(&address, options.statement_timeout, cancel, open(server)).await?);
     }
     let ids: Vec<u64> = dumpers.iter().map(|d| d.id).collect();
     let outcome = async {

@@ -63,7 +63,8 @@ impl<W: Write> Write for Hashing<W> {
 /// The sending half of one data file being written; `finish` waits for it to be synced.
 pub struct ChunkFile {
     sender: mpsc::Sender<Vec<u8>>,
-    writer: tokio::task::JoinHandle<Result<(u64, u64, String)>>,
+    /// Taken when the writer is awaited early (it stopped on an error).
+    writer: Option<tokio::task::JoinHandle<Result<(u64, u64, String)>>>,
     relative: String,
 }
 
@@ -105,7 +106,7 @@ impl ChunkFile {
         });
         ChunkFile {
             sender,
-            writer,
+            writer: Some(writer),
             relative,
         }
     }
@@ -114,14 +115,16 @@ impl ChunkFile {
     pub async fn send(&mut self, buf: Vec<u8>) -> Result<()> {
         if self.sender.send(buf).await.is_err() {
             // The writer ended early: its error says why.
-            let ChunkFile { writer, .. } = std::mem::replace(self, ChunkFile::closed());
-            return Err(match writer.await {
-                Ok(Err(e)) => e,
-                _ => Error::io(
+            let stopped = match self.writer.take() {
+                Some(writer) => writer.await.ok().and_then(|r| r.err()),
+                None => None,
+            };
+            return Err(stopped.unwrap_or_else(|| {
+                Error::io(
                     "writing a backup file",
                     std::io::Error::other("the writer stopped"),
-                ),
-            });
+                )
+            }));
         }
         Ok(())
     }
@@ -133,6 +136,12 @@ impl ChunkFile {
             relative,
         } = self;
         drop(sender);
+        let writer = writer.ok_or_else(|| {
+            Error::io(
+                "writing a backup file",
+                std::io::Error::other("the writer stopped"),
+            )
+        })?;
         let (bytes, compressed_bytes, sha256) = writer.await.map_err(|e| {
             Error::io(
                 "writing a backup file",
@@ -146,17 +155,6 @@ impl ChunkFile {
             compressed_bytes,
             sha256,
         })
-    }
-
-    fn closed() -> Self {
-        let (sender, _) = mpsc::channel(1);
-        ChunkFile {
-            sender,
-            writer: tokio::spawn(async {
-                Err(Error::io("writing", std::io::Error::other("closed")))
-            }),
-            relative: String::new(),
-        }
     }
 }
 

@@ -19,13 +19,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use catalog::{BackupEntry, BackupState, PruneReport, list, pitr_command, prune, verify};
-pub use dump::AUTO_CHECKSUM_BYTES;
+pub use dump::{AUTO_CHECKSUM_BYTES, run};
 pub use manifest::Manifest;
 pub use restore::{RestoreOptions, RestoreReport, TableCheck, restore};
-
-use crate::CancellationToken;
-use crate::error::Result;
-use crate::mysql::MysqlServer;
 
 /// Which tables get a server-side `CHECKSUM TABLE` inside the snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -153,16 +149,4 @@ pub struct BackupOutcome {
     pub path: String,
     pub manifest: Manifest,
     pub seconds: f64,
-}
-
-/// Backs up a database of `server` into a new folder under `options.out_dir`, written under a
-/// temporary name and renamed only when complete. Cancelling (or a timeout) stops the
-/// statements on the server and removes the partial folder. Audited in `operation_logs`.
-pub async fn run(
-    server: &MysqlServer,
-    options: &BackupOptions,
-    progress: &(dyn Fn(BackupProgress) + Send + Sync),
-    cancel: &CancellationToken,
-) -> Result<BackupOutcome> {
-    dump::run(server, options, progress, cancel).await
 }

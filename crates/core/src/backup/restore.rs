@@ -358,10 +358,11 @@ async fn load(
     }
 
     // Biggest files first.
-    let mut files: Vec<(&TableEntry, &FileEntry)> = m
+    let mut files: Vec<(usize, &FileEntry)> = m
         .tables
         .iter()
-        .flat_map(|t| t.files.iter().map(move |f| (t, f)))
+        .enumerate()
+        .flat_map(|(i, t)| t.files.iter().map(move |f| (i, f)))
         .collect();
     files.sort_by_key(|f| std::cmp::Reverse(f.1.compressed_bytes));
     let next = AtomicUsize::new(0);
@@ -385,12 +386,7 @@ async fn load(
         async move {
             while let Some((table, file)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
                 load_file(server, conn, backup, file, rows_done, bytes_done, cancel).await?;
-                let i = m
-                    .tables
-                    .iter()
-                    .position(|t| std::ptr::eq(t, *table))
-                    .expect("the table is the manifest's");
-                if files_left[i].fetch_sub(1, Ordering::AcqRel) == 1 {
+                if files_left[*table].fetch_sub(1, Ordering::AcqRel) == 1 {
                     tables_done.fetch_add(1, Ordering::Relaxed);
                 }
             }
@@ -489,8 +485,8 @@ async fn load_file(
     let mut rows_credited = 0u64;
     let mut bytes_read = 0u64;
     while let Some(statement) = statements.recv().await {
-        bytes_read += statement.len() as u64 + 1;
         let len = statement.len() as u64 + 1;
+        bytes_read += len;
         tokio::select! {
             _ = cancel.cancelled() => return Err(Error::Cancelled),
             r = tokio::time::timeout(STATEMENT_TIMEOUT, sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut *conn)) => {

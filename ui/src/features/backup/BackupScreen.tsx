@@ -359,18 +359,18 @@ export function BackupScreen({ profile }: { profile: Profile }) {
   );
 }
 
+const saving = (p: Persistence | null | undefined) => !!p && (p.rdbBgsaveInProgress || p.aofRewriteInProgress || p.aofRewriteScheduled);
+
 function RedisPersistence({ profile, operator }: { profile: Profile; operator: boolean }) {
-  const [busy, setBusy] = useState(false);
   const query = useQuery({
     queryKey: ["redisPersistence", profile.name],
     queryFn: () => redisPersistence(profile.name),
     // Polled while a save runs, so its end shows.
-    refetchInterval: busy ? 1000 : false,
+    refetchInterval: (q) => (saving(q.state.data) ? 1000 : false),
   });
   const status: Persistence | null = query.data ?? null;
   const error: UiError | null = query.error ? asUiError(query.error) : null;
-  const nowBusy = !!status && (status.rdbBgsaveInProgress || status.aofRewriteInProgress || status.aofRewriteScheduled);
-  if (nowBusy !== busy) setBusy(nowBusy);
+  const busy = saving(status);
   const toasts = useToasts();
   const load = () => void query.refetch();
 
