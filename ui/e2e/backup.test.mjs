@@ -1,5 +1,6 @@
 // Backup in the real window against the sandbox primary: start one, watch its progress bar,
-// see it in the catalog, verify its checksums; the CLI reads the same folder.
+// see it in the catalog, verify its checksums, restore it into a new database and see every
+// table equal; the CLI reads the same folder.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -26,7 +27,7 @@ after(async () => {
   await s?.end();
 });
 
-test("a backup started from the window shows its progress, lands in the catalog and verifies", async () => {
+test("a backup started from the window shows its progress, lands in the catalog, verifies and restores", async () => {
   const before = Number(primarySql("SELECT COUNT(*) FROM operation_logs WHERE action = 'backup.run'"));
   await s.click(await s.waitFor("nav button[data-screen=backup]"));
   await s.waitFor("[data-testid=redis-persistence] [data-testid=redis-last-save]", 20000);
@@ -47,6 +48,16 @@ test("a backup started from the window shows its progress, lands in the catalog 
   await s.waitFor("[data-testid=verify-report][data-ok=true]", 20000);
   await shot("40-backup-verified");
   assert.equal(Number(primarySql("SELECT COUNT(*) FROM operation_logs WHERE action = 'backup.run'")), before + 1, "the backup is in operation_logs");
+
+  // Restored from the window into a new database, every table equal to the backup.
+  await s.fill("[data-testid=restore-into]", "mindpal_restored");
+  await s.click(await s.waitFor("[data-action=restore-backup]"));
+  await s.waitFor("[data-testid=restore-report][data-ok=true]", 60000);
+  assert.match(await s.text("[data-testid=restore-report]"), /users1,?000 \/ 1,?000\d+ \/ \d+equal/);
+  assert.match(await s.text("[data-testid=pitr-command]"), /--rewrite-db='mindpal->mindpal_restored'/);
+  assert.equal(primarySql("SELECT COUNT(*) FROM mindpal_restored.users"), primarySql("SELECT COUNT(*) FROM users"));
+  assert.equal(Number(primarySql("SELECT COUNT(*) FROM operation_logs WHERE action = 'backup.restore'")), 1, "the restore is in operation_logs");
+  await shot("41-backup-restored");
 
   // The CLI sees the same catalog and verifies the same backup.
   const list = JSON.parse(cli("--json", "backup", "list", folder).stdout);
