@@ -1,10 +1,13 @@
 //! `mindpal-admin`: the MindPal Admin console from a terminal and cron.
 
+// First, so that its `say!` is in scope in the modules after it.
+#[macro_use]
+mod output;
 mod backup;
 mod conversations;
 mod directory;
 mod explain;
-mod output;
+mod monitor;
 mod replication;
 
 use std::path::PathBuf;
@@ -31,7 +34,8 @@ host, timeout); 4 authentication or privilege refused; 5 `schema diff` found dif
 `explain`, 3 also means the guard refused the statement (nothing was sent to any server).
 `replication status` exits 0 healthy, 1 degraded (lagging, or cannot tell), 2 broken or
 unreachable, for monitoring scripts. `backup verify` and `backup restore` exit 5 when a file is
-damaged or a restored table differs from the backup.
+damaged or a restored table differs from the backup. `monitor advise` exits 5 when a setting
+differs from the platform's recommendation.
 
 Support profiles see phone, email and IP masked; `--role support` shows what they see.
 
@@ -51,6 +55,13 @@ Try it:
   mindpal-admin backup list ~/mindpal-backups
   mindpal-admin --profile sandbox backup restore ~/mindpal-backups/mindpal-20261202T020000Z --into mindpal_check
   mindpal-admin backup prune ~/mindpal-backups --keep-days 7
+  mindpal-admin --profile sandbox monitor status --watch
+  mindpal-admin --profile sandbox monitor sessions --active --long-after 60
+  mindpal-admin --profile sandbox monitor top --limit 10
+  mindpal-admin --profile sandbox monitor kill 1234 --yes     # KILL QUERY; --connection for KILL
+  mindpal-admin --profile sandbox cache scan 'user:*' --limit 50
+  mindpal-admin --profile sandbox cache get user:42
+  mindpal-admin --profile sandbox cache analyze --sample 20000
   mindpal-admin --mysql mysql://root@127.0.0.1/mindpal seed --scale 1";
 
 #[derive(Debug, Parser)]
@@ -130,6 +141,14 @@ enum Command {
     /// Redis BGSAVE / BGREWRITEAOF.
     #[command(subcommand)]
     Backup(backup::BackupCommand),
+    /// Load, sessions, long transactions, lock waits, costliest statements, settings
+    /// advice, Redis health; KILL for operators.
+    #[command(subcommand)]
+    Monitor(monitor::MonitorCommand),
+    /// Browse Redis keys with SCAN (never KEYS) under a cost guard, open one, analyse memory
+    /// by key shape; delete or expire keys (operators; audited).
+    #[command(subcommand)]
+    Cache(monitor::CacheCommand),
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -282,6 +301,8 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Indexes(args) => return explain::indexes_command(g, args, out).await,
         Command::Replication(cmd) => return replication::command(g, cmd, out).await,
         Command::Backup(cmd) => return backup::command(g, cmd, out).await,
+        Command::Monitor(cmd) => return monitor::monitor_command(g, cmd, out).await,
+        Command::Cache(cmd) => return monitor::cache_command(g, cmd, out).await,
     }
     Ok(ExitCode::SUCCESS)
 }

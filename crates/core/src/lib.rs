@@ -3,11 +3,13 @@
 
 pub mod audit;
 pub mod backup;
+pub mod cache;
 pub mod conversations;
 pub mod directory;
 pub mod error;
 pub mod explain;
 pub mod indexes;
+pub mod monitor;
 pub mod mysql;
 pub mod overview;
 pub mod profiles;

@@ -7,6 +7,7 @@ mod connections;
 mod conversations;
 mod directory;
 mod explain;
+mod monitor;
 mod replication;
 mod sandbox;
 mod schema;

@@ -1,0 +1,752 @@
+//! `mindpal-admin monitor` (load, sessions, statements, settings) and `mindpal-admin cache`
+//! (the Redis cache browser, SCAN only).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use mindpal_core::cache::analyze::{self, MemoryAnalysis};
+use mindpal_core::cache::value::{self, KeyRequest, KeyView};
+use mindpal_core::cache::{self, KeyChange, Nodes, ScanRequest};
+use mindpal_core::monitor::advisor::{self, Advice, Verdict};
+use mindpal_core::monitor::sessions::{self, KillMode, SessionFilter, SessionsReport};
+use mindpal_core::monitor::{self, DashboardPoint, TopReport};
+use mindpal_core::profiles::RedisMode;
+use mindpal_core::redis::{RedisServer, RedisTarget};
+use mindpal_core::{CancellationToken, Error};
+use serde::Serialize;
+
+use crate::backup::bytes;
+use crate::directory::operator_only;
+use crate::output::Out;
+use crate::{Global, connect_mysql, profile, timeout};
+
+#[derive(Debug, Subcommand)]
+pub enum MonitorCommand {
+    /// Load between two readings of SHOW GLOBAL STATUS: QPS by kind, threads against
+    /// max_connections, buffer-pool hit ratio, rows, slow queries, aborted connects, temp tables.
+    Status {
+        /// Seconds between the two readings; with --watch, between lines.
+        #[arg(long, default_value_t = 1.0, value_name = "SECS")]
+        interval: f64,
+        /// A line every --interval until Ctrl-C.
+        #[arg(long)]
+        watch: bool,
+    },
+    /// The processlist (filtered), transactions open too long, and who blocks whom.
+    Sessions(SessionArgs),
+    /// The statements that cost most: by digest from performance_schema, else the slow log table.
+    Top {
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// The live MySQL and Redis settings beside the platform's recommendations.
+    Advise,
+    /// KILL QUERY (default) or, with --connection, KILL a session (operators; audited).
+    Kill {
+        /// The session's id, as `monitor sessions` lists it.
+        id: u64,
+        /// Drop the whole connection (rolling back its transaction), not just its statement.
+        #[arg(long)]
+        connection: bool,
+        /// Required: you have checked it is the right session.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Redis memory, hit rate, evictions, expirations, clients, ops/s, keys per db, SLOWLOG.
+    Redis,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    #[arg(long)]
+    user: Option<String>,
+    /// Start of the client host, e.g. 10.0.3.
+    #[arg(long)]
+    host: Option<String>,
+    #[arg(long)]
+    db: Option<String>,
+    /// Query, Sleep, Binlog Dump...
+    #[arg(long)]
+    command: Option<String>,
+    /// Only sessions in their state at least this many seconds.
+    #[arg(long, value_name = "SECS")]
+    min_time: Option<u64>,
+    /// Leave out sleeping connections.
+    #[arg(long)]
+    active: bool,
+    /// A transaction open this long is listed as long.
+    #[arg(long, default_value_t = sessions::LONG_TRANSACTION_SECONDS, value_name = "SECS")]
+    long_after: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Keys matching a glob, a page at a time, with SCAN (never KEYS); --cursor continues.
+    Scan {
+        /// A Redis glob such as `user:*`; --literal matches the text itself.
+        #[arg(default_value = "*")]
+        pattern: String,
+        /// Treat the pattern as text, not a glob (`odd[1]` means those six characters).
+        #[arg(long)]
+        literal: bool,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// The cursor a previous page printed.
+        #[arg(long, default_value = "")]
+        cursor: String,
+        /// Walk the whole keyspace, page after page (with a progress line on a terminal).
+        #[arg(long)]
+        all: bool,
+        /// Scan a keyspace over 100 000 keys without asking.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// One key: type, TTL, memory, its value (JSON pretty-printed, binary escaped) a page at a
+    /// time, and what it is to the platform.
+    Get {
+        /// The key, as `cache scan` prints it (`\xNN` for a byte, `\\` for a backslash).
+        key: String,
+        /// Where the page starts (the `next` of the previous one).
+        #[arg(long, default_value = "")]
+        from: String,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Memory by key shape from a sample of keys (SCAN order stands for the keyspace).
+    Analyze {
+        #[arg(long, default_value_t = analyze::DEFAULT_SAMPLE)]
+        sample: u32,
+    },
+    /// Delete a key (UNLINK) — operators; audited in operation_logs.
+    Del {
+        key: String,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Set a key's time to live (or --persist to remove it) — operators; audited.
+    Expire {
+        key: String,
+        #[arg(value_name = "SECS", required_unless_present = "persist")]
+        seconds: Option<u64>,
+        #[arg(long)]
+        persist: bool,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+fn json(value: &impl Serialize) {
+    say!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("output serialises")
+    );
+}
+
+fn needs_yes(yes: bool, what: &str) -> anyhow::Result<()> {
+    if !yes {
+        return Err(Error::InvalidInput(format!("{what}: add --yes to confirm")).into());
+    }
+    Ok(())
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|v| format!("{:.2} %", v * 100.0))
+        .unwrap_or_else(|| "–".into())
+}
+
+fn point_line(p: &DashboardPoint) -> String {
+    format!(
+        "{:>8.1} qps (sel {:.1} ins {:.1} upd {:.1} del {:.1} other {:.1}) · threads {}/{} running {} · bp hit {} · rows r/w {:.0}/{:.0}/s · slow {} · aborted {} · tmp disk {}/{}",
+        p.qps,
+        p.select_per_sec,
+        p.insert_per_sec,
+        p.update_per_sec,
+        p.delete_per_sec,
+        p.other_per_sec,
+        p.threads_connected,
+        p.max_connections,
+        p.threads_running,
+        pct(p.buffer_pool_hit_ratio),
+        p.rows_read_per_sec,
+        p.rows_written_per_sec,
+        p.slow_queries,
+        p.aborted_connects,
+        p.tmp_disk_tables,
+        p.tmp_tables
+    )
+}
+
+pub async fn monitor_command(
+    g: &Global,
+    cmd: &MonitorCommand,
+    out: &Out,
+) -> anyhow::Result<ExitCode> {
+    match cmd {
+        MonitorCommand::Status { interval, watch } => {
+            let server = connect_mysql(g).await?;
+            let interval = Duration::from_secs_f64(interval.clamp(0.2, 3600.0));
+            let cancel = CancellationToken::new();
+            let on_ctrl_c = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    on_ctrl_c.cancel();
+                }
+            });
+            let mut history = monitor::History::default();
+            history.push(monitor::status::sample(&server).await?);
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(interval) => {}
+                    _ = cancel.cancelled() => return Ok(ExitCode::SUCCESS),
+                }
+                let dashboard = history.push(monitor::status::sample(&server).await?);
+                let point = dashboard.points.last().expect("two samples make a point");
+                if out.is_json() {
+                    if *watch {
+                        say!("{}", serde_json::to_string(point).expect("serialises"));
+                    } else {
+                        json(
+                            &serde_json::json!({ "point": point, "uptimeSeconds": dashboard.uptime_seconds,
+                            "slowQueriesTotal": dashboard.slow_queries_total, "maxUsedConnections": dashboard.max_used_connections }),
+                        );
+                    }
+                } else {
+                    let time = chrono::Local::now().format("%H:%M:%S");
+                    say!("{time} {}", point_line(point));
+                }
+                if !*watch {
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+        }
+        MonitorCommand::Sessions(args) => {
+            let server = connect_mysql(g).await?;
+            let filter = SessionFilter {
+                user: args.user.clone(),
+                host: args.host.clone(),
+                db: args.db.clone(),
+                command: args.command.clone(),
+                min_seconds: args.min_time,
+                hide_sleeping: args.active,
+            };
+            let report = sessions::report(&server, &filter, args.long_after).await?;
+            if out.is_json() {
+                json(&report);
+            } else {
+                print_sessions(&report);
+            }
+        }
+        MonitorCommand::Top { limit } => {
+            let server = connect_mysql(g).await?;
+            let report = monitor::top::top(&server, *limit).await?;
+            if out.is_json() {
+                json(&report);
+            } else {
+                print_top(&report);
+            }
+        }
+        MonitorCommand::Advise => {
+            let server = connect_mysql(g).await?;
+            let mut advice = advisor::mysql(&server).await?;
+            if let Some(nodes) = redis_nodes(g).await? {
+                advice.extend(advisor::redis(&nodes.servers[0]).await);
+            }
+            if out.is_json() {
+                json(&advice);
+            } else {
+                print_advice(&advice);
+            }
+            if advice.iter().any(|a| a.verdict == Verdict::Differs) {
+                return Ok(ExitCode::from(5));
+            }
+        }
+        MonitorCommand::Kill {
+            id,
+            connection,
+            yes,
+        } => {
+            operator_only(g, "KILL")?;
+            needs_yes(*yes, "KILL ends another client's work")?;
+            let server = connect_mysql(g).await?;
+            let mode = if *connection {
+                KillMode::Connection
+            } else {
+                KillMode::Query
+            };
+            let killed = sessions::kill(&server, *id, mode).await?;
+            if out.is_json() {
+                json(&killed);
+            } else {
+                say!(
+                    "killed {} of session {} ({}@{}){}; written to operation_logs",
+                    if *connection {
+                        "the connection"
+                    } else {
+                        "the statement"
+                    },
+                    killed.thread_id,
+                    killed.user,
+                    killed.host,
+                    killed
+                        .statement
+                        .map(|s| format!(": {}", one_line(&s, 80)))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        MonitorCommand::Redis => {
+            let nodes = redis_nodes(g).await?.ok_or_else(no_redis)?;
+            for server in &nodes.servers {
+                let status = monitor::redis::status(server).await?;
+                if out.is_json() {
+                    json(&status);
+                    continue;
+                }
+                say!(
+                    "{} · Redis {} · {} · up {} s",
+                    status.server.address,
+                    status.server.version,
+                    status.server.role,
+                    status.uptime_seconds
+                );
+                say!(
+                    "  memory {} (peak {}, fragmentation {:.2}) of {} · policy {}",
+                    bytes(status.used_memory),
+                    bytes(status.used_memory_peak),
+                    status.fragmentation_ratio,
+                    if status.maxmemory == 0 {
+                        "no limit".into()
+                    } else {
+                        bytes(status.maxmemory)
+                    },
+                    status.maxmemory_policy
+                );
+                say!(
+                    "  hit rate {} ({} hits, {} misses) · evicted {} · expired {} · clients {} (blocked {}) · {} ops/s",
+                    pct(status.hit_rate),
+                    status.keyspace_hits,
+                    status.keyspace_misses,
+                    status.evicted_keys,
+                    status.expired_keys,
+                    status.connected_clients,
+                    status.blocked_clients,
+                    status.ops_per_sec
+                );
+                for db in &status.keyspace {
+                    say!("  db{}: {} keys, {} with a TTL", db.db, db.keys, db.expires);
+                }
+                say!("  slowlog: {} entries", status.slowlog_length);
+                for e in status.slowlog.iter().take(10) {
+                    let at = chrono::DateTime::from_timestamp(e.at_unix, 0).map(|t| {
+                        t.with_timezone(&chrono::Local)
+                            .format("%H:%M:%S")
+                            .to_string()
+                    });
+                    say!(
+                        "    {} {:>8} µs  {}",
+                        at.unwrap_or_default(),
+                        e.micros,
+                        one_line(&e.command.join(" "), 100)
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn one_line(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > max {
+        format!("{}…", flat.chars().take(max).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+fn print_sessions(r: &SessionsReport) {
+    say!(
+        "{:>8} {:<12} {:<22} {:<14} {:<8} {:>6}  statement",
+        "id",
+        "user",
+        "host",
+        "db",
+        "command",
+        "secs"
+    );
+    for s in &r.sessions {
+        say!(
+            "{:>8} {:<12} {:<22} {:<14} {:<8} {:>6}  {}{}",
+            s.id,
+            s.user,
+            s.host,
+            s.db.as_deref().unwrap_or("-"),
+            s.command,
+            s.seconds,
+            s.statement
+                .as_deref()
+                .map(|t| one_line(t, 70))
+                .unwrap_or_default(),
+            if s.own { "  (this console)" } else { "" }
+        );
+    }
+    if r.truncated {
+        say!(
+            "(only the first {} sessions; filter to see the rest)",
+            sessions::PROCESSLIST_LIMIT
+        );
+    }
+    say!(
+        "\ntransactions open over {} s: {}",
+        r.long_after_seconds,
+        r.long_transactions.len()
+    );
+    for t in &r.long_transactions {
+        say!(
+            "  trx {} · session {} · {} s · {} · {} rows locked, {} modified · {}@{} {}",
+            t.trx_id,
+            t.thread_id,
+            t.age_seconds,
+            t.state,
+            t.rows_locked,
+            t.rows_modified,
+            t.user.as_deref().unwrap_or("?"),
+            t.host.as_deref().unwrap_or("?"),
+            match (t.command.as_deref(), &t.statement) {
+                (_, Some(s)) => one_line(s, 60),
+                (Some("Sleep"), None) => "idle inside the transaction (a forgotten COMMIT?)".into(),
+                _ => String::new(),
+            }
+        );
+    }
+    say!("\nlock waits ({}): {}", r.lock_source, r.lock_waits.len());
+    for w in &r.lock_waits {
+        say!(
+            "  session {} waits {} s on {} {} held by session {} (open {} s): {}  ⟵  {}",
+            w.waiting_thread,
+            w.waiting_seconds,
+            w.table.as_deref().unwrap_or("?"),
+            w.mode.as_deref().unwrap_or(""),
+            w.blocking_thread,
+            w.blocking_age_seconds,
+            w.waiting_statement
+                .as_deref()
+                .map(|s| one_line(s, 50))
+                .unwrap_or_default(),
+            w.blocking_statement
+                .as_deref()
+                .map(|s| one_line(s, 50))
+                .unwrap_or_else(|| "(idle)".into())
+        );
+    }
+}
+
+fn print_top(r: &TopReport) {
+    say!("source: {}", r.note);
+    if r.statements.is_empty() {
+        return;
+    }
+    say!(
+        "{:>8} {:>10} {:>10} {:>12} {:>10}  statement",
+        "count",
+        "total s",
+        "avg ms",
+        "examined",
+        "sent"
+    );
+    for s in &r.statements {
+        say!(
+            "{:>8} {:>10.3} {:>10.2} {:>12} {:>10}  {}",
+            s.count,
+            s.total_seconds,
+            s.average_seconds * 1000.0,
+            s.rows_examined,
+            s.rows_sent,
+            one_line(&s.text, 90)
+        );
+    }
+}
+
+fn print_advice(advice: &[Advice]) {
+    for a in advice {
+        let mark = match a.verdict {
+            Verdict::Ok => "ok     ",
+            Verdict::Differs => "DIFFERS",
+            Verdict::Unknown => "?      ",
+        };
+        say!(
+            "{mark} {:<6} {:<42} {} (recommended {})",
+            a.server,
+            a.setting,
+            a.current,
+            a.recommended
+        );
+        say!("        {}", a.why);
+    }
+}
+
+fn no_redis() -> anyhow::Error {
+    Error::InvalidInput(
+        "no Redis given: pass --redis URL or --profile NAME, or set MINDPAL_REDIS_URL".into(),
+    )
+    .into()
+}
+
+/// The Redis data nodes: `--redis` (one server), the profile's (Sentinel's master, every
+/// cluster master), or MINDPAL_REDIS_URL.
+async fn redis_nodes(g: &Global) -> anyhow::Result<Option<Nodes>> {
+    let standalone = |server: RedisServer| Nodes {
+        servers: vec![server],
+        mode: RedisMode::Standalone,
+    };
+    if let Some(url) = &g.redis {
+        return Ok(Some(standalone(
+            RedisServer::connect(&RedisTarget::from_url(url)?, timeout(g)).await?,
+        )));
+    }
+    if let Some(profile) = profile(g)? {
+        return match profile.redis {
+            Some(redis) => Ok(Some(cache::nodes(&redis, timeout(g)).await?)),
+            None => Ok(None),
+        };
+    }
+    if let Ok(url) = std::env::var("MINDPAL_REDIS_URL") {
+        return Ok(Some(standalone(
+            RedisServer::connect(&RedisTarget::from_url(&url)?, timeout(g)).await?,
+        )));
+    }
+    Ok(None)
+}
+
+pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow::Result<ExitCode> {
+    let nodes = redis_nodes(g).await?.ok_or_else(no_redis)?;
+    match cmd {
+        CacheCommand::Scan {
+            pattern,
+            literal,
+            limit,
+            cursor,
+            all,
+            yes,
+        } => {
+            let pattern = if *literal {
+                cache::glob_escape(pattern)
+            } else {
+                pattern.clone()
+            };
+            let mut request = ScanRequest {
+                pattern,
+                cursor: cursor.clone(),
+                page_size: *limit,
+                count: None,
+                confirm_large: *yes,
+            };
+            let progress =
+                (*all && !out.is_json() && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                    .then(indicatif::ProgressBar::new_spinner);
+            let mut total = 0usize;
+            loop {
+                let page = cache::scan(&nodes, &request).await?;
+                if let Some(question) = &page.needs_confirmation {
+                    return Err(Error::Refused(format!(
+                        "{question}. Run again with --yes to go ahead"
+                    ))
+                    .into());
+                }
+                total += page.keys.len();
+                if out.is_json() {
+                    json(&page);
+                } else {
+                    for k in &page.keys {
+                        let ttl = match k.ttl_ms {
+                            -1 => "no ttl".to_owned(),
+                            -2 => "gone".to_owned(),
+                            ms => format!("ttl {} s", ms / 1000),
+                        };
+                        say!(
+                            "{:<7} {:<12} {}{}",
+                            k.kind,
+                            ttl,
+                            k.key,
+                            k.node
+                                .as_ref()
+                                .map(|n| format!("  @{n}"))
+                                .unwrap_or_default()
+                        );
+                    }
+                }
+                if let Some(bar) = &progress {
+                    bar.set_message(format!("{total} keys, {} calls this page", page.calls));
+                    bar.tick();
+                }
+                if page.done || !*all {
+                    if !out.is_json() {
+                        match (&page.stopped, page.done) {
+                            (_, true) => eprintln!(
+                                "{total} keys; the walk is complete ({} keys in the keyspace)",
+                                page.keyspace
+                            ),
+                            (Some(why), false) => eprintln!(
+                                "{total} keys; {why}; continue with --cursor {}",
+                                page.cursor
+                            ),
+                            (None, false) => {
+                                eprintln!("{total} keys; more with --cursor {}", page.cursor)
+                            }
+                        }
+                    }
+                    break;
+                }
+                request.cursor = page.cursor;
+                request.confirm_large = true;
+            }
+            if let Some(bar) = progress {
+                bar.finish_and_clear();
+            }
+        }
+        CacheCommand::Get { key, from, limit } => {
+            let view = value::get(
+                &nodes,
+                &KeyRequest {
+                    key: key.clone(),
+                    from: from.clone(),
+                    page_size: *limit,
+                },
+            )
+            .await?;
+            if out.is_json() {
+                json(&view);
+            } else {
+                print_key(&view);
+            }
+        }
+        CacheCommand::Analyze { sample } => {
+            let analysis = analyze::analyze(&nodes, *sample).await?;
+            if out.is_json() {
+                json(&analysis);
+            } else {
+                print_analysis(&analysis);
+            }
+        }
+        CacheCommand::Del { key, yes } => {
+            operator_only(g, "deleting a Redis key")?;
+            needs_yes(*yes, "deleting a key cannot be undone")?;
+            let audit_to = connect_mysql(g).await?;
+            cache::change(&nodes, key, KeyChange::Delete, &audit_to).await?;
+            if out.is_json() {
+                json(&serde_json::json!({ "deleted": key }));
+            } else {
+                say!("deleted {key}; written to operation_logs");
+            }
+        }
+        CacheCommand::Expire {
+            key,
+            seconds,
+            persist,
+            yes,
+        } => {
+            operator_only(g, "changing a Redis key's expiry")?;
+            needs_yes(*yes, "changing a key's expiry")?;
+            let audit_to = connect_mysql(g).await?;
+            let what = match (persist, seconds) {
+                (true, _) => KeyChange::Persist,
+                (false, Some(s)) => KeyChange::Expire { seconds: *s },
+                (false, None) => unreachable!("clap requires SECS without --persist"),
+            };
+            cache::change(&nodes, key, what, &audit_to).await?;
+            if out.is_json() {
+                json(&serde_json::json!({ "key": key, "change": what }));
+            } else {
+                say!(
+                    "{key}: {}; written to operation_logs",
+                    match what {
+                        KeyChange::Persist => "expiry removed".to_owned(),
+                        KeyChange::Expire { seconds } => format!("expires in {seconds} s"),
+                        KeyChange::Delete => unreachable!(),
+                    }
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_key(v: &KeyView) {
+    let ttl = match v.ttl_ms {
+        -1 => "no expiry".to_owned(),
+        ms => format!("expires in {:.1} s", ms as f64 / 1000.0),
+    };
+    say!(
+        "{} · {} · {} · {} · {}{}",
+        v.key,
+        v.kind,
+        ttl,
+        v.memory_bytes
+            .map(bytes)
+            .unwrap_or_else(|| "memory ?".into()),
+        if v.kind == "string" {
+            format!("{} bytes", v.length)
+        } else {
+            format!("{} elements", v.length)
+        },
+        if v.binary { " · binary (escaped)" } else { "" }
+    );
+    for link in &v.links {
+        say!("  → {}", link.label);
+    }
+    if let Some(json) = &v.json {
+        say!(
+            "{}",
+            serde_json::to_string_pretty(json).expect("json prints")
+        );
+    } else if let Some(text) = &v.text {
+        say!("{text}");
+    }
+    if v.truncated {
+        say!("(first {} of {} bytes)", value::STRING_LIMIT, v.length);
+    }
+    for e in &v.elements {
+        let score = e.score.map(|s| format!(" ({s})")).unwrap_or_default();
+        match &e.name {
+            Some(name) => say!("  {name}  {}{score}", e.value),
+            None => say!("  {}{score}", e.value),
+        }
+    }
+    if let Some(next) = &v.next {
+        say!("(more: --from {next})");
+    }
+}
+
+fn print_analysis(a: &MemoryAnalysis) {
+    say!(
+        "sampled {} of {} keys ({} of memory) in {:.2} s; figures for the whole keyspace are the sample scaled up",
+        a.sample_size,
+        a.keyspace,
+        bytes(a.sampled_bytes),
+        a.seconds
+    );
+    say!(
+        "{:<36} {:>8} {:>10} {:>10} {:>7} {:>12} {:>12}",
+        "shape",
+        "sampled",
+        "bytes",
+        "avg",
+        "share",
+        "est. keys",
+        "est. bytes"
+    );
+    for g in &a.groups {
+        say!(
+            "{:<36} {:>8} {:>10} {:>10.0} {:>6.1}% {:>12} {:>12}  {}",
+            g.prefix,
+            g.sampled_keys,
+            bytes(g.sampled_bytes),
+            g.average_bytes,
+            g.share * 100.0,
+            g.estimated_keys,
+            bytes(g.estimated_bytes),
+            g.kinds.join(",")
+        );
+    }
+}

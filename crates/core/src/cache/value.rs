@@ -1,0 +1,438 @@
+//! One key opened: its type, TTL, memory, a page of its value, and what it means to the
+//! platform (`user:{id}` is a user, `token:{token}` says whose it is, ...).
+
+use serde::{Deserialize, Serialize};
+
+use super::{Nodes, is_binary, node_for, parse_key, show_bytes};
+use crate::error::{Error, Result};
+
+/// A string value is read up to this many bytes (GETRANGE), never whole.
+pub const STRING_LIMIT: usize = 256 * 1024;
+/// Elements on one page of a hash, set, zset, list or stream, at most.
+pub const MAX_ELEMENTS: u32 = 500;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct KeyRequest {
+    /// As the browser showed it (see `show_bytes`).
+    pub key: String,
+    /// Where this page starts: a SCAN cursor for hashes and sets, an offset for lists and
+    /// zsets, an entry id for streams; empty for the first page.
+    #[serde(default)]
+    pub from: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub page_size: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum LinkKind {
+    User,
+    Conversation,
+    DigitalHuman,
+}
+
+/// A platform row a key or element stands for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PlatformLink {
+    pub kind: LinkKind,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    /// What the link says, e.g. "the cached row of user 42".
+    pub label: String,
+}
+
+/// One element of a collection: a hash field, a set member, a zset member with its score,
+/// a list item with its index, a stream entry with its id.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Element {
+    /// Field, stream id or list index; `None` for set members.
+    pub name: Option<String>,
+    pub value: String,
+    pub score: Option<f64>,
+    pub binary: bool,
+    pub link: Option<PlatformLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct KeyView {
+    pub key: String,
+    pub kind: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub ttl_ms: i64,
+    /// MEMORY USAGE (sampled by the server for big collections).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub memory_bytes: Option<u64>,
+    /// Bytes of a string; elements of a collection.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub length: u64,
+    /// A string's text (escaped where binary), up to [`STRING_LIMIT`] bytes.
+    pub text: Option<String>,
+    /// The string parsed as JSON, when it is JSON.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub json: Option<serde_json::Value>,
+    pub binary: bool,
+    pub truncated: bool,
+    pub elements: Vec<Element>,
+    /// Where the next page starts; `None` at the end.
+    pub next: Option<String>,
+    pub links: Vec<PlatformLink>,
+    pub node: String,
+}
+
+/// A stream entry as XRANGE returns it: its id and flat field/value pairs.
+type StreamEntry = (String, Vec<Vec<u8>>);
+
+fn gone(key: &str) -> Error {
+    Error::NotFound(format!(
+        "`{key}` no longer exists: it expired or was deleted"
+    ))
+}
+
+fn id_after(text: &str, prefix: &str, suffix: &str) -> Option<i64> {
+    text.strip_prefix(prefix)?
+        .strip_suffix(suffix)?
+        .parse()
+        .ok()
+}
+
+/// What the platform's key names mean.
+pub fn key_links(key: &str) -> Vec<PlatformLink> {
+    let mut out = Vec::new();
+    if let Some(id) = id_after(key, "user:", "") {
+        out.push(PlatformLink {
+            kind: LinkKind::User,
+            id,
+            label: format!("the cached row of user {id}"),
+        });
+    }
+    if let Some(id) = id_after(key, "dashboard:stats:", "") {
+        out.push(PlatformLink {
+            kind: LinkKind::User,
+            id,
+            label: format!("dashboard figures of user {id}"),
+        });
+    }
+    if let Some(id) = id_after(key, "conversation:", ":context") {
+        out.push(PlatformLink {
+            kind: LinkKind::Conversation,
+            id,
+            label: format!("context of conversation {id}"),
+        });
+    }
+    out
+}
+
+/// Links a value adds: a token's user, a context's user and digital human.
+fn value_links(key: &str, text: &str, json: Option<&serde_json::Value>) -> Vec<PlatformLink> {
+    let mut out = Vec::new();
+    if key.starts_with("token:")
+        && let Ok(id) = text.trim().trim_matches('"').parse::<i64>()
+    {
+        out.push(PlatformLink {
+            kind: LinkKind::User,
+            id,
+            label: format!("a login token of user {id}"),
+        });
+    }
+    if let Some(serde_json::Value::Object(map)) = json {
+        let number = |name: &str| {
+            map.get(name).and_then(|v| {
+                v.as_i64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
+        };
+        if key.starts_with("conversation:") {
+            if let Some(id) = number("userId") {
+                out.push(PlatformLink {
+                    kind: LinkKind::User,
+                    id,
+                    label: format!("user {id}, who holds the conversation"),
+                });
+            }
+            if let Some(id) = number("digitalHumanId") {
+                out.push(PlatformLink {
+                    kind: LinkKind::DigitalHuman,
+                    id,
+                    label: format!("digital human {id}"),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn member_link(member: &str) -> Option<PlatformLink> {
+    let id = id_after(member, "user:", "")?;
+    Some(PlatformLink {
+        kind: LinkKind::User,
+        id,
+        label: format!("user {id}"),
+    })
+}
+
+fn element(name: Option<String>, value: &[u8], score: Option<f64>) -> Element {
+    let shown = show_bytes(value);
+    let link = if name.is_none() || score.is_some() {
+        member_link(&shown)
+    } else {
+        None
+    };
+    Element {
+        name,
+        binary: is_binary(value),
+        value: shown,
+        score,
+        link,
+    }
+}
+
+/// Opens `request.key` at page `request.from`. A key that expired meanwhile is NotFound.
+pub async fn get(nodes: &Nodes, request: &KeyRequest) -> Result<KeyView> {
+    let key = parse_key(&request.key)?;
+    let server = node_for(nodes, &key).await?;
+    let shown = request.key.clone();
+    let page = request.page_size.clamp(1, MAX_ELEMENTS);
+    let mut conn = server.conn.clone();
+    let (kind, ttl_ms, memory): (String, i64, Option<u64>) = ::redis::pipe()
+        .cmd("TYPE")
+        .arg(&key)
+        .cmd("PTTL")
+        .arg(&key)
+        .cmd("MEMORY")
+        .arg("USAGE")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .map_err(|e| server.err(e))?;
+    if kind == "none" {
+        return Err(gone(&shown));
+    }
+    let err = |e| server.err(e);
+    let mut view = KeyView {
+        key: shown.clone(),
+        kind: kind.clone(),
+        ttl_ms,
+        memory_bytes: memory,
+        length: 0,
+        text: None,
+        json: None,
+        binary: false,
+        truncated: false,
+        elements: Vec::new(),
+        next: None,
+        links: key_links(&shown),
+        node: server.info.address.clone(),
+    };
+    let from = request.from.as_str();
+    let offset = || from.parse::<i64>().unwrap_or(0).max(0);
+    let cursor = || if from.is_empty() { "0" } else { from };
+    match kind.as_str() {
+        "string" => {
+            let (length, bytes): (u64, Vec<u8>) = ::redis::pipe()
+                .cmd("STRLEN")
+                .arg(&key)
+                .cmd("GETRANGE")
+                .arg(&key)
+                .arg(0)
+                .arg(STRING_LIMIT as i64 - 1)
+                .query_async(&mut conn)
+                .await
+                .map_err(err)?;
+            view.length = length;
+            view.truncated = length as usize > bytes.len();
+            view.binary = is_binary(&bytes);
+            let text = if view.binary {
+                show_bytes(&bytes)
+            } else {
+                String::from_utf8_lossy(&bytes).into_owned()
+            };
+            if !view.binary && !view.truncated {
+                view.json = serde_json::from_str::<serde_json::Value>(&text)
+                    .ok()
+                    .filter(|v| v.is_object() || v.is_array());
+            }
+            view.links
+                .extend(value_links(&shown, &text, view.json.as_ref()));
+            view.text = Some(text);
+        }
+        "hash" => {
+            let (length, (next, flat)): (u64, (u64, Vec<Vec<u8>>)) = ::redis::pipe()
+                .cmd("HLEN")
+                .arg(&key)
+                .cmd("HSCAN")
+                .arg(&key)
+                .arg(cursor())
+                .arg("COUNT")
+                .arg(page)
+                .query_async(&mut conn)
+                .await
+                .map_err(err)?;
+            view.length = length;
+            view.elements = flat
+                .chunks(2)
+                .map(|p| {
+                    element(
+                        Some(show_bytes(&p[0])),
+                        p.get(1).map(Vec::as_slice).unwrap_or(&[]),
+                        None,
+                    )
+                })
+                .collect();
+            view.next = (next != 0).then(|| next.to_string());
+        }
+        "set" => {
+            let (length, (next, members)): (u64, (u64, Vec<Vec<u8>>)) = ::redis::pipe()
+                .cmd("SCARD")
+                .arg(&key)
+                .cmd("SSCAN")
+                .arg(&key)
+                .arg(cursor())
+                .arg("COUNT")
+                .arg(page)
+                .query_async(&mut conn)
+                .await
+                .map_err(err)?;
+            view.length = length;
+            view.elements = members.iter().map(|m| element(None, m, None)).collect();
+            view.next = (next != 0).then(|| next.to_string());
+        }
+        "zset" => {
+            // Highest score first, by rank: O(log n + page) whatever the size.
+            let start = offset();
+            let (length, flat): (u64, Vec<(Vec<u8>, f64)>) = ::redis::pipe()
+                .cmd("ZCARD")
+                .arg(&key)
+                .cmd("ZRANGE")
+                .arg(&key)
+                .arg(start)
+                .arg(start + i64::from(page) - 1)
+                .arg("REV")
+                .arg("WITHSCORES")
+                .query_async(&mut conn)
+                .await
+                .map_err(err)?;
+            view.length = length;
+            view.elements = flat
+                .iter()
+                .enumerate()
+                .map(|(i, (m, s))| element(Some(format!("#{}", start + i as i64 + 1)), m, Some(*s)))
+                .collect();
+            let end = start as u64 + flat.len() as u64;
+            view.next = (end < length && !flat.is_empty()).then(|| end.to_string());
+        }
+        "list" => {
+            let start = offset();
+            let (length, items): (u64, Vec<Vec<u8>>) = ::redis::pipe()
+                .cmd("LLEN")
+                .arg(&key)
+                .cmd("LRANGE")
+                .arg(&key)
+                .arg(start)
+                .arg(start + i64::from(page) - 1)
+                .query_async(&mut conn)
+                .await
+                .map_err(err)?;
+            view.length = length;
+            view.elements = items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| element(Some((start + i as i64).to_string()), v, None))
+                .collect();
+            let end = start as u64 + items.len() as u64;
+            view.next = (end < length && !items.is_empty()).then(|| end.to_string());
+        }
+        "stream" => {
+            let start = if from.is_empty() {
+                "-".to_owned()
+            } else {
+                format!("({from}")
+            };
+            let (length, entries): (u64, Vec<StreamEntry>) = ::redis::pipe()
+                .cmd("XLEN")
+                .arg(&key)
+                .cmd("XRANGE")
+                .arg(&key)
+                .arg(&start)
+                .arg("+")
+                .arg("COUNT")
+                .arg(page)
+                .query_async(&mut conn)
+                .await
+                .map_err(err)?;
+            view.length = length;
+            view.next = (entries.len() == page as usize)
+                .then(|| entries.last().map(|(id, _)| id.clone()))
+                .flatten();
+            view.elements = entries
+                .iter()
+                .map(|(id, fields)| {
+                    let text = fields
+                        .chunks(2)
+                        .map(|p| {
+                            format!(
+                                "{}={}",
+                                show_bytes(&p[0]),
+                                p.get(1).map(|v| show_bytes(v)).unwrap_or_default()
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    Element {
+                        name: Some(id.clone()),
+                        binary: false,
+                        value: text,
+                        score: None,
+                        link: None,
+                    }
+                })
+                .collect();
+        }
+        other => {
+            return Err(Error::InvalidInput(format!(
+                "`{shown}` is a {other}, which the browser does not show"
+            )));
+        }
+    }
+    // Expired between TYPE and the read: say so rather than show an empty value.
+    if view.length == 0 {
+        let exists: u64 = ::redis::cmd("EXISTS")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .map_err(err)?;
+        if exists == 0 {
+            return Err(gone(&shown));
+        }
+    }
+    Ok(view)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_keys_link_to_their_rows() {
+        assert_eq!(key_links("user:42")[0].id, 42);
+        assert_eq!(
+            key_links("conversation:7:context")[0].kind,
+            LinkKind::Conversation
+        );
+        assert!(key_links("user:42:extra").is_empty());
+        let token = value_links("token:abc", "42", None);
+        assert_eq!((token[0].kind, token[0].id), (LinkKind::User, 42));
+        let ctx = serde_json::json!({"userId": "5", "digitalHumanId": 9});
+        let links = value_links("conversation:1:context", "", Some(&ctx));
+        assert_eq!(links.iter().map(|l| l.id).collect::<Vec<_>>(), vec![5, 9]);
+        assert_eq!(member_link("user:3").unwrap().id, 3);
+    }
+}
