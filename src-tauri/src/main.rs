@@ -15,6 +15,9 @@ use mindpal_core::backup::{
     self, BackupEntry, BackupOptions, BackupOutcome, BackupProgress, PruneReport, RestoreOptions,
     RestoreReport,
 };
+use mindpal_core::cache::analyze::MemoryAnalysis;
+use mindpal_core::cache::value::{KeyRequest, KeyView};
+use mindpal_core::cache::{self as redis_cache, KeyChange, Nodes, ScanPage, ScanRequest};
 use mindpal_core::conversations::export::{self, ExportFormat};
 use mindpal_core::conversations::review::{self, Review, ReviewInput};
 use mindpal_core::conversations::{
@@ -32,6 +35,10 @@ use mindpal_core::directory::{Page, Viewer};
 use mindpal_core::explain::hot::HotQuery;
 use mindpal_core::explain::{self, ExplainOptions, ExplainReport, HealthReport, SchemaNames};
 use mindpal_core::indexes::{self, IndexReport};
+use mindpal_core::monitor::advisor::{self, Advice};
+use mindpal_core::monitor::redis::RedisStatus;
+use mindpal_core::monitor::sessions::Killed;
+use mindpal_core::monitor::{self, Dashboard, KillMode, SessionFilter, SessionsReport, TopReport};
 use mindpal_core::mysql::{DEFAULT_CONNECT_TIMEOUT, MysqlServer};
 use mindpal_core::profiles::secrets::{self, SessionSecrets};
 use mindpal_core::profiles::{self, Profile, Role, STORE_FILE};
@@ -52,6 +59,8 @@ struct AppState {
     /// Open MySQL pools per profile; dropped when they fail so the next call reconnects.
     pools: tokio::sync::Mutex<HashMap<String, MysqlServer>>,
     jobs: Mutex<HashMap<String, CancellationToken>>,
+    /// The dashboard's last minutes per profile, kept while the app runs.
+    dashboards: Mutex<HashMap<String, monitor::History>>,
     next_job: std::sync::atomic::AtomicU64,
 }
 
@@ -997,6 +1006,182 @@ async fn redis_persist(
     Ok(backup::redis::trigger(&redis, trigger, server.as_ref()).await?)
 }
 
+/// Monitoring and the cache show statements and cached rows with PII: operator profiles
+/// only (read-only ones too, for reading).
+fn operator_role(profile: &Profile, what: &str) -> Result<(), UiError> {
+    if profile.role != Role::Operator {
+        return Err(Error::PrivilegeMissing {
+            server: profile.mysql.address(),
+            message: format!("{what}: operator profiles only"),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// One more reading of the server's counters, added to the profile's dashboard history.
+#[tauri::command]
+async fn monitor_dashboard(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<Dashboard, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    operator_role(&profile, "monitoring")?;
+    let server = pool(&state, &profile).await?;
+    let sample = forgetting(&state, &name, monitor::status::sample(&server).await).await?;
+    let mut dashboards = state.dashboards.lock().expect("dashboard lock");
+    Ok(dashboards.entry(name).or_default().push(sample))
+}
+
+#[tauri::command]
+async fn monitor_sessions(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    filter: SessionFilter,
+    long_after_seconds: u64,
+) -> Result<SessionsReport, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    operator_role(&profile, "sessions")?;
+    let server = pool(&state, &profile).await?;
+    let report = monitor::sessions::report(&server, &filter, long_after_seconds).await;
+    forgetting(&state, &name, report).await
+}
+
+/// KILL QUERY or KILL CONNECTION, after the window asked; written to operation_logs.
+#[tauri::command]
+async fn monitor_kill(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    thread_id: u64,
+    mode: KillMode,
+) -> Result<Killed, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    operator_only(&profile, "KILL")?;
+    let server = pool(&state, &profile).await?;
+    let killed = monitor::sessions::kill(&server, thread_id, mode).await;
+    forgetting(&state, &name, killed).await
+}
+
+#[tauri::command]
+async fn monitor_top(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    limit: u32,
+) -> Result<TopReport, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    operator_role(&profile, "top statements")?;
+    let server = pool(&state, &profile).await?;
+    let report = monitor::top::top(&server, limit).await;
+    forgetting(&state, &name, report).await
+}
+
+/// The MySQL settings' advice, then Redis's (an unreachable Redis is one Unknown line).
+#[tauri::command]
+async fn monitor_advice(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<Vec<Advice>, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    operator_role(&profile, "the tuning advisor")?;
+    let server = pool(&state, &profile).await?;
+    let mut advice = forgetting(&state, &name, advisor::mysql(&server).await).await?;
+    match redis_of(&profile).await {
+        None => {}
+        Some(Ok(redis)) => advice.extend(advisor::redis(&redis).await),
+        Some(Err(e)) => advice.push(Advice {
+            server: "redis".into(),
+            setting: "(all)".into(),
+            current: "unreachable".into(),
+            recommended: "reachable".into(),
+            verdict: advisor::Verdict::Unknown,
+            why: e.to_string(),
+        }),
+    }
+    Ok(advice)
+}
+
+async fn redis_nodes(profile: &Profile) -> Result<Nodes, UiError> {
+    operator_role(profile, "the cache browser")?;
+    let redis = profile
+        .redis
+        .as_ref()
+        .ok_or_else(|| Error::NotFound(format!("profile `{}` has no Redis", profile.name)))?;
+    Ok(redis_cache::nodes(redis, DEFAULT_CONNECT_TIMEOUT).await?)
+}
+
+/// Every data node's status: one, or each cluster master.
+#[tauri::command]
+async fn redis_status(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<Vec<RedisStatus>, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let nodes = redis_nodes(&profile).await?;
+    let mut out = Vec::new();
+    for server in &nodes.servers {
+        out.push(monitor::redis::status(server).await?);
+    }
+    Ok(out)
+}
+
+#[tauri::command]
+async fn cache_scan(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    request: ScanRequest,
+) -> Result<ScanPage, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let nodes = redis_nodes(&profile).await?;
+    Ok(redis_cache::scan(&nodes, &request).await?)
+}
+
+#[tauri::command]
+async fn cache_get(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    request: KeyRequest,
+) -> Result<KeyView, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let nodes = redis_nodes(&profile).await?;
+    Ok(redis_cache::value::get(&nodes, &request).await?)
+}
+
+/// Deletes or re-expires a key after the window asked; written to operation_logs.
+#[tauri::command]
+async fn cache_change(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    key: String,
+    change: KeyChange,
+) -> Result<bool, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    operator_only(&profile, "changing a Redis key")?;
+    let nodes = redis_nodes(&profile).await?;
+    let server = pool(&state, &profile).await?;
+    Ok(redis_cache::change(&nodes, &key, change, &server).await?)
+}
+
+#[tauri::command]
+async fn cache_analyze(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    sample: u32,
+) -> Result<MemoryAnalysis, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let nodes = redis_nodes(&profile).await?;
+    Ok(redis_cache::analyze::analyze(&nodes, sample).await?)
+}
+
 fn main() {
     let state = AppState::default();
     tauri::Builder::default()
@@ -1045,6 +1230,16 @@ fn main() {
             restore_backup,
             redis_persistence,
             redis_persist,
+            monitor_dashboard,
+            monitor_sessions,
+            monitor_kill,
+            monitor_top,
+            monitor_advice,
+            redis_status,
+            cache_scan,
+            cache_get,
+            cache_change,
+            cache_analyze,
         ])
         .run(tauri::generate_context!())
         .expect("the MindPal Admin window opens");

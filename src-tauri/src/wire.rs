@@ -204,4 +204,32 @@ mod tests {
         Persistence::export_all(&cfg).unwrap();
         Trigger::export_all(&cfg).unwrap();
     }
+
+    #[test]
+    fn export_bindings_monitor() {
+        use mindpal_core::cache::analyze::MemoryAnalysis;
+        use mindpal_core::cache::value::{KeyRequest, KeyView};
+        use mindpal_core::cache::{KeyChange, ScanPage, ScanRequest};
+        use mindpal_core::monitor::advisor::Advice;
+        use mindpal_core::monitor::redis::RedisStatus;
+        use mindpal_core::monitor::sessions::Killed;
+        use mindpal_core::monitor::{
+            Dashboard, KillMode, SessionFilter, SessionsReport, TopReport,
+        };
+        let cfg = Config::from_env();
+        Dashboard::export_all(&cfg).unwrap();
+        SessionFilter::export_all(&cfg).unwrap();
+        SessionsReport::export_all(&cfg).unwrap();
+        KillMode::export_all(&cfg).unwrap();
+        Killed::export_all(&cfg).unwrap();
+        TopReport::export_all(&cfg).unwrap();
+        Advice::export_all(&cfg).unwrap();
+        RedisStatus::export_all(&cfg).unwrap();
+        ScanRequest::export_all(&cfg).unwrap();
+        ScanPage::export_all(&cfg).unwrap();
+        KeyRequest::export_all(&cfg).unwrap();
+        KeyView::export_all(&cfg).unwrap();
+        KeyChange::export_all(&cfg).unwrap();
+        MemoryAnalysis::export_all(&cfg).unwrap();
+    }
 }

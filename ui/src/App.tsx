@@ -11,11 +11,15 @@ import { BackupScreen } from "./features/backup/BackupScreen";
 import { ReplicationScreen } from "./features/replication/ReplicationScreen";
 import { ErrorLine, OverviewScreen } from "./features/overview/OverviewScreen";
 import { UsersScreen } from "./features/users/UsersScreen";
+import { CacheScreen } from "./features/cache/CacheScreen";
+import { MonitorScreen } from "./features/monitor/MonitorScreen";
+import { sendToExplain } from "./features/explain/draft";
 
-type Screen = "overview" | "users" | "digitalHumans" | "conversations" | "explain" | "indexes" | "replication" | "backup" | "connections";
+type Screen = "overview" | "users" | "digitalHumans" | "conversations" | "explain" | "indexes" | "replication" | "backup" | "monitor" | "cache" | "connections";
 
-/** The screens of the sidebar, with their Ctrl+digit key. */
-const SCREENS: { id: Screen; label: string; key: string; needsProfile: boolean }[] = [
+/** The screens of the sidebar, with their Ctrl key; `operators` screens show statements and
+ * cached rows unmasked, so support profiles do not get them. */
+const SCREENS: { id: Screen; label: string; key: string; needsProfile: boolean; operators?: boolean }[] = [
   { id: "overview", label: "Overview", key: "1", needsProfile: true },
   { id: "users", label: "Users", key: "2", needsProfile: true },
   { id: "digitalHumans", label: "Digital humans", key: "3", needsProfile: true },
@@ -24,7 +28,9 @@ const SCREENS: { id: Screen; label: string; key: string; needsProfile: boolean }
   { id: "indexes", label: "Indexes", key: "6", needsProfile: true },
   { id: "replication", label: "Replication", key: "7", needsProfile: true },
   { id: "backup", label: "Backup", key: "8", needsProfile: true },
-  { id: "connections", label: "Connections", key: "9", needsProfile: false },
+  { id: "monitor", label: "Monitor", key: "9", needsProfile: true, operators: true },
+  { id: "cache", label: "Cache", key: "0", needsProfile: true, operators: true },
+  { id: "connections", label: "Connections", key: ",", needsProfile: false },
 ];
 const ACTIVE_KEY = "mindpal.activeProfile";
 // The editor (CodeMirror) is loaded when the Explain screen first opens, not at launch.
@@ -44,8 +50,9 @@ export function App() {
   // The active profile: the one chosen, while it exists; else the first.
   const active = list.find((p) => p.name === chosen)?.name ?? list[0]?.name ?? null;
   // With no profile yet there is nothing to overview: the console opens on Connections.
-  const screen: Screen = active ? chosenScreen : "connections";
   const activeProfile = list.find((p) => p.name === active) ?? null;
+  const visible = SCREENS.filter((x) => !x.operators || activeProfile?.role === "operator");
+  const screen: Screen = !active ? "connections" : visible.some((x) => x.id === chosenScreen) ? chosenScreen : "overview";
   const choose = (name: string) => {
     setChosen(name);
     setOpenUser(null);
@@ -56,6 +63,14 @@ export function App() {
   const goUser = (id: number) => {
     setOpenUser(id);
     setScreen("users");
+  };
+  const goConversation = (id: number) => {
+    setOpenConversation(id);
+    setScreen("conversations");
+  };
+  const goExplain = (sql: string) => {
+    sendToExplain(sql);
+    setScreen("explain");
   };
   const goDh = (id: number) => {
     setOpenDh(id);
@@ -79,7 +94,7 @@ export function App() {
   }, []);
 
   const commands: Command[] = [
-    ...SCREENS.map((x) => ({ id: `go-${x.id}`, label: `Go to ${x.label}`, hint: `Ctrl+${x.key}`, run: () => setScreen(x.id) })),
+    ...visible.map((x) => ({ id: `go-${x.id}`, label: `Go to ${x.label}`, hint: `Ctrl+${x.key}`, run: () => setScreen(x.id) })),
     {
       id: "new-profile",
       label: "New connection profile",
@@ -105,7 +120,7 @@ export function App() {
         <div className="brand">MindPal Admin</div>
         <ConnectionPicker profiles={list} active={active} onChoose={choose} />
         <nav aria-label="Screens">
-          {SCREENS.map((x) => (
+          {visible.map((x) => (
             <button
               key={x.id}
               type="button"
@@ -186,6 +201,10 @@ export function App() {
         {profiles.isSuccess && screen === "indexes" && activeProfile && <IndexesScreen key={activeProfile.name} profile={activeProfile} />}
         {profiles.isSuccess && screen === "replication" && activeProfile && <ReplicationScreen key={activeProfile.name} profile={activeProfile} />}
         {profiles.isSuccess && screen === "backup" && activeProfile && <BackupScreen key={activeProfile.name} profile={activeProfile} />}
+        {profiles.isSuccess && screen === "monitor" && activeProfile && <MonitorScreen key={activeProfile.name} profile={activeProfile} onExplain={goExplain} />}
+        {profiles.isSuccess && screen === "cache" && activeProfile && (
+          <CacheScreen key={activeProfile.name} profile={activeProfile} open={{ user: goUser, conversation: goConversation, digitalHuman: goDh }} />
+        )}
         {profiles.isSuccess && screen === "overview" && !active && (
           <p className="muted">Add a connection profile first.</p>
         )}

@@ -176,3 +176,34 @@ export function restoreBackup(name: string, path: string, options: RestoreOption
 }
 export const redisPersistence = (name: string) => invoke<Persistence>("redis_persistence", { name });
 export const redisPersist = (name: string, trigger: Trigger) => invoke<string>("redis_persist", { name, trigger });
+
+// Monitoring: the dashboard, sessions, top statements, the tuning advisor.
+import type { Advice } from "./bindings/Advice";
+import type { Dashboard } from "./bindings/Dashboard";
+import type { Killed } from "./bindings/Killed";
+import type { KillMode } from "./bindings/KillMode";
+import type { SessionFilter } from "./bindings/SessionFilter";
+import type { SessionsReport } from "./bindings/SessionsReport";
+import type { TopReport } from "./bindings/TopReport";
+
+export const monitorDashboard = (name: string) => invoke<Dashboard>("monitor_dashboard", { name });
+export const monitorSessions = (name: string, filter: SessionFilter, longAfterSeconds: number) =>
+  invoke<SessionsReport>("monitor_sessions", { name, filter, longAfterSeconds });
+export const monitorKill = (name: string, threadId: number, mode: KillMode) => invoke<Killed>("monitor_kill", { name, threadId, mode });
+export const monitorTop = (name: string, limit: number) => invoke<TopReport>("monitor_top", { name, limit });
+export const monitorAdvice = (name: string) => invoke<Advice[]>("monitor_advice", { name });
+
+// The Redis cache: status, SCAN browsing, one key, changes, memory analysis.
+import type { KeyChange } from "./bindings/KeyChange";
+import type { KeyRequest } from "./bindings/KeyRequest";
+import type { KeyView } from "./bindings/KeyView";
+import type { MemoryAnalysis } from "./bindings/MemoryAnalysis";
+import type { RedisStatus } from "./bindings/RedisStatus";
+import type { ScanPage } from "./bindings/ScanPage";
+import type { ScanRequest } from "./bindings/ScanRequest";
+
+export const redisStatus = (name: string) => invoke<RedisStatus[]>("redis_status", { name });
+export const cacheScan = (name: string, request: ScanRequest) => invoke<ScanPage>("cache_scan", { name, request });
+export const cacheGet = (name: string, request: KeyRequest) => invoke<KeyView>("cache_get", { name, request });
+export const cacheChange = (name: string, key: string, change: KeyChange) => invoke<boolean>("cache_change", { name, key, change });
+export const cacheAnalyze = (name: string, sample: number) => invoke<MemoryAnalysis>("cache_analyze", { name, sample });

@@ -12,7 +12,11 @@ const MIB: f64 = 1024.0 * 1024.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(export, rename = "AdviceVerdict")
+)]
 pub enum Verdict {
     Ok,
     Differs,

@@ -11,8 +11,8 @@ import type { UiError } from "../../bindings/UiError";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { ClassicTable, Findings, PlanTree, severity } from "./PlanView";
 import { SqlEditor } from "./SqlEditor";
+import { SQL_KEY } from "./draft";
 
-const SQL_KEY = "mindpal.explain.sql";
 const HISTORY_KEY = "mindpal.explain.history";
 const HISTORY_SIZE = 30;
 

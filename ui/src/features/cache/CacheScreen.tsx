@@ -1,0 +1,446 @@
+// The Redis cache the platform leans on: its health (memory, hit rate, evictions, slowlog),
+// a key browser that uses SCAN only under a cost guard, one key opened type by type with the
+// platform's meaning linked, and memory by key shape from a stated sample.
+import { useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { asUiError, cacheAnalyze, cacheChange, cacheGet, cacheScan, redisStatus } from "../../api";
+import type { KeyChange } from "../../bindings/KeyChange";
+import type { KeyRow } from "../../bindings/KeyRow";
+import type { MemoryAnalysis } from "../../bindings/MemoryAnalysis";
+import type { PlatformLink } from "../../bindings/PlatformLink";
+import type { Profile } from "../../bindings/Profile";
+import type { RedisStatus } from "../../bindings/RedisStatus";
+import type { ScanPage } from "../../bindings/ScanPage";
+import type { UiError } from "../../bindings/UiError";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { useToasts } from "../../components/Toasts";
+import { ErrorLine } from "../overview/OverviewScreen";
+
+export type Opener = { user: (id: number) => void; conversation: (id: number) => void; digitalHuman: (id: number) => void };
+
+const bytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`);
+const ttl = (ms: number) => (ms === -1 ? "no expiry" : ms === -2 ? "gone" : ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${Math.ceil(ms / 1000)} s`);
+
+export function CacheScreen({ profile, open }: { profile: Profile; open: Opener }) {
+  if (!profile.redis) return <p className="muted">This profile has no Redis. Add one on the Connections screen.</p>;
+  return (
+    <div className="stack">
+      <StatusCards profile={profile} />
+      <Browser profile={profile} open={open} />
+      <Analysis profile={profile} />
+    </div>
+  );
+}
+
+function StatusCards({ profile }: { profile: Profile }) {
+  const q = useQuery({ queryKey: ["redis-status", profile.name], queryFn: () => redisStatus(profile.name), refetchInterval: 3000 });
+  if (q.isError && !q.data) return <ErrorLine error={asUiError(q.error)} />;
+  if (!q.data) return <p className="muted">Reading INFO…</p>;
+  return (
+    <>
+      {q.isError && <ErrorLine error={asUiError(q.error)} />}
+      {q.data.map((s) => (
+        <NodeStatus key={s.server.address} s={s} />
+      ))}
+    </>
+  );
+}
+
+function NodeStatus({ s }: { s: RedisStatus }) {
+  return (
+    <section className="card" data-testid="redis-status">
+      <div className="card-head">
+        <h2>
+          {s.server.address} · Redis {s.server.version} · {s.server.role}
+        </h2>
+        <span className="muted">up {Math.round(s.uptimeSeconds / 3600)} h</span>
+      </div>
+      <dl className="facts">
+        <dt>Memory</dt>
+        <dd>
+          {bytes(s.usedMemory)} used · peak {bytes(s.usedMemoryPeak)} · fragmentation {s.fragmentationRatio.toFixed(2)} · limit {s.maxmemory ? bytes(s.maxmemory) : "none"} · policy {s.maxmemoryPolicy}
+        </dd>
+        <dt>Hit rate</dt>
+        <dd data-testid="hit-rate">
+          {s.hitRate === null ? "no lookups yet" : `${(s.hitRate * 100).toFixed(2)} %`} ({s.keyspaceHits} hits, {s.keyspaceMisses} misses)
+        </dd>
+        <dt>Evictions / expirations</dt>
+        <dd className={s.evictedKeys > 0 ? "warn-text" : ""}>
+          {s.evictedKeys} evicted · {s.expiredKeys} expired
+        </dd>
+        <dt>Clients · ops/s</dt>
+        <dd>
+          {s.connectedClients} connected ({s.blockedClients} blocked) · {s.opsPerSec} ops/s
+        </dd>
+        <dt>Keys</dt>
+        <dd>{s.keyspace.length === 0 ? "none" : s.keyspace.map((d) => `db${d.db}: ${d.keys} (${d.expires} with a TTL)`).join(" · ")}</dd>
+      </dl>
+      <details>
+        <summary>
+          Slowlog: {s.slowlogLength} entr{s.slowlogLength === 1 ? "y" : "ies"}
+        </summary>
+        {s.slowlog.length === 0 ? (
+          <p className="muted">Empty.</p>
+        ) : (
+          <table className="mini">
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>Took</th>
+                <th>Command</th>
+                <th>Client</th>
+              </tr>
+            </thead>
+            <tbody>
+              {s.slowlog.map((e) => (
+                <tr key={e.id}>
+                  <td>{new Date(e.atUnix * 1000).toLocaleTimeString()}</td>
+                  <td>{(e.micros / 1000).toFixed(1)} ms</td>
+                  <td className="sql">{e.command.join(" ")}</td>
+                  <td>{e.client ?? ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </details>
+    </section>
+  );
+}
+
+/** Escapes Redis glob characters, as the core's glob_escape does. */
+const literal = (text: string) => text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+
+function Browser({ profile, open }: { profile: Profile; open: Opener }) {
+  const [pattern, setPattern] = useState("user:*");
+  const [asText, setAsText] = useState(false);
+  const [pageSize, setPageSize] = useState(100);
+  const [keys, setKeys] = useState<KeyRow[]>([]);
+  const [page, setPage] = useState<ScanPage | null>(null);
+  const [asking, setAsking] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<UiError | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const effective = asText ? `${literal(pattern)}*` : pattern;
+
+  const scan = async (cursor: string, confirmLarge: boolean, fresh: boolean) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const p = await cacheScan(profile.name, { pattern: effective, cursor, pageSize, count: pageSize, confirmLarge });
+      if (p.needsConfirmation) {
+        setAsking(p.needsConfirmation);
+        return;
+      }
+      setAsking(null);
+      setPage(p);
+      // Keys already listed stay listed whatever happens to the next page.
+      setKeys((k) => (fresh ? p.keys : [...k, ...p.keys.filter((n) => !k.some((o) => o.key === n.key))]));
+      if (fresh) setSelected(null);
+    } catch (e) {
+      setError(asUiError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" data-testid="cache-browser">
+      <div className="card-head">
+        <h2>Keys</h2>
+        <span className="muted">SCAN only, never KEYS · COUNT = page size (at most 1000), at most 50 calls per page</span>
+      </div>
+      <form
+        className="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void scan("", false, true);
+        }}
+      >
+        <label>
+          Pattern <input data-field="pattern" value={pattern} onChange={(e) => setPattern(e.target.value)} placeholder="user:*" />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={asText} onChange={(e) => setAsText(e.target.checked)} /> literal text (prefix)
+        </label>
+        <label>
+          Page
+          <select data-field="page-size" value={pageSize} onChange={(e) => setPageSize(Number(e.target.value))}>
+            <option value={50}>50 keys</option>
+            <option value={100}>100 keys</option>
+            <option value={500}>500 keys</option>
+          </select>
+        </label>
+        <button type="submit" className="primary" data-action="scan" disabled={busy}>
+          {busy ? "Scanning…" : "Scan"}
+        </button>
+      </form>
+      {asking && (
+        <div className="banner info" data-testid="large-keyspace">
+          <p>{asking}</p>
+          <button type="button" data-action="scan-anyway" onClick={() => void scan("", true, true)}>
+            Scan anyway
+          </button>
+        </div>
+      )}
+      {error && <ErrorLine error={error} />}
+      {page && (
+        <p className="muted" data-testid="scan-summary">
+          {keys.length} key{keys.length === 1 ? "" : "s"} listed of {page.keyspace} in the keyspace · last page {page.calls} SCAN call{page.calls === 1 ? "" : "s"}
+          {page.stopped ? ` · ${page.stopped}` : ""}
+          {page.done ? " · the walk is complete" : ""}
+        </p>
+      )}
+      {page && keys.length === 0 && page.done && <p className="muted">No key matches `{effective}`.</p>}
+      <div className="split">
+        {keys.length > 0 && (
+          <div className="key-list">
+            <table className="mini" data-testid="key-list">
+              <thead>
+                <tr>
+                  <th>Key</th>
+                  <th>Type</th>
+                  <th>TTL</th>
+                </tr>
+              </thead>
+              <tbody>
+                {keys.map((k) => (
+                  <tr key={`${k.node ?? ""}${k.key}`} className={selected === k.key ? "selected" : ""} data-key={k.key} onClick={() => setSelected(k.key)}>
+                    <td className="sql">
+                      <button type="button" className="link" onClick={() => setSelected(k.key)}>
+                        {k.key}
+                      </button>
+                      {k.binary && <span className="badge warn">binary</span>}
+                    </td>
+                    <td>{k.kind}</td>
+                    <td>{ttl(k.ttlMs)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {page && !page.done && (
+              <button type="button" data-action="more-keys" disabled={busy} onClick={() => void scan(page.cursor, true, false)}>
+                {busy ? "Scanning…" : "More keys"}
+              </button>
+            )}
+          </div>
+        )}
+        {selected && <KeyPanel key={selected} profile={profile} name={selected} open={open} onGone={() => setKeys((k) => k.filter((x) => x.key !== selected))} />}
+      </div>
+    </section>
+  );
+}
+
+function LinkButton({ link, open }: { link: PlatformLink; open: Opener }) {
+  const go = () => (link.kind === "user" ? open.user(link.id) : link.kind === "conversation" ? open.conversation(link.id) : open.digitalHuman(link.id));
+  return (
+    <button type="button" className="link" data-link={`${link.kind}:${link.id}`} onClick={go}>
+      → {link.label}
+    </button>
+  );
+}
+
+function KeyPanel({ profile, name, open, onGone }: { profile: Profile; name: string; open: Opener; onGone: () => void }) {
+  const [from, setFrom] = useState<string[]>([""]);
+  const [change, setChange] = useState<KeyChange | null>(null);
+  const [seconds, setSeconds] = useState(3600);
+  const [busy, setBusy] = useState(false);
+  const toasts = useToasts();
+  const client = useQueryClient();
+  const operator = profile.role === "operator" && !profile.readOnly;
+  const at = from[from.length - 1];
+  const q = useQuery({ queryKey: ["cache-key", profile.name, name, at], queryFn: () => cacheGet(profile.name, { key: name, from: at, pageSize: 100 }), retry: false });
+
+  const apply = async () => {
+    if (!change) return;
+    setBusy(true);
+    try {
+      await cacheChange(profile.name, name, change);
+      toasts.info(change.kind === "delete" ? "Key deleted" : "Expiry changed", `${name}; written to operation_logs`);
+      setChange(null);
+      if (change.kind === "delete") onGone();
+      else await client.invalidateQueries({ queryKey: ["cache-key", profile.name, name] });
+    } catch (e) {
+      toasts.error(asUiError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (q.isError) return <div className="key-panel card"><ErrorLine error={asUiError(q.error)} /></div>;
+  if (!q.data) return <div className="key-panel card"><p className="muted">Opening {name}…</p></div>;
+  const v = q.data;
+  return (
+    <div className="key-panel card" data-testid="key-view" data-kind={v.kind}>
+      <div className="card-head">
+        <h2 className="sql">{v.key}</h2>
+        <span className="badge">{v.kind}</span>
+      </div>
+      <p className="muted">
+        {ttl(v.ttlMs)} · {v.memoryBytes === null ? "memory ?" : bytes(v.memoryBytes)} · {v.kind === "string" ? `${v.length} bytes` : `${v.length} elements`}
+        {v.binary ? " · binary, shown escaped (\\xNN)" : ""}
+        {v.node ? ` · ${v.node}` : ""}
+      </p>
+      {v.links.length > 0 && (
+        <div className="links">
+          {v.links.map((l) => (
+            <LinkButton key={`${l.kind}${l.id}`} link={l} open={open} />
+          ))}
+        </div>
+      )}
+      {v.json !== null && v.json !== undefined ? (
+        <pre className="prompt" data-testid="key-json">
+          {JSON.stringify(v.json, null, 2)}
+        </pre>
+      ) : (
+        v.text !== null && <pre className="prompt">{v.text}</pre>
+      )}
+      {v.truncated && <p className="muted">The first 256 KiB of {v.length} bytes.</p>}
+      {v.elements.length > 0 && (
+        <table className="mini" data-testid="key-elements">
+          <tbody>
+            {v.elements.map((e, i) => (
+              <tr key={`${e.name ?? ""}-${i}`}>
+                {e.name !== null && <td className="muted">{e.name}</td>}
+                <td className="sql">
+                  {e.value}
+                  {e.binary && <span className="badge warn">binary</span>}
+                </td>
+                {e.score !== null && <td>{e.score}</td>}
+                <td>{e.link && <LinkButton link={e.link} open={open} />}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="actions">
+        {from.length > 1 && (
+          <button type="button" onClick={() => setFrom((f) => f.slice(0, -1))}>
+            Previous page
+          </button>
+        )}
+        {v.next && (
+          <button type="button" data-action="more-elements" onClick={() => setFrom((f) => [...f, v.next ?? ""])}>
+            Next page
+          </button>
+        )}
+        <button type="button" onClick={() => void q.refetch()}>
+          Reload
+        </button>
+        {operator && (
+          <>
+            <label>
+              TTL (s) <input type="number" min={1} value={seconds} onChange={(e) => setSeconds(Math.max(1, Number(e.target.value)))} />
+            </label>
+            <button type="button" data-action="expire" onClick={() => setChange({ kind: "expire", seconds })}>
+              Set expiry
+            </button>
+            {v.ttlMs >= 0 && (
+              <button type="button" onClick={() => setChange({ kind: "persist" })}>
+                Remove expiry
+              </button>
+            )}
+            <button type="button" className="danger" data-action="delete-key" onClick={() => setChange({ kind: "delete" })}>
+              Delete
+            </button>
+          </>
+        )}
+      </div>
+      {change && (
+        <ConfirmDialog
+          title={change.kind === "delete" ? `Delete ${v.key}?` : change.kind === "expire" ? `Expire ${v.key} in ${change.seconds} s?` : `Keep ${v.key} forever?`}
+          confirmLabel={change.kind === "delete" ? "Delete" : "Apply"}
+          danger={change.kind === "delete"}
+          busy={busy}
+          onConfirm={() => void apply()}
+          onCancel={() => setChange(null)}
+        >
+          <p>
+            {change.kind === "delete"
+              ? "UNLINK removes the key now (its memory is freed in the background). The platform rebuilds a cached row on its next read."
+              : "The key's time to live changes on the server now."}{" "}
+            Written to operation_logs.
+          </p>
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}
+
+function Analysis({ profile }: { profile: Profile }) {
+  const [sample, setSample] = useState(10_000);
+  const [result, setResult] = useState<MemoryAnalysis | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<UiError | null>(null);
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setResult(await cacheAnalyze(profile.name, sample));
+    } catch (e) {
+      setError(asUiError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card" data-testid="memory-analysis">
+      <div className="card-head">
+        <h2>Memory by key shape</h2>
+        <form
+          className="filters"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run();
+          }}
+        >
+          <label>
+            Sample <input type="number" min={100} max={200000} step={1000} value={sample} onChange={(e) => setSample(Number(e.target.value))} /> keys
+          </label>
+          <button type="submit" data-action="analyze" disabled={busy}>
+            {busy ? "Sampling…" : "Analyse"}
+          </button>
+        </form>
+      </div>
+      {error && <ErrorLine error={error} />}
+      {!result && !error && <p className="muted">Samples keys with SCAN and MEMORY USAGE, then scales the figures to the whole keyspace.</p>}
+      {result && (
+        <>
+          <p className="muted">
+            A sample of {result.sampleSize} of {result.keyspace} keys ({bytes(result.sampledBytes)}), read in {result.seconds.toFixed(2)} s. Estimates scale the sample up.
+          </p>
+          <table className="mini">
+            <thead>
+              <tr>
+                <th>Shape</th>
+                <th>Sampled keys</th>
+                <th>Bytes</th>
+                <th>Average</th>
+                <th>Share</th>
+                <th>Est. keys</th>
+                <th>Est. memory</th>
+                <th>Types</th>
+                <th>No TTL</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.groups.map((g) => (
+                <tr key={g.prefix}>
+                  <td className="sql">{g.prefix}</td>
+                  <td>{g.sampledKeys}</td>
+                  <td>{bytes(g.sampledBytes)}</td>
+                  <td>{bytes(Math.round(g.averageBytes))}</td>
+                  <td>{(g.share * 100).toFixed(1)} %</td>
+                  <td>{g.estimatedKeys}</td>
+                  <td>{bytes(g.estimatedBytes)}</td>
+                  <td>{g.kinds.join(", ")}</td>
+                  <td className={g.withoutTtl > 0 ? "warn-text" : ""}>{g.withoutTtl}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}

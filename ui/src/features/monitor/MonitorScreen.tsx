@@ -1,0 +1,468 @@
+// What operators watch between incidents: load from SHOW GLOBAL STATUS deltas with charts of
+// the minutes the screen has been open, the sessions with long transactions and lock waits
+// (KILL for operators, one click to EXPLAIN), the costliest statements, and the settings
+// beside the platform's recommendations.
+import { useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { asUiError, monitorAdvice, monitorDashboard, monitorKill, monitorSessions, monitorTop } from "../../api";
+import type { DashboardPoint } from "../../bindings/DashboardPoint";
+import type { KillMode } from "../../bindings/KillMode";
+import type { Profile } from "../../bindings/Profile";
+import type { SessionFilter } from "../../bindings/SessionFilter";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { useToasts } from "../../components/Toasts";
+import { ErrorLine } from "../overview/OverviewScreen";
+
+type Tab = "dashboard" | "sessions" | "top" | "advisor";
+const TABS: { id: Tab; label: string }[] = [
+  { id: "dashboard", label: "Dashboard" },
+  { id: "sessions", label: "Sessions" },
+  { id: "top", label: "Top statements" },
+  { id: "advisor", label: "Tuning advisor" },
+];
+
+export function MonitorScreen({ profile, onExplain }: { profile: Profile; onExplain: (sql: string) => void }) {
+  const [tab, setTab] = useState<Tab>("dashboard");
+  return (
+    <div className="stack">
+      <div className="tabs" role="tablist">
+        {TABS.map((t) => (
+          <button key={t.id} type="button" role="tab" data-tab={t.id} aria-selected={tab === t.id} className={tab === t.id ? "active" : ""} onClick={() => setTab(t.id)}>
+            {t.label}
+          </button>
+        ))}
+      </div>
+      {tab === "dashboard" && <DashboardView profile={profile} />}
+      {tab === "sessions" && <SessionsView profile={profile} onExplain={onExplain} />}
+      {tab === "top" && <TopView profile={profile} onExplain={onExplain} />}
+      {tab === "advisor" && <AdvisorView profile={profile} />}
+    </div>
+  );
+}
+
+const num = (v: number, digits = 1) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(digits));
+const pct = (v: number | null) => (v === null ? "–" : `${(v * 100).toFixed(2)} %`);
+
+function DashboardView({ profile }: { profile: Profile }) {
+  // The shell keeps the history, so leaving the tab and coming back keeps the chart.
+  const q = useQuery({ queryKey: ["dashboard", profile.name], queryFn: () => monitorDashboard(profile.name), refetchInterval: 2000, gcTime: 0 });
+  if (q.isError && !q.data) return <ErrorLine error={asUiError(q.error)} />;
+  if (!q.data) return <p className="muted">Reading SHOW GLOBAL STATUS…</p>;
+  const d = q.data;
+  const last = d.points[d.points.length - 1];
+  return (
+    <>
+      {q.isError && <ErrorLine error={asUiError(q.error)} />}
+      {!last && <p className="muted">The first rates appear after the second reading, two seconds from now.</p>}
+      {last && (
+        <section className="tiles" data-testid="dashboard-tiles">
+          <Tile label="Queries / s" value={num(last.qps)} testid="qps" detail={`select ${num(last.selectPerSec)} · insert ${num(last.insertPerSec)} · update ${num(last.updatePerSec)} · delete ${num(last.deletePerSec)} · other ${num(last.otherPerSec)}`} />
+          <Tile
+            label="Threads connected"
+            value={`${last.threadsConnected} / ${last.maxConnections}`}
+            tone={last.threadsConnected > last.maxConnections * 0.8 ? "bad" : undefined}
+            detail={`${last.threadsRunning} running · most ever ${d.maxUsedConnections}`}
+          />
+          <Tile label="Buffer-pool hit ratio" value={pct(last.bufferPoolHitRatio)} tone={last.bufferPoolHitRatio !== null && last.bufferPoolHitRatio < 0.99 ? "warn" : undefined} detail="page requests served without a disk read, this interval" />
+          <Tile label="InnoDB rows / s" value={`${num(last.rowsReadPerSec, 0)} read`} detail={`${num(last.rowsWrittenPerSec, 0)} written · data reads ${num(last.dataReadsPerSec)} · writes ${num(last.dataWritesPerSec)} / s`} />
+          <Tile label="Slow queries" value={String(last.slowQueries)} tone={last.slowQueries > 0 ? "warn" : undefined} detail={`this interval · ${d.slowQueriesTotal} since start`} />
+          <Tile label="Aborted connects" value={String(last.abortedConnects)} tone={last.abortedConnects > 0 ? "warn" : undefined} detail={`this interval · ${d.abortedConnectsTotal} since start`} />
+          <Tile label="Temp tables on disk" value={`${last.tmpDiskTables} / ${last.tmpTables}`} tone={last.tmpDiskTables > 0 ? "warn" : undefined} detail="on disk / all, this interval" />
+        </section>
+      )}
+      {d.points.length >= 2 && (
+        <div className="charts">
+          <Chart title="Queries per second" points={d.points} series={[{ label: "all", value: (p) => p.qps }, { label: "select", value: (p) => p.selectPerSec }, { label: "writes", value: (p) => p.insertPerSec + p.updatePerSec + p.deletePerSec }]} />
+          <Chart title="Threads" points={d.points} series={[{ label: "connected", value: (p) => p.threadsConnected }, { label: "running", value: (p) => p.threadsRunning }]} />
+          <Chart title="InnoDB rows per second" points={d.points} series={[{ label: "read", value: (p) => p.rowsReadPerSec }, { label: "written", value: (p) => p.rowsWrittenPerSec }]} />
+        </div>
+      )}
+      <p className="muted">Uptime {Math.round(d.uptimeSeconds / 60)} min · refreshed every 2 s while this screen is open.</p>
+    </>
+  );
+}
+
+function Tile({ label, value, detail, tone, testid }: { label: string; value: string; detail: string; tone?: "warn" | "bad"; testid?: string }) {
+  return (
+    <div className={`tile card ${tone ?? ""}`}>
+      <div className="muted">{label}</div>
+      <div className="tile-value" data-testid={testid}>
+        {value}
+      </div>
+      <div className="muted small">{detail}</div>
+    </div>
+  );
+}
+
+/** Lines over the points the shell has kept, newest on the right. */
+function Chart({ title, points, series }: { title: string; points: DashboardPoint[]; series: { label: string; value: (p: DashboardPoint) => number }[] }) {
+  const W = 600;
+  const H = 110;
+  const t0 = Date.parse(points[0].at);
+  const t1 = Date.parse(points[points.length - 1].at);
+  const max = Math.max(1, ...points.flatMap((p) => series.map((s) => s.value(p))));
+  const x = (p: DashboardPoint) => ((Date.parse(p.at) - t0) / Math.max(1, t1 - t0)) * W;
+  const y = (v: number) => H - (v / max) * (H - 4);
+  return (
+    <figure className="card lag-chart">
+      <h2>
+        {title}, last {Math.round((t1 - t0) / 1000)} s
+      </h2>
+      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label={title}>
+        {series.map((s, i) => (
+          <polyline key={s.label} className={`lag-line c${i % 4}`} points={points.map((p) => `${x(p).toFixed(1)},${y(s.value(p)).toFixed(1)}`).join(" ")} />
+        ))}
+      </svg>
+      <figcaption className="muted">
+        {series.map((s, i) => (
+          <span key={s.label} className={`legend c${i % 4}`}>
+            {s.label}{" "}
+          </span>
+        ))}
+        · max {num(max)}
+      </figcaption>
+    </figure>
+  );
+}
+
+type Kill = { id: number; mode: KillMode; who: string; statement: string | null };
+const EXPLAINABLE = /^\s*(select|with|update|delete|insert|replace)\b/i;
+
+function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sql: string) => void }) {
+  const [filter, setFilter] = useState<SessionFilter>({ user: null, host: null, db: null, command: null, minSeconds: null, hideSleeping: true });
+  const [longAfter, setLongAfter] = useState(60);
+  const [kill, setKill] = useState<Kill | null>(null);
+  const [busy, setBusy] = useState(false);
+  const toasts = useToasts();
+  const client = useQueryClient();
+  const operator = profile.role === "operator" && !profile.readOnly;
+  const key = ["sessions", profile.name, filter, longAfter];
+  const q = useQuery({ queryKey: key, queryFn: () => monitorSessions(profile.name, filter, longAfter), refetchInterval: 3000 });
+  const set = (patch: Partial<SessionFilter>) => setFilter((f) => ({ ...f, ...patch }));
+  const text = (v: string) => (v.trim() === "" ? null : v);
+
+  const doKill = async () => {
+    if (!kill) return;
+    setBusy(true);
+    try {
+      const k = await monitorKill(profile.name, kill.id, kill.mode);
+      toasts.info(k.mode === "query" ? "Statement killed" : "Connection killed", `session ${k.threadId} (${k.user}@${k.host}); written to operation_logs`);
+      setKill(null);
+      await client.invalidateQueries({ queryKey: ["sessions", profile.name] });
+    } catch (e) {
+      toasts.error(asUiError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const killButtons = (id: number, who: string, statement: string | null, own = false) =>
+    operator &&
+    !own && (
+      <>
+        <button type="button" data-action="kill-query" onClick={() => setKill({ id, mode: "query", who, statement })}>
+          Kill query
+        </button>
+        <button type="button" className="danger" data-action="kill-connection" onClick={() => setKill({ id, mode: "connection", who, statement })}>
+          Kill
+        </button>
+      </>
+    );
+  const explainButton = (statement: string | null) =>
+    statement &&
+    EXPLAINABLE.test(statement) && (
+      <button type="button" data-action="explain" onClick={() => onExplain(statement)}>
+        Explain
+      </button>
+    );
+
+  const r = q.data;
+  return (
+    <>
+      <form className="filters" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          User <input data-filter="user" value={filter.user ?? ""} onChange={(e) => set({ user: text(e.target.value) })} />
+        </label>
+        <label>
+          Host <input data-filter="host" value={filter.host ?? ""} onChange={(e) => set({ host: text(e.target.value) })} placeholder="starts with" />
+        </label>
+        <label>
+          Database <input data-filter="db" value={filter.db ?? ""} onChange={(e) => set({ db: text(e.target.value) })} />
+        </label>
+        <label>
+          Command
+          <select data-filter="command" value={filter.command ?? ""} onChange={(e) => set({ command: text(e.target.value) })}>
+            <option value="">any</option>
+            <option>Query</option>
+            <option>Sleep</option>
+            <option>Execute</option>
+            <option>Binlog Dump</option>
+            <option>Connect</option>
+          </select>
+        </label>
+        <label>
+          At least (s) <input type="number" min={0} data-filter="min-seconds" value={filter.minSeconds ?? ""} onChange={(e) => set({ minSeconds: e.target.value === "" ? null : Number(e.target.value) })} />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={filter.hideSleeping} onChange={(e) => set({ hideSleeping: e.target.checked })} /> Hide sleeping
+        </label>
+        <label>
+          Long transaction after (s) <input type="number" min={0} data-filter="long-after" value={longAfter} onChange={(e) => setLongAfter(Math.max(0, Number(e.target.value)))} />
+        </label>
+      </form>
+      {q.isError && <ErrorLine error={asUiError(q.error)} />}
+      {!r && q.isPending && <p className="muted">Reading the processlist…</p>}
+      {r && (
+        <>
+          <section className="card" data-testid="long-transactions">
+            <div className="card-head">
+              <h2>Transactions open over {r.longAfterSeconds} s</h2>
+              <span className={`badge ${r.longTransactions.length ? "warn" : "good"}`}>{r.longTransactions.length}</span>
+            </div>
+            {r.longTransactions.length === 0 ? (
+              <p className="muted">None. The platform alarms on transactions open longer than 60 s (information_schema.INNODB_TRX).</p>
+            ) : (
+              <table className="mini">
+                <thead>
+                  <tr>
+                    <th>Session</th>
+                    <th>Age</th>
+                    <th>State</th>
+                    <th>Rows locked / modified</th>
+                    <th>Who</th>
+                    <th>Statement</th>
+                    <th />
+                  </tr>
+                </thead>
+                <tbody>
+                  {r.longTransactions.map((t) => (
+                    <tr key={t.trxId} data-thread={t.threadId}>
+                      <td>{t.threadId}</td>
+                      <td data-testid="trx-age">{t.ageSeconds} s</td>
+                      <td>{t.state}</td>
+                      <td>
+                        {t.rowsLocked} / {t.rowsModified}
+                      </td>
+                      <td>
+                        {t.user ?? "?"}@{t.host ?? "?"} {t.db ? `· ${t.db}` : ""}
+                      </td>
+                      <td className="sql">{t.statement ?? (t.command === "Sleep" ? <em className="muted">idle inside the transaction — a forgotten COMMIT?</em> : "")}</td>
+                      <td className="actions">
+                        {explainButton(t.statement)}
+                        {killButtons(t.threadId, `${t.user ?? "?"}@${t.host ?? "?"}`, t.statement)}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+          <section className="card" data-testid="lock-waits">
+            <div className="card-head">
+              <h2>Lock waits</h2>
+              <span className={`badge ${r.lockWaits.length ? "bad" : "good"}`}>{r.lockWaits.length}</span>
+            </div>
+            {r.lockWaits.length === 0 ? (
+              <p className="muted">Nobody waits for a row lock ({r.lockSource}).</p>
+            ) : (
+              <table className="mini">
+                <thead>
+                  <tr>
+                    <th>Waiting</th>
+                    <th>For</th>
+                    <th>On</th>
+                    <th>Blocked by</th>
+                    <th>Blocker's statement</th>
+                    <th />
+                  </tr>
+                </thead>
+                <tbody>
+                  {r.lockWaits.map((w) => (
+                    <tr key={`${w.waitingTrx}-${w.blockingTrx}`}>
+                      <td className="sql">
+                        {w.waitingThread}: {w.waitingStatement}
+                      </td>
+                      <td>{w.waitingSeconds} s</td>
+                      <td>
+                        {w.table} {w.index ? `(${w.index})` : ""} {w.mode}
+                      </td>
+                      <td>
+                        session {w.blockingThread}, open {w.blockingAgeSeconds} s
+                      </td>
+                      <td className="sql">{w.blockingStatement ?? <em className="muted">idle</em>}</td>
+                      <td className="actions">{killButtons(w.blockingThread, `session ${w.blockingThread}`, w.blockingStatement)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+          <section className="card" data-testid="processlist">
+            <div className="card-head">
+              <h2>Processlist</h2>
+              <span className="muted">
+                {r.sessions.length} session{r.sessions.length === 1 ? "" : "s"}
+                {r.truncated ? " (the first 1000: filter to see the rest)" : ""}
+              </span>
+            </div>
+            {r.sessions.length === 0 ? (
+              <p className="muted">No session matches these filters.</p>
+            ) : (
+              <table className="mini">
+                <thead>
+                  <tr>
+                    <th>Id</th>
+                    <th>User</th>
+                    <th>Host</th>
+                    <th>Database</th>
+                    <th>Command</th>
+                    <th>Time</th>
+                    <th>State</th>
+                    <th>Statement</th>
+                    <th />
+                  </tr>
+                </thead>
+                <tbody>
+                  {r.sessions.map((s) => (
+                    <tr key={s.id} data-session={s.id}>
+                      <td>{s.id}</td>
+                      <td>{s.user}</td>
+                      <td>{s.host}</td>
+                      <td>{s.db ?? "–"}</td>
+                      <td>{s.command}</td>
+                      <td>{s.seconds} s</td>
+                      <td>{s.state ?? ""}</td>
+                      <td className="sql">{s.own ? <em className="muted">this console</em> : s.statement}</td>
+                      <td className="actions">
+                        {!s.own && explainButton(s.statement)}
+                        {killButtons(s.id, `${s.user}@${s.host}`, s.statement, s.own)}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+        </>
+      )}
+      {kill && (
+        <ConfirmDialog
+          title={kill.mode === "query" ? `Kill the statement of session ${kill.id}?` : `Kill session ${kill.id}?`}
+          confirmLabel={kill.mode === "query" ? "Kill query" : "Kill connection"}
+          danger
+          busy={busy}
+          onConfirm={() => void doKill()}
+          onCancel={() => setKill(null)}
+        >
+          <p>
+            {kill.mode === "query"
+              ? "KILL QUERY stops the running statement; the connection and its transaction stay."
+              : "KILL drops the connection; its open transaction is rolled back and its locks are released."}{" "}
+            Session of {kill.who}. Written to operation_logs.
+          </p>
+          {kill.statement && <pre className="prompt">{kill.statement}</pre>}
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}
+
+function TopView({ profile, onExplain }: { profile: Profile; onExplain: (sql: string) => void }) {
+  const q = useQuery({ queryKey: ["top", profile.name], queryFn: () => monitorTop(profile.name, 50), refetchInterval: 10_000 });
+  if (q.isError && !q.data) return <ErrorLine error={asUiError(q.error)} />;
+  if (!q.data) return <p className="muted">Reading statement statistics…</p>;
+  const r = q.data;
+  return (
+    <section className="card" data-testid="top-statements">
+      <div className="card-head">
+        <h2>Costliest statements</h2>
+        <span className={`badge ${r.source === "none" ? "warn" : "good"}`} data-source={r.source}>
+          {r.source === "performanceSchema" ? "performance_schema" : r.source === "slowLog" ? "slow log table" : "no source"}
+        </span>
+      </div>
+      <p className={r.source === "none" ? "banner info" : "muted"}>{r.note}</p>
+      {r.statements.length > 0 && (
+        <table className="mini">
+          <thead>
+            <tr>
+              <th>Statement</th>
+              <th>Count</th>
+              <th>Total</th>
+              <th>Average</th>
+              <th>Max</th>
+              <th>Rows examined / sent</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {r.statements.map((s, i) => (
+              <tr key={s.digest ?? i}>
+                <td className="sql">
+                  {s.schema ? <span className="muted">{s.schema} · </span> : null}
+                  {s.text}
+                </td>
+                <td>{s.count}</td>
+                <td>{s.totalSeconds.toFixed(3)} s</td>
+                <td>{(s.averageSeconds * 1000).toFixed(2)} ms</td>
+                <td>{(s.maxSeconds * 1000).toFixed(1)} ms</td>
+                <td className={s.rowsSent > 0 && s.rowsExamined / s.rowsSent > 100 ? "warn-text" : ""}>
+                  {s.rowsExamined} / {s.rowsSent}
+                  {s.noIndexUsed ? <span className="badge warn"> no index ×{s.noIndexUsed}</span> : null}
+                </td>
+                <td className="actions">
+                  {r.source === "slowLog" && EXPLAINABLE.test(s.text) && (
+                    <button type="button" data-action="explain" onClick={() => onExplain(s.text)}>
+                      Explain
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function AdvisorView({ profile }: { profile: Profile }) {
+  const q = useQuery({ queryKey: ["advice", profile.name], queryFn: () => monitorAdvice(profile.name) });
+  if (q.isError) return <ErrorLine error={asUiError(q.error)} />;
+  if (!q.data) return <p className="muted">Reading the server's settings…</p>;
+  const differs = q.data.filter((a) => a.verdict === "differs").length;
+  return (
+    <section className="card" data-testid="advisor">
+      <div className="card-head">
+        <h2>Settings against the platform's recommendations</h2>
+        <span className={`badge ${differs ? "warn" : "good"}`}>{differs ? `${differs} differ` : "all as recommended"}</span>
+      </div>
+      <table className="mini">
+        <thead>
+          <tr>
+            <th>Server</th>
+            <th>Setting</th>
+            <th>Now</th>
+            <th>Recommended</th>
+            <th />
+            <th>Why</th>
+          </tr>
+        </thead>
+        <tbody>
+          {q.data.map((a) => (
+            <tr key={`${a.server}-${a.setting}`} data-setting={a.setting}>
+              <td>{a.server === "mysql" ? "MySQL" : "Redis"}</td>
+              <td>
+                <code>{a.setting}</code>
+              </td>
+              <td data-testid="current">{a.current}</td>
+              <td>{a.recommended}</td>
+              <td>
+                <span className={`badge ${a.verdict === "ok" ? "good" : a.verdict === "differs" ? "warn" : ""}`}>{a.verdict}</span>
+              </td>
+              <td className="muted">{a.why}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
