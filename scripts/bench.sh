@@ -79,3 +79,4 @@ echo "$explains"
 echo
 echo "Replication health on a sandbox of its own (MariaDB primary + replica, Redis + replica, Sentinel)"
 cargo bench -q -p mindpal-core --bench replication
+cargo bench -q -p mindpal-core --bench monitor
