@@ -11,15 +11,13 @@ use mindpal_core::cache::{self, KeyChange, Nodes, ScanRequest};
 use mindpal_core::monitor::advisor::{self, Advice, Verdict};
 use mindpal_core::monitor::sessions::{self, KillMode, SessionFilter, SessionsReport};
 use mindpal_core::monitor::{self, DashboardPoint, TopReport};
-use mindpal_core::profiles::RedisMode;
-use mindpal_core::redis::{RedisServer, RedisTarget};
 use mindpal_core::{CancellationToken, Error};
 use serde::Serialize;
 
 use crate::backup::bytes;
 use crate::directory::operator_only;
 use crate::output::Out;
-use crate::{Global, connect_mysql, profile, timeout};
+use crate::{Global, connect_mysql, connect_redis, profile, timeout};
 
 #[derive(Debug, Subcommand)]
 pub enum MonitorCommand {
@@ -493,30 +491,17 @@ fn no_redis() -> anyhow::Error {
     .into()
 }
 
-/// The Redis data nodes: `--redis` (one server), the profile's (Sentinel's master, every
-/// cluster master), or MINDPAL_REDIS_URL.
+/// The Redis data nodes: every cluster master or Sentinel's master for a `--profile` (unless
+/// `--redis` overrides it), else the one server `connect_redis` finds.
 async fn redis_nodes(g: &Global) -> anyhow::Result<Option<Nodes>> {
-    let standalone = |server: RedisServer| Nodes {
+    if g.redis.is_none()
+        && let Some(redis) = profile(g)?.and_then(|p| p.redis)
+    {
+        return Ok(Some(cache::nodes(&redis, timeout(g)).await?));
+    }
+    Ok(connect_redis(g).await?.map(|server| Nodes {
         servers: vec![server],
-        mode: RedisMode::Standalone,
-    };
-    if let Some(url) = &g.redis {
-        return Ok(Some(standalone(
-            RedisServer::connect(&RedisTarget::from_url(url)?, timeout(g)).await?,
-        )));
-    }
-    if let Some(profile) = profile(g)? {
-        return match profile.redis {
-            Some(redis) => Ok(Some(cache::nodes(&redis, timeout(g)).await?)),
-            None => Ok(None),
-        };
-    }
-    if let Ok(url) = std::env::var("MINDPAL_REDIS_URL") {
-        return Ok(Some(standalone(
-            RedisServer::connect(&RedisTarget::from_url(&url)?, timeout(g)).await?,
-        )));
-    }
-    Ok(None)
+    }))
 }
 
 pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow::Result<ExitCode> {

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use mindpal_core::cache::{self, Nodes, ScanRequest};
 use mindpal_core::monitor;
 use mindpal_core::mysql::{MysqlServer, MysqlTarget};
-use mindpal_core::profiles::RedisMode;
 use mindpal_core::redis::{RedisServer, RedisTarget};
 
 const KEYS: usize = 1_000_000;
@@ -123,7 +122,6 @@ async fn main() {
         .unwrap();
     let nodes = Nodes {
         servers: vec![server.clone()],
-        mode: RedisMode::Standalone,
     };
 
     println!("SCAN through {KEYS} keys for `user:*` (a fifth match):");

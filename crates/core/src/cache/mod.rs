@@ -147,7 +147,6 @@ pub fn check_pattern(pattern: &str) -> Result<()> {
 /// The data nodes a browse walks: one, or every master of a cluster.
 pub struct Nodes {
     pub servers: Vec<RedisServer>,
-    pub mode: RedisMode,
 }
 
 /// Connects to the profile's data nodes: the server itself, the master Sentinel names, or
@@ -157,7 +156,6 @@ pub async fn nodes(profile: &RedisProfile, timeout: Duration) -> Result<Nodes> {
     if profile.mode != RedisMode::Cluster {
         return Ok(Nodes {
             servers: vec![first],
-            mode: profile.mode,
         });
     }
     let mut conn = first.conn.clone();
@@ -180,10 +178,7 @@ pub async fn nodes(profile: &RedisProfile, timeout: Duration) -> Result<Nodes> {
             servers.push(RedisServer::connect(&data_node(host, port, like), timeout).await?);
         }
     }
-    Ok(Nodes {
-        servers,
-        mode: profile.mode,
-    })
+    Ok(Nodes { servers })
 }
 
 /// Masters of a `CLUSTER NODES` reply that are not failing: `(host, port)`.

@@ -1,5 +1,5 @@
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mindpal_core::ErrorKind;
@@ -7,7 +7,7 @@ use mindpal_core::mysql::{Flavour, MysqlServer, MysqlTarget};
 use mindpal_core::redis::{RedisServer, RedisTarget};
 use mindpal_core::secret::Secret;
 
-use crate::support::{self, TIMEOUT, free_port, mysql_url};
+use crate::support::{self, KillOnDrop, TIMEOUT, free_port, mysql_url};
 
 #[tokio::test]
 async fn mariadb_is_detected_with_its_version() {
@@ -101,14 +101,6 @@ async fn a_redis_that_is_down_is_unreachable() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unreachable, "{err}");
-}
-
-struct KillOnDrop(Child);
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[tokio::test]

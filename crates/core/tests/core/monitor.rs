@@ -3,7 +3,7 @@
 //! and SCAN paging with its cost guard and bad input.
 
 use std::collections::BTreeSet;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use mindpal_core::ErrorKind;
@@ -15,12 +15,11 @@ use mindpal_core::monitor::{self, KillMode, SessionFilter, TopSource, advisor};
 use mindpal_core::profiles::RedisMode;
 use mindpal_core::redis::{RedisServer, RedisTarget};
 
-use crate::support::{TIMEOUT, admin, free_port, redis_db, seeded};
+use crate::support::{KillOnDrop, TIMEOUT, admin, free_port, redis_db, seeded};
 
 fn one(server: &RedisServer) -> Nodes {
     Nodes {
         servers: vec![server.clone()],
-        mode: RedisMode::Standalone,
     }
 }
 
@@ -645,7 +644,7 @@ async fn memory_analysis_groups_a_sample_by_key_shape() {
 
 /// A Redis of the test's own, to stop mid-scan and to change the config of.
 struct PrivateRedis {
-    child: Child,
+    child: KillOnDrop,
     port: u16,
 }
 
@@ -669,21 +668,18 @@ impl PrivateRedis {
         let target = RedisTarget::new("127.0.0.1", port);
         for _ in 0..50 {
             if let Ok(server) = RedisServer::connect(&target, TIMEOUT).await {
-                return (PrivateRedis { child, port }, server);
+                return (
+                    PrivateRedis {
+                        child: KillOnDrop(child),
+                        port,
+                    },
+                    server,
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let mut child = child;
-        let _ = child.kill();
-        let _ = child.wait();
+        drop(KillOnDrop(child));
         panic!("the private redis-server on {port} did not answer");
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -732,8 +728,8 @@ async fn redis_status_reads_the_slowlog_and_a_redis_down_mid_scan_is_a_clear_err
         .await
         .unwrap();
     assert!(!first.done);
-    private.child.kill().unwrap();
-    private.child.wait().unwrap();
+    private.child.0.kill().unwrap();
+    private.child.0.wait().unwrap();
     let started = std::time::Instant::now();
     let err = cache::scan(&nodes, &scan_request("s:*", &first.cursor, 100))
         .await

@@ -1,4 +1,5 @@
 use std::net::TcpListener;
+use std::process::Child;
 use std::time::Duration;
 
 use mindpal_core::mysql::{MysqlServer, MysqlTarget, quote_ident};
@@ -137,4 +138,14 @@ pub async fn seeded(label: &str, seed: u64, redis: Option<&RedisServer>) -> Test
     .await
     .unwrap();
     db
+}
+
+/// A server process a test started, stopped when the test ends however it ends.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
