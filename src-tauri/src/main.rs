@@ -4,11 +4,13 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod sessions;
 mod wire;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use mindpal_core::access::{Actor, Permission};
 use mindpal_core::backup::catalog::VerifyReport;
 use mindpal_core::backup::redis::{Persistence, Trigger};
 use mindpal_core::backup::{
@@ -23,9 +25,7 @@ use mindpal_core::conversations::review::{self, Review, ReviewInput};
 use mindpal_core::conversations::{
     self, ConversationDetail, ConversationRow, ConversationSearch, ThreadAnchor, ThreadPage,
 };
-use mindpal_core::directory::actions::{
-    self, ActionOutcome, Actor, DigitalHumanAction, UserAction,
-};
+use mindpal_core::directory::actions::{self, ActionOutcome, DigitalHumanAction, UserAction};
 use mindpal_core::directory::cache::{self, TokenScan};
 use mindpal_core::directory::digital_humans::{
     self, DigitalHumanDetail, DigitalHumanRow, DigitalHumanSearch, KnowledgeRow, KnowledgeSearch,
@@ -41,14 +41,14 @@ use mindpal_core::monitor::sessions::Killed;
 use mindpal_core::monitor::{self, Dashboard, KillMode, SessionFilter, SessionsReport, TopReport};
 use mindpal_core::mysql::{DEFAULT_CONNECT_TIMEOUT, MysqlServer};
 use mindpal_core::profiles::secrets::{self, SessionSecrets};
-use mindpal_core::profiles::{self, Profile, Role, STORE_FILE};
+use mindpal_core::profiles::{self, Profile, STORE_FILE};
 use mindpal_core::redis::{RedisServer, connect_profile};
 use mindpal_core::replication::{self, HeartbeatTable, ReplicationReport, Thresholds};
 use mindpal_core::{CancellationToken, Error, ErrorKind, overview, sandbox, schema};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_store::StoreExt;
-use wire::{JobEvent, Overview, ProfileInput, ServerCheck, UiError};
+use wire::{JobEvent, Overview, ProfileInput, ProfileView, ServerCheck, UiError};
 
 const PROFILES_KEY: &str = "profiles";
 
@@ -56,8 +56,8 @@ const PROFILES_KEY: &str = "profiles";
 #[derive(Default)]
 struct AppState {
     session: Mutex<SessionSecrets>,
-    /// Open MySQL pools per profile; dropped when they fail so the next call reconnects.
-    pools: tokio::sync::Mutex<HashMap<String, MysqlServer>>,
+    /// Per-profile passwords and open pools, each profile locked on its own.
+    sessions: sessions::Sessions,
     jobs: Mutex<HashMap<String, CancellationToken>>,
     /// The dashboard's last minutes per profile, kept while the app runs.
     dashboards: Mutex<HashMap<String, monitor::History>>,
@@ -103,28 +103,23 @@ fn profile_with_passwords(
     state: &AppState,
     name: &str,
 ) -> Result<Profile, UiError> {
-    let mut profile = read_profiles(app)?
+    let stored = read_profiles(app)?
         .into_iter()
         .find(|p| p.name == name)
         .ok_or_else(|| UiError::from(Error::NotFound(format!("no profile named `{name}`"))))?;
-    let session = state.session.lock().expect("session lock").clone();
-    secrets::resolve(&mut profile, &|slot| {
-        session.get(&(name.to_owned(), slot)).cloned()
-    })?;
-    Ok(profile)
+    // The keyring is asked once per session of the profile, not on every poll.
+    Ok(state.sessions.with_passwords(stored, |profile| {
+        let session = state.session.lock().expect("session lock").clone();
+        secrets::resolve(profile, &|slot| {
+            session.get(&(name.to_owned(), slot)).cloned()
+        })
+    })?)
 }
 
 /// The open pool of `profile` (passwords already filled in), or a new one.
 async fn pool(state: &AppState, profile: &Profile) -> Result<MysqlServer, UiError> {
-    let mut pools = state.pools.lock().await;
-    if let Some(server) = pools.get(&profile.name)
-        && server.target == profile.mysql
-    {
-        return Ok(server.clone());
-    }
-    let server = MysqlServer::connect(&profile.mysql, DEFAULT_CONNECT_TIMEOUT, 6).await?;
-    pools.insert(profile.name.clone(), server.clone());
-    Ok(server)
+    let opened = state.sessions.pool(&profile.name, &profile.mysql, 6).await;
+    forgetting(state, &profile.name, opened).await
 }
 
 /// The server reads go to: the primary, or the profile's first replica when the user chose
@@ -145,15 +140,8 @@ async fn reader(
         .into());
     };
     let key = format!("{}#replica", profile.name);
-    let mut pools = state.pools.lock().await;
-    if let Some(server) = pools.get(&key)
-        && &server.target == replica
-    {
-        return Ok(server.clone());
-    }
-    let server = MysqlServer::connect(replica, DEFAULT_CONNECT_TIMEOUT, 4).await?;
-    pools.insert(key, server.clone());
-    Ok(server)
+    let opened = state.sessions.pool(&key, replica, 4).await;
+    forgetting(state, &profile.name, opened).await
 }
 
 /// The profile's Redis, or why it cannot be reached; `None` when it has none.
@@ -171,25 +159,17 @@ async fn forgetting<T>(
     result: Result<T, Error>,
 ) -> Result<T, UiError> {
     if let Err(e) = &result {
-        forget_on_loss(state, name, e).await;
-        forget_on_loss(state, &format!("{name}#replica"), e).await;
+        state.sessions.after_error(name, e);
     }
     result.map_err(UiError::from)
 }
 
-/// Forgets a pool after a connection error so the next call connects afresh.
-async fn forget_on_loss(state: &AppState, name: &str, error: &Error) {
-    if matches!(
-        error.kind(),
-        ErrorKind::Unreachable | ErrorKind::Timeout | ErrorKind::AuthFailed
-    ) {
-        state.pools.lock().await.remove(name);
-    }
-}
-
 #[tauri::command]
-async fn list_profiles(app: AppHandle) -> Result<Vec<Profile>, UiError> {
-    read_profiles(&app)
+async fn list_profiles(app: AppHandle) -> Result<Vec<ProfileView>, UiError> {
+    Ok(read_profiles(&app)?
+        .into_iter()
+        .map(ProfileView::from)
+        .collect())
 }
 
 #[tauri::command]
@@ -197,7 +177,7 @@ async fn save_profile(
     app: AppHandle,
     state: State<'_, AppState>,
     input: ProfileInput,
-) -> Result<Profile, UiError> {
+) -> Result<ProfileView, UiError> {
     let ProfileInput {
         mut profile,
         original_name,
@@ -221,12 +201,11 @@ async fn save_profile(
     }
     profiles::replace_in(&mut list, original_name.as_deref(), profile.clone());
     write_profiles(&app, &list)?;
-    let mut pools = state.pools.lock().await;
-    pools.remove(&profile.name);
+    state.sessions.forget(&profile.name);
     if let Some(old) = original_name {
-        pools.remove(&old);
+        state.sessions.forget(&old);
     }
-    Ok(profile)
+    Ok(profile.into())
 }
 
 #[tauri::command]
@@ -241,7 +220,7 @@ async fn delete_profile(
     };
     list.retain(|p| p.name != name);
     write_profiles(&app, &list)?;
-    state.pools.lock().await.remove(&name);
+    state.sessions.forget(&name);
     let mut session = state.session.lock().expect("session lock");
     // The profile is gone either way; a keyring that cannot be reached keeps its entries.
     let _ = secrets::forget(&profile, &mut session);
@@ -292,7 +271,7 @@ async fn load_overview(
         Ok(server) => {
             let loaded = overview::database(&server).await;
             if let Err(e) = &loaded {
-                forget_on_loss(&state, &name, e).await;
+                state.sessions.after_error(&name, e);
             }
             loaded.map_err(UiError::from)
         }
@@ -316,7 +295,7 @@ async fn load_overview(
     };
     Ok(Overview {
         profile: name,
-        can_migrate: profile.role == Role::Operator && !profile.read_only,
+        can_migrate: Actor::of(&profile).may(Permission::Migrate),
         database,
         database_error,
         redis,
@@ -335,15 +314,7 @@ async fn apply_migrations(
 ) -> Result<String, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
     let server = pool(&state, &profile).await?;
-    if profile.role != Role::Operator || profile.read_only {
-        return Err(Error::PrivilegeMissing {
-            server: profile.mysql.address(),
-            message:
-                "this profile is read-only or for support; migrations need an operator profile"
-                    .into(),
-        }
-        .into());
-    }
+    Actor::of(&profile).require(Permission::Migrate)?;
     let pending = schema::status(&server)
         .await?
         .into_iter()
@@ -369,6 +340,7 @@ async fn apply_migrations(
         let events = on_event.clone();
         let result = schema::migrate_with_progress(
             &server,
+            Actor::of(&profile),
             &|m| {
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 let _ = events.send(JobEvent::Step {
@@ -706,16 +678,8 @@ async fn explain_statement(
     job: String,
 ) -> Result<ExplainReport, UiError> {
     // The guard runs before any connection is made.
-    let checked = explain::prepare(&sql, &options)?;
     let profile = profile_with_passwords(&app, &state, &name)?;
-    if options.analyze && profile.role != Role::Operator {
-        // ANALYZE runs the statement on the server: an operator's decision.
-        return Err(Error::PrivilegeMissing {
-            server: profile.mysql.address(),
-            message: "ANALYZE runs the statement; support profiles see plans only".into(),
-        }
-        .into());
-    }
+    let checked = explain::prepare(&sql, &options, Actor::of(&profile))?;
     let server = pool(&state, &profile).await?;
     let (_guard, cancel) = JobGuard::new(&state, &job);
     let report = explain::explain_checked(&server, &checked, options.time_limit_ms, &cancel).await;
@@ -824,17 +788,6 @@ async fn replication_status(
     Ok(replication::check(&profile, &thresholds).await)
 }
 
-fn operator_only(profile: &Profile, what: &str) -> Result<(), UiError> {
-    if profile.role != Role::Operator || profile.read_only {
-        return Err(Error::PrivilegeMissing {
-            server: profile.mysql.address(),
-            message: format!("{what}: operator profiles that are not read-only only"),
-        }
-        .into());
-    }
-    Ok(())
-}
-
 /// Creates `percona.heartbeat` on the primary (audited) and writes the first beat.
 #[tauri::command]
 async fn create_heartbeat(
@@ -843,11 +796,10 @@ async fn create_heartbeat(
     name: String,
 ) -> Result<HeartbeatTable, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    operator_only(&profile, "the heartbeat writes to the primary")?;
     let server = pool(&state, &profile).await?;
     let made = async {
-        let table = replication::heartbeat::create(&server).await?;
-        replication::heartbeat::beat(&server, &table).await?;
+        let table = replication::heartbeat::create(&server, Actor::of(&profile)).await?;
+        replication::heartbeat::beat(&server, Actor::of(&profile), &table).await?;
         Ok(table)
     }
     .await;
@@ -862,7 +814,6 @@ async fn beat_heartbeat(
     name: String,
 ) -> Result<(), UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    operator_only(&profile, "the heartbeat writes to the primary")?;
     let server = pool(&state, &profile).await?;
     // The table is found on the server, never named by the window.
     let beat = async {
@@ -871,7 +822,7 @@ async fn beat_heartbeat(
             .ok_or_else(|| {
                 Error::NotFound("no heartbeat table on the primary: create one first".into())
             })?;
-        replication::heartbeat::beat(&server, &table).await
+        replication::heartbeat::beat(&server, Actor::of(&profile), &table).await
     }
     .await;
     forgetting(&state, &name, beat).await
@@ -898,7 +849,6 @@ async fn start_backup(
     on_event: Channel<BackupProgress>,
 ) -> Result<BackupOutcome, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    operator_only(&profile, "a backup")?;
     let server = pool(&state, &profile).await?;
     let (_guard, cancel) = JobGuard::new(&state, &job);
     let options = BackupOptions {
@@ -907,6 +857,7 @@ async fn start_backup(
     };
     let outcome = backup::run(
         &server,
+        Actor::of(&profile),
         &options,
         &|p| {
             let _ = on_event.send(p);
@@ -957,11 +908,11 @@ async fn restore_backup(
     on_event: Channel<BackupProgress>,
 ) -> Result<RestoreReport, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    operator_only(&profile, "a restore")?;
     let server = pool(&state, &profile).await?;
     let (_guard, cancel) = JobGuard::new(&state, &job);
     let report = backup::restore(
         &server,
+        Actor::of(&profile),
         std::path::Path::new(&path),
         &options,
         &|p| {
@@ -1000,23 +951,9 @@ async fn redis_persist(
     trigger: Trigger,
 ) -> Result<String, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    operator_only(&profile, "a Redis save")?;
     let redis = profile_redis(&profile).await?;
     let server = pool(&state, &profile).await.ok();
-    Ok(backup::redis::trigger(&redis, trigger, server.as_ref()).await?)
-}
-
-/// Monitoring and the cache show statements and cached rows with PII: operator profiles
-/// only (read-only ones too, for reading).
-fn operator_role(profile: &Profile, what: &str) -> Result<(), UiError> {
-    if profile.role != Role::Operator {
-        return Err(Error::PrivilegeMissing {
-            server: profile.mysql.address(),
-            message: format!("{what}: operator profiles only"),
-        }
-        .into());
-    }
-    Ok(())
+    Ok(backup::redis::trigger(&redis, Actor::of(&profile), trigger, server.as_ref()).await?)
 }
 
 /// One more reading of the server's counters, added to the profile's dashboard history.
@@ -1027,7 +964,6 @@ async fn monitor_dashboard(
     name: String,
 ) -> Result<Dashboard, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    operator_role(&profile, "monitoring")?;
     let server = pool(&state, &profile).await?;
     let sample = forgetting(&state, &name, monitor::status::sample(&server).await).await?;
     let mut dashboards = state.dashboards.lock().expect("dashboard lock");
@@ -1043,9 +979,9 @@ async fn monitor_sessions(
     long_after_seconds: u64,
 ) -> Result<SessionsReport, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    operator_role(&profile, "sessions")?;
     let server = pool(&state, &profile).await?;
-    let report = monitor::sessions::report(&server, &filter, long_after_seconds).await;
+    let report =
+        monitor::sessions::report(&server, Actor::of(&profile), &filter, long_after_seconds).await;
     forgetting(&state, &name, report).await
 }
 
@@ -1059,9 +995,8 @@ async fn monitor_kill(
     mode: KillMode,
 ) -> Result<Killed, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    operator_only(&profile, "KILL")?;
     let server = pool(&state, &profile).await?;
-    let killed = monitor::sessions::kill(&server, thread_id, mode).await;
+    let killed = monitor::sessions::kill(&server, Actor::of(&profile), thread_id, mode).await;
     forgetting(&state, &name, killed).await
 }
 
@@ -1073,9 +1008,8 @@ async fn monitor_top(
     limit: u32,
 ) -> Result<TopReport, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    operator_role(&profile, "top statements")?;
     let server = pool(&state, &profile).await?;
-    let report = monitor::top::top(&server, limit).await;
+    let report = monitor::top::top(&server, Actor::of(&profile), limit).await;
     forgetting(&state, &name, report).await
 }
 
@@ -1087,7 +1021,6 @@ async fn monitor_advice(
     name: String,
 ) -> Result<Vec<Advice>, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    operator_role(&profile, "the tuning advisor")?;
     let server = pool(&state, &profile).await?;
     let mut advice = forgetting(&state, &name, advisor::mysql(&server).await).await?;
     match redis_of(&profile).await {
@@ -1106,12 +1039,11 @@ async fn monitor_advice(
 }
 
 async fn redis_nodes(profile: &Profile) -> Result<Nodes, UiError> {
-    operator_role(profile, "the cache browser")?;
     let redis = profile
         .redis
         .as_ref()
         .ok_or_else(|| Error::NotFound(format!("profile `{}` has no Redis", profile.name)))?;
-    Ok(redis_cache::nodes(redis, DEFAULT_CONNECT_TIMEOUT).await?)
+    Ok(redis_cache::nodes(redis, Actor::of(profile), DEFAULT_CONNECT_TIMEOUT).await?)
 }
 
 /// Every data node's status: one, or each cluster master.
@@ -1164,10 +1096,9 @@ async fn cache_change(
     change: KeyChange,
 ) -> Result<bool, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    operator_only(&profile, "changing a Redis key")?;
     let nodes = redis_nodes(&profile).await?;
     let server = pool(&state, &profile).await?;
-    Ok(redis_cache::change(&nodes, &key, change, &server).await?)
+    Ok(redis_cache::change(&nodes, Actor::of(&profile), &key, change, &server).await?)
 }
 
 #[tauri::command]

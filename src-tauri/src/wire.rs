@@ -1,6 +1,7 @@
 //! The types the UI receives or sends that the core does not already describe: camelCase,
 //! no secrets. TypeScript declarations are generated into `ui/src/bindings/` (`make bindings`).
 
+use mindpal_core::access::{Actor, Permission};
 use mindpal_core::overview::{DatabaseOverview, RedisOverview};
 use mindpal_core::profiles::secrets::TypedPasswords;
 use mindpal_core::profiles::{self, FieldError, Profile, ServerSummary};
@@ -35,6 +36,27 @@ impl UiError {
             kind: ErrorKind::InvalidInput,
             message: "Some fields need attention.".into(),
             fields,
+        }
+    }
+}
+
+/// A profile as the window shows it: what it names, and what the core's access rules let it
+/// do, so the window offers only what works.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProfileView {
+    #[serde(flatten)]
+    pub profile: Profile,
+    pub permissions: Vec<Permission>,
+}
+
+impl From<Profile> for ProfileView {
+    fn from(profile: Profile) -> Self {
+        let permissions = Actor::of(&profile).permissions();
+        ProfileView {
+            profile,
+            permissions,
         }
     }
 }

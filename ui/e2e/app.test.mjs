@@ -31,15 +31,15 @@ after(async () => {
 });
 
 async function newProfile({ name, port, password, redis }) {
-  await s.click(await s.waitFor("[data-action=new-profile]"));
+  await s.clickOn("[data-action=new-profile]");
   await s.fill("input[name=name]", name);
   await s.fill("input[name=port]", String(port));
   await s.fill("input[name=user]", "root");
   if (password) await s.fill("input[name=password]", password);
   await s.fill("input[name=database]", "mindpal");
-  await s.click(await s.waitFor("select[name=tls] option[value=disabled]"));
+  await s.clickOn("select[name=tls] option[value=disabled]");
   if (redis) {
-    await s.click(await s.waitFor("select[name=redisMode] option[value=standalone]"));
+    await s.clickOn("select[name=redisMode] option[value=standalone]");
     await s.fill("input[name=redisNodes]", redis);
   }
 }
@@ -53,25 +53,25 @@ test("the empty console says how to start", async () => {
 
 test("bad fields are refused with field-level messages", async () => {
   await newProfile({ name: " ", port: 70000 });
-  await s.click(await s.waitFor("button[type=submit]"));
+  await s.clickOn("button[type=submit]");
   assert.match(await s.text("[data-field=name] .field-error"), /name/i);
   assert.match(await s.text("[data-field='mysql.port'] .field-error"), /1 and 65535/);
   await shot("02-field-errors");
-  await s.click(await s.waitFor(".form-actions button[type=button]"));
+  await s.clickOn(".form-actions button[type=button]");
 });
 
 test("a profile for the sandbox tests green and its overview shows the real row counts", async () => {
   await newProfile({ name: "local", port: PORT, redis: `127.0.0.1:${PORT + 2}` });
   await shot("03-profile-form");
-  await s.click(await s.waitFor("button[type=submit]"));
-  await s.click(await s.waitFor("li[data-profile=local] [data-action=test]"));
+  await s.clickOn("button[type=submit]");
+  await s.clickOn("li[data-profile=local] [data-action=test]");
   for (const server of ["primary", "redis"]) {
     assert.equal(await s.text(`li[data-profile=local] tr[data-server=${server}] .ok`), "reachable");
   }
   assert.match(await s.text("li[data-profile=local] tr[data-server=primary]"), /MariaDB 10\.\d+/);
   await shot("04-connection-test");
 
-  await s.click(await s.waitFor("nav button[data-screen=overview]"));
+  await s.clickOn("nav button[data-screen=overview]");
   const users = await s.waitUntil(
     () => {
       const row = [...document.querySelectorAll("[role=row]")].find(
@@ -106,10 +106,10 @@ test("losing the database is shown and recovered from without restarting the win
 
 test("a wrong password shows the auth error and never reaches the store file", async () => {
   const secret = "Wr0ng-E2E-Secret";
-  await s.click(await s.waitFor("nav button[data-screen=connections]"));
+  await s.clickOn("nav button[data-screen=connections]");
   await newProfile({ name: "badpass", port: PORT, password: secret });
-  await s.click(await s.waitFor("button[type=submit]"));
-  await s.click(await s.waitFor("li[data-profile=badpass] [data-action=test]"));
+  await s.clickOn("button[type=submit]");
+  await s.clickOn("li[data-profile=badpass] [data-action=test]");
   const err = await s.waitFor("li[data-profile=badpass] tr[data-server=primary] .error[data-kind=authFailed]");
   assert.ok(err);
   await shot("08-auth-failed");
@@ -121,8 +121,8 @@ test("a wrong password shows the auth error and never reaches the store file", a
 });
 
 test("deleting a profile asks first", async () => {
-  await s.click(await s.waitFor("li[data-profile=badpass] [data-action=delete]"));
-  await s.click(await s.waitFor("li[data-profile=badpass] [data-action=confirm-delete]"));
+  await s.clickOn("li[data-profile=badpass] [data-action=delete]");
+  await s.clickOn("li[data-profile=badpass] [data-action=confirm-delete]");
   await s.waitUntil(() => !document.querySelector("li[data-profile=badpass]"), [], 10000, "the profile to go");
   const store = JSON.parse(readFileSync(STORE, "utf8"));
   assert.deepEqual(
@@ -144,10 +144,9 @@ const [userId, phone, dhCount] = sql(
 ).split("\t");
 
 async function openUserByPhonePrefix() {
-  await s.click(await s.waitFor("nav button[data-screen=users]"));
+  await s.clickOn("nav button[data-screen=users]");
   await s.fill("input[name=user-search]", phone.slice(0, -1));
-  const cell = await s.waitFor(`[role=row] [data-column=id][data-value='${userId}']`, 20000);
-  await s.click(cell);
+  await s.clickOn(`[role=row] [data-column=id][data-value='${userId}']`, 20000);
   await s.waitUntil(
     (id) => {
       const d = document.querySelector("[data-testid=user-detail]");
@@ -172,15 +171,15 @@ test("a user found by phone prefix opens with their digital humans and Redis ent
 });
 
 test("an operator disables and re-enables a user, confirmed, and both land in operation_logs", async () => {
-  await s.click(await s.waitFor("[data-action=disable-user]"));
+  await s.clickOn("[data-action=disable-user]");
   await s.waitFor("[role=alertdialog]");
   await shot("11-confirm-disable");
-  await s.click(await s.waitFor("[data-action=confirm]"));
+  await s.clickOn("[data-action=confirm]");
   await s.waitFor("[data-action=enable-user]", 15000);
   assert.equal(sql(`SELECT status FROM users WHERE id = ${userId}`), "2");
   assert.equal(redis("EXISTS", `user:${userId}`), "0", "the cache entry is deleted after the write");
-  await s.click(await s.waitFor("[data-action=enable-user]"));
-  await s.click(await s.waitFor("[data-action=confirm]"));
+  await s.clickOn("[data-action=enable-user]");
+  await s.clickOn("[data-action=confirm]");
   await s.waitFor("[data-action=disable-user]", 15000);
   assert.equal(sql(`SELECT status FROM users WHERE id = ${userId}`), "1");
   const logged = sql(
@@ -191,14 +190,14 @@ test("an operator disables and re-enables a user, confirmed, and both land in op
 });
 
 test("a support profile sees phone, email and IP masked and no actions", async () => {
-  await s.click(await s.waitFor("nav button[data-screen=connections]"));
+  await s.clickOn("nav button[data-screen=connections]");
   await newProfile({ name: "helpdesk", port: PORT, redis: `127.0.0.1:${PORT + 2}` });
-  await s.click(await s.waitFor("select[name=role] option[value=support]"));
+  await s.clickOn("select[name=role] option[value=support]");
   // The toasts of the last test sit over the form's corner until they fade.
   await s.waitUntil(() => !document.querySelector(".toast"), [], 10000, "the toasts to fade");
-  await s.click(await s.waitFor("button[type=submit]"));
+  await s.clickOn("button[type=submit]");
   await s.waitFor("li[data-profile=helpdesk]");
-  await s.click(await s.waitFor("#active-profile option[value=helpdesk]"));
+  await s.clickOn("#active-profile option[value=helpdesk]");
   await openUserByPhonePrefix();
   const shown = await s.text("[data-testid=user-facts] [data-field=phone]");
   assert.equal(shown, `${phone.slice(0, 3)}****${phone.slice(-4)}`);
@@ -212,9 +211,35 @@ test("a support profile sees phone, email and IP masked and no actions", async (
   await shot("13-support-masked");
 });
 
+test("a support profile can neither reset, restore, kill nor read raw PII from the cache", async () => {
+  // The window offers none of it: no Monitor or Cache screen, no backup or restore.
+  assert.equal(await s.waitUntil(() => String(document.querySelectorAll("nav button[data-screen=cache], nav button[data-screen=monitor]").length), [], 5000, "the nav"), "0");
+  await s.clickOn("nav button[data-screen=backup]");
+  await s.waitUntil(() => document.body.innerText.includes("need an operator profile"), [], 10000, "the operator note");
+  assert.equal(await s.waitUntil(() => String(document.querySelectorAll("[data-action=start-backup], [data-testid=restore-into]").length), [], 5000, "the buttons"), "0");
+  // And the core refuses the shell's commands themselves, whoever calls them.
+  redis("SET", `user:${userId}`, JSON.stringify({ id: userId, phone }), "EX", "3600");
+  const call = (command, args) =>
+    s.evalAsync((c, a) => window.__TAURI_INTERNALS__.invoke(c, a).then((v) => ({ value: v })), [command, args]);
+  const refused = [
+    ["cache_get", { name: "helpdesk", request: { key: `user:${userId}`, from: "", pageSize: 10 } }],
+    ["cache_scan", { name: "helpdesk", request: { pattern: "token:*", cursor: "", pageSize: 50, count: null, confirmLarge: true } }],
+    ["cache_change", { name: "helpdesk", key: `user:${userId}`, change: { kind: "delete" } }],
+    ["monitor_sessions", { name: "helpdesk", filter: {}, longAfterSeconds: 60 }],
+    ["monitor_kill", { name: "helpdesk", threadId: 1, mode: "connection" }],
+  ];
+  for (const [command, args] of refused) {
+    const answer = await call(command, args);
+    assert.equal(answer.rejected?.kind, "forbidden", `${command}: ${JSON.stringify(answer)}`);
+  }
+  assert.equal(redis("EXISTS", `user:${userId}`), "1", "the cached row is still there");
+  redis("DEL", `user:${userId}`);
+  await shot("13b-support-no-backup");
+});
+
 test("a digital human opens from its owner's detail, with its owner masked for support", async () => {
   const [dhId, dhName] = sql(`SELECT id, name FROM digital_humans WHERE user_id = ${userId} ORDER BY id LIMIT 1`).split("\t");
-  await s.click(await s.waitFor("[data-testid=user-digital-humans] tr:first-child .link"));
+  await s.clickOn("[data-testid=user-digital-humans] tr:first-child .link");
   await s.waitUntil(
     (id) => document.querySelector("[data-testid=dh-detail]")?.getAttribute("aria-label") === `Digital human ${id}`,
     [dhId],
@@ -230,8 +255,8 @@ test("a digital human opens from its owner's detail, with its owner masked for s
 
 // Conversation review, as the support profile `helpdesk` (active since the test above).
 test("conversations with angry users are found, the largest thread opens and scrolls to its end", async () => {
-  await s.click(await s.waitFor("nav button[data-screen=conversations]"));
-  await s.click(await s.waitFor("select[aria-label='User emotion'] option[value=angry]"));
+  await s.clickOn("nav button[data-screen=conversations]");
+  await s.clickOn("select[aria-label='User emotion'] option[value=angry]");
   const firstAngry = sql(
     "SELECT c.id FROM conversations c WHERE c.deleted_at IS NULL AND EXISTS (SELECT 1 FROM conversation_messages m " +
       "WHERE m.conversation_id = c.id AND m.user_emotion = 'angry') ORDER BY c.last_message_at DESC, c.id DESC LIMIT 1",
@@ -248,9 +273,9 @@ test("conversations with angry users are found, the largest thread opens and scr
     "SELECT conversation_id, COUNT(*) n FROM conversation_messages GROUP BY conversation_id ORDER BY n DESC, conversation_id LIMIT 1",
   ).split("\t");
   const lastId = sql(`SELECT MAX(id) FROM conversation_messages WHERE conversation_id = ${bigId}`);
-  await s.click(await s.waitFor("select[aria-label='User emotion'] option[value='']"));
+  await s.clickOn("select[aria-label='User emotion'] option[value='']");
   await s.fill("input[aria-label='Messages ≥']", bigCount);
-  await s.click(await s.waitFor(`[aria-label=Conversations] [data-column=id][data-value='${bigId}']`, 20000));
+  await s.clickOn(`[aria-label=Conversations] [data-column=id][data-value='${bigId}']`, 20000);
   await s.waitFor("[data-testid=emotion-chart]", 20000);
   const points = await s.waitUntil(() => document.querySelectorAll("[data-testid=emotion-chart] circle").length, [], 10000, "emotion points");
   assert.ok(points > 0, "the chart shows the thread's emotions");
@@ -270,8 +295,8 @@ test("conversations with angry users are found, the largest thread opens and scr
   assert.match(loaded, /end of thread/);
   await shot("16-thread-end");
   // Back at the top, the End button jumps straight there.
-  await s.click(await s.waitFor("[data-action=jump-angry]"));
-  await s.click(await s.waitFor("[data-action=jump-end]"));
+  await s.clickOn("[data-action=jump-angry]");
+  await s.clickOn("[data-action=jump-end]");
   await s.waitFor(`[data-testid=thread] [data-message='${lastId}']`, 20000);
 });
 
@@ -279,10 +304,10 @@ test("a verdict with a tag and a note is saved, found as reviewed, and exported 
   const [bigId] = sql(
     "SELECT conversation_id, COUNT(*) n FROM conversation_messages GROUP BY conversation_id ORDER BY n DESC, conversation_id LIMIT 1",
   ).split("\t");
-  await s.click(await s.waitFor("input[name=verdict][value=escalated]"));
+  await s.clickOn("input[name=verdict][value=escalated]");
   await s.fill("input[name=tags]", "e2e-tag, rude");
   await s.fill("textarea[name=note]", "checked by the window test");
-  await s.click(await s.waitFor("[data-action=save-review]"));
+  await s.clickOn("[data-action=save-review]");
   await s.waitUntil(() => document.querySelector("[data-testid=reviews] li")?.textContent?.includes("escalated"), [], 15000, "the saved review");
   assert.equal(
     sql(`SELECT CONCAT(verdict, ' ', JSON_CONTAINS(tags, '"e2e-tag"'), ' ', note) FROM conversation_reviews WHERE conversation_id = ${bigId}`),
@@ -291,9 +316,9 @@ test("a verdict with a tag and a note is saved, found as reviewed, and exported 
   assert.equal(sql(`SELECT COUNT(*) FROM operation_logs WHERE action = 'conversation.review' AND resource_id = ${bigId}`), "1");
   await shot("17-reviewed");
 
-  await s.click(await s.waitFor("[data-action=back-to-list]"));
+  await s.clickOn("[data-action=back-to-list]");
   await s.fill("input[aria-label='Messages ≥']", "");
-  await s.click(await s.waitFor("select[aria-label=Reviewed] option[value=yes]"));
+  await s.clickOn("select[aria-label=Reviewed] option[value=yes]");
   await s.fill("input[aria-label=Tag]", "e2e-tag");
   await s.waitUntil(
     (id) => {
@@ -304,8 +329,8 @@ test("a verdict with a tag and a note is saved, found as reviewed, and exported 
     20000,
     "exactly the reviewed conversation",
   );
-  await s.click(await s.waitFor(`[aria-label=Conversations] [data-column=id][data-value='${bigId}']`));
-  await s.click(await s.waitFor("[data-action=export-md]"));
+  await s.clickOn(`[aria-label=Conversations] [data-column=id][data-value='${bigId}']`);
+  await s.clickOn("[data-action=export-md]");
   const toast = await s.waitUntil(
     () => [...document.querySelectorAll(".toast")].map((t) => t.textContent).find((t) => t.includes("mindpal-conversation-")),
     [],

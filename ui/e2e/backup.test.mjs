@@ -21,7 +21,7 @@ const shot = async (name) => writeFileSync(join(SHOTS, `${name}.png`), await s.s
 before(async () => {
   storeSandboxProfile();
   s = await Session.start(env("E2E_DRIVER_URL"), env("E2E_APP"));
-  await s.click(await s.waitFor("#active-profile option[value=sandbox]", 20000));
+  await s.clickOn("#active-profile option[value=sandbox]", 20000);
 });
 after(async () => {
   await s?.end();
@@ -29,10 +29,10 @@ after(async () => {
 
 test("a backup started from the window shows its progress, lands in the catalog, verifies and restores", async () => {
   const before = Number(primarySql("SELECT COUNT(*) FROM operation_logs WHERE action = 'backup.run'"));
-  await s.click(await s.waitFor("nav button[data-screen=backup]"));
+  await s.clickOn("nav button[data-screen=backup]");
   await s.waitFor("[data-testid=redis-persistence] [data-testid=redis-last-save]", 20000);
   const folder = await s.waitUntil(() => document.querySelector("[data-testid=backup-folder]")?.value || null, [], 10000, "the backup folder");
-  await s.click(await s.waitFor("[data-action=start-backup]"));
+  await s.clickOn("[data-action=start-backup]");
   // The bar runs, then stays with the finished job's figures.
   await s.waitFor("[data-testid=backup-progress]", 10000);
   await s.waitFor("[data-testid=backup-progress][data-state=done]", 60000);
@@ -44,14 +44,14 @@ test("a backup started from the window shows its progress, lands in the catalog,
   assert.match(await s.text("[data-testid=backup-catalog] tr[data-backup]", 20000), /complete/);
   await s.waitFor("[data-testid=backup-detail]");
   assert.match(await s.text("[data-testid=pitr-command]"), /mysqlbinlog .*--start-position=\d+/);
-  await s.click(await s.waitFor("[data-action=verify-backup]"));
+  await s.clickOn("[data-action=verify-backup]");
   await s.waitFor("[data-testid=verify-report][data-ok=true]", 20000);
   await shot("40-backup-verified");
   assert.equal(Number(primarySql("SELECT COUNT(*) FROM operation_logs WHERE action = 'backup.run'")), before + 1, "the backup is in operation_logs");
 
   // Restored from the window into a new database, every table equal to the backup.
   await s.fill("[data-testid=restore-into]", "mindpal_restored");
-  await s.click(await s.waitFor("[data-action=restore-backup]"));
+  await s.clickOn("[data-action=restore-backup]");
   await s.waitFor("[data-testid=restore-report][data-ok=true]", 60000);
   assert.match(await s.text("[data-testid=restore-report]"), /users1,?000 \/ 1,?000\d+ \/ \d+equal/);
   assert.match(await s.text("[data-testid=pitr-command]"), /--rewrite-db='mindpal->mindpal_restored'/);

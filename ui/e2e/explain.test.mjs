@@ -41,28 +41,28 @@ before(async () => {
     15000,
     "an operator profile",
   );
-  await s.click(await s.waitFor(`#active-profile option[value=${name}]`));
-  await s.click(await s.waitFor("nav button[data-screen=explain]"));
+  await s.clickOn(`#active-profile option[value=${name}]`);
+  await s.clickOn("nav button[data-screen=explain]");
 });
 after(async () => {
   await s?.end();
 });
 
 test("the platform's DATE(created_at) query is a red full scan, and its range rewrite uses the index", async () => {
-  await s.click(await s.waitFor("[data-hot=conversations-of-a-day]"));
+  await s.clickOn("[data-hot=conversations-of-a-day]");
   await s.waitFor("[data-testid=plan-tree] li[data-table=conversations][data-access=ALL] > .plan-node.sev-bad", 20000);
   const rewrite = await s.text("[data-rule=functionOnIndexedColumn] [data-testid=rewrite]");
   assert.match(rewrite, /created_at >= '2026-11-11 00:00:00' AND created_at < '2026-11-12 00:00:00'/);
   await shot("20-explain-date-full-scan");
 
-  await s.click(await s.waitFor("[data-rule=functionOnIndexedColumn] [data-action=explain-rewrite]"));
+  await s.clickOn("[data-rule=functionOnIndexedColumn] [data-action=explain-rewrite]");
   await s.waitFor("[data-testid=plan-tree] li[data-table=conversations][data-access=range] > .plan-node.sev-warn", 20000);
   const tree = await s.text("[data-testid=plan-tree]");
   assert.match(tree, /idx_created_at/, "the range is on idx_created_at");
-  await s.click(await s.waitFor("[data-action=view-table]"));
+  await s.clickOn("[data-action=view-table]");
   assert.match(await s.text("[data-testid=plan-table]"), /range/);
   await shot("21-explain-range-rewrite");
-  await s.click(await s.waitFor("[data-action=view-tree]"));
+  await s.clickOn("[data-action=view-tree]");
 });
 
 test("a statement typed in the editor runs with Ctrl+Enter; a DELETE with ANALYZE is refused and deletes nothing", async () => {
@@ -73,18 +73,18 @@ test("a statement typed in the editor runs with Ctrl+Enter; a DELETE with ANALYZ
   assert.match(await s.text(".history-item"), new RegExp(`WHERE id = ${id}`), "the statement went into the history");
 
   await typeSql(`DELETE FROM conversations WHERE id = ${id}`);
-  await s.click(await s.waitFor("input[name=analyze]"));
-  await s.click(await s.waitFor("[data-action=explain]"));
+  await s.clickOn("input[name=analyze]");
+  await s.clickOn("[data-action=explain]");
   const refusal = await s.text(".explain-error [data-kind=refused]", 15000);
   assert.match(refusal, /ANALYZE runs the statement/);
   assert.equal(sql(`SELECT COUNT(*) FROM conversations WHERE id = ${id}`), "1", "the row is still there");
   await shot("22-explain-delete-refused");
-  await s.click(await s.waitFor("input[name=analyze]"));
+  await s.clickOn("input[name=analyze]");
 });
 
 test("a MySQL 8 plan pasted from elsewhere shows as the same tree, without a connection", async () => {
   const plan = readFileSync(join(root, "crates/core/src/explain/fixtures/mysql83-v2-join.json"), "utf8");
-  await s.click(await s.waitFor("[data-action=plan-mode]"));
+  await s.clickOn("[data-action=plan-mode]");
   await s.waitFor("textarea[name=plan]");
   // Typing a whole plan key by key is slow; the textarea is React-controlled, so set it the
   // way the browser would and let React hear the input event.
@@ -98,7 +98,7 @@ test("a MySQL 8 plan pasted from elsewhere shows as the same tree, without a con
     },
     [plan],
   );
-  await s.click(await s.waitFor("[data-action=read-plan]"));
+  await s.clickOn("[data-action=read-plan]");
   await s.waitFor("[data-testid=explain-report][data-source=mySqlJsonV2] li[data-table=emp][data-access=ALL]", 10000);
   await s.waitFor("li[data-table=dept][data-access=eq_ref]");
   await shot("23-explain-pasted-mysql-plan");
@@ -109,9 +109,9 @@ test("the index report of a database made from the source design lists idx_phone
   execFileSync("mariadb", ["--protocol=tcp", "-h127.0.0.1", `-P${PORT}`, "-uroot", "mindpal_source"], {
     input: readFileSync(join(root, "crates/core/tests/fixtures/mindpal-source-design.sql")),
   });
-  await s.click(await s.waitFor("nav button[data-screen=indexes]"));
+  await s.clickOn("nav button[data-screen=indexes]");
   await s.waitFor("[data-testid=index-report]", 20000);
-  await s.click(await s.waitFor("#index-db option[value=mindpal_source]", 10000));
+  await s.clickOn("#index-db option[value=mindpal_source]", 10000);
   const row = await s.text("[data-testid=index-report][data-database=mindpal_source] tr[data-issue=redundant][data-table=users][data-index=idx_phone]", 20000);
   assert.match(row, /a copy of UNIQUE/);
   assert.match(row, /DROP INDEX `idx_phone`/);

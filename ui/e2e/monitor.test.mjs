@@ -29,14 +29,14 @@ const qps = () => s.waitUntil(() => Number(document.querySelector("[data-testid=
 before(async () => {
   storeSandboxProfile();
   s = await Session.start(env("E2E_DRIVER_URL"), env("E2E_APP"));
-  await s.click(await s.waitFor("#active-profile option[value=sandbox]", 20000));
+  await s.clickOn("#active-profile option[value=sandbox]", 20000);
 });
 after(async () => {
   await s?.end();
 });
 
 test("the dashboard's QPS climbs while a load runs against the sandbox and falls after", async () => {
-  await s.click(await s.waitFor("nav button[data-screen=monitor]"));
+  await s.clickOn("nav button[data-screen=monitor]");
   await s.waitFor("[data-testid=qps]", 20000);
   const idle = await qps();
   // Thirty thousand point lookups from one client, as fast as it can send them.
@@ -59,8 +59,8 @@ test("the dashboard's QPS climbs while a load runs against the sandbox and falls
 
 test("a long transaction opened by the test shows its age and is killed from the window", async () => {
   const holder = client("START TRANSACTION; UPDATE users SET nickname = nickname WHERE id = 1; SELECT SLEEP(600);");
-  await s.click(await s.waitFor("nav button[data-screen=monitor]"));
-  await s.click(await s.waitFor("[data-tab=sessions]"));
+  await s.clickOn("nav button[data-screen=monitor]");
+  await s.clickOn("[data-tab=sessions]");
   await s.fill("[data-filter=long-after]", "3");
   const thread = await s.waitUntil(() => {
     for (const row of document.querySelectorAll("[data-testid=long-transactions] tr[data-thread]")) {
@@ -70,8 +70,8 @@ test("a long transaction opened by the test shows its age and is killed from the
   }, [], 30000, "the long transaction");
   assert.equal(primarySql("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(600)%'"), thread);
   await shot("51-monitor-long-transaction");
-  await s.click(await s.waitFor(`[data-testid=long-transactions] tr[data-thread="${thread}"] [data-action=kill-connection]`));
-  await s.click(await s.waitFor("[role=alertdialog] [data-action=confirm]"));
+  await s.clickOn(`[data-testid=long-transactions] tr[data-thread="${thread}"] [data-action=kill-connection]`);
+  await s.clickOn("[role=alertdialog] [data-action=confirm]");
   const code = await holder.exited;
   assert.notEqual(code, 0, "the killed client's connection is gone");
   await s.waitUntil((t) => !document.querySelector(`[data-testid=long-transactions] tr[data-thread="${t}"]`), [thread], 15000, "the row to go");
@@ -81,16 +81,15 @@ test("a long transaction opened by the test shows its age and is killed from the
   // A running statement goes to EXPLAIN in one click.
   const sleeper = client("SELECT SLEEP(20), COUNT(*) FROM conversations WHERE status = 1");
   await s.fill("[data-filter=long-after]", "60");
-  const row = await s.waitFor("[data-testid=processlist] tr[data-session] [data-action=explain]", 15000);
-  await s.click(row);
+  await s.clickOn("[data-testid=processlist] tr[data-session] [data-action=explain]", 15000);
   const sql = await s.waitUntil(() => document.querySelector(".sql-editor")?.shadowRoot?.querySelector(".cm-content")?.textContent, [], 15000, "the editor");
   assert.match(sql, /FROM conversations WHERE status = 1/);
   sleeper.kill();
 });
 
 test("the tuning advisor lists the sandbox's live settings beside the platform's", async () => {
-  await s.click(await s.waitFor("nav button[data-screen=monitor]"));
-  await s.click(await s.waitFor("[data-tab=advisor]"));
+  await s.clickOn("nav button[data-screen=monitor]");
+  await s.clickOn("[data-tab=advisor]");
   const pool = await s.text("[data-testid=advisor] tr[data-setting=innodb_buffer_pool_size] [data-testid=current]", 20000);
   assert.match(pool, /^256 MiB/, "the sandbox runs a 256M buffer pool");
   assert.equal(await s.text("[data-testid=advisor] tr[data-setting=max_connections] [data-testid=current]"), primarySql("SELECT @@max_connections"));
@@ -102,15 +101,15 @@ test("the tuning advisor lists the sandbox's live settings beside the platform's
 });
 
 test("browsing user:* pages through keys and opens a user's JSON linked to the user", async () => {
-  await s.click(await s.waitFor("nav button[data-screen=cache]"));
+  await s.clickOn("nav button[data-screen=cache]");
   await s.waitFor("[data-testid=redis-status] [data-testid=hit-rate]", 20000);
-  await s.click(await s.waitFor("[data-field=page-size] option[value='50']"));
-  await s.click(await s.waitFor("[data-action=scan]"));
+  await s.clickOn("[data-field=page-size] option[value='50']");
+  await s.clickOn("[data-action=scan]");
   await s.waitFor("[data-testid=key-list] tr[data-key]", 15000);
   const count = () => s.waitUntil(() => document.querySelectorAll("[data-testid=key-list] tr[data-key]").length, [], 5000, "keys");
   const first = await count();
   assert.ok(first >= 50, `a first page of keys: ${first}`);
-  await s.click(await s.waitFor("[data-action=more-keys]"));
+  await s.clickOn("[data-action=more-keys]");
   await s.waitUntil((n) => document.querySelectorAll("[data-testid=key-list] tr[data-key]").length > n, [first], 15000, "a second page");
   const keys = await s.waitUntil(() => [...document.querySelectorAll("[data-testid=key-list] tr[data-key]")].map((r) => r.dataset.key), [], 5000, "the keys");
   assert.ok(keys.every((k) => k.startsWith("user:")), "only user keys");
@@ -118,10 +117,10 @@ test("browsing user:* pages through keys and opens a user's JSON linked to the u
 
   const key = keys[0];
   const id = Number(key.split(":")[1]);
-  await s.click(await s.waitFor(`[data-testid=key-list] tr[data-key="${key}"] button`));
+  await s.clickOn(`[data-testid=key-list] tr[data-key="${key}"] button`);
   const json = await s.text("[data-testid=key-view] [data-testid=key-json]", 15000);
   assert.equal(JSON.parse(json).id, String(id));
   await shot("53-cache-user-json");
-  await s.click(await s.waitFor(`[data-testid=key-view] [data-link="user:${id}"]`));
+  await s.clickOn(`[data-testid=key-view] [data-link="user:${id}"]`);
   await s.waitFor(`[data-testid=user-detail][aria-label="User ${id}"]`, 15000);
 });

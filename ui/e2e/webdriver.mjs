@@ -66,8 +66,41 @@ export class Session {
     }
   }
 
+  /** Runs async `fn` in the page and returns what it resolves to (or `{ rejected }`). */
+  evalAsync(fn, args = []) {
+    return this.cmd("POST", "/execute/async", {
+      script: `const done = arguments[arguments.length - 1];
+        Promise.resolve((${fn})(...Array.from(arguments).slice(0, -1))).then(done, (e) => done({ rejected: e }));`,
+      args,
+    });
+  }
+
   click(el) {
     return this.cmd("POST", `/element/${el}/click`, {});
+  }
+
+  /**
+   * Runs `action` on the element `css` finds, finding it afresh and trying again while the
+   * page re-renders under it (a stale reference, or an element not yet interactable): screens
+   * that poll replace their rows every few seconds.
+   */
+  async withFresh(css, action, timeoutMs = 15000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const el = await this.waitFor(css, Math.max(deadline - Date.now(), 0));
+      try {
+        return await action(el);
+      } catch (e) {
+        const retry = ["stale element reference", "element not interactable", "element click intercepted"];
+        if (!retry.includes(e.code) || Date.now() > deadline) throw e;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Clicks what `css` finds, found afresh (see `withFresh`). */
+  clickOn(css, timeoutMs) {
+    return this.withFresh(css, (el) => this.click(el), timeoutMs);
   }
 
   type(el, text) {
@@ -76,14 +109,15 @@ export class Session {
 
   /** Replaces the content of an input: select all, then type. */
   async fill(css, text) {
-    const el = await this.waitFor(css);
-    await this.click(el);
-    await this.type(el, `${KEY.ctrl}a${KEY.null}${KEY.backspace}`);
-    if (text !== "") await this.type(el, text);
+    await this.withFresh(css, async (el) => {
+      await this.click(el);
+      await this.type(el, `${KEY.ctrl}a${KEY.null}${KEY.backspace}`);
+      if (text !== "") await this.type(el, text);
+    });
   }
 
-  async text(css, timeoutMs) {
-    return this.cmd("GET", `/element/${await this.waitFor(css, timeoutMs)}/text`);
+  text(css, timeoutMs) {
+    return this.withFresh(css, (el) => this.cmd("GET", `/element/${el}/text`), timeoutMs);
   }
 
   async screenshot() {

@@ -1,7 +1,8 @@
 import { Suspense, lazy, useEffect, useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { asUiError, listProfiles, loadOverview } from "./api";
-import type { Profile } from "./bindings/Profile";
+import { asUiError, listProfiles, loadOverview, may } from "./api";
+import type { Permission } from "./bindings/Permission";
+import type { ProfileView as Profile } from "./bindings/ProfileView";
 import { CommandPalette, type Command } from "./components/CommandPalette";
 import { ConnectionsScreen, type Editing } from "./features/connections/ConnectionsScreen";
 import { ConversationsScreen } from "./features/conversations/ConversationsScreen";
@@ -19,7 +20,7 @@ type Screen = "overview" | "users" | "digitalHumans" | "conversations" | "explai
 
 /** The screens of the sidebar, with their Ctrl key; `operators` screens show statements and
  * cached rows unmasked, so support profiles do not get them. */
-const SCREENS: { id: Screen; label: string; key: string; needsProfile: boolean; operators?: boolean }[] = [
+const SCREENS: { id: Screen; label: string; key: string; needsProfile: boolean; needs?: Permission }[] = [
   { id: "overview", label: "Overview", key: "1", needsProfile: true },
   { id: "users", label: "Users", key: "2", needsProfile: true },
   { id: "digitalHumans", label: "Digital humans", key: "3", needsProfile: true },
@@ -28,8 +29,8 @@ const SCREENS: { id: Screen; label: string; key: string; needsProfile: boolean; 
   { id: "indexes", label: "Indexes", key: "6", needsProfile: true },
   { id: "replication", label: "Replication", key: "7", needsProfile: true },
   { id: "backup", label: "Backup", key: "8", needsProfile: true },
-  { id: "monitor", label: "Monitor", key: "9", needsProfile: true, operators: true },
-  { id: "cache", label: "Cache", key: "0", needsProfile: true, operators: true },
+  { id: "monitor", label: "Monitor", key: "9", needsProfile: true, needs: "monitor" },
+  { id: "cache", label: "Cache", key: "0", needsProfile: true, needs: "browseCache" },
   { id: "connections", label: "Connections", key: ",", needsProfile: false },
 ];
 const ACTIVE_KEY = "mindpal.activeProfile";
@@ -51,7 +52,7 @@ export function App() {
   const active = list.find((p) => p.name === chosen)?.name ?? list[0]?.name ?? null;
   // With no profile yet there is nothing to overview: the console opens on Connections.
   const activeProfile = list.find((p) => p.name === active) ?? null;
-  const visible = SCREENS.filter((x) => !x.operators || activeProfile?.role === "operator");
+  const visible = SCREENS.filter((x) => !x.needs || may(activeProfile, x.needs));
   const screen: Screen = !active ? "connections" : visible.some((x) => x.id === chosenScreen) ? chosenScreen : "overview";
   const choose = (name: string) => {
     setChosen(name);

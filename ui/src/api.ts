@@ -2,7 +2,9 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { JobEvent } from "./bindings/JobEvent";
 import type { Overview } from "./bindings/Overview";
-import type { Profile } from "./bindings/Profile";
+import type { Permission } from "./bindings/Permission";
+import type { Profile as StoredProfile } from "./bindings/Profile";
+import type { ProfileView as Profile } from "./bindings/ProfileView";
 import type { ProfileInput } from "./bindings/ProfileInput";
 import type { ServerCheck } from "./bindings/ServerCheck";
 import type { UiError } from "./bindings/UiError";
@@ -31,10 +33,13 @@ import type { UserSearch } from "./bindings/UserSearch";
 export const listProfiles = () => invoke<Profile[]>("list_profiles");
 export const saveProfile = (input: ProfileInput) => invoke<Profile>("save_profile", { input });
 export const deleteProfile = (name: string) => invoke<null>("delete_profile", { name });
-export const sandboxOffer = () => invoke<Profile | null>("sandbox_offer");
+export const sandboxOffer = () => invoke<StoredProfile | null>("sandbox_offer");
 export const keyringStatus = () => invoke<null>("keyring_status");
 export const testProfile = (name: string) => invoke<ServerCheck[]>("test_profile", { name });
 export const loadOverview = (name: string) => invoke<Overview>("load_overview", { name });
+/** What the core's access rules let this profile do: the window offers only that. */
+export const may = (profile: Pick<Profile, "permissions"> | null | undefined, permission: Permission) =>
+  !!profile?.permissions.includes(permission);
 export const cancelJob = (job: string) => invoke<boolean>("cancel_job", { job });
 
 /** Starts the migrations job; `onEvent` hears its progress. Resolves to the job id. */

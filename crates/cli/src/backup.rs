@@ -15,7 +15,6 @@ use mindpal_core::backup::{
 use mindpal_core::mysql::MysqlServer;
 use mindpal_core::{CancellationToken, Error};
 
-use crate::directory::operator_only;
 use crate::output::Out;
 use crate::{Global, connect_redis, mysql_target, timeout};
 
@@ -93,9 +92,17 @@ pub struct RestoreArgs {
     /// The database to create and restore into.
     #[arg(long, value_name = "NAME")]
     into: String,
-    /// The target exists with tables: drop it and restore in its place.
+    /// The target exists with tables: drop it and restore in its place (needs --yes).
     #[arg(long)]
     replace: bool,
+    /// The target is the live database the connection uses: replace it anyway (needs --yes).
+    /// Without this, restoring over the live database is refused.
+    #[arg(long)]
+    replace_live_database: bool,
+    /// Confirm dropping the target (with --replace or --replace-live-database).
+    #[arg(long)]
+    yes: bool,
+    /// Parallel load connections.
     #[arg(long, default_value_t = 4, value_name = "N")]
     jobs: usize,
 }
@@ -169,7 +176,6 @@ fn seconds(s: f64) -> String {
 pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Result<ExitCode> {
     match cmd {
         BackupCommand::Run(args) => {
-            operator_only(g, "a backup reads every row")?;
             let jobs = args.jobs.clamp(1, 16);
             let server = MysqlServer::connect(&mysql_target(g)?, timeout(g), 2).await?;
             let options = BackupOptions {
@@ -186,7 +192,14 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
             };
             let cancel = cancel_on_ctrl_c();
             let bar = bar(out);
-            let outcome = backup::run(&server, &options, &|p| show(&bar, &p), &cancel).await;
+            let outcome = backup::run(
+                &server,
+                crate::directory::actor(g)?,
+                &options,
+                &|p| show(&bar, &p),
+                &cancel,
+            )
+            .await;
             if let Some(bar) = &bar {
                 bar.finish_and_clear();
             }
@@ -319,17 +332,23 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
             Ok(ExitCode::SUCCESS)
         }
         BackupCommand::Restore(args) => {
-            operator_only(g, "a restore writes a database")?;
+            if (args.replace || args.replace_live_database) && !args.yes {
+                return Err(crate::usage(
+                    "--replace drops the target database first: add --yes to confirm",
+                ));
+            }
             let server = MysqlServer::connect(&mysql_target(g)?, timeout(g), 2).await?;
             let cancel = cancel_on_ctrl_c();
             let bar = bar(out);
             let dir = backup::catalog::backup_dir(&args.backup);
             let report = backup::restore(
                 &server,
+                crate::directory::actor(g)?,
                 &dir,
                 &RestoreOptions {
                     into: args.into.clone(),
-                    replace: args.replace,
+                    replace: args.replace || args.replace_live_database,
+                    replace_live_database: args.replace_live_database,
                     jobs: args.jobs,
                 },
                 &|p| show(&bar, &p),
@@ -387,7 +406,6 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                 )
             })?;
             if let RedisAction::Bgsave | RedisAction::Bgrewriteaof = action {
-                operator_only(g, "a Redis save")?;
                 let trigger = match action {
                     RedisAction::Bgsave => Trigger::Bgsave,
                     _ => Trigger::Bgrewriteaof,
@@ -397,7 +415,13 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                     Ok(target) => Some(MysqlServer::connect(&target, timeout(g), 1).await?),
                     Err(_) => None,
                 };
-                let reply = persistence::trigger(&redis, trigger, audit_to.as_ref()).await?;
+                let reply = persistence::trigger(
+                    &redis,
+                    crate::directory::actor(g)?,
+                    trigger,
+                    audit_to.as_ref(),
+                )
+                .await?;
                 if !out.is_json() {
                     println!("{}: {reply}", trigger.command());
                 }

@@ -5,7 +5,6 @@ use clap::{Args, Subcommand, ValueEnum};
 use mindpal_core::conversations::export::{self, ExportFormat};
 use mindpal_core::conversations::review::{self, ReviewInput};
 use mindpal_core::conversations::{self, ConversationSearch, ThreadAnchor, Verdict};
-use mindpal_core::directory::parse_id;
 
 use crate::directory::{ReadFrom, actor, reader, redis_side, viewer};
 use crate::output::Out;
@@ -14,6 +13,8 @@ use crate::{Global, connect_mysql};
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum VerdictArg {
     Ok,
+    /// Also spelled `needs_followup`, as verdicts print.
+    #[value(alias = "needs_followup")]
     NeedsFollowup,
     Escalated,
 }
@@ -25,6 +26,14 @@ impl From<VerdictArg> for Verdict {
             VerdictArg::NeedsFollowup => Verdict::NeedsFollowup,
             VerdictArg::Escalated => Verdict::Escalated,
         }
+    }
+}
+
+/// A score between 0 and 1.
+fn unit_interval(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err("expected a score from 0 to 1, e.g. 0.4".into()),
     }
 }
 
@@ -70,8 +79,8 @@ pub struct FindArgs {
     user: Option<String>,
     #[arg(long = "dh", value_name = "ID")]
     digital_human: Option<String>,
-    /// active, archived or deleted.
-    #[arg(long)]
+    /// active or archived (deleted conversations are never listed).
+    #[arg(long, value_parser = ["active", "archived"])]
     status: Option<String>,
     /// Last message on or after (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
@@ -80,20 +89,22 @@ pub struct FindArgs {
     #[arg(long, value_name = "DATE")]
     to: Option<NaiveDate>,
     /// Satisfaction at most N (1–5).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i8).range(1..=5))]
     max_satisfaction: Option<i8>,
-    /// Some user message had this emotion: angry, sad, anxious, …
-    #[arg(long, value_name = "EMOTION")]
+    /// Some user message had this emotion.
+    #[arg(long, value_name = "EMOTION", value_parser = ["angry", "sad", "anxious", "happy", "excited", "neutral"])]
     emotion: Option<String>,
     /// Some reply scored below this (0–1).
-    #[arg(long, value_name = "SCORE")]
+    #[arg(long, value_name = "SCORE", value_parser = unit_interval)]
     min_quality_below: Option<f64>,
-    /// The replies' average score is below this (reads every reply of each candidate).
-    #[arg(long, value_name = "SCORE")]
+    /// The replies' average score is below this (0–1; reads every reply of each candidate).
+    #[arg(long, value_name = "SCORE", value_parser = unit_interval)]
     avg_quality_below: Option<f64>,
-    #[arg(long, value_name = "N")]
+    /// At least N messages.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(0..))]
     min_messages: Option<i32>,
-    #[arg(long, value_name = "N")]
+    /// At most N messages.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(0..))]
     max_messages: Option<i32>,
     /// Only reviewed conversations.
     #[arg(long, conflicts_with = "unreviewed")]
@@ -110,8 +121,10 @@ pub struct FindArgs {
     /// Words in the title or summary.
     #[arg(long, short)]
     text: Option<String>,
-    #[arg(long, default_value_t = 50)]
+    /// Conversations on the page (1–500).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=500))]
     limit: u32,
+    /// The cursor the previous page printed: the next page.
     #[arg(long, value_name = "CURSOR")]
     after: Option<String>,
     #[command(flatten)]
@@ -130,8 +143,8 @@ pub struct ShowArgs {
     /// The messages before this message id.
     #[arg(long, value_name = "MESSAGE_ID")]
     before: Option<i64>,
-    /// Messages on the page.
-    #[arg(long, default_value_t = 20)]
+    /// Messages on the page (1–500).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=500))]
     limit: u32,
     #[command(flatten)]
     read: ReadFrom,
@@ -140,7 +153,8 @@ pub struct ShowArgs {
 pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyhow::Result<()> {
     match cmd {
         ConversationsCommand::Find(f) => {
-            let id = |v: &Option<String>, what| v.as_deref().map(|v| parse_id(v, what)).transpose();
+            let id =
+                |v: &Option<String>, what| v.as_deref().map(|v| crate::id_arg(v, what)).transpose();
             let search = ConversationSearch {
                 user_id: id(&f.user, "user")?,
                 digital_human_id: id(&f.digital_human, "digital human")?,
@@ -169,7 +183,7 @@ pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyho
             );
         }
         ConversationsCommand::Show(s) => {
-            let id = parse_id(&s.id, "conversation")?;
+            let id = crate::id_arg(&s.id, "conversation")?;
             let viewer = viewer(g)?;
             let server = reader(g, &s.read).await?;
             let redis = redis_side(g).await;
@@ -184,7 +198,7 @@ pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyho
             out.conversation(&detail, &page);
         }
         ConversationsCommand::Export { id, format, read } => {
-            let id = parse_id(id, "conversation")?;
+            let id = crate::id_arg(id, "conversation")?;
             let viewer = viewer(g)?;
             let server = reader(g, read).await?;
             let format = match format {
@@ -202,7 +216,7 @@ pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyho
             tags,
             note,
         } => {
-            let id = parse_id(id, "conversation")?;
+            let id = crate::id_arg(id, "conversation")?;
             let actor = actor(g)?;
             let server = connect_mysql(g).await?;
             let reviewer = reviewer_name(g);

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use mindpal_core::directory::actions::{self, Actor, DigitalHumanAction, UserAction};
 use mindpal_core::directory::digital_humans::{self, DigitalHumanSearch, KnowledgeSearch};
 use mindpal_core::directory::users::{self, UserField, UserSearch, UserSort};
-use mindpal_core::directory::{Deleted, Viewer, cache, parse_id};
+use mindpal_core::directory::{Deleted, Viewer, cache};
 use mindpal_core::mysql::MysqlServer;
 use mindpal_core::profiles::Role;
 use mindpal_core::redis::RedisServer;
@@ -238,10 +238,9 @@ fn parse_yes_no(s: &str) -> Result<bool, String> {
 pub fn viewer(g: &Global) -> anyhow::Result<Viewer> {
     let profile_role = profile(g)?.map(|p| p.role).unwrap_or(Role::Operator);
     match (g.role, profile_role) {
-        (Some(Role::Operator), Role::Support) => Err(mindpal_core::Error::PrivilegeMissing {
-            server: "profile".into(),
-            message: "a support profile cannot be used as an operator".into(),
-        }
+        (Some(Role::Operator), Role::Support) => Err(mindpal_core::Error::Forbidden(
+            "--role operator is refused: a support profile cannot be used as an operator".into(),
+        )
         .into()),
         (Some(role), _) => Ok(role),
         (None, role) => Ok(role),
@@ -252,19 +251,6 @@ pub fn actor(g: &Global) -> anyhow::Result<Actor> {
     let role = viewer(g)?;
     let read_only = profile(g)?.is_some_and(|p| p.read_only);
     Ok(Actor { role, read_only })
-}
-
-/// Refuses `what` unless the console acts as an operator on a profile that is not read-only.
-pub fn operator_only(g: &Global, what: &str) -> anyhow::Result<()> {
-    let actor = actor(g)?;
-    if actor.role != Role::Operator || actor.read_only {
-        return Err(mindpal_core::Error::PrivilegeMissing {
-            server: "this console".into(),
-            message: format!("{what}: operator profiles that are not read-only only"),
-        }
-        .into());
-    }
-    Ok(())
 }
 
 /// The Redis side of a view: `None` when none is given, else the server or why it cannot be
@@ -334,7 +320,7 @@ pub async fn users_command(g: &Global, cmd: &UsersCommand, out: &Out) -> anyhow:
             out.user_page(&page);
         }
         UsersCommand::Show { id, read } => {
-            let id = parse_id(id, "user")?;
+            let id = crate::id_arg(id, "user")?;
             let viewer = viewer(g)?;
             let server = reader(g, read).await?;
             let redis = redis_side(g).await;
@@ -342,7 +328,7 @@ pub async fn users_command(g: &Global, cmd: &UsersCommand, out: &Out) -> anyhow:
             out.user_detail(&detail);
         }
         UsersCommand::Tokens { id, max_scans } => {
-            let id = parse_id(id, "user")?;
+            let id = crate::id_arg(id, "user")?;
             let viewer = viewer(g)?;
             let Some(redis) = connect_redis(g).await? else {
                 return Err(mindpal_core::Error::InvalidInput(
@@ -358,7 +344,7 @@ pub async fn users_command(g: &Global, cmd: &UsersCommand, out: &Out) -> anyhow:
         UsersCommand::Delete(a) => user_action(g, a, UserAction::Delete, out).await?,
         UsersCommand::Restore(a) => user_action(g, a, UserAction::Restore, out).await?,
         UsersCommand::InvalidateCache { id } => {
-            let id = parse_id(id, "user")?;
+            let id = crate::id_arg(id, "user")?;
             let actor = actor(g)?;
             let server = connect_mysql(g).await?;
             let Some(redis) = connect_redis(g).await? else {
@@ -375,7 +361,7 @@ pub async fn users_command(g: &Global, cmd: &UsersCommand, out: &Out) -> anyhow:
 }
 
 async fn user_action(g: &Global, a: &ActOn, action: UserAction, out: &Out) -> anyhow::Result<()> {
-    let id = parse_id(&a.id, "user")?;
+    let id = crate::id_arg(&a.id, "user")?;
     let actor = actor(g)?;
     let server = connect_mysql(g).await?;
     let redis = redis_side(g).await;
@@ -390,7 +376,7 @@ pub async fn dh_command(g: &Global, cmd: &DhCommand, out: &Out) -> anyhow::Resul
             let owner = f
                 .owner
                 .as_deref()
-                .map(|o| parse_id(o, "user"))
+                .map(|o| crate::id_arg(o, "user"))
                 .transpose()?;
             let search = DigitalHumanSearch {
                 query: f.query.clone(),
@@ -406,7 +392,7 @@ pub async fn dh_command(g: &Global, cmd: &DhCommand, out: &Out) -> anyhow::Resul
             out.dh_page(&page);
         }
         DhCommand::Show { id, read } => {
-            let id = parse_id(id, "digital human")?;
+            let id = crate::id_arg(id, "digital human")?;
             let viewer = viewer(g)?;
             let server = reader(g, read).await?;
             out.dh_detail(&digital_humans::show(&server, id, viewer).await?);
@@ -415,7 +401,7 @@ pub async fn dh_command(g: &Global, cmd: &DhCommand, out: &Out) -> anyhow::Resul
             let digital_human_id = k
                 .digital_human
                 .as_deref()
-                .map(|d| parse_id(d, "digital human"))
+                .map(|d| crate::id_arg(d, "digital human"))
                 .transpose()?;
             let search = KnowledgeSearch {
                 digital_human_id,
@@ -434,7 +420,7 @@ pub async fn dh_command(g: &Global, cmd: &DhCommand, out: &Out) -> anyhow::Resul
             } else {
                 DigitalHumanAction::Restore
             };
-            let id = parse_id(&a.id, "digital human")?;
+            let id = crate::id_arg(&a.id, "digital human")?;
             let actor = actor(g)?;
             let server = connect_mysql(g).await?;
             let outcome = actions::digital_human(&server, actor, id, a.version, action).await?;

@@ -122,14 +122,7 @@ pub async fn explain_command(
             .map(|s| (s * 1000.0).round().max(1.0) as u64),
     };
     // The guard runs before any connection: a refused statement never reaches a server.
-    let checked = explain::prepare(&sql, &options)?;
-    if args.analyze && crate::directory::viewer(g)? == mindpal_core::profiles::Role::Support {
-        return Err(Error::PrivilegeMissing {
-            server: "this console".into(),
-            message: "ANALYZE runs the statement; support sees plans only".into(),
-        }
-        .into());
-    }
+    let checked = explain::prepare(&sql, &options, crate::directory::actor(g)?)?;
     let server = connect_mysql(g).await?;
     let report =
         explain::explain_checked(&server, &checked, options.time_limit_ms, &cancel).await?;

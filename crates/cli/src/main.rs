@@ -28,22 +28,27 @@ the desktop app; `sandbox up` registers one named `sandbox`), then MINDPAL_MYSQL
 MINDPAL_REDIS_URL. URLs look like mysql://user:password@127.0.0.1:3306/mindpal and
 redis://127.0.0.1:6379/0. Passwords are never printed.
 
-Exit codes: 0 success; 1 failure; 2 wrong usage; 3 a server cannot be reached (refused, unknown
-host, timeout); 4 authentication or privilege refused; 5 `schema diff` found differences;
-6 the row changed since you read it (nothing written); 130 cancelled with Ctrl-C. For
-`explain`, 3 also means the guard refused the statement (nothing was sent to any server).
+Exit codes: 0 success; 1 failure; 2 wrong usage (unknown option or value, out of range,
+malformed id or URL, unknown profile, missing --yes); 3 a server cannot be reached (refused,
+unknown host, timeout); 4 authentication, privilege or the console's access rules refused;
+5 `schema diff` found differences, or a backup is damaged; 6 the row changed since you read it
+(nothing written); 7 refused before anything was done (the EXPLAIN guard refused the statement,
+a restore target that exists, is a system schema or the live database, a large keyspace without
+--yes); 130 cancelled with Ctrl-C. With --json, errors are also a JSON object on stdout.
 `replication status` exits 0 healthy, 1 degraded (lagging, or cannot tell), 2 broken or
 unreachable, for monitoring scripts. `backup verify` and `backup restore` exit 5 when a file is
 damaged or a restored table differs from the backup. `monitor advise` exits 5 when a setting
 differs from the platform's recommendation.
 
-Support profiles see phone, email and IP masked; `--role support` shows what they see.
+Support profiles see phone, email and IP masked and may not seed, migrate, back up, restore,
+KILL or browse the cache; read-only profiles change nothing. `--role support` shows what a
+support profile sees and may do. `seed --reset` and `backup restore --replace` need --yes.
 
 Try it:
   mindpal-admin sandbox up                 # a local primary+replica, Redis+replica+Sentinel, demo data
   mindpal-admin --profile sandbox ping
   mindpal-admin --profile sandbox schema diff
-  mindpal-admin --profile sandbox users find --query 138
+  mindpal-admin --profile sandbox users find --query 13
   mindpal-admin --profile sandbox --role support users show 42
   mindpal-admin --profile sandbox conversations find --emotion angry --unreviewed
   mindpal-admin --profile sandbox explain \"SELECT id FROM conversations WHERE DATE(created_at) = '2026-11-11'\"
@@ -175,9 +180,12 @@ struct SeedArgs {
     /// The same seed always makes the same data.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Empty the MindPal tables first (written to operation_logs).
+    /// Empty the MindPal tables first (written to operation_logs; needs --yes).
     #[arg(long)]
     reset: bool,
+    /// Confirm --reset: every row of the MindPal tables is deleted.
+    #[arg(long)]
+    yes: bool,
     /// Parallel insert connections.
     #[arg(long, default_value_t = 3)]
     writers: usize,
@@ -228,7 +236,10 @@ enum SandboxCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_exit(e),
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -251,16 +262,64 @@ fn main() -> ExitCode {
     }
 }
 
+/// Help and version print as clap prints them; a wrong command line exits 2, with a JSON
+/// error object on stdout too when `--json` was asked for.
+fn usage_exit(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind as Clap;
+    if matches!(e.kind(), Clap::DisplayHelp | Clap::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    if std::env::args().any(|a| a == "--json") {
+        let text = e.to_string();
+        let message = text.lines().next().unwrap_or_default();
+        say!(
+            "{}",
+            serde_json::json!({ "error": {
+                "kind": "usage",
+                "message": message.trim_start_matches("error: ")
+            } })
+        );
+    }
+    let _ = e.print();
+    ExitCode::from(2)
+}
+
+/// A command line the command cannot act on (a value out of range, a missing --yes): exit 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError(message.into()).into()
+}
+
+/// An id from the command line: a malformed one (`abc`, `0`, 21 digits) is a usage error.
+pub fn id_arg(raw: &str, what: &str) -> anyhow::Result<i64> {
+    mindpal_core::directory::parse_id(raw, what).map_err(|e| usage(e.to_string()))
+}
+
 /// Exit codes scripts can branch on (listed in --help).
 fn exit_code(err: &anyhow::Error) -> ExitCode {
+    if err.downcast_ref::<UsageError>().is_some() {
+        return ExitCode::from(2);
+    }
     match err.downcast_ref::<Error>().map(Error::kind) {
-        Some(
-            ErrorKind::Unreachable
-            | ErrorKind::UnknownHost
-            | ErrorKind::Timeout
-            | ErrorKind::Refused,
-        ) => ExitCode::from(3),
-        Some(ErrorKind::AuthFailed | ErrorKind::PrivilegeMissing) => ExitCode::from(4),
+        Some(ErrorKind::Unreachable | ErrorKind::UnknownHost | ErrorKind::Timeout) => {
+            ExitCode::from(3)
+        }
+        Some(ErrorKind::AuthFailed | ErrorKind::PrivilegeMissing | ErrorKind::Forbidden) => {
+            ExitCode::from(4)
+        }
+        Some(ErrorKind::Damaged) => ExitCode::from(5),
+        Some(ErrorKind::Refused) => ExitCode::from(7),
         Some(ErrorKind::Conflict) => ExitCode::from(6),
         Some(ErrorKind::Cancelled) => ExitCode::from(130),
         _ => ExitCode::from(1),
@@ -273,7 +332,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Ping => ping(g, out).await?,
         Command::Migrate => {
             let server = connect_mysql(g).await?;
-            let applied = schema::migrate(&server).await?;
+            let applied = schema::migrate(&server, crate::directory::actor(g)?).await?;
             out.migrated(&applied);
         }
         Command::Schema(SchemaCommand::Status) => {
@@ -318,27 +377,37 @@ fn store_path(g: &Global) -> anyhow::Result<PathBuf> {
     }
 }
 
-/// The `--profile`, with its saved passwords read from the OS keyring.
+/// The `--profile`, with its saved passwords read from the OS keyring: once per run (the
+/// keyring may be slow, and one command is one process).
 fn profile(g: &Global) -> anyhow::Result<Option<Profile>> {
-    match &g.profile {
-        Some(name) => {
-            let mut profile = profiles::find(&store_path(g)?, name)?;
-            profiles::secrets::resolve(&mut profile, &|_| None)?;
-            Ok(Some(profile))
-        }
-        None => Ok(None),
+    static RESOLVED: std::sync::OnceLock<Option<Profile>> = std::sync::OnceLock::new();
+    if let Some(resolved) = RESOLVED.get() {
+        return Ok(resolved.clone());
     }
+    let resolved = match &g.profile {
+        Some(name) => {
+            // An unknown name is a mistake on the command line: exit 2.
+            let mut profile = profiles::find(&store_path(g)?, name).map_err(|e| match e {
+                Error::NotFound(m) => usage(m),
+                e => e.into(),
+            })?;
+            profiles::secrets::resolve(&mut profile, &|_| None)?;
+            Some(profile)
+        }
+        None => None,
+    };
+    Ok(RESOLVED.get_or_init(|| resolved).clone())
 }
 
 fn mysql_target(g: &Global) -> anyhow::Result<MysqlTarget> {
     if let Some(url) = &g.mysql {
-        return Ok(MysqlTarget::from_url(url)?);
+        return MysqlTarget::from_url(url).map_err(|e| usage(e.to_string()));
     }
     if let Some(profile) = profile(g)? {
         return Ok(profile.mysql);
     }
     if let Ok(url) = std::env::var("MINDPAL_MYSQL_URL") {
-        return Ok(MysqlTarget::from_url(&url)?);
+        return MysqlTarget::from_url(&url).map_err(|e| usage(format!("MINDPAL_MYSQL_URL: {e}")));
     }
     Err(Error::InvalidInput(
         "no MySQL server given: pass --mysql URL or --profile NAME, or set MINDPAL_MYSQL_URL"
@@ -355,7 +424,11 @@ async fn connect_mysql(g: &Global) -> anyhow::Result<MysqlServer> {
 async fn connect_redis(g: &Global) -> anyhow::Result<Option<RedisServer>> {
     if let Some(url) = &g.redis {
         return Ok(Some(
-            RedisServer::connect(&RedisTarget::from_url(url)?, timeout(g)).await?,
+            RedisServer::connect(
+                &RedisTarget::from_url(url).map_err(|e| usage(e.to_string()))?,
+                timeout(g),
+            )
+            .await?,
         ));
     }
     if let Some(profile) = profile(g)? {
@@ -367,7 +440,8 @@ async fn connect_redis(g: &Global) -> anyhow::Result<Option<RedisServer>> {
         };
     }
     if let Ok(url) = std::env::var("MINDPAL_REDIS_URL") {
-        let target = RedisTarget::from_url(&url)?;
+        let target =
+            RedisTarget::from_url(&url).map_err(|e| usage(format!("MINDPAL_REDIS_URL: {e}")))?;
         return Ok(Some(RedisServer::connect(&target, timeout(g)).await?));
     }
     Ok(None)
@@ -386,12 +460,25 @@ async fn ping(g: &Global, out: &Out) -> anyhow::Result<()> {
         );
     }
     let redis = connect_redis(g).await?;
-    out.ping(&mysql.info, &replicas, redis.as_ref().map(|r| &r.info));
+    // The console's roles are rails; the account's grants are the wall.
+    let (grants, _) = mindpal_core::mysql::grants::capabilities(&mysql).await?;
+    let excess = mindpal_core::mysql::grants::excess(&grants, directory::actor(g)?);
+    out.ping(
+        &mysql.info,
+        &replicas,
+        redis.as_ref().map(|r| &r.info),
+        &excess,
+    );
     Ok(())
 }
 
 async fn seed_command(g: &Global, args: &SeedArgs, out: &Out) -> anyhow::Result<()> {
-    seed::validate_scale(args.scale)?;
+    seed::validate_scale(args.scale).map_err(|e| usage(e.to_string()))?;
+    if args.reset && !args.yes {
+        return Err(usage(
+            "--reset deletes every row of the MindPal tables: add --yes to confirm",
+        ));
+    }
     if let Some(dir) = &args.tsv {
         let started = std::time::Instant::now();
         let tables = seed::write_tsv(args.scale, args.seed, dir)?;
@@ -419,6 +506,7 @@ async fn seed_command(g: &Global, args: &SeedArgs, out: &Out) -> anyhow::Result<
     let bars = output::SeedBars::new(out.is_json());
     let report = seed::run(
         &mysql,
+        crate::directory::actor(g)?,
         redis.as_ref(),
         &seed::SeedOptions {
             scale: args.scale,

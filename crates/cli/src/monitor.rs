@@ -15,7 +15,6 @@ use mindpal_core::{CancellationToken, Error};
 use serde::Serialize;
 
 use crate::backup::bytes;
-use crate::directory::operator_only;
 use crate::output::Out;
 use crate::{Global, connect_mysql, connect_redis, profile, timeout};
 
@@ -35,7 +34,8 @@ pub enum MonitorCommand {
     Sessions(SessionArgs),
     /// The statements that cost most: by digest from performance_schema, else the slow log table.
     Top {
-        #[arg(long, default_value_t = 20)]
+        /// Statements listed (1–500).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=500))]
         limit: u32,
     },
     /// The live MySQL and Redis settings beside the platform's recommendations.
@@ -88,7 +88,9 @@ pub enum CacheCommand {
         /// Treat the pattern as text, not a glob (`odd[1]` means those six characters).
         #[arg(long)]
         literal: bool,
-        #[arg(long, default_value_t = 100)]
+        /// Keys a page aims at (1–500). SCAN answers in whole batches of about this many
+        /// keys examined, so a page can hold a few more; none is ever skipped.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=500))]
         limit: u32,
         /// The cursor a previous page printed.
         #[arg(long, default_value = "")]
@@ -105,10 +107,11 @@ pub enum CacheCommand {
     Get {
         /// The key, as `cache scan` prints it (`\xNN` for a byte, `\\` for a backslash).
         key: String,
-        /// Where the page starts (the `next` of the previous one).
-        #[arg(long, default_value = "")]
+        /// Where the page of the value starts (the `next` the previous page printed).
+        #[arg(long, default_value = "", value_name = "NEXT")]
         from: String,
-        #[arg(long, default_value_t = 100)]
+        /// Elements (fields, members, items) on a page of the value (1–1000).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1000))]
         limit: u32,
     },
     /// Memory by key shape from a sample of keys (SCAN order stands for the keyspace).
@@ -228,7 +231,13 @@ pub async fn monitor_command(
                 min_seconds: args.min_time,
                 hide_sleeping: args.active,
             };
-            let report = sessions::report(&server, &filter, args.long_after).await?;
+            let report = sessions::report(
+                &server,
+                crate::directory::actor(g)?,
+                &filter,
+                args.long_after,
+            )
+            .await?;
             if out.is_json() {
                 json(&report);
             } else {
@@ -237,7 +246,7 @@ pub async fn monitor_command(
         }
         MonitorCommand::Top { limit } => {
             let server = connect_mysql(g).await?;
-            let report = monitor::top::top(&server, *limit).await?;
+            let report = monitor::top::top(&server, crate::directory::actor(g)?, *limit).await?;
             if out.is_json() {
                 json(&report);
             } else {
@@ -264,7 +273,6 @@ pub async fn monitor_command(
             connection,
             yes,
         } => {
-            operator_only(g, "KILL")?;
             needs_yes(*yes, "KILL ends another client's work")?;
             let server = connect_mysql(g).await?;
             let mode = if *connection {
@@ -272,7 +280,7 @@ pub async fn monitor_command(
             } else {
                 KillMode::Query
             };
-            let killed = sessions::kill(&server, *id, mode).await?;
+            let killed = sessions::kill(&server, crate::directory::actor(g)?, *id, mode).await?;
             if out.is_json() {
                 json(&killed);
             } else {
@@ -497,11 +505,14 @@ async fn redis_nodes(g: &Global) -> anyhow::Result<Option<Nodes>> {
     if g.redis.is_none()
         && let Some(redis) = profile(g)?.and_then(|p| p.redis)
     {
-        return Ok(Some(cache::nodes(&redis, timeout(g)).await?));
+        return Ok(Some(
+            cache::nodes(&redis, crate::directory::actor(g)?, timeout(g)).await?,
+        ));
     }
-    Ok(connect_redis(g).await?.map(|server| Nodes {
-        servers: vec![server],
-    }))
+    match connect_redis(g).await? {
+        Some(server) => Ok(Some(Nodes::single(server, crate::directory::actor(g)?)?)),
+        None => Ok(None),
+    }
 }
 
 pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow::Result<ExitCode> {
@@ -524,7 +535,8 @@ pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow:
                 pattern,
                 cursor: cursor.clone(),
                 page_size: *limit,
-                count: None,
+                // Batches sized to the page, so --limit 3 is not answered with 1000 keys.
+                count: Some((*limit).clamp(10, 1000)),
                 confirm_large: *yes,
             };
             let progress =
@@ -615,10 +627,16 @@ pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow:
             }
         }
         CacheCommand::Del { key, yes } => {
-            operator_only(g, "deleting a Redis key")?;
             needs_yes(*yes, "deleting a key cannot be undone")?;
             let audit_to = connect_mysql(g).await?;
-            cache::change(&nodes, key, KeyChange::Delete, &audit_to).await?;
+            cache::change(
+                &nodes,
+                crate::directory::actor(g)?,
+                key,
+                KeyChange::Delete,
+                &audit_to,
+            )
+            .await?;
             if out.is_json() {
                 json(&serde_json::json!({ "deleted": key }));
             } else {
@@ -631,7 +649,6 @@ pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow:
             persist,
             yes,
         } => {
-            operator_only(g, "changing a Redis key's expiry")?;
             needs_yes(*yes, "changing a key's expiry")?;
             let audit_to = connect_mysql(g).await?;
             let what = match (persist, seconds) {
@@ -639,7 +656,7 @@ pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow:
                 (false, Some(s)) => KeyChange::Expire { seconds: *s },
                 (false, None) => unreachable!("clap requires SECS without --persist"),
             };
-            cache::change(&nodes, key, what, &audit_to).await?;
+            cache::change(&nodes, crate::directory::actor(g)?, key, what, &audit_to).await?;
             if out.is_json() {
                 json(&serde_json::json!({ "key": key, "change": what }));
             } else {

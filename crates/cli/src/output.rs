@@ -59,7 +59,11 @@ impl Out {
             None => format!("{err:#}"),
         };
         if self.json {
-            let kind = core.map(|e| serde_json::to_value(e.kind()).expect("kind serialises"));
+            let kind = match core {
+                Some(e) => Some(serde_json::to_value(e.kind()).expect("kind serialises")),
+                None if err.downcast_ref::<crate::UsageError>().is_some() => Some("usage".into()),
+                None => None,
+            };
             self.print_json(&serde_json::json!({ "error": { "kind": kind, "message": message } }));
         }
         eprintln!("error: {message}");
@@ -70,6 +74,7 @@ impl Out {
         mysql: &ServerInfo,
         replicas: &[Result<ServerInfo, String>],
         redis: Option<&RedisInfo>,
+        excess_grants: &[String],
     ) {
         if self.json {
             let replicas: Vec<_> = replicas
@@ -79,9 +84,12 @@ impl Out {
                     Err(e) => serde_json::json!({ "ok": false, "error": e }),
                 })
                 .collect();
-            return self.print_json(
-                &serde_json::json!({ "mysql": mysql, "replicas": replicas, "redis": redis }),
-            );
+            return self.print_json(&serde_json::json!({
+                "mysql": mysql,
+                "replicas": replicas,
+                "redis": redis,
+                "excessGrants": excess_grants,
+            }));
         }
         let line = |role: &str, info: &ServerInfo| {
             say!(
@@ -110,6 +118,11 @@ impl Out {
                 r.round_trip_ms
             ),
             None => say!("redis    (none given)"),
+        }
+        for grant in excess_grants {
+            say!(
+                "warning: the account may {grant}: more than this profile needs (see the README's least-privilege grants)"
+            );
         }
     }
 

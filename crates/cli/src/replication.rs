@@ -9,7 +9,6 @@ use mindpal_core::mysql::{MysqlServer, MysqlTarget};
 use mindpal_core::profiles::{Profile, Role};
 use mindpal_core::replication::{self, ReplicationReport, Thresholds, Verdict, heartbeat};
 
-use crate::directory::operator_only;
 use crate::output::Out;
 use crate::{Global, mysql_target, profile, timeout};
 
@@ -77,10 +76,9 @@ pub async fn command(g: &Global, cmd: &ReplicationCommand, out: &Out) -> anyhow:
     match cmd {
         ReplicationCommand::Status(args) => status(g, args, out).await,
         ReplicationCommand::Heartbeat(HeartbeatCommand::Create) => {
-            operator_only(g, "the heartbeat writes to the primary")?;
             let primary = MysqlServer::connect(&mysql_target(g)?, timeout(g), 1).await?;
-            let table = heartbeat::create(&primary).await?;
-            heartbeat::beat(&primary, &table).await?;
+            let table = heartbeat::create(&primary, crate::directory::actor(g)?).await?;
+            heartbeat::beat(&primary, crate::directory::actor(g)?, &table).await?;
             if out.is_json() {
                 println!("{}", serde_json::to_string_pretty(&table)?);
             } else {
@@ -92,7 +90,7 @@ pub async fn command(g: &Global, cmd: &ReplicationCommand, out: &Out) -> anyhow:
             Ok(ExitCode::SUCCESS)
         }
         ReplicationCommand::Heartbeat(HeartbeatCommand::Run { interval }) => {
-            operator_only(g, "the heartbeat writes to the primary")?;
+            let actor = crate::directory::actor(g)?;
             let primary = MysqlServer::connect(&mysql_target(g)?, timeout(g), 1).await?;
             let table = heartbeat::find(&primary).await?.ok_or_else(|| {
                 Error::NotFound(
@@ -107,7 +105,7 @@ pub async fn command(g: &Global, cmd: &ReplicationCommand, out: &Out) -> anyhow:
             let mut tick = tokio::time::interval(Duration::from_secs_f64(interval.max(0.1)));
             loop {
                 tokio::select! {
-                    _ = tick.tick() => heartbeat::beat(&primary, &table).await?,
+                    _ = tick.tick() => heartbeat::beat(&primary, actor, &table).await?,
                     _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
                 }
             }
@@ -121,9 +119,7 @@ async fn status(g: &Global, args: &StatusArgs, out: &Out) -> anyhow::Result<Exit
         lagging_after_s: args.lag_threshold,
         timeout_ms: args.server_timeout_ms.max(100),
     };
-    if args.beat {
-        operator_only(g, "the heartbeat writes to the primary")?;
-    }
+    let actor = crate::directory::actor(g)?;
     let beater = if args.beat {
         let primary = MysqlServer::connect(&profile.mysql, timeout(g), 1).await?;
         let table = heartbeat::find(&primary).await?.ok_or_else(|| {
@@ -132,6 +128,8 @@ async fn status(g: &Global, args: &StatusArgs, out: &Out) -> anyhow::Result<Exit
                     .into(),
             )
         })?;
+        // The first beat says at once whether this profile may write it.
+        heartbeat::beat(&primary, actor, &table).await?;
         Some((primary, table))
     } else {
         None
@@ -140,7 +138,7 @@ async fn status(g: &Global, args: &StatusArgs, out: &Out) -> anyhow::Result<Exit
     loop {
         if let Some((primary, table)) = &beater {
             // A primary that stopped answering shows in the report; the beat just waits.
-            let _ = heartbeat::beat(primary, table).await;
+            let _ = heartbeat::beat(primary, actor, table).await;
         }
         let report = replication::check(&profile, &thresholds).await;
         let master = report.redis.as_ref().and_then(|r| r.master.clone());

@@ -79,9 +79,15 @@ async fn main() {
         let mut bare = Vec::new();
         for _ in 0..15 {
             let started = Instant::now();
-            explain::explain(&server, &q.sql, &ExplainOptions::default(), &cancel)
-                .await
-                .unwrap();
+            explain::explain(
+                &server,
+                mindpal_core::access::Actor::OPERATOR,
+                &q.sql,
+                &ExplainOptions::default(),
+                &cancel,
+            )
+            .await
+            .unwrap();
             core.push(started.elapsed());
             let started = Instant::now();
             let _: (String,) = sqlx::query_as(sqlx::AssertSqlSafe(bare_sql.clone()))

@@ -120,9 +120,7 @@ async fn main() {
         .query_async(&mut conn)
         .await
         .unwrap();
-    let nodes = Nodes {
-        servers: vec![server.clone()],
-    };
+    let nodes = Nodes::single(server.clone(), mindpal_core::access::Actor::OPERATOR).unwrap();
 
     println!("SCAN through {KEYS} keys for `user:*` (a fifth match):");
     for (label, page_size, count) in [

@@ -30,6 +30,8 @@ pub enum ErrorKind {
     Io,
     Cancelled,
     Refused,
+    Forbidden,
+    Damaged,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +116,14 @@ pub enum Error {
     /// The guard refused a statement before anything reached the server.
     #[error("{0}")]
     Refused(String),
+
+    /// The console's access rules refuse this profile the operation (see `access`).
+    #[error("{0}")]
+    Forbidden(String),
+
+    /// A backup's file or manifest does not match its checksum: nothing was loaded from it.
+    #[error("{0}")]
+    Damaged(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -158,6 +168,8 @@ impl Error {
             Error::Io { .. } => ErrorKind::Io,
             Error::Cancelled => ErrorKind::Cancelled,
             Error::Refused(_) => ErrorKind::Refused,
+            Error::Forbidden(_) => ErrorKind::Forbidden,
+            Error::Damaged(_) => ErrorKind::Damaged,
         }
     }
 

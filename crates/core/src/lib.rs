@@ -1,6 +1,7 @@
 //! The MindPal Admin core: everything the console does to MySQL/MariaDB and Redis, with no
 //! GUI dependency. The desktop shell and the `mindpal-admin` CLI are thin faces over it.
 
+pub mod access;
 pub mod audit;
 pub mod backup;
 pub mod cache;

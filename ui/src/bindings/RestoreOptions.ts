@@ -8,4 +8,9 @@ into: string,
 /**
  * Drop and recreate `into` when it exists and has tables (the operator confirmed).
  */
-replace: boolean, jobs: number, };
+replace: boolean, 
+/**
+ * Allow `into` to be the database the connection itself uses (the live one): the
+ * operator typed its name to confirm. Without it such a restore is refused.
+ */
+replaceLiveDatabase: boolean, jobs: number, };

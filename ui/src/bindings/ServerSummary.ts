@@ -12,4 +12,9 @@ capabilities: Capabilities | null,
 /**
  * The Redis server's replication role (`master` or `slave`).
  */
-role: string | null, };
+role: string | null, 
+/**
+ * Privileges the account holds beyond what the profile's role needs (support and
+ * read-only profiles), one line per grant target: the grants are the real wall.
+ */
+excessGrants: Array<string>, };

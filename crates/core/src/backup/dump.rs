@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::files::{ChunkFile, io_error, sync_dir, write_synced};
 use super::manifest::{self, FileEntry, Manifest, Snapshot, TableEntry, ViewEntry};
 use super::{BackupOptions, BackupOutcome, BackupProgress, ChecksumPolicy, Phase};
+use crate::access::{Actor, Permission};
 use crate::audit::{self, Change};
 use crate::error::{Error, ErrorKind, Result};
 use crate::mysql::{Flavour, MysqlServer, cell_text, mysql_since, quote_ident};
@@ -68,10 +69,12 @@ struct Counters {
 /// statements on the server and removes the partial folder. Audited in `operation_logs`.
 pub async fn run(
     server: &MysqlServer,
+    actor: Actor,
     options: &BackupOptions,
     progress: &(dyn Fn(BackupProgress) + Send + Sync),
     cancel: &CancellationToken,
 ) -> Result<BackupOutcome> {
+    actor.require(Permission::Backup)?;
     let database = match &options.database {
         Some(d) => d.clone(),
         None => crate::schema::current_database(server).await?,

@@ -146,10 +146,21 @@ pub fn read(dir: &Path) -> Result<Manifest> {
     let body = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::NotFound(format!(
-                "{} is not a MindPal backup: it has no {MANIFEST_FILE} (an interrupted backup, or a folder of another tool)",
-                dir.display()
-            )));
+            let partial = dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.') && n.ends_with(".partial"));
+            return Err(Error::NotFound(if partial {
+                format!(
+                    "{} is an interrupted or running backup: it has no {MANIFEST_FILE} yet",
+                    dir.display()
+                )
+            } else {
+                format!(
+                    "{} is not a MindPal backup: it has no {MANIFEST_FILE}",
+                    dir.display()
+                )
+            }));
         }
         Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
     };
@@ -171,7 +182,7 @@ pub fn read(dir: &Path) -> Result<Manifest> {
     let recorded = recorded.split_whitespace().next().unwrap_or_default();
     let actual = hex(&Sha256::digest(&body));
     if recorded != actual {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::Damaged(format!(
             "{} was changed after the backup wrote it (its SHA-256 is {actual}, {MANIFEST_SUM_FILE} says {recorded}): the backup cannot be trusted as it is",
             path.display()
         )));

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::access::{Actor, Permission};
 use crate::error::{Error, Result};
 use crate::redis::RedisServer;
 
@@ -118,9 +119,11 @@ pub async fn status(redis: &RedisServer) -> Result<Persistence> {
 /// started". Recorded in the `operation_logs` of `audit_to` when given.
 pub async fn trigger(
     redis: &RedisServer,
+    actor: Actor,
     what: Trigger,
     audit_to: Option<&crate::mysql::MysqlServer>,
 ) -> Result<String> {
+    actor.require(Permission::RedisPersist)?;
     let now = status(redis).await?;
     if let Some(reason) = now.refuses {
         return Err(Error::Refused(format!(

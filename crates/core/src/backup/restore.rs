@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::files::{FileCheck, check_file, read_statements};
 use super::manifest::{self, FileEntry, Manifest, TableEntry};
 use super::{BackupProgress, Phase};
+use crate::access::{Actor, Permission};
 use crate::audit::{self, Change};
 use crate::error::{Error, Result};
 use crate::mysql::{MysqlServer, cell_text, quote_ident};
@@ -27,6 +28,10 @@ pub struct RestoreOptions {
     /// Drop and recreate `into` when it exists and has tables (the operator confirmed).
     #[serde(default)]
     pub replace: bool,
+    /// Allow `into` to be the database the connection itself uses (the live one): the
+    /// operator typed its name to confirm. Without it such a restore is refused.
+    #[serde(default)]
+    pub replace_live_database: bool,
     #[serde(default = "default_jobs")]
     pub jobs: usize,
 }
@@ -64,15 +69,37 @@ pub struct RestoreReport {
     pub pitr_command: Option<String>,
 }
 
+/// Schemas the server itself owns: never a restore's target.
+const SYSTEM_SCHEMAS: [&str; 4] = ["mysql", "sys", "performance_schema", "information_schema"];
+
+/// Refuses a system schema always, and the database the connection uses unless the
+/// operator confirmed replacing the live database by name.
+fn refuse_target(server: &MysqlServer, into: &str, options: &RestoreOptions) -> Result<()> {
+    if SYSTEM_SCHEMAS.iter().any(|s| s.eq_ignore_ascii_case(into)) {
+        return Err(Error::Refused(format!(
+            "`{into}` is a system schema of the server: a restore never writes there"
+        )));
+    }
+    let live = server.target.database.as_deref();
+    if live.is_some_and(|live| live.eq_ignore_ascii_case(into)) && !options.replace_live_database {
+        return Err(Error::Refused(format!(
+            "`{into}` is the live database this profile works on: restore into another name and compare, or confirm replacing the live database (--replace-live-database; in the window, type its name)"
+        )));
+    }
+    Ok(())
+}
+
 const STATEMENT_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub async fn restore(
     server: &MysqlServer,
+    actor: Actor,
     backup: &Path,
     options: &RestoreOptions,
     progress: &(dyn Fn(BackupProgress) + Send + Sync),
     cancel: &CancellationToken,
 ) -> Result<RestoreReport> {
+    actor.require(Permission::Restore)?;
     let clock = Instant::now();
     let into = options.into.trim();
     if into.is_empty()
@@ -83,6 +110,7 @@ pub async fn restore(
             "`{into}` is not a database name the restore accepts: letters, digits and _ only, at most 64"
         )));
     }
+    refuse_target(server, into, options)?;
     let m = manifest::read(backup)?;
     let tables_total = m.tables.len();
     let rows_total = m.rows();
@@ -114,7 +142,7 @@ pub async fn restore(
                 .await
                 .map_err(|e| server.err(e))?;
         if tables > 0 && !options.replace {
-            return Err(Error::Conflict(format!(
+            return Err(Error::Refused(format!(
                 "database `{into}` exists and has {tables} table(s): restore into a new name, or confirm replacing it (--replace drops it first)"
             )));
         }
@@ -215,7 +243,7 @@ async fn check_all(backup: &Path, m: &Manifest, cancel: &CancellationToken) -> R
                     f.sha256
                 ),
             };
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::Damaged(format!(
                 "{} {problem}: nothing was restored",
                 root.join(&f.path).display()
             )));

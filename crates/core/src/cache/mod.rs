@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::access::{Actor, Permission};
 use crate::audit::{self, Change};
 use crate::error::{Error, Result};
 use crate::mysql::MysqlServer;
@@ -144,19 +145,31 @@ pub fn check_pattern(pattern: &str) -> Result<()> {
     Ok(())
 }
 
-/// The data nodes a browse walks: one, or every master of a cluster.
+/// The data nodes a browse walks: one, or every master of a cluster. Made only by
+/// [`nodes`] or [`Nodes::single`], which check the actor may browse the cache: holding one
+/// is the permission.
+#[non_exhaustive]
 pub struct Nodes {
     pub servers: Vec<RedisServer>,
 }
 
+impl Nodes {
+    /// One server given by URL, for an actor that may browse the cache.
+    pub fn single(server: RedisServer, actor: Actor) -> Result<Nodes> {
+        actor.require(Permission::BrowseCache)?;
+        Ok(Nodes {
+            servers: vec![server],
+        })
+    }
+}
+
 /// Connects to the profile's data nodes: the server itself, the master Sentinel names, or
 /// every master `CLUSTER NODES` lists.
-pub async fn nodes(profile: &RedisProfile, timeout: Duration) -> Result<Nodes> {
+pub async fn nodes(profile: &RedisProfile, actor: Actor, timeout: Duration) -> Result<Nodes> {
+    actor.require(Permission::BrowseCache)?;
     let first = connect_profile(profile, timeout).await?;
     if profile.mode != RedisMode::Cluster {
-        return Ok(Nodes {
-            servers: vec![first],
-        });
+        return Nodes::single(first, actor);
     }
     let mut conn = first.conn.clone();
     let raw: String = ::redis::cmd("CLUSTER")
@@ -473,14 +486,16 @@ pub enum KeyChange {
     Persist,
 }
 
-/// Deletes a key or changes its expiry, and writes it to operation_logs. The caller checks
-/// the profile is an operator's and that the user confirmed.
+/// Deletes a key or changes its expiry, and writes it to operation_logs. The caller asked
+/// the user to confirm.
 pub async fn change(
     nodes: &Nodes,
+    actor: Actor,
     key: &str,
     what: KeyChange,
     audit_to: &MysqlServer,
 ) -> Result<bool> {
+    actor.require(Permission::RedisWrite)?;
     let bytes = parse_key(key)?;
     let server = node_for(nodes, &bytes).await?;
     let mut conn = server.conn.clone();

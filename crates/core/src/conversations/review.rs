@@ -5,8 +5,8 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::access::{Actor, Permission};
 use crate::audit::{self, Change};
-use crate::directory::actions::Actor;
 use crate::error::{Error, Result};
 use crate::mysql::MysqlServer;
 
@@ -122,12 +122,7 @@ pub async fn record(
     id: i64,
     input: &ReviewInput,
 ) -> Result<Review> {
-    if actor.read_only {
-        return Err(Error::PrivilegeMissing {
-            server: server.info.address.clone(),
-            message: "this profile is read-only; reviews are written to the database".into(),
-        });
-    }
+    actor.require(Permission::Review)?;
     let (tags, note) = clean(input)?;
     let err = |e| server.err(e);
     let mut tx = server.pool.begin().await.map_err(err)?;
@@ -140,7 +135,7 @@ pub async fn record(
     match row {
         None => return Err(Error::NotFound(format!("no conversation with id {id}"))),
         Some((Some(at),)) => {
-            return Err(Error::Conflict(format!(
+            return Err(Error::NotFound(format!(
                 "conversation {id} was deleted at {at}; the review was not saved"
             )));
         }

@@ -7,44 +7,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::cache;
+pub use crate::access::Actor;
+use crate::access::Permission;
 use crate::audit::{self, Change};
 use crate::error::{Error, ErrorSummary, Result};
 use crate::mysql::MysqlServer;
-use crate::profiles::{Profile, Role};
 use crate::redis::RedisServer;
-
-/// Who is acting: only operator profiles that are not read-only may change anything.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Actor {
-    pub role: Role,
-    pub read_only: bool,
-}
-
-impl Actor {
-    pub fn of(profile: &Profile) -> Actor {
-        Actor {
-            role: profile.role,
-            read_only: profile.read_only,
-        }
-    }
-
-    pub fn may_change(&self) -> bool {
-        self.role == Role::Operator && !self.read_only
-    }
-
-    fn require(&self, server: &MysqlServer) -> Result<()> {
-        if self.may_change() {
-            Ok(())
-        } else {
-            Err(Error::PrivilegeMissing {
-                server: server.info.address.clone(),
-                message:
-                    "this profile is read-only or for support; changes need an operator profile"
-                        .into(),
-            })
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -146,7 +114,7 @@ pub async fn user(
     expected_version: i32,
     action: UserAction,
 ) -> Result<ActionOutcome> {
-    actor.require(server)?;
+    actor.require(Permission::DirectoryChange)?;
     let err = |e| server.err(e);
     let mut tx = server.pool.begin().await.map_err(err)?;
     let before: Option<UserState> =
@@ -240,7 +208,7 @@ pub async fn digital_human(
     expected_version: i32,
     action: DigitalHumanAction,
 ) -> Result<ActionOutcome> {
-    actor.require(server)?;
+    actor.require(Permission::DirectoryChange)?;
     let err = |e| server.err(e);
     let mut tx = server.pool.begin().await.map_err(err)?;
     let before: Option<DigitalHumanState> = sqlx::query_as(
@@ -318,7 +286,7 @@ pub async fn invalidate_user_cache(
     actor: Actor,
     id: i64,
 ) -> Result<ActionOutcome> {
-    actor.require(server)?;
+    actor.require(Permission::DirectoryChange)?;
     let err = |e| server.err(e);
     let exists: Option<(i32,)> = sqlx::query_as("SELECT version FROM users WHERE id = ?")
         .bind(id)

@@ -14,6 +14,7 @@ use sqlx::mysql::MySqlRow;
 use sqlx::{Column, Row};
 use tokio_util::sync::CancellationToken;
 
+use crate::access::{Actor, Permission};
 use crate::error::{Error, ErrorSummary, Result};
 use crate::mysql::{Flavour, MysqlServer};
 
@@ -77,17 +78,19 @@ pub struct ExplainReport {
 /// cancel or when the client-side deadline passes the statement is stopped with KILL QUERY.
 pub async fn explain(
     server: &MysqlServer,
+    actor: Actor,
     sql: &str,
     options: &ExplainOptions,
     cancel: &CancellationToken,
 ) -> Result<ExplainReport> {
-    let checked = prepare(sql, options)?;
+    let checked = prepare(sql, options, actor)?;
     explain_checked(server, &checked, options.time_limit_ms, cancel).await
 }
 
 /// The guard alone, for callers that refuse a statement before connecting anywhere.
-pub fn prepare(sql: &str, options: &ExplainOptions) -> Result<guard::Checked> {
+pub fn prepare(sql: &str, options: &ExplainOptions, actor: Actor) -> Result<guard::Checked> {
     let mode = if options.analyze {
+        actor.require(Permission::Analyze)?;
         Mode::Analyze
     } else {
         Mode::Explain
@@ -409,7 +412,15 @@ pub async fn schema_health(
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
-        let outcome = explain(server, &query.sql, &ExplainOptions::default(), cancel).await;
+        // Plain EXPLAIN (no ANALYZE) needs no permission: any actor passes.
+        let outcome = explain(
+            server,
+            Actor::OPERATOR,
+            &query.sql,
+            &ExplainOptions::default(),
+            cancel,
+        )
+        .await;
         let (report, error) = match outcome {
             Ok(r) => (Some(r), None),
             Err(Error::Cancelled) => return Err(Error::Cancelled),

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::mysql::MySqlRow;
 
+use crate::access::{Actor, Permission};
 use crate::audit::{self, Change};
 use crate::error::{Error, Result};
 use crate::mysql::{Flavour, MysqlServer, cell_text};
@@ -284,9 +285,11 @@ pub async fn lock_waits(server: &MysqlServer) -> Result<Vec<LockWait>> {
 /// The processlist, long transactions and lock waits, read concurrently.
 pub async fn report(
     server: &MysqlServer,
+    actor: Actor,
     filter: &SessionFilter,
     long_after_seconds: u64,
 ) -> Result<SessionsReport> {
+    actor.require(Permission::Monitor)?;
     let (list, long, waits) = tokio::join!(
         processlist(server, filter),
         long_transactions(server, long_after_seconds),
@@ -326,9 +329,15 @@ pub struct Killed {
     pub statement: Option<String>,
 }
 
-/// Kills a session's statement or connection and writes it to operation_logs. The caller
-/// checks the profile may; the server checks the account may (PROCESS/CONNECTION ADMIN).
-pub async fn kill(server: &MysqlServer, thread_id: u64, mode: KillMode) -> Result<Killed> {
+/// Kills a session's statement or connection and writes it to operation_logs. The server
+/// checks the account may too (PROCESS/CONNECTION ADMIN).
+pub async fn kill(
+    server: &MysqlServer,
+    actor: Actor,
+    thread_id: u64,
+    mode: KillMode,
+) -> Result<Killed> {
+    actor.require(Permission::Kill)?;
     let mut conn = server.pool.acquire().await.map_err(|e| server.err(e))?;
     let (own,): (u64,) = sqlx::query_as("SELECT CONNECTION_ID()")
         .fetch_one(&mut *conn)

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use sqlx::mysql::MySqlRow;
 
+use crate::access::{Actor, Permission};
 use crate::error::Result;
 use crate::mysql::{MysqlServer, cell_text};
 
@@ -77,7 +78,8 @@ async fn digests_collected(server: &MysqlServer) -> Result<bool> {
 }
 
 /// The `limit` statements of most total time.
-pub async fn top(server: &MysqlServer, limit: u32) -> Result<TopReport> {
+pub async fn top(server: &MysqlServer, actor: Actor, limit: u32) -> Result<TopReport> {
+    actor.require(Permission::Monitor)?;
     let limit = limit.clamp(1, 500);
     if digests_collected(server).await? {
         // Timers are picoseconds.

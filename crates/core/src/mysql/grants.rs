@@ -31,15 +31,8 @@ pub struct Capabilities {
 /// grants on other databases do not count.
 pub fn parse_grants(lines: &[String], database: Option<&str>) -> Capabilities {
     let mut caps = Capabilities::default();
-    for line in lines {
-        let upper = line.to_ascii_uppercase();
-        let Some(rest) = upper.strip_prefix("GRANT ") else {
-            continue;
-        };
-        let Some((privileges, target)) = rest.split_once(" ON ") else {
-            continue;
-        };
-        let target = target.split(" TO ").next().unwrap_or_default().trim();
+    for grant in lines.iter().filter_map(|l| Grant::parse(l)) {
+        let target = grant.target.to_ascii_uppercase();
         let applies = target == "*.*"
             || database.is_some_and(|db| {
                 let db = db.to_ascii_uppercase();
@@ -48,13 +41,9 @@ pub fn parse_grants(lines: &[String], database: Option<&str>) -> Capabilities {
         if !applies {
             continue;
         }
+        let privileges = &grant.privileges;
         let global = target == "*.*";
-        let has = |p: &str| {
-            privileges
-                .split(',')
-                .map(str::trim)
-                .any(|x| x == p || x == "ALL PRIVILEGES" || x == "ALL")
-        };
+        let has = |p: &str| privileges.iter().any(|x| x == p || x == "ALL PRIVILEGES");
         caps.read |= has("SELECT");
         caps.write |= has("INSERT") && has("UPDATE") && has("DELETE");
         caps.schema_change |= has("CREATE") && has("ALTER") && has("INDEX");
@@ -69,6 +58,100 @@ pub fn parse_grants(lines: &[String], database: Option<&str>) -> Capabilities {
         }
     }
     caps
+}
+
+/// One `GRANT … ON … TO …` line: its privileges (upper case, `ALL` spelled `ALL PRIVILEGES`),
+/// its target as written, and whether it carries GRANT OPTION.
+struct Grant<'a> {
+    privileges: Vec<String>,
+    target: &'a str,
+    grant_option: bool,
+}
+
+impl<'a> Grant<'a> {
+    fn parse(line: &'a str) -> Option<Grant<'a>> {
+        // Upper case for matching; the original's bytes (same offsets) for the target's name.
+        let upper = line.to_ascii_uppercase();
+        let rest = upper.strip_prefix("GRANT ")?;
+        let (privileges, target) = rest.split_once(" ON ")?;
+        let on_start = "GRANT ".len() + privileges.len() + " ON ".len();
+        let on_len = target.find(" TO ").unwrap_or(target.len());
+        Some(Grant {
+            privileges: privileges
+                .split(',')
+                .map(|p| match p.trim() {
+                    "ALL" => "ALL PRIVILEGES".to_owned(),
+                    p => p.to_owned(),
+                })
+                .collect(),
+            target: line[on_start..on_start + on_len].trim(),
+            grant_option: upper.contains("WITH GRANT OPTION"),
+        })
+    }
+}
+
+/// Privileges that no support profile needs: it reads, and writes only its reviews.
+const BEYOND_SUPPORT: &[&str] = &[
+    "ALL PRIVILEGES",
+    "DROP",
+    "DELETE",
+    "ALTER",
+    "CREATE",
+    "INDEX",
+    "SUPER",
+    "FILE",
+    "PROCESS",
+    "RELOAD",
+    "SHUTDOWN",
+    "CREATE USER",
+    "GRANT OPTION",
+    "CONNECTION ADMIN",
+    "CONNECTION_ADMIN",
+];
+
+/// Privileges that a read-only profile never uses: it changes nothing.
+const BEYOND_READ_ONLY: &[&str] = &[
+    "ALL PRIVILEGES",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "DROP",
+    "ALTER",
+    "CREATE",
+    "INDEX",
+    "SUPER",
+    "FILE",
+    "SHUTDOWN",
+    "CREATE USER",
+    "GRANT OPTION",
+];
+
+/// What the account may do beyond what its profile needs, one line per grant target, e.g.
+/// "DROP, DELETE on *.*". Empty for operator profiles that are not read-only. The console's
+/// roles are guard rails; these grants are the wall, so a support account that may DROP is
+/// worth a warning.
+pub fn excess(lines: &[String], actor: crate::access::Actor) -> Vec<String> {
+    let beyond = match (actor.role, actor.read_only) {
+        (crate::profiles::Role::Support, _) => BEYOND_SUPPORT,
+        (_, true) => BEYOND_READ_ONLY,
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    for grant in lines.iter().filter_map(|l| Grant::parse(l)) {
+        let mut found: Vec<&str> = grant
+            .privileges
+            .iter()
+            .map(String::as_str)
+            .filter(|p| beyond.contains(p))
+            .collect();
+        if grant.grant_option && beyond.contains(&"GRANT OPTION") {
+            found.push("GRANT OPTION");
+        }
+        if !found.is_empty() {
+            out.push(format!("{} on {}", found.join(", "), grant.target));
+        }
+    }
+    out
 }
 
 /// The grants of the connected account and what they allow.
@@ -118,6 +201,42 @@ mod tests {
                 read: true,
                 ..Capabilities::default()
             }
+        );
+    }
+
+    #[test]
+    fn more_than_a_profile_needs_is_named() {
+        use crate::access::Actor;
+        use crate::profiles::Role;
+        let root = lines(&[
+            "GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION",
+            "GRANT PROXY ON ''@'%' TO 'root'@'localhost' WITH GRANT OPTION",
+        ]);
+        let support = Actor {
+            role: Role::Support,
+            read_only: false,
+        };
+        let warned = excess(&root, support);
+        assert_eq!(warned[0], "ALL PRIVILEGES, GRANT OPTION on *.*");
+        assert!(excess(&root, Actor::OPERATOR).is_empty());
+        let least = lines(&[
+            "GRANT USAGE ON *.* TO `support`@`%`",
+            "GRANT SELECT ON `mindpal`.* TO `support`@`%`",
+            "GRANT INSERT ON `mindpal`.`conversation_reviews` TO `support`@`%`",
+            "GRANT INSERT ON `mindpal`.`operation_logs` TO `support`@`%`",
+        ]);
+        assert!(excess(&least, support).is_empty());
+        let read_only = Actor {
+            role: Role::Operator,
+            read_only: true,
+        };
+        let monitor = lines(&[
+            "GRANT PROCESS, REPLICATION CLIENT ON *.* TO `mon`@`%`",
+            "GRANT SELECT, DELETE, DROP ON `mindpal`.* TO `mon`@`%`",
+        ]);
+        assert_eq!(
+            excess(&monitor, read_only),
+            vec!["DELETE, DROP on `mindpal`.*"]
         );
     }
 

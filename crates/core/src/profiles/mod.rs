@@ -176,16 +176,21 @@ pub struct ServerSummary {
     pub capabilities: Option<crate::mysql::grants::Capabilities>,
     /// The Redis server's replication role (`master` or `slave`).
     pub role: Option<String>,
+    /// Privileges the account holds beyond what the profile's role needs (support and
+    /// read-only profiles), one line per grant target: the grants are the real wall.
+    #[serde(default)]
+    pub excess_grants: Vec<String>,
 }
 
 /// Connects to every server of `profile` at once and reports each, side by side; one server
 /// failing does not hide the others.
 pub async fn check(profile: &Profile, timeout: std::time::Duration) -> Vec<ServerCheck> {
     use crate::mysql::{Flavour, MysqlServer};
+    let actor = crate::access::Actor::of(profile);
     let mysql = |role: String, target: MysqlTarget| async move {
         let outcome = async {
             let server = MysqlServer::connect(&target, timeout, 1).await?;
-            let (_, capabilities) = crate::mysql::grants::capabilities(&server).await?;
+            let (lines, capabilities) = crate::mysql::grants::capabilities(&server).await?;
             server.pool.close().await;
             Ok(ServerSummary {
                 product: match server.info.flavour {
@@ -197,6 +202,7 @@ pub async fn check(profile: &Profile, timeout: std::time::Duration) -> Vec<Serve
                 round_trip_ms: server.info.round_trip_ms,
                 capabilities: Some(capabilities),
                 role: None,
+                excess_grants: crate::mysql::grants::excess(&lines, actor),
             })
         }
         .await;
@@ -239,6 +245,7 @@ pub async fn check(profile: &Profile, timeout: std::time::Duration) -> Vec<Serve
                 round_trip_ms: s.info.round_trip_ms,
                 capabilities: None,
                 role: Some(s.info.role),
+                excess_grants: Vec::new(),
             }),
         })
     };

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use serde_json::json;
 
+use crate::access::{Actor, Permission};
 use crate::audit::{self, Change};
 use crate::error::Result;
 use crate::mysql::MysqlServer;
@@ -51,7 +52,8 @@ pub async fn find(server: &MysqlServer) -> Result<Option<HeartbeatTable>> {
 }
 
 /// Creates `percona.heartbeat` on the primary (pt-heartbeat's layout), audited.
-pub async fn create(primary: &MysqlServer) -> Result<HeartbeatTable> {
+pub async fn create(primary: &MysqlServer, actor: Actor) -> Result<HeartbeatTable> {
+    actor.require(Permission::Heartbeat)?;
     let table = HeartbeatTable {
         database: DATABASE.into(),
         table: TABLE.into(),
@@ -93,7 +95,8 @@ pub async fn create(primary: &MysqlServer) -> Result<HeartbeatTable> {
 }
 
 /// One beat: the primary's UTC time (microseconds, pt-heartbeat's `--utc` format) in its row.
-pub async fn beat(primary: &MysqlServer, table: &HeartbeatTable) -> Result<()> {
+pub async fn beat(primary: &MysqlServer, actor: Actor, table: &HeartbeatTable) -> Result<()> {
+    actor.require(Permission::Heartbeat)?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "REPLACE INTO {} (ts, server_id) VALUES (DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%f'), @@server_id)",
         table.qualified()

@@ -340,7 +340,7 @@ async fn bring_up(
         4,
     )
     .await?;
-    let applied = crate::schema::migrate(&mindpal).await?;
+    let applied = crate::schema::migrate(&mindpal, crate::access::Actor::OPERATOR).await?;
     if !applied.is_empty() {
         say(&format!("schema: applied {} migration(s)", applied.len()));
     }
@@ -353,6 +353,7 @@ async fn bring_up(
             say(&format!("seeding demo data at scale {scale}"));
             let report = seed::run(
                 &mindpal,
+                crate::access::Actor::OPERATOR,
                 Some(&redis),
                 &SeedOptions {
                     scale,

@@ -12,6 +12,7 @@ use serde::Serialize;
 use sqlx::migrate::Migrator;
 use tokio_util::sync::CancellationToken;
 
+use crate::access::{Actor, Permission};
 use crate::audit::{self, Change};
 use crate::error::{Error, Result};
 use crate::mysql::MysqlServer;
@@ -73,17 +74,19 @@ pub async fn status(server: &MysqlServer) -> Result<Vec<MigrationState>> {
 
 /// Applies the pending migrations and records that in `operation_logs`. Returns the versions
 /// it applied (empty when the database was up to date).
-pub async fn migrate(server: &MysqlServer) -> Result<Vec<i64>> {
-    migrate_with_progress(server, &|_| {}, &CancellationToken::new()).await
+pub async fn migrate(server: &MysqlServer, actor: Actor) -> Result<Vec<i64>> {
+    migrate_with_progress(server, actor, &|_| {}, &CancellationToken::new()).await
 }
 
 /// [`migrate`], one migration at a time: `on_applied` hears of each, and `cancel` stops
 /// before the next one (a migration already running completes).
 pub async fn migrate_with_progress(
     server: &MysqlServer,
+    actor: Actor,
     on_applied: &(dyn Fn(&MigrationState) + Send + Sync),
     cancel: &CancellationToken,
 ) -> Result<Vec<i64>> {
+    actor.require(Permission::Migrate)?;
     let pending: Vec<MigrationState> = status(server)
         .await?
         .into_iter()

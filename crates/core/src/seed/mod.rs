@@ -17,6 +17,7 @@ use std::time::Instant;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+use crate::access::{Actor, Permission};
 use crate::audit::{self, Change};
 use crate::error::{Error, Result};
 use crate::mysql::{MysqlServer, quote_ident};
@@ -103,13 +104,15 @@ pub struct SeedReport {
 /// Seeds the MindPal tables of `mysql` (migrating first) and, when given, the Redis keys.
 pub async fn run(
     mysql: &MysqlServer,
+    actor: Actor,
     redis: Option<&RedisServer>,
     options: &SeedOptions,
     progress: &(dyn Fn(SeedEvent) + Send + Sync),
     cancel: &CancellationToken,
 ) -> Result<SeedReport> {
+    actor.require(Permission::Seed)?;
     let scale = validate_scale(options.scale)?;
-    schema::migrate(mysql).await?;
+    schema::migrate(mysql, actor).await?;
     if options.reset {
         reset(mysql).await?;
     } else if let Some(table) = first_non_empty_table(mysql).await? {

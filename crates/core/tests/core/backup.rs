@@ -107,6 +107,7 @@ async fn a_backup_under_writes_restores_equal_to_its_snapshot() {
     let events = std::sync::Mutex::new(Vec::new());
     let outcome = backup::run(
         &server,
+        mindpal_core::access::Actor::OPERATOR,
         &options(out.path(), &db.name),
         &|p| events.lock().unwrap().push(p),
         &CancellationToken::new(),
@@ -172,10 +173,12 @@ async fn a_backup_under_writes_restores_equal_to_its_snapshot() {
     let target = format!("{}_restored", db.name);
     let restored = backup::restore(
         &server,
+        mindpal_core::access::Actor::OPERATOR,
         Path::new(&outcome.path),
         &RestoreOptions {
             into: target.clone(),
             replace: false,
+            replace_live_database: false,
             jobs: 3,
         },
         &|_| {},
@@ -220,10 +223,12 @@ async fn a_backup_under_writes_restores_equal_to_its_snapshot() {
     let again = RestoreOptions {
         into: target.clone(),
         replace: false,
+        replace_live_database: false,
         jobs: 2,
     };
     let refused = backup::restore(
         &server,
+        mindpal_core::access::Actor::OPERATOR,
         Path::new(&outcome.path),
         &again,
         &|_| {},
@@ -231,9 +236,10 @@ async fn a_backup_under_writes_restores_equal_to_its_snapshot() {
     )
     .await
     .unwrap_err();
-    assert_eq!(refused.kind(), ErrorKind::Conflict, "{refused}");
+    assert_eq!(refused.kind(), ErrorKind::Refused, "{refused}");
     let replaced = backup::restore(
         &server,
+        mindpal_core::access::Actor::OPERATOR,
         Path::new(&outcome.path),
         &RestoreOptions {
             replace: true,
@@ -245,6 +251,57 @@ async fn a_backup_under_writes_restores_equal_to_its_snapshot() {
     .await
     .unwrap();
     assert!(replaced.ok);
+
+    // The rails: the live database, a system schema, a support or read-only actor.
+    let live_rows = db.count("operation_logs").await;
+    let restore_as = |actor, into: &str, replace_live_database| {
+        let options = RestoreOptions {
+            into: into.to_owned(),
+            replace: true,
+            replace_live_database,
+            jobs: 2,
+        };
+        let server = &server;
+        let path = outcome.path.clone();
+        async move {
+            backup::restore(
+                server,
+                actor,
+                Path::new(&path),
+                &options,
+                &|_| {},
+                &CancellationToken::new(),
+            )
+            .await
+        }
+    };
+    let operator = mindpal_core::access::Actor::OPERATOR;
+    let live = restore_as(operator, &db.name, false).await.unwrap_err();
+    assert_eq!(live.kind(), ErrorKind::Refused, "{live}");
+    assert!(live.to_string().contains("live database"), "{live}");
+    for system in ["mysql", "SYS", "performance_schema", "information_schema"] {
+        let err = restore_as(operator, system, true).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Refused, "{system}: {err}");
+        assert!(err.to_string().contains("system schema"), "{err}");
+    }
+    for actor in [
+        mindpal_core::access::Actor {
+            role: mindpal_core::profiles::Role::Support,
+            read_only: false,
+        },
+        mindpal_core::access::Actor {
+            role: mindpal_core::profiles::Role::Operator,
+            read_only: true,
+        },
+    ] {
+        let err = restore_as(actor, &target, false).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Forbidden, "{err}");
+    }
+    assert_eq!(
+        db.count("operation_logs").await,
+        live_rows,
+        "nothing refused touched the live database"
+    );
 
     // A flipped bit is found by its checksum before anything is loaded.
     let victim = Path::new(&outcome.path).join(&messages.files[1].path);
@@ -263,10 +320,12 @@ async fn a_backup_under_writes_restores_equal_to_its_snapshot() {
     let damaged_target = format!("{}_damaged", db.name);
     let err = backup::restore(
         &server,
+        mindpal_core::access::Actor::OPERATOR,
         Path::new(&outcome.path),
         &RestoreOptions {
             into: damaged_target.clone(),
             replace: false,
+            replace_live_database: false,
             jobs: 2,
         },
         &|_| {},
@@ -275,6 +334,7 @@ async fn a_backup_under_writes_restores_equal_to_its_snapshot() {
     .await
     .unwrap_err();
     assert!(err.to_string().contains("nothing was restored"), "{err}");
+    assert_eq!(err.kind(), ErrorKind::Damaged, "{err}");
     assert!(!database_exists(&admin, &damaged_target).await);
     // Truncated: the same.
     std::fs::write(&victim, &bytes[..middle]).unwrap();
@@ -290,6 +350,7 @@ async fn a_backup_under_writes_restores_equal_to_its_snapshot() {
     .unwrap();
     let err = backup::verify(Path::new(&outcome.path)).unwrap_err();
     assert!(err.to_string().contains("was changed after"), "{err}");
+    assert_eq!(err.kind(), ErrorKind::Damaged, "{err}");
     assert!(matches!(
         backup::list(out.path()).unwrap()[0].state,
         BackupState::Damaged
@@ -301,6 +362,7 @@ async fn a_backup_under_writes_restores_equal_to_its_snapshot() {
     std::fs::write(foreign.join("metadata"), "Started dump at: 2026-12-01").unwrap();
     let err = backup::verify(&foreign).unwrap_err();
     assert!(err.to_string().contains("not a MindPal backup"), "{err}");
+    assert!(!err.to_string().contains("interrupted"), "{err}");
 
     // Every backup and restore is in operation_logs.
     let actions = audit_actions(&server).await;
@@ -322,6 +384,7 @@ async fn a_cancelled_backup_leaves_nothing_that_looks_complete() {
     let cancel = CancellationToken::new();
     let err = backup::run(
         &db.server,
+        mindpal_core::access::Actor::OPERATOR,
         &options(out.path(), &db.name),
         &|p| {
             if p.phase == Phase::Dumping {
@@ -353,6 +416,7 @@ async fn a_cancelled_backup_leaves_nothing_that_looks_complete() {
     std::fs::write(locked.join("blocker"), "a file where the folder should be").unwrap();
     let err = backup::run(
         &db.server,
+        mindpal_core::access::Actor::OPERATOR,
         &options(&locked.join("blocker"), &db.name),
         &|_| {},
         &CancellationToken::new(),
@@ -364,6 +428,7 @@ async fn a_cancelled_backup_leaves_nothing_that_looks_complete() {
     // A database that does not exist.
     let err = backup::run(
         &db.server,
+        mindpal_core::access::Actor::OPERATOR,
         &options(out.path(), "no_such_database_here"),
         &|_| {},
         &CancellationToken::new(),
@@ -396,6 +461,7 @@ async fn a_frozen_primary_fails_the_backup_within_its_timeout() {
     // A healthy primary first: the binlog position and GTID of the snapshot are recorded.
     let done = backup::run(
         &primary,
+        mindpal_core::access::Actor::OPERATOR,
         &options(&out, "mindpal"),
         &|_| {},
         &CancellationToken::new(),
@@ -428,6 +494,7 @@ async fn a_frozen_primary_fails_the_backup_within_its_timeout() {
     let started = Instant::now();
     let err = backup::run(
         &primary,
+        mindpal_core::access::Actor::OPERATOR,
         &BackupOptions {
             idle_timeout: Duration::from_secs(2),
             statement_timeout: Duration::from_secs(2),

@@ -260,7 +260,7 @@ async fn reviews_are_recorded_found_audited_and_refused_on_deleted_conversations
             .await
             .unwrap_err()
             .kind(),
-        ErrorKind::PrivilegeMissing
+        ErrorKind::Forbidden
     );
     sqlx::query("UPDATE conversations SET deleted_at = NOW() WHERE id = ?")
         .bind(id)
@@ -270,7 +270,7 @@ async fn reviews_are_recorded_found_audited_and_refused_on_deleted_conversations
     let err = review::record(s, SUPPORT, "ana@support", id, &input)
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert_eq!(err.kind(), ErrorKind::NotFound);
     assert!(err.to_string().contains("deleted"));
     assert_eq!(
         review::record(s, SUPPORT, "x", i64::MAX, &input)
@@ -291,7 +291,9 @@ async fn reviews_are_recorded_found_audited_and_refused_on_deleted_conversations
 async fn text_is_found_inside_a_thread_in_chinese_and_english() {
     let db = TestDb::new("conv_text").await;
     let s = &db.server;
-    mindpal_core::schema::migrate(s).await.unwrap();
+    mindpal_core::schema::migrate(s, mindpal_core::access::Actor::OPERATOR)
+        .await
+        .unwrap();
     sqlx::raw_sql(
         "INSERT INTO users (id, phone) VALUES (1, '13800000000'); \
          INSERT INTO digital_humans (id, user_id, name) VALUES (1, 1, 'Nova'); \

@@ -381,7 +381,9 @@ async fn actions_check_the_version_invalidate_the_cache_and_are_logged() {
     let redis = redis_db(13).await;
     let db = TestDb::new("dir_actions").await;
     let s = &db.server;
-    mindpal_core::schema::migrate(s).await.unwrap();
+    mindpal_core::schema::migrate(s, mindpal_core::access::Actor::OPERATOR)
+        .await
+        .unwrap();
     sqlx::query("INSERT INTO users (phone, nickname, status) VALUES ('13800000001', 'Ann', 1)")
         .execute(&s.pool)
         .await
@@ -433,7 +435,7 @@ async fn actions_check_the_version_invalidate_the_cache_and_are_logged() {
         let err = actions::user(s, Some(&up), actor, id, 1, UserAction::Enable)
             .await
             .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::PrivilegeMissing);
+        assert_eq!(err.kind(), ErrorKind::Forbidden);
     }
     // Two operators racing on the same version: one wins, the other is told.
     let (a, b) = tokio::join!(

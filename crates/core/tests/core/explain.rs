@@ -25,7 +25,13 @@ async fn run(db: &TestDb, sql: &str, analyze: bool) -> Result<explain::ExplainRe
     };
     tokio::time::timeout(
         HANG,
-        explain::explain(&db.server, sql, &options, &CancellationToken::new()),
+        explain::explain(
+            &db.server,
+            mindpal_core::access::Actor::OPERATOR,
+            sql,
+            &options,
+            &CancellationToken::new(),
+        ),
     )
     .await
     .unwrap_or_else(|_| panic!("explain of `{}` hung", &sql[..sql.len().min(80)]))
@@ -202,9 +208,15 @@ async fn a_slow_analyze_is_stopped_by_its_time_limit_and_the_connection_is_reusa
         time_limit_ms: Some(300),
     };
     let started = Instant::now();
-    let err = explain::explain(&db.server, heavy, &options, &CancellationToken::new())
-        .await
-        .unwrap_err();
+    let err = explain::explain(
+        &db.server,
+        mindpal_core::access::Actor::OPERATOR,
+        heavy,
+        &options,
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "stopped near its limit, took {:?}",
@@ -237,9 +249,15 @@ async fn cancel_stops_the_statement_on_the_server() {
         time_limit_ms: Some(60_000),
     };
     let started = Instant::now();
-    let err = explain::explain(&db.server, &heavy, &options, &cancel)
-        .await
-        .unwrap_err();
+    let err = explain::explain(
+        &db.server,
+        mindpal_core::access::Actor::OPERATOR,
+        &heavy,
+        &options,
+        &cancel,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Cancelled);
     assert!(started.elapsed() < Duration::from_secs(5));
     // KILL QUERY reached the server: the statement is gone from the processlist.
@@ -432,7 +450,9 @@ async fn the_source_design_shows_idx_phone_as_redundant_and_the_nullable_unique_
 #[tokio::test]
 async fn the_migrated_schema_has_no_redundant_index() {
     let db = TestDb::new("indexes_migrated").await;
-    mindpal_core::schema::migrate(&db.server).await.unwrap();
+    mindpal_core::schema::migrate(&db.server, mindpal_core::access::Actor::OPERATOR)
+        .await
+        .unwrap();
     let report = indexes::report(&db.server, &db.name).await.unwrap();
     let structural: Vec<_> = report
         .findings

@@ -18,9 +18,7 @@ use mindpal_core::redis::{RedisServer, RedisTarget};
 use crate::support::{KillOnDrop, TIMEOUT, admin, free_port, redis_db, seeded};
 
 fn one(server: &RedisServer) -> Nodes {
-    Nodes {
-        servers: vec![server.clone()],
-    }
+    Nodes::single(server.clone(), mindpal_core::access::Actor::OPERATOR).unwrap()
 }
 
 fn scan_request(pattern: &str, cursor: &str, page_size: u32) -> ScanRequest {
@@ -98,9 +96,14 @@ async fn a_long_transaction_and_the_lock_it_holds_are_seen_then_killed() {
         hide_sleeping: true,
         ..Default::default()
     };
-    let report = monitor::sessions::report(&db.server, &filter, 2)
-        .await
-        .unwrap();
+    let report = monitor::sessions::report(
+        &db.server,
+        mindpal_core::access::Actor::OPERATOR,
+        &filter,
+        2,
+    )
+    .await
+    .unwrap();
     let long = report
         .long_transactions
         .iter()
@@ -141,9 +144,14 @@ async fn a_long_transaction_and_the_lock_it_holds_are_seen_then_killed() {
         .unwrap();
     assert!(none.iter().all(|t| t.thread_id != holder_id));
 
-    let killed = monitor::sessions::kill(&db.server, holder_id, KillMode::Connection)
-        .await
-        .unwrap();
+    let killed = monitor::sessions::kill(
+        &db.server,
+        mindpal_core::access::Actor::OPERATOR,
+        holder_id,
+        KillMode::Connection,
+    )
+    .await
+    .unwrap();
     assert_eq!(killed.thread_id, holder_id);
     // The lock is gone with the connection: the waiter's update goes through.
     let done = tokio::time::timeout(Duration::from_secs(10), waiter)
@@ -171,9 +179,14 @@ async fn a_long_transaction_and_the_lock_it_holds_are_seen_then_killed() {
     .await
     .unwrap();
     assert_eq!(logged, 1);
-    let gone = monitor::sessions::kill(&db.server, holder_id, KillMode::Query)
-        .await
-        .unwrap_err();
+    let gone = monitor::sessions::kill(
+        &db.server,
+        mindpal_core::access::Actor::OPERATOR,
+        holder_id,
+        KillMode::Query,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(gone.kind(), ErrorKind::NotFound);
     drop(holder);
     db.drop().await;
@@ -193,7 +206,9 @@ async fn top_statements_say_their_source_and_read_the_slow_log_table() {
     }
     let restore = format!("SET GLOBAL log_output = '{output}', slow_query_log = {slow}");
     if slow == 0 {
-        let none = monitor::top::top(&server, 10).await.unwrap();
+        let none = monitor::top::top(&server, mindpal_core::access::Actor::OPERATOR, 10)
+            .await
+            .unwrap();
         assert_eq!(none.source, TopSource::None);
         assert!(
             none.note.contains("performance_schema=ON")
@@ -222,7 +237,7 @@ async fn top_statements_say_their_source_and_read_the_slow_log_table() {
         .await
         .unwrap();
     drop(conn);
-    let report = monitor::top::top(&server, 500).await;
+    let report = monitor::top::top(&server, mindpal_core::access::Actor::OPERATOR, 500).await;
     sqlx::raw_sql(sqlx::AssertSqlSafe(restore))
         .execute(&server.pool)
         .await
@@ -526,6 +541,7 @@ async fn platform_keys_link_to_their_rows_and_collections_page() {
     // Changes are audited; a change to a key that is gone is NotFound and logs nothing.
     cache::change(
         &nodes,
+        mindpal_core::access::Actor::OPERATOR,
         "user:7",
         KeyChange::Expire { seconds: 100 },
         &db.server,
@@ -538,18 +554,30 @@ async fn platform_keys_link_to_their_rows_and_collections_page() {
         .await
         .unwrap();
     assert!((90..=100).contains(&ttl));
-    cache::change(&nodes, "user:7", KeyChange::Delete, &db.server)
-        .await
-        .unwrap();
+    cache::change(
+        &nodes,
+        mindpal_core::access::Actor::OPERATOR,
+        "user:7",
+        KeyChange::Delete,
+        &db.server,
+    )
+    .await
+    .unwrap();
     let exists: i64 = redis::cmd("EXISTS")
         .arg("user:7")
         .query_async(&mut conn)
         .await
         .unwrap();
     assert_eq!(exists, 0);
-    let err = cache::change(&nodes, "user:7", KeyChange::Delete, &db.server)
-        .await
-        .unwrap_err();
+    let err = cache::change(
+        &nodes,
+        mindpal_core::access::Actor::OPERATOR,
+        "user:7",
+        KeyChange::Delete,
+        &db.server,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     let logged: Vec<(String,)> = sqlx::query_as(
         "SELECT action FROM operation_logs WHERE resource_type = 'redis_key' ORDER BY id",
@@ -769,7 +797,9 @@ async fn on_the_sandbox_statements_group_by_digest_and_the_browser_follows_senti
             .await
             .unwrap();
     }
-    let report = monitor::top::top(&primary, 500).await.unwrap();
+    let report = monitor::top::top(&primary, mindpal_core::access::Actor::OPERATOR, 500)
+        .await
+        .unwrap();
     assert_eq!(
         report.source,
         TopSource::PerformanceSchema,
@@ -802,7 +832,9 @@ async fn on_the_sandbox_statements_group_by_digest_and_the_browser_follows_senti
     let profile = sandbox::sandbox_profile(&status);
     let redis = profile.redis.clone().unwrap();
     assert_eq!(redis.mode, RedisMode::Sentinel);
-    let nodes = cache::nodes(&redis, TIMEOUT).await.unwrap();
+    let nodes = cache::nodes(&redis, mindpal_core::access::Actor::OPERATOR, TIMEOUT)
+        .await
+        .unwrap();
     assert_eq!(nodes.servers.len(), 1);
     assert_eq!(
         nodes.servers[0].info.role, "master",

@@ -106,7 +106,9 @@ async fn replication_faults_are_seen_for_what_they_are() {
 
     // A heartbeat (audited), then the SQL thread stopped while writes continue: the lag is
     // a number that grows, not NULL.
-    let table = heartbeat::create(&primary).await.unwrap();
+    let table = heartbeat::create(&primary, mindpal_core::access::Actor::OPERATOR)
+        .await
+        .unwrap();
     let (logged,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM operation_logs WHERE action = 'replication.heartbeat.create'",
     )
@@ -114,7 +116,9 @@ async fn replication_faults_are_seen_for_what_they_are() {
     .await
     .unwrap();
     assert_eq!(logged, 1);
-    heartbeat::beat(&primary, &table).await.unwrap();
+    heartbeat::beat(&primary, mindpal_core::access::Actor::OPERATOR, &table)
+        .await
+        .unwrap();
     until(
         &profile,
         &thresholds,
@@ -126,7 +130,9 @@ async fn replication_faults_are_seen_for_what_they_are() {
     exec(&replica, "STOP SLAVE SQL_THREAD").await;
     let mut lags = Vec::new();
     for _ in 0..4 {
-        heartbeat::beat(&primary, &table).await.unwrap();
+        heartbeat::beat(&primary, mindpal_core::access::Actor::OPERATOR, &table)
+            .await
+            .unwrap();
         exec(&primary, "INSERT INTO system_settings (user_id, setting_key, setting_value) VALUES (NULL, CONCAT('lag.', UUID()), 'x')").await;
         let r = replication::check(&profile, &thresholds).await;
         let rep = &r.replicas[0];

@@ -5,7 +5,9 @@ use crate::support::{SOURCE_DESIGN, TestDb};
 #[tokio::test]
 async fn migrate_creates_every_table_and_is_recorded_once() {
     let db = TestDb::new("migrate").await;
-    let applied = schema::migrate(&db.server).await.unwrap();
+    let applied = schema::migrate(&db.server, mindpal_core::access::Actor::OPERATOR)
+        .await
+        .unwrap();
     assert_eq!(applied, vec![1, 2, 3, 4]);
     for table in MINDPAL_TABLES {
         assert_eq!(
@@ -22,7 +24,12 @@ async fn migrate_creates_every_table_and_is_recorded_once() {
             .all(|m| m.applied)
     );
     // A second run has nothing to do and writes no second audit row.
-    assert!(schema::migrate(&db.server).await.unwrap().is_empty());
+    assert!(
+        schema::migrate(&db.server, mindpal_core::access::Actor::OPERATOR)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let (action,): (String,) = sqlx::query_as("SELECT action FROM operation_logs")
         .fetch_one(&db.server.pool)
         .await
@@ -34,7 +41,9 @@ async fn migrate_creates_every_table_and_is_recorded_once() {
 #[tokio::test]
 async fn a_migrated_database_has_no_drift() {
     let db = TestDb::new("nodrift").await;
-    schema::migrate(&db.server).await.unwrap();
+    schema::migrate(&db.server, mindpal_core::access::Actor::OPERATOR)
+        .await
+        .unwrap();
     let diff = schema::diff_live(&db.server).await.unwrap();
     assert!(diff.in_sync, "{diff:#?}");
     db.drop().await;
@@ -43,7 +52,9 @@ async fn a_migrated_database_has_no_drift() {
 #[tokio::test]
 async fn global_settings_cannot_be_duplicated() {
     let db = TestDb::new("settings").await;
-    schema::migrate(&db.server).await.unwrap();
+    schema::migrate(&db.server, mindpal_core::access::Actor::OPERATOR)
+        .await
+        .unwrap();
     let insert = "INSERT INTO system_settings (user_id, setting_key, setting_value) VALUES (NULL, 'maintenance', 'off')";
     sqlx::query(insert).execute(&db.server.pool).await.unwrap();
     let second = sqlx::query(insert).execute(&db.server.pool).await;
@@ -101,9 +112,14 @@ async fn migrations_report_each_step_and_stop_when_cancelled() {
     let db = TestDb::new("migsteps").await;
     let cancelled = mindpal_core::CancellationToken::new();
     cancelled.cancel();
-    let err = schema::migrate_with_progress(&db.server, &|_| {}, &cancelled)
-        .await
-        .unwrap_err();
+    let err = schema::migrate_with_progress(
+        &db.server,
+        mindpal_core::access::Actor::OPERATOR,
+        &|_| {},
+        &cancelled,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.kind(), mindpal_core::ErrorKind::Cancelled);
     assert!(
         schema::status(&db.server)
@@ -117,6 +133,7 @@ async fn migrations_report_each_step_and_stop_when_cancelled() {
     let steps = std::sync::Mutex::new(Vec::new());
     let applied = schema::migrate_with_progress(
         &db.server,
+        mindpal_core::access::Actor::OPERATOR,
         &|m| steps.lock().unwrap().push((m.version, m.applied)),
         &mindpal_core::CancellationToken::new(),
     )

@@ -27,6 +27,7 @@ async fn seeding_writes_the_reported_rows_and_redis_keys() {
     let redis = redis_db(11).await;
     let report = seed::run(
         &db.server,
+        mindpal_core::access::Actor::OPERATOR,
         Some(&redis),
         &options(0.002, 7),
         &|_| {},
@@ -129,12 +130,26 @@ async fn the_same_seed_makes_the_same_data() {
         writers: 1,
         ..one.clone()
     };
-    seed::run(&a.server, None, &one, &|_| {}, &CancellationToken::new())
-        .await
-        .unwrap();
-    seed::run(&b.server, None, &other, &|_| {}, &CancellationToken::new())
-        .await
-        .unwrap();
+    seed::run(
+        &a.server,
+        mindpal_core::access::Actor::OPERATOR,
+        None,
+        &one,
+        &|_| {},
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    seed::run(
+        &b.server,
+        mindpal_core::access::Actor::OPERATOR,
+        None,
+        &other,
+        &|_| {},
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     for table in [
         "users",
         "conversations",
@@ -156,6 +171,7 @@ async fn a_database_with_data_is_refused_unless_reset_and_the_audit_trail_surviv
     let db = TestDb::new("reseed").await;
     seed::run(
         &db.server,
+        mindpal_core::access::Actor::OPERATOR,
         None,
         &options(0.001, 1),
         &|_| {},
@@ -165,6 +181,7 @@ async fn a_database_with_data_is_refused_unless_reset_and_the_audit_trail_surviv
     .unwrap();
     let err = seed::run(
         &db.server,
+        mindpal_core::access::Actor::OPERATOR,
         None,
         &options(0.001, 1),
         &|_| {},
@@ -177,9 +194,16 @@ async fn a_database_with_data_is_refused_unless_reset_and_the_audit_trail_surviv
         reset: true,
         ..options(0.001, 2)
     };
-    seed::run(&db.server, None, &reset, &|_| {}, &CancellationToken::new())
-        .await
-        .unwrap();
+    seed::run(
+        &db.server,
+        mindpal_core::access::Actor::OPERATOR,
+        None,
+        &reset,
+        &|_| {},
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     let actions: Vec<(String,)> = sqlx::query_as(
         "SELECT action FROM operation_logs WHERE user_agent LIKE 'mindpal-admin/%' ORDER BY id",
     )
@@ -199,9 +223,16 @@ async fn a_cancelled_seed_stops_with_cancelled() {
     let db = TestDb::new("cancel").await;
     let cancel = CancellationToken::new();
     cancel.cancel();
-    let err = seed::run(&db.server, None, &options(0.001, 1), &|_| {}, &cancel)
-        .await
-        .unwrap_err();
+    let err = seed::run(
+        &db.server,
+        mindpal_core::access::Actor::OPERATOR,
+        None,
+        &options(0.001, 1),
+        &|_| {},
+        &cancel,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Cancelled);
     db.drop().await;
 }
@@ -212,6 +243,7 @@ async fn some_cached_users_are_stale_on_purpose() {
     let redis = redis_db(12).await;
     let report = seed::run(
         &db.server,
+        mindpal_core::access::Actor::OPERATOR,
         Some(&redis),
         &options(0.01, 3),
         &|_| {},

@@ -125,6 +125,7 @@ pub async fn seeded(label: &str, seed: u64, redis: Option<&RedisServer>) -> Test
     let db = TestDb::new(label).await;
     mindpal_core::seed::run(
         &db.server,
+        mindpal_core::access::Actor::OPERATOR,
         redis,
         &mindpal_core::seed::SeedOptions {
             scale: 0.002,

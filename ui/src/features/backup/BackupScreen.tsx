@@ -2,24 +2,11 @@
 // with verify / restore / prune, the point-in-time recovery command, and Redis persistence.
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import {
-  asUiError,
-  backupFolder,
-  cancelJob,
-  formatBytes,
-  listBackups,
-  newJobId,
-  pruneBackups,
-  redisPersist,
-  redisPersistence,
-  restoreBackup,
-  startBackup,
-  verifyBackup,
-} from "../../api";
+import { asUiError, backupFolder, cancelJob, formatBytes, listBackups, may, newJobId, pruneBackups, redisPersist, redisPersistence, restoreBackup, startBackup, verifyBackup } from "../../api";
 import type { BackupEntry } from "../../bindings/BackupEntry";
 import type { BackupProgress } from "../../bindings/BackupProgress";
 import type { Persistence } from "../../bindings/Persistence";
-import type { Profile } from "../../bindings/Profile";
+import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { PruneReport } from "../../bindings/PruneReport";
 import type { RestoreReport } from "../../bindings/RestoreReport";
 import type { UiError } from "../../bindings/UiError";
@@ -55,7 +42,8 @@ function ProgressLine({ run, onCancel }: { run: Running; onCancel?: () => void }
 }
 
 export function BackupScreen({ profile }: { profile: Profile }) {
-  const operator = profile.role === "operator" && !profile.readOnly;
+  const operator = may(profile, "backup");
+  const canRestore = may(profile, "restore");
   const toasts = useToasts();
   const defaultFolder = useQuery({ queryKey: ["backupFolder"], queryFn: backupFolder, staleTime: Infinity });
   // What the field shows, and the folder the catalog reads (taken when the field is left).
@@ -73,6 +61,11 @@ export function BackupScreen({ profile }: { profile: Profile }) {
   const [verified, setVerified] = useState<Record<string, VerifyReport>>({});
   const [restoreInto, setRestoreInto] = useState("");
   const [replace, setReplace] = useState(false);
+  // Restoring over the database this profile works on needs its name typed again.
+  const liveDatabase = profile.mysql.database ?? null;
+  const intoLive = !!liveDatabase && restoreInto.trim().toLowerCase() === liveDatabase.toLowerCase();
+  const [typedLiveName, setTypedLiveName] = useState("");
+  const liveConfirmed = intoLive && typedLiveName === liveDatabase;
   const [restored, setRestored] = useState<RestoreReport | null>(null);
   const [keepDays, setKeepDays] = useState(7);
   const [prunePlan, setPrunePlan] = useState<PruneReport | null>(null);
@@ -111,12 +104,12 @@ export function BackupScreen({ profile }: { profile: Profile }) {
   };
 
   const restore = async (e: BackupEntry) => {
-    if (replace && !window.confirm(`Drop the database \`${restoreInto}\` and restore ${e.name} in its place?`)) return;
+    if (replace && !intoLive && !window.confirm(`Drop the database \`${restoreInto}\` and restore ${e.name} in its place?`)) return;
     const job = newJobId("restore");
     setRunning({ job, what: "Restore", progress: null });
     setRestored(null);
     try {
-      const r = await restoreBackup(profile.name, e.path, { into: restoreInto, replace, jobs }, job, (p) =>
+      const r = await restoreBackup(profile.name, e.path, { into: restoreInto, replace: replace || liveConfirmed, replaceLiveDatabase: liveConfirmed, jobs }, job, (p) =>
         setRunning((x) => (x && x.job === job ? { ...x, progress: p } : x)),
       );
       setRestored(r);
@@ -296,7 +289,7 @@ export function BackupScreen({ profile }: { profile: Profile }) {
                   </tbody>
                 </table>
               )}
-              {operator && (
+              {canRestore && (
                 <div className="filters">
                   <label>
                     Restore into database
@@ -305,9 +298,29 @@ export function BackupScreen({ profile }: { profile: Profile }) {
                   <label>
                     <input type="checkbox" checked={replace} onChange={(x) => setReplace(x.target.checked)} /> replace it if it exists
                   </label>
-                  <button type="button" data-action="restore-backup" disabled={!restoreInto || !!running} onClick={() => void restore(e)}>
+                  <button
+                    type="button"
+                    data-action="restore-backup"
+                    disabled={!restoreInto || !!running || (intoLive && !liveConfirmed)}
+                    onClick={() => void restore(e)}
+                  >
                     Restore and verify
                   </button>
+                </div>
+              )}
+              {canRestore && intoLive && (
+                <div className="banner error" data-testid="restore-live-warning">
+                  <p>
+                    <strong>{liveDatabase}</strong> is the live database this profile works on: a restore drops it, and every row
+                    written since the backup (operation logs too) is lost. Restore into another name and compare first. To replace
+                    it anyway, type its name:
+                  </p>
+                  <input
+                    data-testid="restore-live-confirm"
+                    value={typedLiveName}
+                    placeholder={liveDatabase ?? ""}
+                    onChange={(x) => setTypedLiveName(x.target.value)}
+                  />
                 </div>
               )}
               {restored && restored.backup === e.path && (
@@ -354,7 +367,7 @@ export function BackupScreen({ profile }: { profile: Profile }) {
           ))}
       </section>
 
-      {profile.redis && <RedisPersistence profile={profile} operator={operator} />}
+      {profile.redis && <RedisPersistence profile={profile} operator={may(profile, "redisPersist")} />}
     </div>
   );
 }

@@ -3,12 +3,12 @@
 // platform's meaning linked, and memory by key shape from a stated sample.
 import { useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { asUiError, cacheAnalyze, cacheChange, cacheGet, cacheScan, redisStatus } from "../../api";
+import { asUiError, cacheAnalyze, cacheChange, cacheGet, cacheScan, may, redisStatus } from "../../api";
 import type { KeyChange } from "../../bindings/KeyChange";
 import type { KeyRow } from "../../bindings/KeyRow";
 import type { MemoryAnalysis } from "../../bindings/MemoryAnalysis";
 import type { PlatformLink } from "../../bindings/PlatformLink";
-import type { Profile } from "../../bindings/Profile";
+import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { RedisStatus } from "../../bindings/RedisStatus";
 import type { ScanPage } from "../../bindings/ScanPage";
 import type { UiError } from "../../bindings/UiError";
@@ -247,7 +247,7 @@ function KeyPanel({ profile, name, open, onGone }: { profile: Profile; name: str
   const [busy, setBusy] = useState(false);
   const toasts = useToasts();
   const client = useQueryClient();
-  const operator = profile.role === "operator" && !profile.readOnly;
+  const operator = may(profile, "redisWrite");
   const at = from[from.length - 1];
   const q = useQuery({ queryKey: ["cache-key", profile.name, name, at], queryFn: () => cacheGet(profile.name, { key: name, from: at, pageSize: 100 }), retry: false });
 

@@ -2,7 +2,8 @@ import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { asUiError, deleteProfile, sandboxOffer, saveProfile, testProfile } from "../../api";
 import type { Capabilities } from "../../bindings/Capabilities";
-import type { Profile } from "../../bindings/Profile";
+import type { Profile as StoredProfile } from "../../bindings/Profile";
+import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { ServerCheck } from "../../bindings/ServerCheck";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
@@ -29,7 +30,7 @@ export function ConnectionsScreen({
     void queryClient.invalidateQueries({ queryKey: ["sandbox-offer"] });
   };
   const addSandbox = useMutation({
-    mutationFn: (p: Profile) =>
+    mutationFn: (p: StoredProfile) =>
       saveProfile({ profile: p, originalName: null, passwords: { mysql: null, replicas: [], redis: null }, sessionOnly: false }),
     onSuccess: (p) => {
       refresh();
@@ -219,6 +220,11 @@ function TestResults({ checks }: { checks: ServerCheck[] }) {
                   </span>
                 ))}
               {s.summary?.role && <span className="chip yes">{s.summary.role}</span>}
+              {s.summary?.excessGrants.map((grant) => (
+                <div key={grant} className="warn-text" data-excess-grant>
+                  ⚠ the account may {grant}: more than this profile needs — see the README's least-privilege grants
+                </div>
+              ))}
             </td>
           </tr>
         ))}

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { asUiError, saveProfile } from "../../api";
 import type { Profile } from "../../bindings/Profile";
+import type { ProfileView } from "../../bindings/ProfileView";
 import type { RedisMode } from "../../bindings/RedisMode";
 import type { TlsMode } from "../../bindings/TlsMode";
 import type { UiError } from "../../bindings/UiError";
@@ -112,7 +113,7 @@ export function ProfileForm({
   onCancel,
 }: {
   initial: Profile | null;
-  onDone: (saved: Profile) => void;
+  onDone: (saved: ProfileView) => void;
   onCancel: () => void;
 }) {
   const [form, setForm] = useState<Form>(() => toForm(initial));

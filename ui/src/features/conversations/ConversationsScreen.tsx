@@ -2,20 +2,12 @@
 // emotion timeline, its thread, its context beside Redis, its reviews and the review form).
 import { useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import {
-  asUiError,
-  exportConversation,
-  findConversations,
-  findInThread,
-  formatTime,
-  reviewConversation,
-  showConversation,
-} from "../../api";
+import { asUiError, exportConversation, findConversations, findInThread, formatTime, may, reviewConversation, showConversation } from "../../api";
 import type { ConversationDetail } from "../../bindings/ConversationDetail";
 import type { ConversationRow } from "../../bindings/ConversationRow";
 import type { ConversationSearch } from "../../bindings/ConversationSearch";
 import type { ExportFormat } from "../../bindings/ExportFormat";
-import type { Profile } from "../../bindings/Profile";
+import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { Verdict } from "../../bindings/Verdict";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import { ListStatus } from "../../components/ListStatus";
@@ -385,7 +377,7 @@ function ReviewForm({ profile, d, onSaved }: { profile: Profile; d: Conversation
   const [tags, setTags] = useState("");
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState(false);
-  if (profile.readOnly) {
+  if (!may(profile, "review")) {
     return <p className="muted">This profile is read-only: reviews cannot be saved.</p>;
   }
   const save = async (andNext: boolean) => {

@@ -3,13 +3,13 @@
 import { useState } from "react";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { asUiError, digitalHumanAction, findDigitalHumans, findKnowledge, formatTime, formatTotal, showDigitalHuman } from "../../api";
+import { asUiError, digitalHumanAction, findDigitalHumans, findKnowledge, formatTime, formatTotal, may, showDigitalHuman } from "../../api";
 import type { Deleted } from "../../bindings/Deleted";
 import type { DigitalHumanAction } from "../../bindings/DigitalHumanAction";
 import type { DigitalHumanRow } from "../../bindings/DigitalHumanRow";
 import type { DigitalHumanSearch } from "../../bindings/DigitalHumanSearch";
 import type { KnowledgeRow } from "../../bindings/KnowledgeRow";
-import type { Profile } from "../../bindings/Profile";
+import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import { ListStatus } from "../../components/ListStatus";
@@ -179,7 +179,7 @@ function DigitalHumanPanel({
   const [pending, setPending] = useState<DigitalHumanAction | null>(null);
   const [busy, setBusy] = useState(false);
   const [entry, setEntry] = useState<KnowledgeRow | null>(null);
-  const canChange = profile.role === "operator" && !profile.readOnly;
+  const canChange = may(profile, "directoryChange");
   const d = detail.data;
 
   const run = async () => {

@@ -2,11 +2,11 @@
 // warnings with rewrites and index DDL; or read a plan from elsewhere without a connection.
 import { useCallback, useEffect, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { asUiError, cancelJob, explainPlan, explainStatement, hotQueries, newJobId, schemaHealth, schemaNames } from "../../api";
+import { asUiError, cancelJob, explainPlan, explainStatement, hotQueries, may, newJobId, schemaHealth, schemaNames } from "../../api";
 import type { ExplainReport } from "../../bindings/ExplainReport";
 import type { HealthReport } from "../../bindings/HealthReport";
 import type { PlanNode } from "../../bindings/PlanNode";
-import type { Profile } from "../../bindings/Profile";
+import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { UiError } from "../../bindings/UiError";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { ClassicTable, Findings, PlanTree, severity } from "./PlanView";
@@ -41,7 +41,7 @@ export function ExplainScreen({ profile }: { profile: Profile }) {
   const [history, setHistory] = useState<HistoryItem[]>(loadHistory);
   const hot = useQuery({ queryKey: ["hot-queries"], queryFn: hotQueries, staleTime: Infinity });
   const names = useQuery({ queryKey: ["schema-names", profile.name], queryFn: () => schemaNames(profile.name), staleTime: 60_000 });
-  const canAnalyze = profile.role === "operator";
+  const canAnalyze = may(profile, "analyze");
 
   useEffect(() => localStorage.setItem(SQL_KEY, sql), [sql]);
 

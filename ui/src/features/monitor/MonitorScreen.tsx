@@ -4,10 +4,10 @@
 // beside the platform's recommendations.
 import { useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { asUiError, monitorAdvice, monitorDashboard, monitorKill, monitorSessions, monitorTop } from "../../api";
+import { asUiError, may, monitorAdvice, monitorDashboard, monitorKill, monitorSessions, monitorTop } from "../../api";
 import type { DashboardPoint } from "../../bindings/DashboardPoint";
 import type { KillMode } from "../../bindings/KillMode";
-import type { Profile } from "../../bindings/Profile";
+import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { SessionFilter } from "../../bindings/SessionFilter";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { useToasts } from "../../components/Toasts";
@@ -135,7 +135,7 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
   const [busy, setBusy] = useState(false);
   const toasts = useToasts();
   const client = useQueryClient();
-  const operator = profile.role === "operator" && !profile.readOnly;
+  const operator = may(profile, "kill");
   const key = ["sessions", profile.name, filter, longAfter];
   const q = useQuery({ queryKey: key, queryFn: () => monitorSessions(profile.name, filter, longAfter), refetchInterval: 3000 });
   const set = (patch: Partial<SessionFilter>) => setFilter((f) => ({ ...f, ...patch }));

@@ -2,8 +2,8 @@
 // true lag (a heartbeat), a lag chart of the minutes the screen has been open, and the Redis
 // side with Sentinel's view. Polls every few seconds, never more than one check at a time.
 import { useEffect, useRef, useState } from "react";
-import { asUiError, beatHeartbeat, createHeartbeat, replicationStatus } from "../../api";
-import type { Profile } from "../../bindings/Profile";
+import { asUiError, beatHeartbeat, createHeartbeat, may, replicationStatus } from "../../api";
+import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { ReplicaHealth } from "../../bindings/ReplicaHealth";
 import type { ReplicationReport } from "../../bindings/ReplicationReport";
 import type { UiError } from "../../bindings/UiError";
@@ -33,7 +33,7 @@ export function ReplicationScreen({ profile }: { profile: Profile }) {
   const [beating, setBeating] = useState(false);
   const [failover, setFailover] = useState<string | null>(null);
   const toasts = useToasts();
-  const operator = profile.role === "operator" && !profile.readOnly;
+  const operator = may(profile, "heartbeat");
   const settings = useRef({ intervalS, lagAfter, beating });
   useEffect(() => {
     settings.current = { intervalS, lagAfter, beating };

@@ -2,9 +2,9 @@
 // 30-day emotions, preferences; and, for operator profiles, the guarded actions.
 import { useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { asUiError, findUserTokens, formatTime, invalidateUserCache, showUser, userAction } from "../../api";
+import { asUiError, findUserTokens, formatTime, invalidateUserCache, may, showUser, userAction } from "../../api";
 import type { CachedEntry } from "../../bindings/CachedEntry";
-import type { Profile } from "../../bindings/Profile";
+import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { TokenScan } from "../../bindings/TokenScan";
 import type { UiError } from "../../bindings/UiError";
 import type { UserAction } from "../../bindings/UserAction";
@@ -49,7 +49,7 @@ export function UserDetailPanel({
   const [pending, setPending] = useState<Pending | null>(null);
   const [busy, setBusy] = useState(false);
   const [tokens, setTokens] = useState<TokenScan | "loading" | UiError | null>(null);
-  const canChange = profile.role === "operator" && !profile.readOnly;
+  const canChange = may(profile, "directoryChange");
 
   const run = async () => {
     if (!pending || !detail.data) return;

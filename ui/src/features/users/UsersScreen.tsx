@@ -4,7 +4,7 @@ import { useState } from "react";
 
 import { asUiError, findUsers, formatTime } from "../../api";
 import type { Deleted } from "../../bindings/Deleted";
-import type { Profile } from "../../bindings/Profile";
+import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { UserField } from "../../bindings/UserField";
 import type { UserRow } from "../../bindings/UserRow";
 import type { UserSearch } from "../../bindings/UserSearch";
