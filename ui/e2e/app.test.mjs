@@ -235,6 +235,8 @@ test("a support profile can neither reset, restore, kill nor read raw PII from t
   assert.equal(redis("EXISTS", `user:${userId}`), "1", "the cached row is still there");
   redis("DEL", `user:${userId}`);
   await shot("13b-support-no-backup");
+  // Back where the next test starts: the user's detail.
+  await openUserByPhonePrefix();
 });
 
 test("a digital human opens from its owner's detail, with its owner masked for support", async () => {

@@ -49,6 +49,17 @@ test("a backup started from the window shows its progress, lands in the catalog,
   await shot("40-backup-verified");
   assert.equal(Number(primarySql("SELECT COUNT(*) FROM operation_logs WHERE action = 'backup.run'")), before + 1, "the backup is in operation_logs");
 
+  // Over the live database: a warning, and the button waits for its name typed again.
+  await s.fill("[data-testid=restore-into]", "mindpal");
+  await s.waitFor("[data-testid=restore-live-warning]");
+  const disabled = () => s.waitUntil(() => String(document.querySelector("[data-action=restore-backup]")?.disabled), [], 5000, "the button");
+  assert.equal(await disabled(), "true", "no restore over the live database without its name typed");
+  await s.fill("[data-testid=restore-live-confirm]", "mindpa");
+  assert.equal(await disabled(), "true");
+  await s.fill("[data-testid=restore-live-confirm]", "mindpal");
+  await s.waitUntil(() => document.querySelector("[data-action=restore-backup]")?.disabled === false, [], 5000, "the button to wake");
+  await shot("40b-backup-restore-over-live");
+
   // Restored from the window into a new database, every table equal to the backup.
   await s.fill("[data-testid=restore-into]", "mindpal_restored");
   await s.clickOn("[data-action=restore-backup]");
