@@ -75,6 +75,8 @@ impl Sessions {
     pub fn after_error(&self, name: &str, error: &Error) {
         match error.kind() {
             ErrorKind::AuthFailed => self.forget(name),
+            // A statement the server stopped at its limit leaves the connection healthy.
+            _ if matches!(error, Error::StatementLimit { .. }) => {}
             ErrorKind::Unreachable | ErrorKind::Timeout => self.forget_pools(name),
             _ => {}
         }

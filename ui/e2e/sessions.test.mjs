@@ -27,10 +27,10 @@ blackHole.on("connection", (c) => sockets.push(c));
 const call = (command, args) =>
   s.evalAsync(
     (c, a) => {
-      const t = performance.now();
+      const t = Date.now();
       return window.__TAURI_INTERNALS__.invoke(c, a).then(
-        (value) => ({ value, ms: performance.now() - t }),
-        (rejected) => ({ rejected, ms: performance.now() - t }),
+        (value) => ({ value, ms: Date.now() - t }),
+        (rejected) => ({ rejected, ms: Date.now() - t }),
       );
     },
     [command, args],

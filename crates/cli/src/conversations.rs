@@ -55,8 +55,9 @@ pub enum ConversationsCommand {
     /// Write the thread with its reviews as Markdown, JSON or CSV on stdout.
     Export {
         id: String,
-        #[arg(long, value_enum, default_value = "md")]
-        format: FormatArg,
+        /// md, json or csv (default: md; json under --json).
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
         #[command(flatten)]
         read: ReadFrom,
     },
@@ -70,6 +71,9 @@ pub enum ConversationsCommand {
         tags: Vec<String>,
         #[arg(long)]
         note: Option<String>,
+        /// Who signs the review (default: your OS account, @ the profile's name).
+        #[arg(long, value_name = "NAME")]
+        reviewer: Option<String>,
     },
 }
 
@@ -201,7 +205,11 @@ pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyho
             let id = crate::id_arg(id, "conversation")?;
             let viewer = viewer(g)?;
             let server = reader(g, read).await?;
-            let format = match format {
+            let format = match format.unwrap_or(if g.json {
+                FormatArg::Json
+            } else {
+                FormatArg::Md
+            }) {
                 FormatArg::Md => ExportFormat::Md,
                 FormatArg::Json => ExportFormat::Json,
                 FormatArg::Csv => ExportFormat::Csv,
@@ -215,11 +223,16 @@ pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyho
             verdict,
             tags,
             note,
+            reviewer,
         } => {
             let id = crate::id_arg(id, "conversation")?;
             let actor = actor(g)?;
             let server = connect_mysql(g).await?;
-            let reviewer = reviewer_name(g);
+            let reviewer = match reviewer.as_deref().map(str::trim) {
+                Some("") => return Err(crate::usage("--reviewer needs a name")),
+                Some(name) => name.to_owned(),
+                None => reviewer_name(g),
+            };
             let input = ReviewInput {
                 verdict: (*verdict).into(),
                 tags: tags.clone(),

@@ -837,14 +837,12 @@ impl Out {
                     .unwrap_or_default()
             );
         }
-        say!(
-            "Thread{}",
-            if page.more_before {
-                " (earlier messages exist)"
-            } else {
-                ""
+        match page.messages.first() {
+            Some(first) if page.more_before => {
+                say!("Thread (earlier messages: --before {})", first.id)
             }
-        );
+            _ => say!("Thread (from its start)"),
+        }
         for m in &page.messages {
             let who = if m.sender_type == "user" {
                 "USER"
@@ -875,7 +873,7 @@ impl Out {
             );
         }
         match page.messages.last() {
-            Some(last) if page.more_after => say!("more: --after {}", last.id),
+            Some(last) if page.more_after => say!("later messages: --after {}", last.id),
             _ => say!("(end of thread)"),
         }
         say!(

@@ -52,6 +52,11 @@ pub enum Error {
     #[error("{server} did not answer {}", answer_window(*seconds))]
     Timeout { server: String, seconds: u64 },
 
+    /// The server stopped a statement at its time limit (`max_statement_time`,
+    /// `max_execution_time`): a timeout like any other to scripts and the window.
+    #[error("{server} stopped the statement at its time limit: {message}")]
+    StatementLimit { server: String, message: String },
+
     /// The account lacks a privilege the operation needs.
     #[error("privilege missing on {server}: {message}")]
     PrivilegeMissing { server: String, message: String },
@@ -151,7 +156,7 @@ impl Error {
             Error::AuthFailed { .. } => ErrorKind::AuthFailed,
             Error::Unreachable { .. } => ErrorKind::Unreachable,
             Error::UnknownHost { .. } => ErrorKind::UnknownHost,
-            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Timeout { .. } | Error::StatementLimit { .. } => ErrorKind::Timeout,
             Error::PrivilegeMissing { .. } => ErrorKind::PrivilegeMissing,
             Error::UnknownDatabase { .. } => ErrorKind::UnknownDatabase,
             Error::Tls { .. } => ErrorKind::Tls,
@@ -207,6 +212,7 @@ impl Error {
 /// MySQL/MariaDB client and server error numbers the console treats specially.
 pub mod mysql_codes {
     pub const ER_DBACCESS_DENIED: u16 = 1044;
+    pub const ER_NO_DB: u16 = 1046;
     pub const ER_ACCESS_DENIED: u16 = 1045;
     pub const ER_BAD_DB: u16 = 1049;
     pub const ER_PARSE: u16 = 1064;
@@ -216,6 +222,10 @@ pub mod mysql_codes {
     pub const ER_PROCACCESS_DENIED: u16 = 1370;
     pub const ER_ACCESS_DENIED_NO_PASSWORD: u16 = 1698;
     pub const ER_SECURE_TRANSPORT_REQUIRED: u16 = 3159;
+    /// MariaDB's `max_statement_time` reached.
+    pub const ER_STATEMENT_TIMEOUT: u16 = 1969;
+    /// MySQL's `max_execution_time` reached.
+    pub const ER_QUERY_TIMEOUT: u16 = 3024;
 }
 
 /// Maps a MySQL/MariaDB server error to the console's error, by number only.
@@ -235,6 +245,10 @@ pub(crate) fn classify_mysql(server: &str, code: u16, message: &str) -> Error {
             database: quoted_name(&message).unwrap_or_default(),
         },
         ER_SECURE_TRANSPORT_REQUIRED => Error::Tls { server, message },
+        ER_STATEMENT_TIMEOUT | ER_QUERY_TIMEOUT => Error::StatementLimit { server, message },
+        ER_NO_DB => Error::InvalidInput(format!(
+            "no database selected on {server}: name one in the URL (mysql://user@host:3306/mindpal) or in the profile"
+        )),
         ER_PARSE => Error::SqlSyntax { code, message },
         _ => Error::Sql {
             server,

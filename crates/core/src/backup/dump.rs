@@ -80,6 +80,12 @@ pub async fn run(
         None => crate::schema::current_database(server).await?,
     };
     let (charset, collation) = database_defaults(server, &database).await?;
+    if options.out_dir.exists() && !options.out_dir.is_dir() {
+        return Err(Error::InvalidInput(format!(
+            "{} is a file, not a folder: backups go into a folder (--out DIR)",
+            options.out_dir.display()
+        )));
+    }
     std::fs::create_dir_all(&options.out_dir)
         .map_err(|e| io_error("creating", &options.out_dir, e))?;
     let started_at = Utc::now();

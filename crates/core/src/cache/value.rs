@@ -214,7 +214,16 @@ pub async fn get(nodes: &Nodes, request: &KeyRequest) -> Result<KeyView> {
         .await
         .map_err(|e| server.err(e))?;
     if kind == "none" {
-        return Err(gone(&shown));
+        // A first look cannot tell a key never written from one that expired; only a later
+        // page of a key that was open can say it went away.
+        return Err(if request.from.is_empty() {
+            Error::NotFound(format!(
+                "`{shown}` does not exist on {} (never written, or expired or deleted); `cache scan` finds keys",
+                server.info.address
+            ))
+        } else {
+            gone(&shown)
+        });
     }
     let err = |e| server.err(e);
     let mut view = KeyView {

@@ -572,7 +572,7 @@ pub async fn show(
     let (cached_context, cache_error) = match redis {
         None => (None, None),
         Some(Err(e)) => (None, Some(e.summary())),
-        Some(Ok(r)) => match cached_context(r, id, context.as_ref()).await {
+        Some(Ok(r)) => match cached_context(r, id, &cache_truth(&facts, context.as_ref())).await {
             Ok(c) => (Some(c), None),
             Err(e) => (None, Some(e.summary())),
         },
@@ -628,10 +628,25 @@ fn thin<T>(points: Vec<T>, n: usize) -> Vec<T> {
         .collect()
 }
 
+/// What a cached context should say: the row's `context` JSON, and the ids the platform
+/// caches beside it (`userId`, `digitalHumanId`), which live in columns, not in the JSON.
+fn cache_truth(
+    facts: &ConversationFacts,
+    context: Option<&serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut truth = match context {
+        Some(serde_json::Value::Object(map)) => map.clone(),
+        _ => serde_json::Map::new(),
+    };
+    truth.insert("userId".into(), facts.user_id.into());
+    truth.insert("digitalHumanId".into(), facts.digital_human_id.into());
+    truth
+}
+
 async fn cached_context(
     redis: &RedisServer,
     id: i64,
-    database: Option<&serde_json::Value>,
+    truth: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<ContextCompare> {
     let key = format!("conversation:{id}:context");
     let mut conn = redis.conn.clone();
@@ -644,13 +659,9 @@ async fn cached_context(
         .await
         .map_err(|e| redis.err(e))?;
     let cached = raw.map(|r| serde_json::from_str(&r).unwrap_or(serde_json::Value::String(r)));
-    let truth = match database {
-        Some(serde_json::Value::Object(map)) => map.clone(),
-        _ => serde_json::Map::new(),
-    };
     let fields = cached
         .as_ref()
-        .map(|c| compare(c, &truth))
+        .map(|c| compare(c, truth))
         .unwrap_or_default();
     Ok(ContextCompare {
         key,

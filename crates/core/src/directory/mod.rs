@@ -418,27 +418,18 @@ where
         .await
         .map_err(|e| server.err(e))
         .map_err(|e| {
-            if is_statement_timeout(&e) {
-                Error::InvalidInput(format!(
-                    "the server stopped this page after {} s: these filters match so few rows that finding a page means walking most of the table; add search text or a date range",
-                    PAGE_TIME_LIMIT_MS / 1000
-                ))
+            if let Error::StatementLimit { server, .. } = e {
+                Error::StatementLimit {
+                    server,
+                    message: format!(
+                        "this page took over {} s: these filters match so few rows that finding a page means walking most of the table; add search text or a date range",
+                        PAGE_TIME_LIMIT_MS / 1000
+                    ),
+                }
             } else {
                 e
             }
         })
-}
-
-/// Whether an error is the server stopping a statement at its time limit.
-fn is_statement_timeout(e: &Error) -> bool {
-    // MariaDB ER_STATEMENT_TIMEOUT 1969; MySQL ER_QUERY_TIMEOUT 3024.
-    matches!(
-        e,
-        Error::Sql {
-            code: 1969 | 3024,
-            ..
-        }
-    )
 }
 
 /// Counts the rows of `FROM … WHERE …` exactly up to [`EXACT_COUNT_CAP`] within a short
@@ -463,7 +454,7 @@ pub(crate) async fn total(server: &MysqlServer, from_where: &str, binds: &[Bind]
             });
         }
         Ok(_) => true,
-        Err(e) if is_statement_timeout(&e) => false,
+        Err(Error::StatementLimit { .. }) => false,
         Err(e) => return Err(e),
     };
     let explain = format!("EXPLAIN FORMAT=JSON SELECT 1 {from_where}");

@@ -259,9 +259,9 @@ async fn run_guarded(
         .execute(&mut *conn)
         .await
         .map_err(|e| server.err(e))?;
-    // EXPLAIN of a write is refused inside a READ ONLY transaction; it runs in a plain one,
+    // EXPLAIN of a write or a locking read is refused inside a READ ONLY transaction; it runs in a plain one,
     // rolled back all the same (a stored function evaluated while planning writes nothing).
-    let begin = if checked.kind.is_read_only() {
+    let begin = if checked.kind.is_read_only() && !checked.locking {
         "START TRANSACTION READ ONLY"
     } else {
         "START TRANSACTION"
@@ -339,18 +339,18 @@ async fn run_guarded(
 /// Turns the server's statement-timeout error into words about the limit.
 fn limit_message(e: Error, limit_ms: u64, analyze: bool) -> Error {
     match &e {
-        // MariaDB ER_STATEMENT_TIMEOUT 1969; MySQL ER_QUERY_TIMEOUT 3024.
-        Error::Sql {
-            code: 1969 | 3024, ..
-        } => Error::InvalidInput(format!(
-            "{} stopped at its {:.1} s time limit on the server; nothing was changed",
-            if analyze {
-                "the statement ran and was"
-            } else {
-                "planning the statement was"
-            },
-            limit_ms as f64 / 1000.0
-        )),
+        Error::StatementLimit { server, .. } => Error::StatementLimit {
+            server: server.clone(),
+            message: format!(
+                "{} stopped at its {:.1} s limit; nothing was changed",
+                if analyze {
+                    "the statement ran and was"
+                } else {
+                    "planning the statement was"
+                },
+                limit_ms as f64 / 1000.0
+            ),
+        },
         _ => e,
     }
 }

@@ -410,7 +410,7 @@ async fn a_cancelled_backup_leaves_nothing_that_looks_complete() {
     assert_eq!(running, 0);
     assert_eq!(audit_actions(&db.server).await, vec!["backup.failed"]);
 
-    // A folder the account cannot write: a clear error naming it, nothing left behind.
+    // A file where the folder should be: a clear error naming it, nothing left behind.
     let locked = out.path().join("no-entry");
     std::fs::create_dir(&locked).unwrap();
     std::fs::write(locked.join("blocker"), "a file where the folder should be").unwrap();
@@ -418,6 +418,21 @@ async fn a_cancelled_backup_leaves_nothing_that_looks_complete() {
         &db.server,
         mindpal_core::access::Actor::OPERATOR,
         &options(&locked.join("blocker"), &db.name),
+        &|_| {},
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert!(
+        err.to_string().contains("blocker is a file, not a folder"),
+        "{err}"
+    );
+    // A folder below a file cannot be created: the I/O error names it.
+    let err = backup::run(
+        &db.server,
+        mindpal_core::access::Actor::OPERATOR,
+        &options(&locked.join("blocker").join("below"), &db.name),
         &|_| {},
         &CancellationToken::new(),
     )

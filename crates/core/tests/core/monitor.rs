@@ -433,7 +433,14 @@ async fn bad_patterns_binary_keys_and_expiring_keys_are_handled() {
     tokio::time::sleep(Duration::from_millis(400)).await;
     let gone = value::get(&nodes, &open).await.unwrap_err();
     assert_eq!(gone.kind(), ErrorKind::NotFound);
-    assert!(gone.to_string().contains("expired"), "{gone}");
+    assert!(gone.to_string().contains("does not exist"), "{gone}");
+    // A later page of a key that went away says so.
+    let later = KeyRequest {
+        from: "0".into(),
+        ..open
+    };
+    let gone = value::get(&nodes, &later).await.unwrap_err();
+    assert!(gone.to_string().contains("no longer exists"), "{gone}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
