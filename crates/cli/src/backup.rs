@@ -205,10 +205,10 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
             }
             let outcome = outcome?;
             if out.is_json() {
-                println!("{}", serde_json::to_string_pretty(&outcome)?);
+                say!("{}", serde_json::to_string_pretty(&outcome)?);
             } else {
                 let m = &outcome.manifest;
-                println!(
+                say!(
                     "backed up `{}` to {} in {}: {} tables, {} rows, {} of SQL in {} ({:.1}×)",
                     m.database,
                     outcome.path,
@@ -219,7 +219,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                     bytes(m.compressed_bytes()),
                     m.bytes() as f64 / m.compressed_bytes().max(1) as f64
                 );
-                println!(
+                say!(
                     "snapshot: {} held {:.1} ms on {} connection(s); binlog {} {}; GTID {}",
                     m.snapshot.method,
                     m.snapshot.lock_held_ms,
@@ -232,7 +232,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                     m.snapshot.gtid.as_deref().unwrap_or("-")
                 );
                 for note in &m.notes {
-                    println!("note: {note}");
+                    say!("note: {note}");
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -240,13 +240,13 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
         BackupCommand::List { dir } => {
             let list = backup::list(dir)?;
             if out.is_json() {
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                say!("{}", serde_json::to_string_pretty(&list)?);
             } else if list.is_empty() {
-                println!("no backups in {}", dir.display());
+                say!("no backups in {}", dir.display());
             } else {
                 for e in &list {
                     match e.state {
-                        BackupState::Complete => println!(
+                        BackupState::Complete => say!(
                             "{:<36} {:<20} {:>3} tables {:>11} rows {:>10}  binlog {} {}",
                             e.name,
                             e.finished_at
@@ -259,9 +259,9 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                             e.binlog_position.map(|p| p.to_string()).unwrap_or_default(),
                         ),
                         BackupState::Partial => {
-                            println!("{:<36} partial: running now, or interrupted", e.name)
+                            say!("{:<36} partial: running now, or interrupted", e.name)
                         }
-                        BackupState::Damaged => println!(
+                        BackupState::Damaged => say!(
                             "{:<36} DAMAGED: {}",
                             e.name,
                             e.problem.as_deref().unwrap_or_default()
@@ -269,9 +269,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                     }
                 }
                 if let Some(cmd) = list.iter().find_map(|e| e.pitr_command.as_ref()) {
-                    println!(
-                        "\npoint-in-time recovery from the newest, after restoring it:\n  {cmd}"
-                    );
+                    say!("\npoint-in-time recovery from the newest, after restoring it:\n  {cmd}");
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -280,19 +278,21 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
             let dir = backup::catalog::backup_dir(path);
             let report = tokio::task::spawn_blocking(move || backup::verify(&dir)).await??;
             if out.is_json() {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                say!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 for t in &report.tables {
                     let status = if t.ok { "ok" } else { "DAMAGED" };
-                    println!(
+                    say!(
                         "{:<28} {:>3} files {:>11} rows  {status}",
-                        t.table, t.files, t.rows
+                        t.table,
+                        t.files,
+                        t.rows
                     );
                     for p in &t.problems {
-                        println!("    {p}");
+                        say!("    {p}");
                     }
                 }
-                println!(
+                say!(
                     "{}",
                     if report.ok {
                         "every file matches the manifest"
@@ -311,7 +311,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
             let report =
                 backup::prune(&args.dir, args.keep_days, chrono::Utc::now(), args.dry_run)?;
             if out.is_json() {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                say!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 let verb = if args.dry_run {
                     "would remove"
@@ -319,9 +319,9 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                     "removed"
                 };
                 for name in &report.removed {
-                    println!("{verb} {name}");
+                    say!("{verb} {name}");
                 }
-                println!(
+                say!(
                     "{} {}, kept {} (retention {} days)",
                     verb,
                     report.removed.len(),
@@ -360,16 +360,20 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
             }
             let report = report?;
             if out.is_json() {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                say!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                println!(
+                say!(
                     "{:<28} {:>11} {:>11}  {:>10} {:>10}",
-                    "table", "rows", "expected", "checksum", "expected"
+                    "table",
+                    "rows",
+                    "expected",
+                    "checksum",
+                    "expected"
                 );
                 for t in &report.tables {
                     let sum =
                         |s: Option<u64>| s.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
-                    println!(
+                    say!(
                         "{:<28} {:>11} {:>11}  {:>10} {:>10}  {}",
                         t.table,
                         t.rows_found,
@@ -379,7 +383,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                         if t.ok { "ok" } else { "DIFFERS" }
                     );
                 }
-                println!(
+                say!(
                     "restored into `{}` in {}: {}",
                     report.database,
                     seconds(report.seconds),
@@ -390,7 +394,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                     }
                 );
                 if let Some(cmd) = &report.pitr_command {
-                    println!("roll forward with the binlog:\n  {cmd}");
+                    say!("roll forward with the binlog:\n  {cmd}");
                 }
             }
             Ok(if report.ok {
@@ -423,15 +427,15 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                 )
                 .await?;
                 if !out.is_json() {
-                    println!("{}: {reply}", trigger.command());
+                    say!("{}: {reply}", trigger.command());
                 }
             }
             let status = persistence::status(&redis).await?;
             if out.is_json() {
-                println!("{}", serde_json::to_string_pretty(&status)?);
+                say!("{}", serde_json::to_string_pretty(&status)?);
             } else {
-                println!("{} ({})", status.address, status.role);
-                println!(
+                say!("{} ({})", status.address, status.role);
+                say!(
                     "RDB: last save {}, status {}, {} change(s) since{}",
                     status
                         .rdb_last_save
@@ -445,7 +449,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                         ""
                     }
                 );
-                println!(
+                say!(
                     "save points: {}",
                     status
                         .save_points
@@ -457,7 +461,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                         })
                         .unwrap_or_else(|| "unknown (CONFIG not allowed)".into())
                 );
-                println!(
+                say!(
                     "AOF: {}{}, appendfsync {}",
                     if status.aof_enabled { "on" } else { "off" },
                     if status.aof_rewrite_in_progress {
@@ -468,7 +472,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                     status.appendfsync.as_deref().unwrap_or("-")
                 );
                 if let Some(reason) = &status.refuses {
-                    println!("note: {reason}");
+                    say!("note: {reason}");
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -60,7 +60,7 @@ pub async fn explain_command(
             say_json(&queries);
         } else {
             for q in queries {
-                println!("{:<30} {}\n{:<30} {}\n", q.id, q.title, "", q.sql);
+                say!("{:<30} {}\n{:<30} {}\n", q.id, q.title, "", q.sql);
             }
         }
         return Ok(ExitCode::SUCCESS);

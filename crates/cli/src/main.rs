@@ -254,6 +254,8 @@ fn main() -> ExitCode {
         .expect("the tokio runtime starts");
     match runtime.block_on(run(cli, &out)) {
         Ok(code) => code,
+        // The reader went away (`… | head`): stop quietly, as `say!` does.
+        Err(err) if closed_pipe(&err) => ExitCode::from(141),
         Err(err) => {
             let code = exit_code(&err);
             out.error(&err);
@@ -304,6 +306,13 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
 /// An id from the command line: a malformed one (`abc`, `0`, 21 digits) is a usage error.
 pub fn id_arg(raw: &str, what: &str) -> anyhow::Result<i64> {
     mindpal_core::directory::parse_id(raw, what).map_err(|e| usage(e.to_string()))
+}
+
+fn closed_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Exit codes scripts can branch on (listed in --help).

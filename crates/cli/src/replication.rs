@@ -80,11 +80,13 @@ pub async fn command(g: &Global, cmd: &ReplicationCommand, out: &Out) -> anyhow:
             let table = heartbeat::create(&primary, crate::directory::actor(g)?).await?;
             heartbeat::beat(&primary, crate::directory::actor(g)?, &table).await?;
             if out.is_json() {
-                println!("{}", serde_json::to_string_pretty(&table)?);
+                say!("{}", serde_json::to_string_pretty(&table)?);
             } else {
-                println!(
+                say!(
                     "created {}.{} on {} (written to operation_logs); keep it beating with `replication heartbeat run`",
-                    table.database, table.table, primary.info.address
+                    table.database,
+                    table.table,
+                    primary.info.address
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -146,7 +148,7 @@ async fn status(g: &Global, args: &StatusArgs, out: &Out) -> anyhow::Result<Exit
             && before != now
             && !out.is_json()
         {
-            println!("failover: the Redis master moved from {before} to {now}");
+            say!("failover: the Redis master moved from {before} to {now}");
         }
         last_master = master;
         print(out, &report, args.watch);
@@ -178,23 +180,23 @@ fn print(out: &Out, r: &ReplicationReport, watch: bool) {
         } else {
             serde_json::to_string_pretty(r)
         };
-        println!("{}", text.expect("the report serialises"));
+        say!("{}", text.expect("the report serialises"));
         return;
     }
     if watch {
-        println!(
+        say!(
             "-- {} · overall {} · {:.0} ms",
             chrono::Local::now().format("%H:%M:%S"),
             word(r.overall),
             r.elapsed_ms
         );
     } else {
-        println!("overall: {} ({:.0} ms)", word(r.overall), r.elapsed_ms);
+        say!("overall: {} ({:.0} ms)", word(r.overall), r.elapsed_ms);
     }
     let p = &r.primary;
     match &p.error {
-        Some(e) => println!("  primary  {:<22} unreachable: {}", p.address, e.message),
-        None => println!(
+        Some(e) => say!("  primary  {:<22} unreachable: {}", p.address, e.message),
+        None => say!(
             "  primary  {:<22} server {} · binlog {}:{} · gtid {} · heartbeat {}{}",
             p.address,
             p.server_id.map(|i| i.to_string()).unwrap_or_default(),
@@ -221,7 +223,7 @@ fn print(out: &Out, r: &ReplicationReport, watch: bool) {
             .lag_s()
             .map(|l| format!("{l:.1} s"))
             .unwrap_or_else(|| "—".into());
-        println!(
+        say!(
             "  replica  {:<22} {:<11} lag {lag:<8} gtid gap {} · {}{}",
             rep.address,
             word(rep.verdict),
@@ -237,14 +239,14 @@ fn print(out: &Out, r: &ReplicationReport, watch: bool) {
         );
     }
     if let Some(redis) = &r.redis {
-        println!(
+        say!(
             "  redis    {:<22} {:<11} {}",
             redis.master.clone().unwrap_or_else(|| "—".into()),
             word(redis.overall),
             redis.reason
         );
         for n in redis.nodes.iter().skip(1) {
-            println!(
+            say!(
                 "    replica {:<21} {:<11} {} · {} bytes behind",
                 n.address,
                 word(n.verdict),
@@ -256,8 +258,8 @@ fn print(out: &Out, r: &ReplicationReport, watch: bool) {
         }
         for s in &redis.sentinels {
             match &s.error {
-                Some(e) => println!("    sentinel {:<20} {}", s.address, e.message),
-                None => println!(
+                Some(e) => say!("    sentinel {:<20} {}", s.address, e.message),
+                None => say!(
                     "    sentinel {:<20} master {} ({}) · {} sentinel(s), quorum {} · {}",
                     s.address,
                     s.master.clone().unwrap_or_default(),

@@ -805,3 +805,101 @@ fn wrong_usage_exits_2_with_a_json_error_naming_the_allowed_values() {
     let o = run(&["conversations", "find", "--verdict", "needs_followup"]);
     assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+/// Runs `args` with stdout already closed: harsher than `… | head -1`, whose reader closes
+/// after a line, since every write fails. Returns the exit code and stderr.
+fn with_stdout_closed(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("MINDPAL_PROFILES", "/nonexistent/mindpal-profiles.json")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    (o.status.code(), stderr(&o))
+}
+
+#[tokio::test]
+async fn every_command_prints_json_that_parses_and_stops_quietly_when_the_reader_goes() {
+    let db = Db::new("pipes").await;
+    let url = db.url();
+    let redis = "redis://127.0.0.1:6379/6";
+    let o = run(&[
+        "--mysql", &url, "--redis", redis, "seed", "--scale", "0.001",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = tempfile::tempdir().unwrap();
+    let folder = out.path().to_str().unwrap().to_owned();
+    let o = run(&["--json", "--mysql", &url, "backup", "run", "--out", &folder]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let backup: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let path = backup["path"].as_str().unwrap().to_owned();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["ping"],
+        vec!["schema", "status"],
+        vec!["schema", "diff"],
+        vec!["profiles"],
+        vec!["users", "find", "--query", "13"],
+        vec!["users", "show", "1"],
+        vec!["users", "tokens", "1"],
+        vec!["dh", "find"],
+        vec!["dh", "show", "1"],
+        vec!["dh", "knowledge"],
+        vec!["conversations", "find"],
+        vec!["conversations", "show", "1"],
+        vec!["conversations", "export", "1"],
+        vec![
+            "explain",
+            "SELECT id FROM users WHERE phone = '13000000001'",
+        ],
+        vec!["explain", "--list-hot"],
+        vec!["explain", "--health"],
+        vec!["indexes"],
+        vec!["replication", "status"],
+        vec!["backup", "list", &folder],
+        vec!["backup", "verify", &path],
+        vec!["backup", "prune", &folder, "--dry-run"],
+        vec!["backup", "redis"],
+        vec!["monitor", "status", "--interval", "0.2"],
+        vec!["monitor", "sessions"],
+        vec!["monitor", "top"],
+        vec!["monitor", "redis"],
+        vec!["cache", "scan", "user:*"],
+        vec!["cache", "get", "leaderboard:today"],
+        vec!["cache", "analyze", "--sample", "100"],
+    ];
+    for command in &commands {
+        let mut args = vec!["--mysql", &url, "--redis", redis];
+        args.extend_from_slice(command);
+        // Text to a reader that is gone: no panic, no complaint, exit 141 (or its own code).
+        let (code, err) = with_stdout_closed(&args);
+        assert!(!err.contains("panicked"), "{command:?}: {err}");
+        assert!(
+            !err.contains("Broken pipe"),
+            "{command:?} complains of the closed pipe: {err}"
+        );
+        assert_ne!(code, Some(101), "{command:?}: {err}");
+        // JSON, read whole: it parses.
+        let mut json_args = vec!["--json"];
+        json_args.extend_from_slice(&args);
+        let o = run(&json_args);
+        let text = String::from_utf8_lossy(&o.stdout);
+        serde_json::from_str::<serde_json::Value>(&text)
+            .or_else(|_| {
+                // Streams (`--health`, exports) print one JSON document per line.
+                text.lines()
+                    .map(serde_json::from_str::<serde_json::Value>)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(serde_json::Value::from)
+            })
+            .unwrap_or_else(|e| panic!("{command:?}: not JSON ({e}): {text}\n{}", stderr(&o)));
+    }
+    let flushed = Command::new("redis-cli")
+        .args(["-n", "6", "FLUSHDB"])
+        .output()
+        .unwrap();
+    assert!(flushed.status.success());
+    db.drop().await;
+}
