@@ -636,27 +636,28 @@ async fn export_conversation(
     Ok(path.display().to_string())
 }
 
-/// Registers a cancellation token under the job id the window chose, for `cancel_job`.
+/// Registers a cancellation token under the job id the window chose, for `cancel_job`. An id
+/// still in use is refused: it would take over another job's Cancel.
 struct JobGuard<'a> {
     state: &'a AppState,
     job: String,
 }
 
 impl<'a> JobGuard<'a> {
-    fn new(state: &'a AppState, job: &str) -> (Self, CancellationToken) {
+    fn new(state: &'a AppState, job: &str) -> Result<(Self, CancellationToken), UiError> {
         let cancel = CancellationToken::new();
-        state
-            .jobs
-            .lock()
-            .expect("jobs lock")
-            .insert(job.to_owned(), cancel.clone());
-        (
+        let mut jobs = state.jobs.lock().expect("jobs lock");
+        if jobs.contains_key(job) {
+            return Err(Error::Conflict(format!("job `{job}` is still running")).into());
+        }
+        jobs.insert(job.to_owned(), cancel.clone());
+        Ok((
             JobGuard {
                 state,
                 job: job.to_owned(),
             },
             cancel,
-        )
+        ))
     }
 }
 
@@ -681,7 +682,7 @@ async fn explain_statement(
     let profile = profile_with_passwords(&app, &state, &name)?;
     let checked = explain::prepare(&sql, &options, Actor::of(&profile))?;
     let server = pool(&state, &profile).await?;
-    let (_guard, cancel) = JobGuard::new(&state, &job);
+    let (_guard, cancel) = JobGuard::new(&state, &job)?;
     let report = explain::explain_checked(&server, &checked, options.time_limit_ms, &cancel).await;
     forgetting(&state, &name, report).await
 }
@@ -707,7 +708,7 @@ async fn schema_health(
 ) -> Result<HealthReport, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
     let server = pool(&state, &profile).await?;
-    let (_guard, cancel) = JobGuard::new(&state, &job);
+    let (_guard, cancel) = JobGuard::new(&state, &job)?;
     let total = explain::hot::queries().len() as u32;
     let _ = on_event.send(JobEvent::Started { total });
     let report = explain::schema_health(&server, &cancel, &|done, total| {
@@ -850,7 +851,7 @@ async fn start_backup(
 ) -> Result<BackupOutcome, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
     let server = pool(&state, &profile).await?;
-    let (_guard, cancel) = JobGuard::new(&state, &job);
+    let (_guard, cancel) = JobGuard::new(&state, &job)?;
     let options = BackupOptions {
         jobs,
         ..BackupOptions::new(out_dir)
@@ -868,22 +869,32 @@ async fn start_backup(
     forgetting(&state, &name, outcome).await
 }
 
+/// Runs file work (reading manifests, hashing, removing folders) off the async workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, UiError> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| io_error(e.to_string()))?
+        .map_err(UiError::from)
+}
+
 #[tauri::command]
 async fn list_backups(out_dir: String) -> Result<Vec<BackupEntry>, UiError> {
     let dir = std::path::PathBuf::from(out_dir);
-    if !dir.exists() {
-        return Ok(Vec::new());
-    }
-    Ok(backup::list(&dir)?)
+    blocking(move || {
+        if !dir.exists() {
+            return Ok(Vec::new());
+        }
+        backup::list(&dir)
+    })
+    .await
 }
 
 #[tauri::command]
 async fn verify_backup(path: String) -> Result<VerifyReport, UiError> {
     let dir = std::path::PathBuf::from(path);
-    tauri::async_runtime::spawn_blocking(move || backup::verify(&dir))
-        .await
-        .map_err(|e| io_error(e.to_string()))?
-        .map_err(UiError::from)
+    blocking(move || backup::verify(&dir)).await
 }
 
 #[tauri::command]
@@ -893,7 +904,7 @@ async fn prune_backups(
     dry_run: bool,
 ) -> Result<PruneReport, UiError> {
     let dir = std::path::PathBuf::from(out_dir);
-    Ok(backup::prune(&dir, keep_days, chrono::Utc::now(), dry_run)?)
+    blocking(move || backup::prune(&dir, keep_days, chrono::Utc::now(), dry_run)).await
 }
 
 /// Restores a backup into a database of the operator's choosing, then verifies every table.
@@ -909,7 +920,7 @@ async fn restore_backup(
 ) -> Result<RestoreReport, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
     let server = pool(&state, &profile).await?;
-    let (_guard, cancel) = JobGuard::new(&state, &job);
+    let (_guard, cancel) = JobGuard::new(&state, &job)?;
     let report = backup::restore(
         &server,
         Actor::of(&profile),

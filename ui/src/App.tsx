@@ -14,7 +14,7 @@ import { ErrorLine, OverviewScreen } from "./features/overview/OverviewScreen";
 import { UsersScreen } from "./features/users/UsersScreen";
 import { CacheScreen } from "./features/cache/CacheScreen";
 import { MonitorScreen } from "./features/monitor/MonitorScreen";
-import { sendToExplain } from "./features/explain/draft";
+import { forgetStoredStatements, sendToExplain } from "./features/explain/draft";
 
 type Screen = "overview" | "users" | "digitalHumans" | "conversations" | "explain" | "indexes" | "replication" | "backup" | "monitor" | "cache" | "connections";
 
@@ -77,6 +77,8 @@ export function App() {
     setOpenDh(id);
     setScreen("digitalHumans");
   };
+
+  useEffect(forgetStoredStatements, []);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

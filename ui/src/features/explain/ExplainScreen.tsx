@@ -11,24 +11,12 @@ import type { UiError } from "../../bindings/UiError";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { ClassicTable, Findings, PlanTree, severity } from "./PlanView";
 import { SqlEditor } from "./SqlEditor";
-import { SQL_KEY } from "./draft";
+import { draft, type HistoryItem } from "./draft";
 
-const HISTORY_KEY = "mindpal.explain.history";
 const HISTORY_SIZE = 30;
 
-type HistoryItem = { sql: string; at: string; analyze: boolean };
-
-function loadHistory(): HistoryItem[] {
-  try {
-    const parsed: unknown = JSON.parse(localStorage.getItem(HISTORY_KEY) ?? "[]");
-    return Array.isArray(parsed) ? (parsed as HistoryItem[]) : [];
-  } catch {
-    return [];
-  }
-}
-
 export function ExplainScreen({ profile }: { profile: Profile }) {
-  const [sql, setSql] = useState(() => localStorage.getItem(SQL_KEY) ?? "");
+  const [sql, setSql] = useState(() => draft.sql);
   const [analyze, setAnalyze] = useState(false);
   const [mode, setMode] = useState<"statement" | "plan">("statement");
   const [pasted, setPasted] = useState("");
@@ -38,17 +26,19 @@ export function ExplainScreen({ profile }: { profile: Profile }) {
   const [healthStep, setHealthStep] = useState<{ done: number; total: number } | null>(null);
   const [error, setError] = useState<UiError | null>(null);
   const [job, setJob] = useState<string | null>(null);
-  const [history, setHistory] = useState<HistoryItem[]>(loadHistory);
+  const [history, setHistory] = useState<HistoryItem[]>(() => draft.history);
   const hot = useQuery({ queryKey: ["hot-queries"], queryFn: hotQueries, staleTime: Infinity });
   const names = useQuery({ queryKey: ["schema-names", profile.name], queryFn: () => schemaNames(profile.name), staleTime: 60_000 });
   const canAnalyze = may(profile, "analyze");
 
-  useEffect(() => localStorage.setItem(SQL_KEY, sql), [sql]);
+  useEffect(() => {
+    draft.sql = sql;
+  }, [sql]);
 
   const remember = (text: string, analyzed: boolean) => {
     setHistory((h) => {
       const next = [{ sql: text, at: new Date().toISOString(), analyze: analyzed }, ...h.filter((x) => x.sql !== text)].slice(0, HISTORY_SIZE);
-      localStorage.setItem(HISTORY_KEY, JSON.stringify(next));
+      draft.history = next;
       return next;
     });
   };
