@@ -1,0 +1,114 @@
+//! Conversation review: the finder, a conversation and its thread, verdicts, exports.
+
+use crate::prelude::*;
+
+#[tauri::command]
+pub(crate) async fn find_conversations(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    search: ConversationSearch,
+    after: Option<String>,
+    from_replica: bool,
+) -> Result<Page<ConversationRow>, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = reader(&state, &profile, from_replica).await?;
+    let page = conversations::find(&server, &search, after.as_deref()).await;
+    forgetting(&state, &name, page).await
+}
+
+#[tauri::command]
+pub(crate) async fn show_conversation(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+    from_replica: bool,
+) -> Result<ConversationDetail, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = reader(&state, &profile, from_replica).await?;
+    let redis = redis_of(&profile).await;
+    let detail = conversations::show(&server, redis.as_ref(), id, profile.role).await;
+    forgetting(&state, &name, detail).await
+}
+
+#[tauri::command]
+pub(crate) async fn conversation_thread(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+    anchor: ThreadAnchor,
+    limit: u32,
+    from_replica: bool,
+) -> Result<ThreadPage, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = reader(&state, &profile, from_replica).await?;
+    let page = conversations::thread(&server, id, anchor, limit).await;
+    forgetting(&state, &name, page).await
+}
+
+#[tauri::command]
+pub(crate) async fn find_in_thread(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+    text: String,
+    from_replica: bool,
+) -> Result<Vec<i64>, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = reader(&state, &profile, from_replica).await?;
+    let found = conversations::find_in_thread(&server, id, &text).await;
+    forgetting(&state, &name, found).await
+}
+
+#[tauri::command]
+pub(crate) async fn review_conversation(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+    input: ReviewInput,
+) -> Result<Review, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let reviewer = format!("{}@{}", mindpal_core::audit::operator(), profile.name);
+    let saved = review::record(&server, Actor::of(&profile), &reviewer, id, &input).await;
+    forgetting(&state, &name, saved).await
+}
+
+/// Writes the export to the Downloads folder (or home) and returns where.
+#[tauri::command]
+pub(crate) async fn export_conversation(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+    format: ExportFormat,
+) -> Result<String, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let dir = dirs::download_dir()
+        .or_else(dirs::home_dir)
+        .ok_or_else(|| io_error("no Downloads or home folder to write to".into()))?;
+    let ext = match format {
+        ExportFormat::Md => "md",
+        ExportFormat::Json => "json",
+        ExportFormat::Csv => "csv",
+    };
+    let path = dir.join(format!("mindpal-conversation-{id}.{ext}"));
+    let tmp = path.with_extension(format!("{ext}.part"));
+    let file = std::fs::File::create(&tmp)
+        .map_err(|e| io_error(format!("creating {}: {e}", tmp.display())))?;
+    let mut out = std::io::BufWriter::new(file);
+    let written = export::export(&server, id, format, profile.role, &mut out).await;
+    drop(out);
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return forgetting(&state, &name, Err(e)).await;
+    }
+    std::fs::rename(&tmp, &path)
+        .map_err(|e| io_error(format!("writing {}: {e}", path.display())))?;
+    Ok(path.display().to_string())
+}

@@ -1,0 +1,151 @@
+//! Users and digital humans: lists, details, tokens, and the audited actions.
+
+use crate::prelude::*;
+
+#[tauri::command]
+pub(crate) async fn find_users(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    search: UserSearch,
+    after: Option<String>,
+    from_replica: bool,
+) -> Result<Page<UserRow>, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = reader(&state, &profile, from_replica).await?;
+    let page = users::find(&server, &search, after.as_deref(), profile.role).await;
+    forgetting(&state, &name, page).await
+}
+
+#[tauri::command]
+pub(crate) async fn show_user(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+    from_replica: bool,
+) -> Result<UserDetail, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = reader(&state, &profile, from_replica).await?;
+    let redis = redis_of(&profile).await;
+    let detail = users::show(&server, redis.as_ref(), id, profile.role).await;
+    forgetting(&state, &name, detail).await
+}
+
+/// Token lookups walk the keyspace: at most this many SCAN calls of 1000 keys.
+pub(crate) const TOKEN_SCAN_CALLS: u32 = 200;
+
+#[tauri::command]
+pub(crate) async fn find_user_tokens(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+) -> Result<TokenScan, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let Some(redis) = redis_of(&profile).await else {
+        return Err(Error::InvalidInput(format!("profile `{name}` has no Redis")).into());
+    };
+    Ok(cache::find_tokens(&redis?, id, TOKEN_SCAN_CALLS, profile.role).await?)
+}
+
+#[tauri::command]
+pub(crate) async fn user_action(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+    expected_version: i32,
+    action: UserAction,
+) -> Result<ActionOutcome, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let redis = redis_of(&profile).await;
+    let outcome = actions::user(
+        &server,
+        redis.as_ref(),
+        Actor::of(&profile),
+        id,
+        expected_version,
+        action,
+    )
+    .await;
+    forgetting(&state, &name, outcome).await
+}
+
+#[tauri::command]
+pub(crate) async fn invalidate_user_cache(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+) -> Result<ActionOutcome, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let Some(redis) = redis_of(&profile).await else {
+        return Err(Error::InvalidInput(format!("profile `{name}` has no Redis")).into());
+    };
+    let outcome = actions::invalidate_user_cache(&server, &redis?, Actor::of(&profile), id).await;
+    forgetting(&state, &name, outcome).await
+}
+
+#[tauri::command]
+pub(crate) async fn find_digital_humans(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    search: DigitalHumanSearch,
+    after: Option<String>,
+    from_replica: bool,
+) -> Result<Page<DigitalHumanRow>, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = reader(&state, &profile, from_replica).await?;
+    let page = digital_humans::find(&server, &search, after.as_deref()).await;
+    forgetting(&state, &name, page).await
+}
+
+#[tauri::command]
+pub(crate) async fn show_digital_human(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+    from_replica: bool,
+) -> Result<DigitalHumanDetail, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = reader(&state, &profile, from_replica).await?;
+    let viewer: Viewer = profile.role;
+    let detail = digital_humans::show(&server, id, viewer).await;
+    forgetting(&state, &name, detail).await
+}
+
+#[tauri::command]
+pub(crate) async fn find_knowledge(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    search: KnowledgeSearch,
+    after: Option<String>,
+    from_replica: bool,
+) -> Result<Page<KnowledgeRow>, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = reader(&state, &profile, from_replica).await?;
+    let page = digital_humans::knowledge(&server, &search, after.as_deref()).await;
+    forgetting(&state, &name, page).await
+}
+
+#[tauri::command]
+pub(crate) async fn digital_human_action(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+    expected_version: i32,
+    action: DigitalHumanAction,
+) -> Result<ActionOutcome, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let outcome =
+        actions::digital_human(&server, Actor::of(&profile), id, expected_version, action).await;
+    forgetting(&state, &name, outcome).await
+}

@@ -1,0 +1,112 @@
+//! EXPLAIN, pasted plans, the hot queries, schema health, and the index report.
+
+use crate::prelude::*;
+
+/// Explains a statement on the profile's primary; `job` lets the window cancel it (which
+/// also stops it on the server).
+#[tauri::command]
+pub(crate) async fn explain_statement(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    sql: String,
+    options: ExplainOptions,
+    job: String,
+) -> Result<ExplainReport, UiError> {
+    // The guard runs before any connection is made.
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let checked = explain::prepare(&sql, &options, Actor::of(&profile))?;
+    let server = pool(&state, &profile).await?;
+    let (_guard, cancel) = JobGuard::new(&state, &job)?;
+    let report = explain::explain_checked(&server, &checked, options.time_limit_ms, &cancel).await;
+    forgetting(&state, &name, report).await
+}
+
+/// Reads a plan pasted or opened from a file: no connection.
+#[tauri::command]
+pub(crate) fn explain_plan(text: String) -> Result<ExplainReport, UiError> {
+    Ok(explain::explain_plan_text(&text)?)
+}
+
+#[tauri::command]
+pub(crate) fn hot_queries() -> Vec<HotQuery> {
+    explain::hot::queries()
+}
+
+#[tauri::command]
+pub(crate) async fn schema_health(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    job: String,
+    on_event: Channel<JobEvent>,
+) -> Result<HealthReport, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let (_guard, cancel) = JobGuard::new(&state, &job)?;
+    let total = explain::hot::queries().len() as u32;
+    let _ = on_event.send(JobEvent::Started { total });
+    let report = explain::schema_health(&server, &cancel, &|done, total| {
+        let _ = on_event.send(JobEvent::Step {
+            done: done as u32,
+            total: total as u32,
+            label: format!("explained {done} of {total}"),
+        });
+    })
+    .await;
+    let _ = on_event.send(match &report {
+        Ok(r) => JobEvent::Finished {
+            done: r.entries.len() as u32,
+        },
+        Err(e) => JobEvent::Failed {
+            error: UiError {
+                kind: e.kind(),
+                message: e.to_string(),
+                fields: Vec::new(),
+            },
+        },
+    });
+    forgetting(&state, &name, report).await
+}
+
+#[tauri::command]
+pub(crate) async fn schema_names(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<SchemaNames, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let names = explain::schema_names(&server).await;
+    forgetting(&state, &name, names).await
+}
+
+#[tauri::command]
+pub(crate) async fn list_databases(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<Vec<String>, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let list = indexes::databases(&server).await;
+    forgetting(&state, &name, list).await
+}
+
+/// The index report of `database` (default: the profile's), from `information_schema`.
+#[tauri::command]
+pub(crate) async fn index_report(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    database: Option<String>,
+) -> Result<IndexReport, UiError> {
+    let profile = profile_with_passwords(&app, &state, &name)?;
+    let server = pool(&state, &profile).await?;
+    let database = match database {
+        Some(d) => d,
+        None => schema::current_database(&server).await?,
+    };
+    let report = indexes::report(&server, &database).await;
+    forgetting(&state, &name, report).await
+}
