@@ -46,7 +46,7 @@ deps:
 services:
 	scripts/ensure-services.sh
 
-## bindings: regenerate ui/src/bindings from the Rust wire types
+## bindings: regenerate ui/src/bindings from the Rust wire types and the command signatures
 bindings:
 	rm -rf ui/src/bindings
 	cargo test -p mindpal-admin-app --quiet export_bindings

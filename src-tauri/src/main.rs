@@ -9,6 +9,8 @@ mod commands;
 mod prelude;
 mod sessions;
 mod state;
+#[cfg(test)]
+mod typescript;
 mod wire;
 
 use state::AppState;

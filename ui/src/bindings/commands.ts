@@ -1,0 +1,297 @@
+// Generated from src-tauri/src/commands by `make bindings`: do not edit.
+// One wrapper per command, with the argument and result types of its Rust signature.
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type { ActionOutcome } from "./ActionOutcome";
+import type { Advice } from "./Advice";
+import type { BackupEntry } from "./BackupEntry";
+import type { BackupOutcome } from "./BackupOutcome";
+import type { BackupProgress } from "./BackupProgress";
+import type { ConversationDetail } from "./ConversationDetail";
+import type { ConversationRow } from "./ConversationRow";
+import type { ConversationSearch } from "./ConversationSearch";
+import type { Dashboard } from "./Dashboard";
+import type { DigitalHumanAction } from "./DigitalHumanAction";
+import type { DigitalHumanDetail } from "./DigitalHumanDetail";
+import type { DigitalHumanRow } from "./DigitalHumanRow";
+import type { DigitalHumanSearch } from "./DigitalHumanSearch";
+import type { ExplainOptions } from "./ExplainOptions";
+import type { ExplainReport } from "./ExplainReport";
+import type { ExportFormat } from "./ExportFormat";
+import type { HealthReport } from "./HealthReport";
+import type { HeartbeatTable } from "./HeartbeatTable";
+import type { HotQuery } from "./HotQuery";
+import type { IndexReport } from "./IndexReport";
+import type { JobEvent } from "./JobEvent";
+import type { KeyChange } from "./KeyChange";
+import type { KeyRequest } from "./KeyRequest";
+import type { KeyView } from "./KeyView";
+import type { KillMode } from "./KillMode";
+import type { Killed } from "./Killed";
+import type { KnowledgeRow } from "./KnowledgeRow";
+import type { KnowledgeSearch } from "./KnowledgeSearch";
+import type { MemoryAnalysis } from "./MemoryAnalysis";
+import type { Overview } from "./Overview";
+import type { Page } from "./Page";
+import type { Persistence } from "./Persistence";
+import type { Profile } from "./Profile";
+import type { ProfileInput } from "./ProfileInput";
+import type { ProfileView } from "./ProfileView";
+import type { PruneReport } from "./PruneReport";
+import type { RedisStatus } from "./RedisStatus";
+import type { ReplicationReport } from "./ReplicationReport";
+import type { RestoreOptions } from "./RestoreOptions";
+import type { RestoreReport } from "./RestoreReport";
+import type { Review } from "./Review";
+import type { ReviewInput } from "./ReviewInput";
+import type { ScanPage } from "./ScanPage";
+import type { ScanRequest } from "./ScanRequest";
+import type { SchemaNames } from "./SchemaNames";
+import type { ServerCheck } from "./ServerCheck";
+import type { SessionFilter } from "./SessionFilter";
+import type { SessionsReport } from "./SessionsReport";
+import type { ThreadAnchor } from "./ThreadAnchor";
+import type { ThreadPage } from "./ThreadPage";
+import type { Thresholds } from "./Thresholds";
+import type { TokenScan } from "./TokenScan";
+import type { TopReport } from "./TopReport";
+import type { Trigger } from "./Trigger";
+import type { UserAction } from "./UserAction";
+import type { UserDetail } from "./UserDetail";
+import type { UserRow } from "./UserRow";
+import type { UserSearch } from "./UserSearch";
+import type { VerifyReport } from "./VerifyReport";
+
+/** Where backups go unless the operator picks another folder. */
+export function backupFolder(): Promise<string> {
+  return invoke<string>("backup_folder");
+}
+
+/** Backs up the profile's database into `out_dir`; progress on `on_event`, `cancel_job(job)` stops it (and its statements on the server) and removes the partial folder. */
+export function startBackup(name: string, outDir: string, jobs: number, job: string, onEvent: (message: BackupProgress) => void): Promise<BackupOutcome> {
+  const onEventChannel = new Channel<BackupProgress>();
+  onEventChannel.onmessage = onEvent;
+  return invoke<BackupOutcome>("start_backup", { name, outDir, jobs, job, onEvent: onEventChannel });
+}
+
+export function listBackups(outDir: string): Promise<Array<BackupEntry>> {
+  return invoke<Array<BackupEntry>>("list_backups", { outDir });
+}
+
+export function verifyBackup(path: string): Promise<VerifyReport> {
+  return invoke<VerifyReport>("verify_backup", { path });
+}
+
+export function pruneBackups(outDir: string, keepDays: number, dryRun: boolean): Promise<PruneReport> {
+  return invoke<PruneReport>("prune_backups", { outDir, keepDays, dryRun });
+}
+
+/** Restores a backup into a database of the operator's choosing, then verifies every table. */
+export function restoreBackup(name: string, path: string, options: RestoreOptions, job: string, onEvent: (message: BackupProgress) => void): Promise<RestoreReport> {
+  const onEventChannel = new Channel<BackupProgress>();
+  onEventChannel.onmessage = onEvent;
+  return invoke<RestoreReport>("restore_backup", { name, path, options, job, onEvent: onEventChannel });
+}
+
+export function redisPersistence(name: string): Promise<Persistence> {
+  return invoke<Persistence>("redis_persistence", { name });
+}
+
+/** BGSAVE or BGREWRITEAOF on the profile's Redis master, recorded in operation_logs. */
+export function redisPersist(name: string, trigger: Trigger): Promise<string> {
+  return invoke<string>("redis_persist", { name, trigger });
+}
+
+/** Every data node's status: one, or each cluster master. */
+export function redisStatus(name: string): Promise<Array<RedisStatus>> {
+  return invoke<Array<RedisStatus>>("redis_status", { name });
+}
+
+export function cacheScan(name: string, request: ScanRequest): Promise<ScanPage> {
+  return invoke<ScanPage>("cache_scan", { name, request });
+}
+
+export function cacheGet(name: string, request: KeyRequest): Promise<KeyView> {
+  return invoke<KeyView>("cache_get", { name, request });
+}
+
+/** Deletes or re-expires a key after the window asked; written to operation_logs. */
+export function cacheChange(name: string, key: string, change: KeyChange): Promise<boolean> {
+  return invoke<boolean>("cache_change", { name, key, change });
+}
+
+export function cacheAnalyze(name: string, sample: number): Promise<MemoryAnalysis> {
+  return invoke<MemoryAnalysis>("cache_analyze", { name, sample });
+}
+
+export function findConversations(name: string, search: ConversationSearch, after: string | null, fromReplica: boolean): Promise<Page<ConversationRow>> {
+  return invoke<Page<ConversationRow>>("find_conversations", { name, search, after, fromReplica });
+}
+
+export function showConversation(name: string, id: number, fromReplica: boolean): Promise<ConversationDetail> {
+  return invoke<ConversationDetail>("show_conversation", { name, id, fromReplica });
+}
+
+export function conversationThread(name: string, id: number, anchor: ThreadAnchor, limit: number, fromReplica: boolean): Promise<ThreadPage> {
+  return invoke<ThreadPage>("conversation_thread", { name, id, anchor, limit, fromReplica });
+}
+
+export function findInThread(name: string, id: number, text: string, fromReplica: boolean): Promise<Array<number>> {
+  return invoke<Array<number>>("find_in_thread", { name, id, text, fromReplica });
+}
+
+export function reviewConversation(name: string, id: number, input: ReviewInput): Promise<Review> {
+  return invoke<Review>("review_conversation", { name, id, input });
+}
+
+/** Writes the export to the Downloads folder (or home) and returns where. */
+export function exportConversation(name: string, id: number, format: ExportFormat): Promise<string> {
+  return invoke<string>("export_conversation", { name, id, format });
+}
+
+export function findUsers(name: string, search: UserSearch, after: string | null, fromReplica: boolean): Promise<Page<UserRow>> {
+  return invoke<Page<UserRow>>("find_users", { name, search, after, fromReplica });
+}
+
+export function showUser(name: string, id: number, fromReplica: boolean): Promise<UserDetail> {
+  return invoke<UserDetail>("show_user", { name, id, fromReplica });
+}
+
+export function findUserTokens(name: string, id: number): Promise<TokenScan> {
+  return invoke<TokenScan>("find_user_tokens", { name, id });
+}
+
+export function userAction(name: string, id: number, expectedVersion: number, action: UserAction): Promise<ActionOutcome> {
+  return invoke<ActionOutcome>("user_action", { name, id, expectedVersion, action });
+}
+
+export function invalidateUserCache(name: string, id: number): Promise<ActionOutcome> {
+  return invoke<ActionOutcome>("invalidate_user_cache", { name, id });
+}
+
+export function findDigitalHumans(name: string, search: DigitalHumanSearch, after: string | null, fromReplica: boolean): Promise<Page<DigitalHumanRow>> {
+  return invoke<Page<DigitalHumanRow>>("find_digital_humans", { name, search, after, fromReplica });
+}
+
+export function showDigitalHuman(name: string, id: number, fromReplica: boolean): Promise<DigitalHumanDetail> {
+  return invoke<DigitalHumanDetail>("show_digital_human", { name, id, fromReplica });
+}
+
+export function findKnowledge(name: string, search: KnowledgeSearch, after: string | null, fromReplica: boolean): Promise<Page<KnowledgeRow>> {
+  return invoke<Page<KnowledgeRow>>("find_knowledge", { name, search, after, fromReplica });
+}
+
+export function digitalHumanAction(name: string, id: number, expectedVersion: number, action: DigitalHumanAction): Promise<ActionOutcome> {
+  return invoke<ActionOutcome>("digital_human_action", { name, id, expectedVersion, action });
+}
+
+/** Explains a statement on the profile's primary; `job` lets the window cancel it (which also stops it on the server). */
+export function explainStatement(name: string, sql: string, options: ExplainOptions, job: string): Promise<ExplainReport> {
+  return invoke<ExplainReport>("explain_statement", { name, sql, options, job });
+}
+
+/** Reads a plan pasted or opened from a file: no connection. */
+export function explainPlan(text: string): Promise<ExplainReport> {
+  return invoke<ExplainReport>("explain_plan", { text });
+}
+
+export function hotQueries(): Promise<Array<HotQuery>> {
+  return invoke<Array<HotQuery>>("hot_queries");
+}
+
+export function schemaHealth(name: string, job: string, onEvent: (message: JobEvent) => void): Promise<HealthReport> {
+  const onEventChannel = new Channel<JobEvent>();
+  onEventChannel.onmessage = onEvent;
+  return invoke<HealthReport>("schema_health", { name, job, onEvent: onEventChannel });
+}
+
+export function schemaNames(name: string): Promise<SchemaNames> {
+  return invoke<SchemaNames>("schema_names", { name });
+}
+
+export function listDatabases(name: string): Promise<Array<string>> {
+  return invoke<Array<string>>("list_databases", { name });
+}
+
+/** The index report of `database` (default: the profile's), from `information_schema`. */
+export function indexReport(name: string, database: string | null): Promise<IndexReport> {
+  return invoke<IndexReport>("index_report", { name, database });
+}
+
+/** One more reading of the server's counters, added to the profile's dashboard history. */
+export function monitorDashboard(name: string): Promise<Dashboard> {
+  return invoke<Dashboard>("monitor_dashboard", { name });
+}
+
+export function monitorSessions(name: string, filter: SessionFilter, longAfterSeconds: number): Promise<SessionsReport> {
+  return invoke<SessionsReport>("monitor_sessions", { name, filter, longAfterSeconds });
+}
+
+/** KILL QUERY or KILL CONNECTION, after the window asked; written to operation_logs. */
+export function monitorKill(name: string, threadId: number, mode: KillMode): Promise<Killed> {
+  return invoke<Killed>("monitor_kill", { name, threadId, mode });
+}
+
+export function monitorTop(name: string, limit: number): Promise<TopReport> {
+  return invoke<TopReport>("monitor_top", { name, limit });
+}
+
+/** The MySQL settings' advice, then Redis's (an unreachable Redis is one Unknown line). */
+export function monitorAdvice(name: string): Promise<Array<Advice>> {
+  return invoke<Array<Advice>>("monitor_advice", { name });
+}
+
+export function loadOverview(name: string): Promise<Overview> {
+  return invoke<Overview>("load_overview", { name });
+}
+
+/** Applies pending migrations as a job: returns its id at once, reports each step on `on_event`, stops before the next step when cancelled. */
+export function applyMigrations(name: string, onEvent: (message: JobEvent) => void): Promise<string> {
+  const onEventChannel = new Channel<JobEvent>();
+  onEventChannel.onmessage = onEvent;
+  return invoke<string>("apply_migrations", { name, onEvent: onEventChannel });
+}
+
+export function cancelJob(job: string): Promise<boolean> {
+  return invoke<boolean>("cancel_job", { job });
+}
+
+export function listProfiles(): Promise<Array<ProfileView>> {
+  return invoke<Array<ProfileView>>("list_profiles");
+}
+
+export function saveProfile(input: ProfileInput): Promise<ProfileView> {
+  return invoke<ProfileView>("save_profile", { input });
+}
+
+export function deleteProfile(name: string): Promise<null> {
+  return invoke<null>("delete_profile", { name });
+}
+
+/** The sandbox's profile, when the sandbox runs and no profile of that name exists yet. */
+export function sandboxOffer(): Promise<Profile | null> {
+  return invoke<Profile | null>("sandbox_offer");
+}
+
+/** Whether passwords can be saved in the OS keyring. */
+export function keyringStatus(): Promise<null> {
+  return invoke<null>("keyring_status");
+}
+
+export function testProfile(name: string): Promise<Array<ServerCheck>> {
+  return invoke<Array<ServerCheck>>("test_profile", { name });
+}
+
+/** One health check of the profile's whole topology; the window calls it again only after the last one answered, so a slow server never piles up requests. */
+export function replicationStatus(name: string, thresholds: Thresholds): Promise<ReplicationReport> {
+  return invoke<ReplicationReport>("replication_status", { name, thresholds });
+}
+
+/** Creates `percona.heartbeat` on the primary (audited) and writes the first beat. */
+export function createHeartbeat(name: string): Promise<HeartbeatTable> {
+  return invoke<HeartbeatTable>("create_heartbeat", { name });
+}
+
+/** One beat of the heartbeat, while the Replication screen keeps it going. */
+export function beatHeartbeat(name: string): Promise<null> {
+  return invoke<null>("beat_heartbeat", { name });
+}
