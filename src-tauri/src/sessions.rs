@@ -5,12 +5,22 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use mindpal_core::access::Actor;
+use mindpal_core::cache::Nodes;
 use mindpal_core::mysql::{DEFAULT_CONNECT_TIMEOUT, MysqlServer, MysqlTarget};
-use mindpal_core::profiles::Profile;
+use mindpal_core::profiles::{Profile, RedisProfile};
+use mindpal_core::redis::{RedisServer, connect_profile};
 use mindpal_core::{Error, ErrorKind};
 
 type Slot = Arc<tokio::sync::Mutex<Option<MysqlServer>>>;
+/// A profile's Redis as last connected: what it was for, when, and the connection.
+type RedisSlot<T> = Arc<tokio::sync::Mutex<Option<(RedisProfile, Actor, Instant, Arc<T>)>>>;
+
+/// How long a Redis connection is reused before Sentinel is asked again for the master, or the
+/// cluster for its masters: a failover is followed within this.
+const REDIS_REUSE: Duration = Duration::from_secs(30);
 
 #[derive(Default)]
 pub struct Sessions {
@@ -19,6 +29,41 @@ pub struct Sessions {
     /// Each profile as stored, with its passwords filled in. Reused while the stored
     /// profile (which the CLI may edit too) is unchanged.
     resolved: Mutex<HashMap<String, (Profile, Profile)>>,
+    /// Each profile's Redis master (standalone, or the one Sentinel names).
+    redis: Mutex<HashMap<String, RedisSlot<RedisServer>>>,
+    /// Each profile's Redis data nodes for the key browser (every master of a cluster).
+    nodes: Mutex<HashMap<String, RedisSlot<Nodes>>>,
+}
+
+/// The value in `slots[name]` when it was made for `redis` and `actor` less than
+/// [`REDIS_REUSE`] ago, else a new one from `open`. Only calls for the same profile wait.
+async fn reuse<T, F>(
+    slots: &Mutex<HashMap<String, RedisSlot<T>>>,
+    name: &str,
+    redis: &RedisProfile,
+    actor: Actor,
+    open: impl FnOnce() -> F,
+) -> Result<Arc<T>, Error>
+where
+    F: std::future::Future<Output = Result<T, Error>>,
+{
+    let slot = slots
+        .lock()
+        .expect("sessions")
+        .entry(name.to_owned())
+        .or_default()
+        .clone();
+    let mut held = slot.lock().await;
+    if let Some((was, by, at, value)) = held.as_ref()
+        && was == redis
+        && *by == actor
+        && at.elapsed() < REDIS_REUSE
+    {
+        return Ok(value.clone());
+    }
+    let value = Arc::new(open().await?);
+    *held = Some((redis.clone(), actor, Instant::now(), value.clone()));
+    Ok(value)
 }
 
 impl Sessions {
@@ -70,6 +115,33 @@ impl Sessions {
         Ok(server)
     }
 
+    /// The profile's Redis, connected once and reused (see [`REDIS_REUSE`]).
+    pub async fn redis(
+        &self,
+        profile: &Profile,
+        redis: &RedisProfile,
+    ) -> Result<RedisServer, Error> {
+        let actor = Actor::of(profile);
+        let server = reuse(&self.redis, &profile.name, redis, actor, || {
+            connect_profile(redis, DEFAULT_CONNECT_TIMEOUT)
+        })
+        .await?;
+        Ok((*server).clone())
+    }
+
+    /// The profile's Redis data nodes for the key browser; the core checks the actor may.
+    pub async fn nodes(
+        &self,
+        profile: &Profile,
+        redis: &RedisProfile,
+    ) -> Result<Arc<Nodes>, Error> {
+        let actor = Actor::of(profile);
+        reuse(&self.nodes, &profile.name, redis, actor, || {
+            mindpal_core::cache::nodes(redis, actor, DEFAULT_CONNECT_TIMEOUT)
+        })
+        .await
+    }
+
     /// After an error: a lost server drops the profile's pools (the next call reconnects); a
     /// refused password drops its passwords too (the next call reads them again).
     pub fn after_error(&self, name: &str, error: &Error) {
@@ -77,7 +149,9 @@ impl Sessions {
             ErrorKind::AuthFailed => self.forget(name),
             // A statement the server stopped at its limit leaves the connection healthy.
             _ if matches!(error, Error::StatementLimit { .. }) => {}
-            ErrorKind::Unreachable | ErrorKind::Timeout => self.forget_pools(name),
+            ErrorKind::Unreachable | ErrorKind::Timeout | ErrorKind::Redis => {
+                self.forget_pools(name)
+            }
             _ => {}
         }
     }
@@ -94,5 +168,7 @@ impl Sessions {
             .lock()
             .expect("sessions")
             .retain(|key, _| key != name && *key != replica);
+        self.redis.lock().expect("sessions").remove(name);
+        self.nodes.lock().expect("sessions").remove(name);
     }
 }

@@ -99,11 +99,16 @@ pub(crate) async fn reader(
 }
 
 /// The profile's Redis, or why it cannot be reached; `None` when it has none.
-pub(crate) async fn redis_of(profile: &Profile) -> Option<Result<RedisServer, Error>> {
-    match &profile.redis {
-        None => None,
-        Some(r) => Some(connect_profile(r, DEFAULT_CONNECT_TIMEOUT).await),
+pub(crate) async fn redis_of(
+    state: &AppState,
+    profile: &Profile,
+) -> Option<Result<RedisServer, Error>> {
+    let redis = profile.redis.as_ref()?;
+    let connected = state.sessions.redis(profile, redis).await;
+    if let Err(e) = &connected {
+        state.sessions.after_error(&profile.name, e);
     }
+    Some(connected)
 }
 
 /// Runs a read and forgets the pool when the server went away, so the next call reconnects.
@@ -162,17 +167,24 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(UiError::from)
 }
 
-pub(crate) async fn profile_redis(profile: &Profile) -> Result<RedisServer, UiError> {
-    match redis_of(profile).await {
+pub(crate) async fn profile_redis(
+    state: &AppState,
+    profile: &Profile,
+) -> Result<RedisServer, UiError> {
+    match redis_of(state, profile).await {
         None => Err(Error::NotFound(format!("profile `{}` has no Redis", profile.name)).into()),
         Some(r) => Ok(r?),
     }
 }
 
-pub(crate) async fn redis_nodes(profile: &Profile) -> Result<Nodes, UiError> {
+pub(crate) async fn redis_nodes(
+    state: &AppState,
+    profile: &Profile,
+) -> Result<std::sync::Arc<Nodes>, UiError> {
     let redis = profile
         .redis
         .as_ref()
         .ok_or_else(|| Error::NotFound(format!("profile `{}` has no Redis", profile.name)))?;
-    Ok(redis_cache::nodes(redis, Actor::of(profile), DEFAULT_CONNECT_TIMEOUT).await?)
+    let nodes = state.sessions.nodes(profile, redis).await;
+    forgetting(state, &profile.name, nodes).await
 }

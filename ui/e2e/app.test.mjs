@@ -235,8 +235,14 @@ test("a support profile can neither reset, restore, kill nor read raw PII from t
   assert.equal(redis("EXISTS", `user:${userId}`), "1", "the cached row is still there");
   redis("DEL", `user:${userId}`);
   await shot("13b-support-no-backup");
-  // Back where the next test starts: the user's detail.
-  await openUserByPhonePrefix();
+  // Back where the next test starts: the user's detail, still open on the Users screen.
+  await s.clickOn("nav button[data-screen=users]");
+  await s.waitUntil(
+    (id) => document.querySelector("[data-testid=user-detail]")?.getAttribute("aria-label") === `User ${id}`,
+    [userId],
+    10000,
+    "the user's detail again",
+  );
 });
 
 test("a digital human opens from its owner's detail, with its owner masked for support", async () => {

@@ -105,7 +105,7 @@ pub(crate) async fn redis_persistence(
     name: String,
 ) -> Result<Persistence, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    let redis = profile_redis(&profile).await?;
+    let redis = profile_redis(&state, &profile).await?;
     Ok(backup::redis::status(&redis).await?)
 }
 
@@ -118,7 +118,7 @@ pub(crate) async fn redis_persist(
     trigger: Trigger,
 ) -> Result<String, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    let redis = profile_redis(&profile).await?;
+    let redis = profile_redis(&state, &profile).await?;
     let server = pool(&state, &profile).await.ok();
     Ok(backup::redis::trigger(&redis, Actor::of(&profile), trigger, server.as_ref()).await?)
 }

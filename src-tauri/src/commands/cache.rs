@@ -10,10 +10,10 @@ pub(crate) async fn redis_status(
     name: String,
 ) -> Result<Vec<RedisStatus>, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    let nodes = redis_nodes(&profile).await?;
+    let nodes = redis_nodes(&state, &profile).await?;
     let mut out = Vec::new();
     for server in &nodes.servers {
-        out.push(monitor::redis::status(server).await?);
+        out.push(forgetting(&state, &name, monitor::redis::status(server).await).await?);
     }
     Ok(out)
 }
@@ -26,8 +26,8 @@ pub(crate) async fn cache_scan(
     request: ScanRequest,
 ) -> Result<ScanPage, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    let nodes = redis_nodes(&profile).await?;
-    Ok(redis_cache::scan(&nodes, &request).await?)
+    let nodes = redis_nodes(&state, &profile).await?;
+    forgetting(&state, &name, redis_cache::scan(&nodes, &request).await).await
 }
 
 #[tauri::command]
@@ -38,8 +38,13 @@ pub(crate) async fn cache_get(
     request: KeyRequest,
 ) -> Result<KeyView, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    let nodes = redis_nodes(&profile).await?;
-    Ok(redis_cache::value::get(&nodes, &request).await?)
+    let nodes = redis_nodes(&state, &profile).await?;
+    forgetting(
+        &state,
+        &name,
+        redis_cache::value::get(&nodes, &request).await,
+    )
+    .await
 }
 
 /// Deletes or re-expires a key after the window asked; written to operation_logs.
@@ -52,9 +57,14 @@ pub(crate) async fn cache_change(
     change: KeyChange,
 ) -> Result<bool, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    let nodes = redis_nodes(&profile).await?;
+    let nodes = redis_nodes(&state, &profile).await?;
     let server = pool(&state, &profile).await?;
-    Ok(redis_cache::change(&nodes, Actor::of(&profile), &key, change, &server).await?)
+    forgetting(
+        &state,
+        &name,
+        redis_cache::change(&nodes, Actor::of(&profile), &key, change, &server).await,
+    )
+    .await
 }
 
 #[tauri::command]
@@ -65,6 +75,11 @@ pub(crate) async fn cache_analyze(
     sample: u32,
 ) -> Result<MemoryAnalysis, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    let nodes = redis_nodes(&profile).await?;
-    Ok(redis_cache::analyze::analyze(&nodes, sample).await?)
+    let nodes = redis_nodes(&state, &profile).await?;
+    forgetting(
+        &state,
+        &name,
+        redis_cache::analyze::analyze(&nodes, sample).await,
+    )
+    .await
 }

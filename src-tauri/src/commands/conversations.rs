@@ -27,7 +27,7 @@ pub(crate) async fn show_conversation(
 ) -> Result<ConversationDetail, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
     let server = reader(&state, &profile, from_replica).await?;
-    let redis = redis_of(&profile).await;
+    let redis = redis_of(&state, &profile).await;
     let detail = conversations::show(&server, redis.as_ref(), id, profile.role).await;
     forgetting(&state, &name, detail).await
 }

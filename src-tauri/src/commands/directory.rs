@@ -27,7 +27,7 @@ pub(crate) async fn show_user(
 ) -> Result<UserDetail, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
     let server = reader(&state, &profile, from_replica).await?;
-    let redis = redis_of(&profile).await;
+    let redis = redis_of(&state, &profile).await;
     let detail = users::show(&server, redis.as_ref(), id, profile.role).await;
     forgetting(&state, &name, detail).await
 }
@@ -43,7 +43,7 @@ pub(crate) async fn find_user_tokens(
     id: i64,
 ) -> Result<TokenScan, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
-    let Some(redis) = redis_of(&profile).await else {
+    let Some(redis) = redis_of(&state, &profile).await else {
         return Err(Error::InvalidInput(format!("profile `{name}` has no Redis")).into());
     };
     Ok(cache::find_tokens(&redis?, id, TOKEN_SCAN_CALLS, profile.role).await?)
@@ -60,7 +60,7 @@ pub(crate) async fn user_action(
 ) -> Result<ActionOutcome, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
     let server = pool(&state, &profile).await?;
-    let redis = redis_of(&profile).await;
+    let redis = redis_of(&state, &profile).await;
     let outcome = actions::user(
         &server,
         redis.as_ref(),
@@ -82,7 +82,7 @@ pub(crate) async fn invalidate_user_cache(
 ) -> Result<ActionOutcome, UiError> {
     let profile = profile_with_passwords(&app, &state, &name)?;
     let server = pool(&state, &profile).await?;
-    let Some(redis) = redis_of(&profile).await else {
+    let Some(redis) = redis_of(&state, &profile).await else {
         return Err(Error::InvalidInput(format!("profile `{name}` has no Redis")).into());
     };
     let outcome = actions::invalidate_user_cache(&server, &redis?, Actor::of(&profile), id).await;

@@ -69,7 +69,7 @@ pub(crate) async fn monitor_advice(
     let profile = profile_with_passwords(&app, &state, &name)?;
     let server = pool(&state, &profile).await?;
     let mut advice = forgetting(&state, &name, advisor::mysql(&server).await).await?;
-    match redis_of(&profile).await {
+    match redis_of(&state, &profile).await {
         None => {}
         Some(Ok(redis)) => advice.extend(advisor::redis(&redis).await),
         Some(Err(e)) => advice.push(Advice {

@@ -19,12 +19,10 @@ pub(crate) async fn load_overview(
         }
         Err(e) => Err(e),
     };
-    let redis = match &profile.redis {
+    let redis = match redis_of(&state, &profile).await {
         None => None,
-        Some(r) => Some(match connect_profile(r, DEFAULT_CONNECT_TIMEOUT).await {
-            Ok(server) => overview::redis(&server).await.map_err(UiError::from),
-            Err(e) => Err(UiError::from(e)),
-        }),
+        Some(Ok(server)) => Some(forgetting(&state, &name, overview::redis(&server).await).await),
+        Some(Err(e)) => Some(Err(UiError::from(e))),
     };
     let (database, database_error) = match database {
         Ok(d) => (Some(d), None),

@@ -183,14 +183,18 @@ export function BackupScreen({ profile }: { profile: Profile }) {
             <button type="button" onClick={refresh}>
               Refresh
             </button>
-            <label className="check-inline">
-              keep
-              <input type="number" min={0} max={3650} value={keepDays} style={{ width: 60 }} onChange={(e) => setKeepDays(Number(e.target.value))} />
-              days
-            </label>
-            <button type="button" onClick={() => void prune(true)} disabled={!entries?.length}>
-              Prune…
-            </button>
+            {operator && (
+              <>
+                <label className="check-inline">
+                  keep
+                  <input type="number" min={0} max={3650} value={keepDays} style={{ width: 60 }} onChange={(e) => setKeepDays(Number(e.target.value))} />
+                  days
+                </label>
+                <button type="button" onClick={() => void prune(true)} disabled={!entries?.length}>
+                  Prune…
+                </button>
+              </>
+            )}
           </div>
         </div>
         {prunePlan && (
