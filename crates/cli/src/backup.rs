@@ -25,16 +25,24 @@ pub enum BackupCommand {
     /// DIR/.NAME.partial and renamed to DIR/<database>-<UTC time> only when complete.
     Run(RunArgs),
     /// The backups in DIR, newest first: complete, partial (running or interrupted), damaged.
-    List { dir: PathBuf },
+    List {
+        /// The folder the backups are in (`backup run --out`).
+        dir: PathBuf,
+    },
     /// Check a backup's manifest and every file's SHA-256 (exit 5 when something is damaged).
-    Verify { backup: PathBuf },
+    Verify {
+        /// The backup's folder (as `backup list` prints it).
+        backup: PathBuf,
+    },
     /// Remove backups older than --keep-days (the newest complete one always stays).
     Prune(PruneArgs),
     /// Restore a backup into a new database, in parallel, then compare every table's rows and
-    /// CHECKSUM TABLE with the manifest (exit 5 when one differs, 6 when the target exists).
+    /// CHECKSUM TABLE with the manifest (exit 5 when a file is damaged or a table differs, 7
+    /// when the target exists, is a system schema or the live database).
     Restore(RestoreArgs),
     /// Redis persistence: status, or start BGSAVE / BGREWRITEAOF on the master.
     Redis {
+        /// status reads INFO persistence; bgsave and bgrewriteaof start one (operators; audited).
         #[arg(value_enum, default_value_t = RedisAction::Status)]
         action: RedisAction,
     },
@@ -78,7 +86,9 @@ pub enum Checksum {
 
 #[derive(Debug, Args)]
 pub struct PruneArgs {
+    /// The folder the backups are in.
     dir: PathBuf,
+    /// Backups older than this many days go (the newest complete one always stays).
     #[arg(long, default_value_t = 7, value_name = "DAYS")]
     keep_days: u32,
     /// Show what would go, remove nothing.
@@ -88,6 +98,7 @@ pub struct PruneArgs {
 
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
+    /// The backup's folder (as `backup list` prints it).
     backup: PathBuf,
     /// The database to create and restore into.
     #[arg(long, value_name = "NAME")]

@@ -54,6 +54,7 @@ pub enum ConversationsCommand {
     Show(ShowArgs),
     /// Write the thread with its reviews as Markdown, JSON or CSV on stdout.
     Export {
+        /// The conversation's id.
         id: String,
         /// md, json or csv (default: md; json under --json).
         #[arg(long, value_enum)]
@@ -63,12 +64,15 @@ pub enum ConversationsCommand {
     },
     /// Record a verdict (with tags and a note) in conversation_reviews and operation_logs.
     Review {
+        /// The conversation's id.
         id: String,
+        /// ok, needs-followup (or needs_followup) or escalated.
         #[arg(long, value_enum)]
         verdict: VerdictArg,
         /// A short label; repeat for more.
         #[arg(long = "tag", value_name = "TAG")]
         tags: Vec<String>,
+        /// A few words for the next reader.
         #[arg(long)]
         note: Option<String>,
         /// Who signs the review (default: your OS account, @ the profile's name).
@@ -79,8 +83,10 @@ pub enum ConversationsCommand {
 
 #[derive(Debug, Args)]
 pub struct FindArgs {
+    /// Only this user's conversations.
     #[arg(long, value_name = "ID")]
     user: Option<String>,
+    /// Only conversations with this digital human.
     #[arg(long = "dh", value_name = "ID")]
     digital_human: Option<String>,
     /// active or archived (deleted conversations are never listed).
@@ -137,6 +143,7 @@ pub struct FindArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
+    /// The conversation's id.
     id: String,
     /// Where the page of messages starts: start or end of the thread.
     #[arg(long, value_parser = ["start", "end"], default_value = "start")]

@@ -94,12 +94,14 @@ pub enum UsersCommand {
     /// Everything about one user: profile, preferences, digital humans, recent
     /// conversations, 30-day emotions, and their Redis entries beside the row.
     Show {
+        /// The user's id.
         id: String,
         #[command(flatten)]
         read: ReadFrom,
     },
     /// Find a user's login tokens in Redis (a bounded SCAN of token:*, never KEYS).
     Tokens {
+        /// The user's id.
         id: String,
         /// At most this many SCAN calls of 1000 keys each.
         #[arg(long, default_value_t = 200)]
@@ -119,6 +121,7 @@ pub enum UsersCommand {
 
 #[derive(Debug, Args)]
 pub struct ActOn {
+    /// The row's id.
     id: String,
     /// The version you looked at (shown by `show`); the change is refused if the row has
     /// moved on since.
@@ -134,11 +137,13 @@ pub struct UserFind {
     /// What the text is: auto guesses (#42 id, @ email, digits phone, else nickname).
     #[arg(long, value_enum, default_value = "auto")]
     field: FieldArg,
+    /// Enabled or disabled accounts only.
     #[arg(long, value_enum)]
     status: Option<Status>,
     /// The user's platform role (user, admin).
     #[arg(long, value_name = "ROLE")]
     user_role: Option<String>,
+    /// The gender the user gave.
     #[arg(long, value_enum)]
     gender: Option<Gender>,
     /// Created on or after (YYYY-MM-DD).
@@ -147,8 +152,10 @@ pub struct UserFind {
     /// Created on or before (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
     created_to: Option<NaiveDate>,
+    /// Last logged in on or after (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
     last_login_from: Option<NaiveDate>,
+    /// Last logged in on or before (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
     last_login_to: Option<NaiveDate>,
     /// Soft-deleted users: hidden, only them, or both.
@@ -173,6 +180,7 @@ pub enum DhCommand {
     /// One digital human: persona, voice, system prompt, expertise, owner, knowledge
     /// categories and conversation count.
     Show {
+        /// The digital human's id.
         id: String,
         #[command(flatten)]
         read: ReadFrom,
@@ -196,11 +204,13 @@ pub struct DhFind {
     /// Only templates (yes) or only personal ones (no).
     #[arg(long, value_name = "yes|no", value_parser = parse_yes_no)]
     template: Option<bool>,
+    /// Enabled or disabled digital humans only.
     #[arg(long, value_enum)]
     status: Option<Status>,
     /// 2d or 3d.
     #[arg(long, value_name = "TYPE")]
     model_type: Option<String>,
+    /// Soft-deleted digital humans: hidden, only them, or both.
     #[arg(long, value_enum, default_value = "hide")]
     deleted: DeletedArg,
     #[command(flatten)]
@@ -217,6 +227,7 @@ pub struct KnowledgeFind {
     /// Words to search for in titles and contents.
     #[arg(long, short)]
     query: Option<String>,
+    /// Only entries of this category (as `dh show` lists them).
     #[arg(long)]
     category: Option<String>,
     #[command(flatten)]

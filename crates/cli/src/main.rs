@@ -78,7 +78,9 @@ struct Cli {
     command: Command,
 }
 
+/// Options every command takes, listed apart from a command's own.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 struct Global {
     /// Use the servers of this saved connection profile.
     #[arg(long, global = true, value_name = "NAME")]
@@ -92,7 +94,8 @@ struct Global {
     /// Print machine-readable JSON on stdout instead of text.
     #[arg(long, global = true)]
     json: bool,
-    /// See data as this role sees it: `support` masks phone, email and IP.
+    /// Act as this role: `support` sees phone, email and IP masked and is refused changes,
+    /// backups, KILL and the cache browser (a support profile cannot be raised to operator).
     #[arg(long, global = true, value_name = "operator|support", value_parser = parse_role)]
     role: Option<Role>,
     /// Seconds to wait for a server to answer before giving up.

@@ -57,11 +57,13 @@ pub enum MonitorCommand {
 
 #[derive(Debug, Args)]
 pub struct SessionArgs {
+    /// Only this MySQL account's sessions.
     #[arg(long)]
     user: Option<String>,
     /// Start of the client host, e.g. 10.0.3.
     #[arg(long)]
     host: Option<String>,
+    /// Only sessions using this database.
     #[arg(long)]
     db: Option<String>,
     /// Query, Sleep, Binlog Dump...
@@ -116,22 +118,29 @@ pub enum CacheCommand {
     },
     /// Memory by key shape from a sample of keys (SCAN order stands for the keyspace).
     Analyze {
+        /// Keys to sample (the report says how many it read and scales to DBSIZE).
         #[arg(long, default_value_t = analyze::DEFAULT_SAMPLE)]
         sample: u32,
     },
     /// Delete a key (UNLINK) — operators; audited in operation_logs.
     Del {
+        /// The key, as `cache scan` prints it.
         key: String,
+        /// Required: you have checked it is the right key.
         #[arg(long)]
         yes: bool,
     },
     /// Set a key's time to live (or --persist to remove it) — operators; audited.
     Expire {
+        /// The key, as `cache scan` prints it.
         key: String,
+        /// Seconds the key has left to live.
         #[arg(value_name = "SECS", required_unless_present = "persist")]
         seconds: Option<u64>,
+        /// Remove the key's expiry instead.
         #[arg(long)]
         persist: bool,
+        /// Required: you have checked it is the right key.
         #[arg(long)]
         yes: bool,
     },

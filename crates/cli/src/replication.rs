@@ -29,6 +29,7 @@ pub struct StatusArgs {
     /// Check again every --interval seconds until Ctrl-C, one line per server and poll.
     #[arg(long)]
     watch: bool,
+    /// Seconds between checks with --watch.
     #[arg(long, default_value_t = 2.0, value_name = "SECS")]
     interval: f64,
     /// A replica this many seconds behind is lagging.
@@ -48,6 +49,7 @@ pub enum HeartbeatCommand {
     Create,
     /// Write the heartbeat every --interval seconds until Ctrl-C (what pt-heartbeat --update does).
     Run {
+        /// Seconds between beats.
         #[arg(long, default_value_t = 1.0, value_name = "SECS")]
         interval: f64,
     },
