@@ -197,6 +197,10 @@ test("a support profile sees phone, email and IP masked and no actions", async (
   await s.waitUntil(() => !document.querySelector(".toast"), [], 10000, "the toasts to fade");
   await s.clickOn("button[type=submit]");
   await s.waitFor("li[data-profile=helpdesk]");
+  // Its account is root: the connection test warns that the grants allow far more than support needs.
+  await s.clickOn("li[data-profile=helpdesk] [data-action=test]");
+  assert.match(await s.text("[data-server=primary] [data-excess-grant]", 15000), /ALL PRIVILEGES.*more than this profile needs/);
+  await shot("13a-support-grants-warning");
   await s.clickOn("#active-profile option[value=helpdesk]");
   await openUserByPhonePrefix();
   const shown = await s.text("[data-testid=user-facts] [data-field=phone]");

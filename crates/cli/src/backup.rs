@@ -63,9 +63,9 @@ pub struct RunArgs {
     /// The database to back up (default: the connection's).
     #[arg(long, value_name = "NAME")]
     database: Option<String>,
-    /// Parallel dump connections.
-    #[arg(long, default_value_t = 4, value_name = "N")]
-    jobs: usize,
+    /// Parallel dump connections (1–16).
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=16))]
+    jobs: u64,
     /// Rows per data file: tables are split by primary-key range.
     #[arg(long, default_value_t = 250_000, value_name = "ROWS")]
     chunk_rows: u64,
@@ -73,7 +73,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Checksum::Auto)]
     checksum: Checksum,
     /// Fail when the server sends nothing for this long (a frozen server, a lost network).
-    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86400))]
     idle_timeout: u64,
 }
 
@@ -113,9 +113,9 @@ pub struct RestoreArgs {
     /// Confirm dropping the target (with --replace or --replace-live-database).
     #[arg(long)]
     yes: bool,
-    /// Parallel load connections.
-    #[arg(long, default_value_t = 4, value_name = "N")]
-    jobs: usize,
+    /// Parallel load connections (1–16).
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=16))]
+    jobs: u64,
 }
 
 fn cancel_on_ctrl_c() -> CancellationToken {
@@ -187,7 +187,7 @@ fn seconds(s: f64) -> String {
 pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Result<ExitCode> {
     match cmd {
         BackupCommand::Run(args) => {
-            let jobs = args.jobs.clamp(1, 16);
+            let jobs = args.jobs as usize;
             let server = MysqlServer::connect(&mysql_target(g)?, timeout(g), 2).await?;
             let options = BackupOptions {
                 database: args.database.clone(),
@@ -198,7 +198,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                     Checksum::All => ChecksumPolicy::All,
                     Checksum::None => ChecksumPolicy::None,
                 },
-                idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
+                idle_timeout: Duration::from_secs(args.idle_timeout),
                 ..BackupOptions::new(&args.out)
             };
             let cancel = cancel_on_ctrl_c();
@@ -360,7 +360,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                     into: args.into.clone(),
                     replace: args.replace || args.replace_live_database,
                     replace_live_database: args.replace_live_database,
-                    jobs: args.jobs,
+                    jobs: args.jobs as usize,
                 },
                 &|p| show(&bar, &p),
                 &cancel,

@@ -50,7 +50,7 @@ pub enum ConversationsCommand {
     /// quality, size, review state and text; newest last message first.
     Find(Box<FindArgs>),
     /// One conversation: facts, reviews, emotion timeline, cached context, and a page of
-    /// its thread (--from start|end, or --after/--before a message id).
+    /// its thread (--at start|end, or --after/--before a message id).
     Show(ShowArgs),
     /// Write the thread with its reviews as Markdown, JSON or CSV on stdout.
     Export {
@@ -145,9 +145,9 @@ pub struct FindArgs {
 pub struct ShowArgs {
     /// The conversation's id.
     id: String,
-    /// Where the page of messages starts: start or end of the thread.
-    #[arg(long, value_parser = ["start", "end"], default_value = "start")]
-    from: String,
+    /// Which end of the thread the page shows: start or end (`--from` in dates elsewhere).
+    #[arg(long = "at", alias = "from", value_parser = ["start", "end"], default_value = "start")]
+    at: String,
     /// The messages after this message id.
     #[arg(long, value_name = "MESSAGE_ID", conflicts_with = "before")]
     after: Option<i64>,
@@ -199,7 +199,7 @@ pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyho
             let server = reader(g, &s.read).await?;
             let redis = redis_side(g).await;
             let detail = conversations::show(&server, redis.as_ref(), id, viewer).await?;
-            let anchor = match (s.after, s.before, s.from.as_str()) {
+            let anchor = match (s.after, s.before, s.at.as_str()) {
                 (Some(id), _, _) => ThreadAnchor::After { id },
                 (_, Some(id), _) => ThreadAnchor::Before { id },
                 (_, _, "end") => ThreadAnchor::End,

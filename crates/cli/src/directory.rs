@@ -80,7 +80,7 @@ pub struct ReadFrom {
 #[derive(Debug, Args)]
 pub struct Paging {
     /// Rows per page (1–500).
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=500))]
     limit: u32,
     /// Continue after this cursor (printed as `next` by the previous page).
     #[arg(long, value_name = "CURSOR")]
@@ -103,8 +103,8 @@ pub enum UsersCommand {
     Tokens {
         /// The user's id.
         id: String,
-        /// At most this many SCAN calls of 1000 keys each.
-        #[arg(long, default_value_t = 200)]
+        /// At most this many SCAN calls of 1000 keys each (1–100000).
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         max_scans: u32,
     },
     /// Disable a user (status 2). Operators only; written to operation_logs.
@@ -347,7 +347,7 @@ pub async fn users_command(g: &Global, cmd: &UsersCommand, out: &Out) -> anyhow:
                 )
                 .into());
             };
-            let scan = cache::find_tokens(&redis, id, (*max_scans).max(1), viewer).await?;
+            let scan = cache::find_tokens(&redis, id, *max_scans, viewer).await?;
             out.tokens(&scan);
         }
         UsersCommand::Disable(a) => user_action(g, a, UserAction::Disable, out).await?,

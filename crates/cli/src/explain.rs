@@ -25,7 +25,7 @@ pub struct ExplainArgs {
     #[arg(long)]
     analyze: bool,
     /// Seconds the statement may take on the server (default 5, or 10 with --analyze).
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = |s: &str| crate::seconds(s, 0.001, 3600.0))]
     time_limit: Option<f64>,
     /// Read a saved plan instead (`-` for standard input): MySQL or MariaDB FORMAT=JSON,
     /// MySQL's EXPLAIN ANALYZE / FORMAT=TREE text, or the classic table. No connection needed.

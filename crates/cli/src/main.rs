@@ -99,7 +99,7 @@ struct Global {
     #[arg(long, global = true, value_name = "operator|support", value_parser = parse_role)]
     role: Option<Role>,
     /// Seconds to wait for a server to answer before giving up.
-    #[arg(long, global = true, default_value_t = 5, value_name = "SECS")]
+    #[arg(long, global = true, default_value_t = 5, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
     connect_timeout: u64,
     /// The profile store file (default: the desktop app's, under your data directory).
     #[arg(
@@ -189,9 +189,9 @@ struct SeedArgs {
     /// Confirm --reset: every row of the MindPal tables is deleted.
     #[arg(long)]
     yes: bool,
-    /// Parallel insert connections.
-    #[arg(long, default_value_t = 3)]
-    writers: usize,
+    /// Parallel insert connections (1–16).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=16))]
+    writers: u64,
     /// Do not write the Redis keys, only the database.
     #[arg(long)]
     no_redis: bool,
@@ -288,6 +288,14 @@ fn usage_exit(e: clap::Error) -> ExitCode {
     }
     let _ = e.print();
     ExitCode::from(2)
+}
+
+/// A number of seconds from `lo` to `hi`, for the options that take fractions of one.
+pub fn seconds(s: &str, lo: f64, hi: f64) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (lo..=hi).contains(&v) => Ok(v),
+        _ => Err(format!("expected seconds from {lo} to {hi}")),
+    }
 }
 
 /// A command line the command cannot act on (a value out of range, a missing --yes): exit 2.
@@ -497,12 +505,8 @@ async fn seed_command(g: &Global, args: &SeedArgs, out: &Out) -> anyhow::Result<
         out.tsv_written(&tables, started.elapsed().as_secs_f64());
         return Ok(());
     }
-    let mysql = MysqlServer::connect(
-        &mysql_target(g)?,
-        timeout(g),
-        args.writers.clamp(1, 16) as u32 + 1,
-    )
-    .await?;
+    let mysql =
+        MysqlServer::connect(&mysql_target(g)?, timeout(g), args.writers as u32 + 1).await?;
     let redis = if args.no_redis {
         None
     } else {
@@ -524,7 +528,7 @@ async fn seed_command(g: &Global, args: &SeedArgs, out: &Out) -> anyhow::Result<
             scale: args.scale,
             seed: args.seed,
             reset: args.reset,
-            writers: args.writers,
+            writers: args.writers as usize,
         },
         &|event| bars.on(event),
         &cancel,

@@ -24,7 +24,7 @@ pub enum MonitorCommand {
     /// max_connections, buffer-pool hit ratio, rows, slow queries, aborted connects, temp tables.
     Status {
         /// Seconds between the two readings; with --watch, between lines.
-        #[arg(long, default_value_t = 1.0, value_name = "SECS")]
+        #[arg(long, default_value_t = 1.0, value_name = "SECS", value_parser = |s: &str| crate::seconds(s, 0.2, 3600.0))]
         interval: f64,
         /// A line every --interval until Ctrl-C.
         #[arg(long)]
@@ -109,9 +109,9 @@ pub enum CacheCommand {
     Get {
         /// The key, as `cache scan` prints it (`\xNN` for a byte, `\\` for a backslash).
         key: String,
-        /// Where the page of the value starts (the `next` the previous page printed).
-        #[arg(long, default_value = "", value_name = "NEXT")]
-        from: String,
+        /// Where the page of the value starts: the `--next` the previous page printed.
+        #[arg(long = "next", alias = "from", default_value = "", value_name = "NEXT")]
+        next: String,
         /// Elements (fields, members, items) on a page of the value (1–1000).
         #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1000))]
         limit: u32,
@@ -195,7 +195,7 @@ pub async fn monitor_command(
     match cmd {
         MonitorCommand::Status { interval, watch } => {
             let server = connect_mysql(g).await?;
-            let interval = Duration::from_secs_f64(interval.clamp(0.2, 3600.0));
+            let interval = Duration::from_secs_f64(*interval);
             let cancel = CancellationToken::new();
             let on_ctrl_c = cancel.clone();
             tokio::spawn(async move {
@@ -611,12 +611,12 @@ pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow:
                 bar.finish_and_clear();
             }
         }
-        CacheCommand::Get { key, from, limit } => {
+        CacheCommand::Get { key, next, limit } => {
             let view = value::get(
                 &nodes,
                 &KeyRequest {
                     key: key.clone(),
-                    from: from.clone(),
+                    from: next.clone(),
                     page_size: *limit,
                 },
             )
@@ -725,7 +725,7 @@ fn print_key(v: &KeyView) {
         }
     }
     if let Some(next) = &v.next {
-        say!("(more: --from {next})");
+        say!("(more: --next {next})");
     }
 }
 

@@ -30,13 +30,13 @@ pub struct StatusArgs {
     #[arg(long)]
     watch: bool,
     /// Seconds between checks with --watch.
-    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    #[arg(long, default_value_t = 2.0, value_name = "SECS", value_parser = |s: &str| crate::seconds(s, 0.2, 3600.0))]
     interval: f64,
     /// A replica this many seconds behind is lagging.
-    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    #[arg(long, default_value_t = 10.0, value_name = "SECS", value_parser = |s: &str| crate::seconds(s, 0.0, 86400.0))]
     lag_threshold: f64,
     /// How long each server may take to answer a check.
-    #[arg(long, default_value_t = 2000, value_name = "MS")]
+    #[arg(long, default_value_t = 2000, value_name = "MS", value_parser = clap::value_parser!(u64).range(100..=60_000))]
     server_timeout_ms: u64,
     /// With --watch: also write the heartbeat each poll (operators; the table must exist).
     #[arg(long)]
@@ -50,7 +50,7 @@ pub enum HeartbeatCommand {
     /// Write the heartbeat every --interval seconds until Ctrl-C (what pt-heartbeat --update does).
     Run {
         /// Seconds between beats.
-        #[arg(long, default_value_t = 1.0, value_name = "SECS")]
+        #[arg(long, default_value_t = 1.0, value_name = "SECS", value_parser = |s: &str| crate::seconds(s, 0.1, 3600.0))]
         interval: f64,
     },
 }
@@ -106,7 +106,7 @@ pub async fn command(g: &Global, cmd: &ReplicationCommand, out: &Out) -> anyhow:
                 "writing {}.{} every {interval} s; Ctrl-C stops",
                 table.database, table.table
             );
-            let mut tick = tokio::time::interval(Duration::from_secs_f64(interval.max(0.1)));
+            let mut tick = tokio::time::interval(Duration::from_secs_f64(*interval));
             loop {
                 tokio::select! {
                     _ = tick.tick() => heartbeat::beat(&primary, actor, &table).await?,
@@ -121,7 +121,7 @@ async fn status(g: &Global, args: &StatusArgs, out: &Out) -> anyhow::Result<Exit
     let profile = topology(g)?;
     let thresholds = Thresholds {
         lagging_after_s: args.lag_threshold,
-        timeout_ms: args.server_timeout_ms.max(100),
+        timeout_ms: args.server_timeout_ms,
     };
     let actor = crate::directory::actor(g)?;
     let beater = if args.beat {
@@ -158,7 +158,7 @@ async fn status(g: &Global, args: &StatusArgs, out: &Out) -> anyhow::Result<Exit
             return Ok(ExitCode::from(report.overall.exit_code()));
         }
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs_f64(args.interval.max(0.2))) => {}
+            _ = tokio::time::sleep(Duration::from_secs_f64(args.interval)) => {}
             _ = tokio::signal::ctrl_c() => return Ok(ExitCode::from(report.overall.exit_code())),
         }
     }

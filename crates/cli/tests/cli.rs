@@ -903,3 +903,100 @@ async fn every_command_prints_json_that_parses_and_stops_quietly_when_the_reader
     assert!(flushed.status.success());
     db.drop().await;
 }
+
+#[tokio::test]
+async fn every_documented_exit_code_is_reached_by_a_real_case() {
+    let db = Db::new("codes").await;
+    let url = db.url();
+    let code = |args: &[&str]| run(args).status.code();
+    // 5: a database that is not the MindPal schema yet.
+    assert_eq!(code(&["--mysql", &url, "schema", "diff"]), Some(5));
+    // 0: migrated, it is in sync.
+    assert_eq!(code(&["--mysql", &url, "migrate"]), Some(0));
+    assert_eq!(code(&["--mysql", &url, "schema", "diff"]), Some(0));
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO {}.users (phone, nickname) VALUES ('13000000001', 'Ann')",
+        quote_ident(&db.name)
+    )))
+    .execute(&db.admin.pool)
+    .await
+    .unwrap();
+    // 1: a failure that is nobody's usage: no such row.
+    assert_eq!(code(&["--mysql", &url, "users", "show", "99999"]), Some(1));
+    // 2: wrong usage.
+    assert_eq!(code(&["--mysql", &url, "users", "show", "abc"]), Some(2));
+    assert_eq!(
+        code(&["--mysql", &url, "users", "find", "--limit", "0"]),
+        Some(2)
+    );
+    // 3: nothing answers.
+    let closed = format!("mysql://root@127.0.0.1:{}/x", free_port());
+    assert_eq!(code(&["--mysql", &closed, "ping"]), Some(3));
+    // 4: the console's rules (and, elsewhere, the server's) refuse.
+    assert_eq!(
+        code(&["--role", "support", "--mysql", &url, "migrate"]),
+        Some(4)
+    );
+    // 6: the row moved on since the version you read.
+    assert_eq!(
+        code(&[
+            "--mysql",
+            &url,
+            "users",
+            "disable",
+            "1",
+            "--expect-version",
+            "7"
+        ]),
+        Some(6)
+    );
+    // 7: refused before anything was done.
+    assert_eq!(
+        code(&["--mysql", &url, "explain", "DROP TABLE users"]),
+        Some(7)
+    );
+    // 130: Ctrl-C in the middle of a seed.
+    let fresh = Db::new("codes_seed").await;
+    let mut child = Command::new(BIN)
+        .args([
+            "--mysql",
+            &fresh.url(),
+            "seed",
+            "--scale",
+            "0.5",
+            "--no-redis",
+        ])
+        .env("MINDPAL_PROFILES", "/nonexistent/mindpal-profiles.json")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until its inserts run, so the seed is under way when it is interrupted.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (inserting,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE 'INSERT%'",
+        )
+        .bind(&fresh.name)
+        .fetch_one(&fresh.admin.pool)
+        .await
+        .unwrap();
+        if inserting > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the seed never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    fresh.drop().await;
+    db.drop().await;
+}
