@@ -121,7 +121,7 @@ impl Out {
         }
         for grant in excess_grants {
             say!(
-                "warning: the account may {grant}: more than this profile needs (see the README's least-privilege grants)"
+                "warning: the account holds {grant}: more than this profile needs (see the README's least-privilege grants)"
             );
         }
     }

@@ -755,7 +755,7 @@ async fn support_and_read_only_rails_hold_in_the_core_whatever_the_command() {
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
-        text.contains("warning: the account may ALL PRIVILEGES"),
+        text.contains("warning: the account holds ALL PRIVILEGES"),
         "{text}"
     );
     let o = run(&["--mysql", &url, "ping"]);

@@ -222,7 +222,7 @@ function TestResults({ checks }: { checks: ServerCheck[] }) {
               {s.summary?.role && <span className="chip yes">{s.summary.role}</span>}
               {s.summary?.excessGrants.map((grant) => (
                 <div key={grant} className="warn-text" data-excess-grant>
-                  ⚠ the account may {grant}: more than this profile needs — see the README's least-privilege grants
+                  ⚠ the account holds {grant}: more than this profile needs — see the README's least-privilege grants
                 </div>
               ))}
             </td>
