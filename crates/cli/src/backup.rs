@@ -8,15 +8,16 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use mindpal_core::Error;
 use mindpal_core::backup::redis::{self as persistence, Trigger};
 use mindpal_core::backup::{
     self, BackupOptions, BackupProgress, BackupState, ChecksumPolicy, RestoreOptions,
 };
 use mindpal_core::mysql::MysqlServer;
-use mindpal_core::{CancellationToken, Error};
 
+use crate::Global;
+use crate::context::*;
 use crate::output::Out;
-use crate::{Global, connect_redis, mysql_target, timeout};
 
 #[derive(Debug, Subcommand)]
 pub enum BackupCommand {
@@ -118,17 +119,6 @@ pub struct RestoreArgs {
     jobs: u64,
 }
 
-fn cancel_on_ctrl_c() -> CancellationToken {
-    let cancel = CancellationToken::new();
-    let on_ctrl_c = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_ctrl_c.cancel();
-        }
-    });
-    cancel
-}
-
 /// A progress bar on a terminal; nothing in cron or with --json.
 fn bar(out: &Out) -> Option<ProgressBar> {
     (!out.is_json() && std::io::stderr().is_terminal()).then(|| {
@@ -205,7 +195,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
             let bar = bar(out);
             let outcome = backup::run(
                 &server,
-                crate::directory::actor(g)?,
+                crate::context::actor(g)?,
                 &options,
                 &|p| show(&bar, &p),
                 &cancel,
@@ -344,7 +334,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
         }
         BackupCommand::Restore(args) => {
             if (args.replace || args.replace_live_database) && !args.yes {
-                return Err(crate::usage(
+                return Err(crate::context::usage(
                     "--replace drops the target database first: add --yes to confirm",
                 ));
             }
@@ -354,7 +344,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
             let dir = backup::catalog::backup_dir(&args.backup);
             let report = backup::restore(
                 &server,
-                crate::directory::actor(g)?,
+                crate::context::actor(g)?,
                 &dir,
                 &RestoreOptions {
                     into: args.into.clone(),
@@ -432,7 +422,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                 };
                 let reply = persistence::trigger(
                     &redis,
-                    crate::directory::actor(g)?,
+                    crate::context::actor(g)?,
                     trigger,
                     audit_to.as_ref(),
                 )

@@ -6,9 +6,9 @@ use mindpal_core::conversations::export::{self, ExportFormat};
 use mindpal_core::conversations::review::{self, ReviewInput};
 use mindpal_core::conversations::{self, ConversationSearch, ThreadAnchor, Verdict};
 
-use crate::directory::{ReadFrom, actor, reader, redis_side, viewer};
+use crate::Global;
+use crate::context::*;
 use crate::output::Out;
-use crate::{Global, connect_mysql};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum VerdictArg {
@@ -164,8 +164,11 @@ pub struct ShowArgs {
 pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyhow::Result<()> {
     match cmd {
         ConversationsCommand::Find(f) => {
-            let id =
-                |v: &Option<String>, what| v.as_deref().map(|v| crate::id_arg(v, what)).transpose();
+            let id = |v: &Option<String>, what| {
+                v.as_deref()
+                    .map(|v| crate::context::id_arg(v, what))
+                    .transpose()
+            };
             let search = ConversationSearch {
                 user_id: id(&f.user, "user")?,
                 digital_human_id: id(&f.digital_human, "digital human")?,
@@ -194,7 +197,7 @@ pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyho
             );
         }
         ConversationsCommand::Show(s) => {
-            let id = crate::id_arg(&s.id, "conversation")?;
+            let id = crate::context::id_arg(&s.id, "conversation")?;
             let viewer = viewer(g)?;
             let server = reader(g, &s.read).await?;
             let redis = redis_side(g).await;
@@ -209,7 +212,7 @@ pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyho
             out.conversation(&detail, &page);
         }
         ConversationsCommand::Export { id, format, read } => {
-            let id = crate::id_arg(id, "conversation")?;
+            let id = crate::context::id_arg(id, "conversation")?;
             let viewer = viewer(g)?;
             let server = reader(g, read).await?;
             let format = match format.unwrap_or(if g.json {
@@ -232,11 +235,11 @@ pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyho
             note,
             reviewer,
         } => {
-            let id = crate::id_arg(id, "conversation")?;
+            let id = crate::context::id_arg(id, "conversation")?;
             let actor = actor(g)?;
             let server = connect_mysql(g).await?;
             let reviewer = match reviewer.as_deref().map(str::trim) {
-                Some("") => return Err(crate::usage("--reviewer needs a name")),
+                Some("") => return Err(crate::context::usage("--reviewer needs a name")),
                 Some(name) => name.to_owned(),
                 None => reviewer_name(g),
             };

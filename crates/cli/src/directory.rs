@@ -2,16 +2,14 @@
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
-use mindpal_core::directory::actions::{self, Actor, DigitalHumanAction, UserAction};
+use mindpal_core::directory::actions::{self, DigitalHumanAction, UserAction};
 use mindpal_core::directory::digital_humans::{self, DigitalHumanSearch, KnowledgeSearch};
 use mindpal_core::directory::users::{self, UserField, UserSearch, UserSort};
-use mindpal_core::directory::{Deleted, Viewer, cache};
-use mindpal_core::mysql::MysqlServer;
-use mindpal_core::profiles::Role;
-use mindpal_core::redis::RedisServer;
+use mindpal_core::directory::{Deleted, cache};
 
+use crate::Global;
+use crate::context::*;
 use crate::output::Out;
-use crate::{Global, connect_mysql, connect_redis, profile, timeout};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Status {
@@ -66,15 +64,6 @@ pub enum FieldArg {
     Phone,
     Email,
     Nickname,
-}
-
-/// Where reads go.
-#[derive(Debug, Args)]
-pub struct ReadFrom {
-    /// Read from the profile's first replica instead of the primary (the answer says which
-    /// server answered).
-    #[arg(long)]
-    from_replica: bool,
 }
 
 #[derive(Debug, Args)]
@@ -244,59 +233,6 @@ fn parse_yes_no(s: &str) -> Result<bool, String> {
     }
 }
 
-/// The profile's role, or `--role support` to see what a support profile sees. A support
-/// profile cannot be raised to operator from the command line.
-pub fn viewer(g: &Global) -> anyhow::Result<Viewer> {
-    let profile_role = profile(g)?.map(|p| p.role).unwrap_or(Role::Operator);
-    match (g.role, profile_role) {
-        (Some(Role::Operator), Role::Support) => Err(mindpal_core::Error::Forbidden(
-            "--role operator is refused: a support profile cannot be used as an operator".into(),
-        )
-        .into()),
-        (Some(role), _) => Ok(role),
-        (None, role) => Ok(role),
-    }
-}
-
-pub fn actor(g: &Global) -> anyhow::Result<Actor> {
-    let role = viewer(g)?;
-    let read_only = profile(g)?.is_some_and(|p| p.read_only);
-    Ok(Actor { role, read_only })
-}
-
-/// The Redis side of a view: `None` when none is given, else the server or why it cannot be
-/// reached (the view still shows the rest).
-pub async fn redis_side(g: &Global) -> Option<mindpal_core::Result<RedisServer>> {
-    match connect_redis(g).await {
-        Ok(Some(r)) => Some(Ok(r)),
-        Ok(None) => None,
-        Err(e) => Some(Err(e
-            .downcast::<mindpal_core::Error>()
-            .unwrap_or_else(|e| mindpal_core::Error::InvalidInput(e.to_string())))),
-    }
-}
-
-/// The primary, or the profile's first replica when asked.
-pub async fn reader(g: &Global, read: &ReadFrom) -> anyhow::Result<MysqlServer> {
-    if !read.from_replica {
-        return connect_mysql(g).await;
-    }
-    let Some(profile) = profile(g)? else {
-        return Err(mindpal_core::Error::InvalidInput(
-            "--from-replica needs --profile NAME with a replica".into(),
-        )
-        .into());
-    };
-    let Some(replica) = profile.replicas.first() else {
-        return Err(mindpal_core::Error::InvalidInput(format!(
-            "profile `{}` has no replica",
-            profile.name
-        ))
-        .into());
-    };
-    Ok(MysqlServer::connect(replica, timeout(g), 4).await?)
-}
-
 pub async fn users_command(g: &Global, cmd: &UsersCommand, out: &Out) -> anyhow::Result<()> {
     match cmd {
         UsersCommand::Find(f) => {
@@ -331,7 +267,7 @@ pub async fn users_command(g: &Global, cmd: &UsersCommand, out: &Out) -> anyhow:
             out.user_page(&page);
         }
         UsersCommand::Show { id, read } => {
-            let id = crate::id_arg(id, "user")?;
+            let id = crate::context::id_arg(id, "user")?;
             let viewer = viewer(g)?;
             let server = reader(g, read).await?;
             let redis = redis_side(g).await;
@@ -339,7 +275,7 @@ pub async fn users_command(g: &Global, cmd: &UsersCommand, out: &Out) -> anyhow:
             out.user_detail(&detail);
         }
         UsersCommand::Tokens { id, max_scans } => {
-            let id = crate::id_arg(id, "user")?;
+            let id = crate::context::id_arg(id, "user")?;
             let viewer = viewer(g)?;
             let Some(redis) = connect_redis(g).await? else {
                 return Err(mindpal_core::Error::InvalidInput(
@@ -355,7 +291,7 @@ pub async fn users_command(g: &Global, cmd: &UsersCommand, out: &Out) -> anyhow:
         UsersCommand::Delete(a) => user_action(g, a, UserAction::Delete, out).await?,
         UsersCommand::Restore(a) => user_action(g, a, UserAction::Restore, out).await?,
         UsersCommand::InvalidateCache { id } => {
-            let id = crate::id_arg(id, "user")?;
+            let id = crate::context::id_arg(id, "user")?;
             let actor = actor(g)?;
             let server = connect_mysql(g).await?;
             let Some(redis) = connect_redis(g).await? else {
@@ -372,7 +308,7 @@ pub async fn users_command(g: &Global, cmd: &UsersCommand, out: &Out) -> anyhow:
 }
 
 async fn user_action(g: &Global, a: &ActOn, action: UserAction, out: &Out) -> anyhow::Result<()> {
-    let id = crate::id_arg(&a.id, "user")?;
+    let id = crate::context::id_arg(&a.id, "user")?;
     let actor = actor(g)?;
     let server = connect_mysql(g).await?;
     let redis = redis_side(g).await;
@@ -387,7 +323,7 @@ pub async fn dh_command(g: &Global, cmd: &DhCommand, out: &Out) -> anyhow::Resul
             let owner = f
                 .owner
                 .as_deref()
-                .map(|o| crate::id_arg(o, "user"))
+                .map(|o| crate::context::id_arg(o, "user"))
                 .transpose()?;
             let search = DigitalHumanSearch {
                 query: f.query.clone(),
@@ -403,7 +339,7 @@ pub async fn dh_command(g: &Global, cmd: &DhCommand, out: &Out) -> anyhow::Resul
             out.dh_page(&page);
         }
         DhCommand::Show { id, read } => {
-            let id = crate::id_arg(id, "digital human")?;
+            let id = crate::context::id_arg(id, "digital human")?;
             let viewer = viewer(g)?;
             let server = reader(g, read).await?;
             out.dh_detail(&digital_humans::show(&server, id, viewer).await?);
@@ -412,7 +348,7 @@ pub async fn dh_command(g: &Global, cmd: &DhCommand, out: &Out) -> anyhow::Resul
             let digital_human_id = k
                 .digital_human
                 .as_deref()
-                .map(|d| crate::id_arg(d, "digital human"))
+                .map(|d| crate::context::id_arg(d, "digital human"))
                 .transpose()?;
             let search = KnowledgeSearch {
                 digital_human_id,
@@ -431,7 +367,7 @@ pub async fn dh_command(g: &Global, cmd: &DhCommand, out: &Out) -> anyhow::Resul
             } else {
                 DigitalHumanAction::Restore
             };
-            let id = crate::id_arg(&a.id, "digital human")?;
+            let id = crate::context::id_arg(&a.id, "digital human")?;
             let actor = actor(g)?;
             let server = connect_mysql(g).await?;
             let outcome = actions::digital_human(&server, actor, id, a.version, action).await?;

@@ -5,14 +5,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use mindpal_core::Error;
 use mindpal_core::explain::lint::fmt_rows as rows;
 use mindpal_core::explain::plan::{Access, PlanNode, Severity};
 use mindpal_core::explain::{self, ExplainOptions, ExplainReport, HealthReport, Level};
 use mindpal_core::indexes::{self, IndexReport, UsageSource};
-use mindpal_core::{CancellationToken, Error};
 
+use crate::Global;
+use crate::context::*;
 use crate::output::Out;
-use crate::{Global, connect_mysql};
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -25,7 +26,7 @@ pub struct ExplainArgs {
     #[arg(long)]
     analyze: bool,
     /// Seconds the statement may take on the server (default 5, or 10 with --analyze).
-    #[arg(long, value_name = "SECS", value_parser = |s: &str| crate::seconds(s, 0.001, 3600.0))]
+    #[arg(long, value_name = "SECS", value_parser = |s: &str| crate::context::seconds(s, 0.001, 3600.0))]
     time_limit: Option<f64>,
     /// Read a saved plan instead (`-` for standard input): MySQL or MariaDB FORMAT=JSON,
     /// MySQL's EXPLAIN ANALYZE / FORMAT=TREE text, or the classic table. No connection needed.
@@ -77,13 +78,7 @@ pub async fn explain_command(
         print_report(out, &report);
         return Ok(ExitCode::SUCCESS);
     }
-    let cancel = CancellationToken::new();
-    let on_ctrl_c = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_ctrl_c.cancel();
-        }
-    });
+    let cancel = cancel_on_ctrl_c();
     if args.health {
         let server = connect_mysql(g).await?;
         let bar = crate::output::Spinner::new(out.is_json());
@@ -122,7 +117,7 @@ pub async fn explain_command(
             .map(|s| (s * 1000.0).round().max(1.0) as u64),
     };
     // The guard runs before any connection: a refused statement never reaches a server.
-    let checked = explain::prepare(&sql, &options, crate::directory::actor(g)?)?;
+    let checked = explain::prepare(&sql, &options, crate::context::actor(g)?)?;
     let server = connect_mysql(g).await?;
     let report =
         explain::explain_checked(&server, &checked, options.time_limit_ms, &cancel).await?;

@@ -4,6 +4,8 @@
 #[macro_use]
 mod output;
 mod backup;
+mod cache;
+mod context;
 mod conversations;
 mod directory;
 mod explain;
@@ -12,14 +14,13 @@ mod replication;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use mindpal_core::mysql::{MysqlServer, MysqlTarget};
-use mindpal_core::profiles::{self, Profile, Role};
-use mindpal_core::redis::{RedisServer, RedisTarget};
-use mindpal_core::{CancellationToken, Error, ErrorKind, sandbox, schema, seed};
+use mindpal_core::mysql::MysqlServer;
+use mindpal_core::profiles::{self, Role};
+use mindpal_core::{Error, ErrorKind, sandbox, schema, seed};
 
+use context::*;
 use output::Out;
 
 const AFTER_HELP: &str = "\
@@ -156,7 +157,7 @@ enum Command {
     /// Browse Redis keys with SCAN (never KEYS) under a cost guard, open one, analyse memory
     /// by key shape; delete or expire keys (operators; audited).
     #[command(subcommand)]
-    Cache(monitor::CacheCommand),
+    Cache(cache::CacheCommand),
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -290,42 +291,6 @@ fn usage_exit(e: clap::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// A number of seconds from `lo` to `hi`, for the options that take fractions of one.
-pub fn seconds(s: &str, lo: f64, hi: f64) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if (lo..=hi).contains(&v) => Ok(v),
-        _ => Err(format!("expected seconds from {lo} to {hi}")),
-    }
-}
-
-/// A command line the command cannot act on (a value out of range, a missing --yes): exit 2.
-#[derive(Debug)]
-pub struct UsageError(pub String);
-
-impl std::fmt::Display for UsageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
-
-pub fn usage(message: impl Into<String>) -> anyhow::Error {
-    UsageError(message.into()).into()
-}
-
-/// An id from the command line: a malformed one (`abc`, `0`, 21 digits) is a usage error.
-pub fn id_arg(raw: &str, what: &str) -> anyhow::Result<i64> {
-    mindpal_core::directory::parse_id(raw, what).map_err(|e| usage(e.to_string()))
-}
-
-fn closed_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| {
-        e.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
-}
-
 /// Exit codes scripts can branch on (listed in --help).
 fn exit_code(err: &anyhow::Error) -> ExitCode {
     if err.downcast_ref::<UsageError>().is_some() {
@@ -352,7 +317,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Ping => ping(g, out).await?,
         Command::Migrate => {
             let server = connect_mysql(g).await?;
-            let applied = schema::migrate(&server, crate::directory::actor(g)?).await?;
+            let applied = schema::migrate(&server, crate::context::actor(g)?).await?;
             out.migrated(&applied);
         }
         Command::Schema(SchemaCommand::Status) => {
@@ -381,90 +346,9 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Replication(cmd) => return replication::command(g, cmd, out).await,
         Command::Backup(cmd) => return backup::command(g, cmd, out).await,
         Command::Monitor(cmd) => return monitor::monitor_command(g, cmd, out).await,
-        Command::Cache(cmd) => return monitor::cache_command(g, cmd, out).await,
+        Command::Cache(cmd) => return cache::cache_command(g, cmd, out).await,
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn timeout(g: &Global) -> Duration {
-    Duration::from_secs(g.connect_timeout.max(1))
-}
-
-fn store_path(g: &Global) -> anyhow::Result<PathBuf> {
-    match &g.profiles_file {
-        Some(path) => Ok(path.clone()),
-        None => Ok(profiles::default_store_path()?),
-    }
-}
-
-/// The `--profile`, with its saved passwords read from the OS keyring: once per run (the
-/// keyring may be slow, and one command is one process).
-fn profile(g: &Global) -> anyhow::Result<Option<Profile>> {
-    static RESOLVED: std::sync::OnceLock<Option<Profile>> = std::sync::OnceLock::new();
-    if let Some(resolved) = RESOLVED.get() {
-        return Ok(resolved.clone());
-    }
-    let resolved = match &g.profile {
-        Some(name) => {
-            // An unknown name is a mistake on the command line: exit 2.
-            let mut profile = profiles::find(&store_path(g)?, name).map_err(|e| match e {
-                Error::NotFound(m) => usage(m),
-                e => e.into(),
-            })?;
-            profiles::secrets::resolve(&mut profile, &|_| None)?;
-            Some(profile)
-        }
-        None => None,
-    };
-    Ok(RESOLVED.get_or_init(|| resolved).clone())
-}
-
-fn mysql_target(g: &Global) -> anyhow::Result<MysqlTarget> {
-    if let Some(url) = &g.mysql {
-        return MysqlTarget::from_url(url).map_err(|e| usage(e.to_string()));
-    }
-    if let Some(profile) = profile(g)? {
-        return Ok(profile.mysql);
-    }
-    if let Ok(url) = std::env::var("MINDPAL_MYSQL_URL") {
-        return MysqlTarget::from_url(&url).map_err(|e| usage(format!("MINDPAL_MYSQL_URL: {e}")));
-    }
-    Err(Error::InvalidInput(
-        "no MySQL server given: pass --mysql URL or --profile NAME, or set MINDPAL_MYSQL_URL"
-            .into(),
-    )
-    .into())
-}
-
-async fn connect_mysql(g: &Global) -> anyhow::Result<MysqlServer> {
-    Ok(MysqlServer::connect(&mysql_target(g)?, timeout(g), 8).await?)
-}
-
-/// The Redis server, or `None` when no source names one.
-async fn connect_redis(g: &Global) -> anyhow::Result<Option<RedisServer>> {
-    if let Some(url) = &g.redis {
-        return Ok(Some(
-            RedisServer::connect(
-                &RedisTarget::from_url(url).map_err(|e| usage(e.to_string()))?,
-                timeout(g),
-            )
-            .await?,
-        ));
-    }
-    if let Some(profile) = profile(g)? {
-        return match profile.redis {
-            Some(redis) => Ok(Some(
-                mindpal_core::redis::connect_profile(&redis, timeout(g)).await?,
-            )),
-            None => Ok(None),
-        };
-    }
-    if let Ok(url) = std::env::var("MINDPAL_REDIS_URL") {
-        let target =
-            RedisTarget::from_url(&url).map_err(|e| usage(format!("MINDPAL_REDIS_URL: {e}")))?;
-        return Ok(Some(RedisServer::connect(&target, timeout(g)).await?));
-    }
-    Ok(None)
 }
 
 async fn ping(g: &Global, out: &Out) -> anyhow::Result<()> {
@@ -482,7 +366,7 @@ async fn ping(g: &Global, out: &Out) -> anyhow::Result<()> {
     let redis = connect_redis(g).await?;
     // The console's roles are rails; the account's grants are the wall.
     let (grants, _) = mindpal_core::mysql::grants::capabilities(&mysql).await?;
-    let excess = mindpal_core::mysql::grants::excess(&grants, directory::actor(g)?);
+    let excess = mindpal_core::mysql::grants::excess(&grants, actor(g)?);
     out.ping(
         &mysql.info,
         &replicas,
@@ -512,17 +396,11 @@ async fn seed_command(g: &Global, args: &SeedArgs, out: &Out) -> anyhow::Result<
     } else {
         connect_redis(g).await?
     };
-    let cancel = CancellationToken::new();
-    let on_ctrl_c = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_ctrl_c.cancel();
-        }
-    });
+    let cancel = cancel_on_ctrl_c();
     let bars = output::SeedBars::new(out.is_json());
     let report = seed::run(
         &mysql,
-        crate::directory::actor(g)?,
+        crate::context::actor(g)?,
         redis.as_ref(),
         &seed::SeedOptions {
             scale: args.scale,

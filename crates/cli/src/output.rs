@@ -61,7 +61,9 @@ impl Out {
         if self.json {
             let kind = match core {
                 Some(e) => Some(serde_json::to_value(e.kind()).expect("kind serialises")),
-                None if err.downcast_ref::<crate::UsageError>().is_some() => Some("usage".into()),
+                None if err.downcast_ref::<crate::context::UsageError>().is_some() => {
+                    Some("usage".into())
+                }
                 None => None,
             };
             self.print_json(&serde_json::json!({ "error": { "kind": kind, "message": message } }));

@@ -9,8 +9,9 @@ use mindpal_core::mysql::{MysqlServer, MysqlTarget};
 use mindpal_core::profiles::{Profile, Role};
 use mindpal_core::replication::{self, ReplicationReport, Thresholds, Verdict, heartbeat};
 
+use crate::Global;
+use crate::context::*;
 use crate::output::Out;
-use crate::{Global, mysql_target, profile, timeout};
 
 #[derive(Debug, Subcommand)]
 pub enum ReplicationCommand {
@@ -30,10 +31,10 @@ pub struct StatusArgs {
     #[arg(long)]
     watch: bool,
     /// Seconds between checks with --watch.
-    #[arg(long, default_value_t = 2.0, value_name = "SECS", value_parser = |s: &str| crate::seconds(s, 0.2, 3600.0))]
+    #[arg(long, default_value_t = 2.0, value_name = "SECS", value_parser = |s: &str| crate::context::seconds(s, 0.2, 3600.0))]
     interval: f64,
     /// A replica this many seconds behind is lagging.
-    #[arg(long, default_value_t = 10.0, value_name = "SECS", value_parser = |s: &str| crate::seconds(s, 0.0, 86400.0))]
+    #[arg(long, default_value_t = 10.0, value_name = "SECS", value_parser = |s: &str| crate::context::seconds(s, 0.0, 86400.0))]
     lag_threshold: f64,
     /// How long each server may take to answer a check.
     #[arg(long, default_value_t = 2000, value_name = "MS", value_parser = clap::value_parser!(u64).range(100..=60_000))]
@@ -50,7 +51,7 @@ pub enum HeartbeatCommand {
     /// Write the heartbeat every --interval seconds until Ctrl-C (what pt-heartbeat --update does).
     Run {
         /// Seconds between beats.
-        #[arg(long, default_value_t = 1.0, value_name = "SECS", value_parser = |s: &str| crate::seconds(s, 0.1, 3600.0))]
+        #[arg(long, default_value_t = 1.0, value_name = "SECS", value_parser = |s: &str| crate::context::seconds(s, 0.1, 3600.0))]
         interval: f64,
     },
 }
@@ -79,8 +80,8 @@ pub async fn command(g: &Global, cmd: &ReplicationCommand, out: &Out) -> anyhow:
         ReplicationCommand::Status(args) => status(g, args, out).await,
         ReplicationCommand::Heartbeat(HeartbeatCommand::Create) => {
             let primary = MysqlServer::connect(&mysql_target(g)?, timeout(g), 1).await?;
-            let table = heartbeat::create(&primary, crate::directory::actor(g)?).await?;
-            heartbeat::beat(&primary, crate::directory::actor(g)?, &table).await?;
+            let table = heartbeat::create(&primary, crate::context::actor(g)?).await?;
+            heartbeat::beat(&primary, crate::context::actor(g)?, &table).await?;
             if out.is_json() {
                 say!("{}", serde_json::to_string_pretty(&table)?);
             } else {
@@ -94,7 +95,7 @@ pub async fn command(g: &Global, cmd: &ReplicationCommand, out: &Out) -> anyhow:
             Ok(ExitCode::SUCCESS)
         }
         ReplicationCommand::Heartbeat(HeartbeatCommand::Run { interval }) => {
-            let actor = crate::directory::actor(g)?;
+            let actor = crate::context::actor(g)?;
             let primary = MysqlServer::connect(&mysql_target(g)?, timeout(g), 1).await?;
             let table = heartbeat::find(&primary).await?.ok_or_else(|| {
                 Error::NotFound(
@@ -123,7 +124,7 @@ async fn status(g: &Global, args: &StatusArgs, out: &Out) -> anyhow::Result<Exit
         lagging_after_s: args.lag_threshold,
         timeout_ms: args.server_timeout_ms,
     };
-    let actor = crate::directory::actor(g)?;
+    let actor = crate::context::actor(g)?;
     let beater = if args.beat {
         let primary = MysqlServer::connect(&profile.mysql, timeout(g), 1).await?;
         let table = heartbeat::find(&primary).await?.ok_or_else(|| {

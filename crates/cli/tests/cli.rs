@@ -957,7 +957,7 @@ async fn every_documented_exit_code_is_reached_by_a_real_case() {
     );
     // 130: Ctrl-C in the middle of a seed.
     let fresh = Db::new("codes_seed").await;
-    let mut child = Command::new(BIN)
+    let child = Command::new(BIN)
         .args([
             "--mysql",
             &fresh.url(),

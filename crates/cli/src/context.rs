@@ -1,0 +1,208 @@
+//! What every command starts from: the servers of the command line, a profile or the
+//! environment (the profile read once per run), who is acting, where reads go, Ctrl-C, and
+//! the usage errors that exit 2.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use mindpal_core::CancellationToken;
+use mindpal_core::Error;
+use mindpal_core::access::Actor;
+use mindpal_core::directory::Viewer;
+use mindpal_core::mysql::{MysqlServer, MysqlTarget};
+use mindpal_core::profiles::{self, Profile, Role};
+use mindpal_core::redis::{RedisServer, RedisTarget};
+
+use crate::Global;
+
+/// A number of seconds from `lo` to `hi`, for the options that take fractions of one.
+pub fn seconds(s: &str, lo: f64, hi: f64) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (lo..=hi).contains(&v) => Ok(v),
+        _ => Err(format!("expected seconds from {lo} to {hi}")),
+    }
+}
+
+/// A command line the command cannot act on (a value out of range, a missing --yes): exit 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError(message.into()).into()
+}
+
+/// An id from the command line: a malformed one (`abc`, `0`, 21 digits) is a usage error.
+pub fn id_arg(raw: &str, what: &str) -> anyhow::Result<i64> {
+    mindpal_core::directory::parse_id(raw, what).map_err(|e| usage(e.to_string()))
+}
+
+pub fn closed_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+pub fn timeout(g: &Global) -> Duration {
+    Duration::from_secs(g.connect_timeout.max(1))
+}
+
+pub fn store_path(g: &Global) -> anyhow::Result<PathBuf> {
+    match &g.profiles_file {
+        Some(path) => Ok(path.clone()),
+        None => Ok(profiles::default_store_path()?),
+    }
+}
+
+/// The `--profile`, with its saved passwords read from the OS keyring: once per run (the
+/// keyring may be slow, and one command is one process).
+pub fn profile(g: &Global) -> anyhow::Result<Option<Profile>> {
+    static RESOLVED: std::sync::OnceLock<Option<Profile>> = std::sync::OnceLock::new();
+    if let Some(resolved) = RESOLVED.get() {
+        return Ok(resolved.clone());
+    }
+    let resolved = match &g.profile {
+        Some(name) => {
+            // An unknown name is a mistake on the command line: exit 2.
+            let mut profile = profiles::find(&store_path(g)?, name).map_err(|e| match e {
+                Error::NotFound(m) => usage(m),
+                e => e.into(),
+            })?;
+            profiles::secrets::resolve(&mut profile, &|_| None)?;
+            Some(profile)
+        }
+        None => None,
+    };
+    Ok(RESOLVED.get_or_init(|| resolved).clone())
+}
+
+pub fn mysql_target(g: &Global) -> anyhow::Result<MysqlTarget> {
+    if let Some(url) = &g.mysql {
+        return MysqlTarget::from_url(url).map_err(|e| usage(e.to_string()));
+    }
+    if let Some(profile) = profile(g)? {
+        return Ok(profile.mysql);
+    }
+    if let Ok(url) = std::env::var("MINDPAL_MYSQL_URL") {
+        return MysqlTarget::from_url(&url).map_err(|e| usage(format!("MINDPAL_MYSQL_URL: {e}")));
+    }
+    Err(Error::InvalidInput(
+        "no MySQL server given: pass --mysql URL or --profile NAME, or set MINDPAL_MYSQL_URL"
+            .into(),
+    )
+    .into())
+}
+
+pub async fn connect_mysql(g: &Global) -> anyhow::Result<MysqlServer> {
+    Ok(MysqlServer::connect(&mysql_target(g)?, timeout(g), 8).await?)
+}
+
+/// The Redis server, or `None` when no source names one.
+pub async fn connect_redis(g: &Global) -> anyhow::Result<Option<RedisServer>> {
+    if let Some(url) = &g.redis {
+        return Ok(Some(
+            RedisServer::connect(
+                &RedisTarget::from_url(url).map_err(|e| usage(e.to_string()))?,
+                timeout(g),
+            )
+            .await?,
+        ));
+    }
+    if let Some(profile) = profile(g)? {
+        return match profile.redis {
+            Some(redis) => Ok(Some(
+                mindpal_core::redis::connect_profile(&redis, timeout(g)).await?,
+            )),
+            None => Ok(None),
+        };
+    }
+    if let Ok(url) = std::env::var("MINDPAL_REDIS_URL") {
+        let target =
+            RedisTarget::from_url(&url).map_err(|e| usage(format!("MINDPAL_REDIS_URL: {e}")))?;
+        return Ok(Some(RedisServer::connect(&target, timeout(g)).await?));
+    }
+    Ok(None)
+}
+
+/// Where reads go.
+#[derive(Debug, Args)]
+pub struct ReadFrom {
+    /// Read from the profile's first replica instead of the primary (the answer says which
+    /// server answered).
+    #[arg(long)]
+    from_replica: bool,
+}
+
+/// The profile's role, or `--role support` to see what a support profile sees. A support
+/// profile cannot be raised to operator from the command line.
+pub fn viewer(g: &Global) -> anyhow::Result<Viewer> {
+    let profile_role = profile(g)?.map(|p| p.role).unwrap_or(Role::Operator);
+    match (g.role, profile_role) {
+        (Some(Role::Operator), Role::Support) => Err(mindpal_core::Error::Forbidden(
+            "--role operator is refused: a support profile cannot be used as an operator".into(),
+        )
+        .into()),
+        (Some(role), _) => Ok(role),
+        (None, role) => Ok(role),
+    }
+}
+
+pub fn actor(g: &Global) -> anyhow::Result<Actor> {
+    let role = viewer(g)?;
+    let read_only = profile(g)?.is_some_and(|p| p.read_only);
+    Ok(Actor { role, read_only })
+}
+
+/// The Redis side of a view: `None` when none is given, else the server or why it cannot be
+/// reached (the view still shows the rest).
+pub async fn redis_side(g: &Global) -> Option<mindpal_core::Result<RedisServer>> {
+    match connect_redis(g).await {
+        Ok(Some(r)) => Some(Ok(r)),
+        Ok(None) => None,
+        Err(e) => Some(Err(e
+            .downcast::<mindpal_core::Error>()
+            .unwrap_or_else(|e| mindpal_core::Error::InvalidInput(e.to_string())))),
+    }
+}
+
+/// The primary, or the profile's first replica when asked.
+pub async fn reader(g: &Global, read: &ReadFrom) -> anyhow::Result<MysqlServer> {
+    if !read.from_replica {
+        return connect_mysql(g).await;
+    }
+    let Some(profile) = profile(g)? else {
+        return Err(mindpal_core::Error::InvalidInput(
+            "--from-replica needs --profile NAME with a replica".into(),
+        )
+        .into());
+    };
+    let Some(replica) = profile.replicas.first() else {
+        return Err(mindpal_core::Error::InvalidInput(format!(
+            "profile `{}` has no replica",
+            profile.name
+        ))
+        .into());
+    };
+    Ok(MysqlServer::connect(replica, timeout(g), 4).await?)
+}
+
+/// A token cancelled by Ctrl-C, for the commands that stop cleanly (seed, backup, explain).
+pub fn cancel_on_ctrl_c() -> CancellationToken {
+    let cancel = CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+        }
+    });
+    cancel
+}
