@@ -51,23 +51,29 @@ pub(crate) fn write_profiles(app: &AppHandle, list: &[Profile]) -> Result<(), Ui
     store.save().map_err(|e| io_error(e.to_string()))
 }
 
-/// The profile `name` with its passwords filled in from this session or the keyring.
-pub(crate) fn profile_with_passwords(
+/// The profile `name` with its passwords filled in from this session or the keyring. The
+/// store file and the keyring (D-Bus, which may wait on an unlock prompt) are read on a
+/// blocking thread, never on the async workers the other commands share.
+pub(crate) async fn profile_with_passwords(
     app: &AppHandle,
-    state: &AppState,
     name: &str,
 ) -> Result<Profile, UiError> {
-    let stored = read_profiles(app)?
-        .into_iter()
-        .find(|p| p.name == name)
-        .ok_or_else(|| UiError::from(Error::NotFound(format!("no profile named `{name}`"))))?;
-    // The keyring is asked once per session of the profile, not on every poll.
-    Ok(state.sessions.with_passwords(stored, |profile| {
-        let session = state.session.lock().expect("session lock").clone();
-        secrets::resolve(profile, &|slot| {
-            session.get(&(name.to_owned(), slot)).cloned()
-        })
-    })?)
+    let app = app.clone();
+    let name = name.to_owned();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let stored = read_profiles(&app)?
+            .into_iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| UiError::from(Error::NotFound(format!("no profile named `{name}`"))))?;
+        // The keyring is asked once per session of the profile, not on every poll.
+        Ok(state.sessions.with_passwords(stored, |profile| {
+            let session = state.session.lock().expect("session lock").clone();
+            secrets::resolve(profile, &|slot| session.get(&(name.clone(), slot)).cloned())
+        })?)
+    })
+    .await
+    .map_err(|e| io_error(e.to_string()))?
 }
 
 /// The open pool of `profile` (passwords already filled in), or a new one.

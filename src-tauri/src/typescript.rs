@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use mindpal_core::directory::cache::camel;
 use syn::{FnArg, GenericArgument, Item, Pat, PathArguments, ReturnType, Type};
 
 /// One command: its name and its arguments as the window passes them.
@@ -75,22 +76,6 @@ fn quote_type(ty: &Type) -> String {
             .join("::"),
         _ => "an unnamed type".into(),
     }
-}
-
-fn camel(snake: &str) -> String {
-    let mut out = String::new();
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn commands_of(source: &str, imports: &mut BTreeSet<String>) -> Vec<Command> {

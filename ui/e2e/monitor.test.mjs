@@ -41,6 +41,9 @@ test("the dashboard's QPS climbs while a load runs against the sandbox and falls
   const idle = await qps();
   // Thirty thousand point lookups from one client, as fast as it can send them.
   const load = spawn("mariadb", ARGS, { stdio: ["pipe", "ignore", "ignore"] });
+  // Listened for at once: the load may end before the window shows it, and a late listener
+  // would wait for an exit that already happened.
+  const loadDone = new Promise((resolve) => load.on("exit", resolve));
   for (let i = 0; i < 30000; i++) load.stdin.write(`SELECT nickname FROM users WHERE id = ${(i % 1000) + 1};\n`);
   load.stdin.end();
   const busy = await s.waitUntil((floor) => {
@@ -49,7 +52,7 @@ test("the dashboard's QPS climbs while a load runs against the sandbox and falls
   }, [Math.max(200, idle * 5)], 30000, "QPS under load");
   await s.waitFor("svg[aria-label='Queries per second'] polyline");
   await shot("50-monitor-dashboard-under-load");
-  await new Promise((resolve) => load.on("exit", resolve));
+  await loadDone;
   const calm = await s.waitUntil((ceiling) => {
     const v = Number(document.querySelector("[data-testid=qps]")?.textContent ?? "NaN");
     return v < ceiling ? String(v) : null;

@@ -22,7 +22,7 @@ pub(crate) async fn start_backup(
     job: String,
     on_event: Channel<BackupProgress>,
 ) -> Result<BackupOutcome, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let (_guard, cancel) = JobGuard::new(&state, &job)?;
     let options = BackupOptions {
@@ -81,7 +81,7 @@ pub(crate) async fn restore_backup(
     job: String,
     on_event: Channel<BackupProgress>,
 ) -> Result<RestoreReport, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let (_guard, cancel) = JobGuard::new(&state, &job)?;
     let report = backup::restore(
@@ -104,7 +104,7 @@ pub(crate) async fn redis_persistence(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<Persistence, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let redis = profile_redis(&state, &profile).await?;
     Ok(backup::redis::status(&redis).await?)
 }
@@ -117,7 +117,7 @@ pub(crate) async fn redis_persist(
     name: String,
     trigger: Trigger,
 ) -> Result<String, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let redis = profile_redis(&state, &profile).await?;
     let server = pool(&state, &profile).await.ok();
     Ok(backup::redis::trigger(&redis, Actor::of(&profile), trigger, server.as_ref()).await?)

@@ -9,7 +9,7 @@ pub(crate) async fn redis_status(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<Vec<RedisStatus>, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let nodes = redis_nodes(&state, &profile).await?;
     let mut out = Vec::new();
     for server in &nodes.servers {
@@ -25,7 +25,7 @@ pub(crate) async fn cache_scan(
     name: String,
     request: ScanRequest,
 ) -> Result<ScanPage, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let nodes = redis_nodes(&state, &profile).await?;
     forgetting(&state, &name, redis_cache::scan(&nodes, &request).await).await
 }
@@ -37,7 +37,7 @@ pub(crate) async fn cache_get(
     name: String,
     request: KeyRequest,
 ) -> Result<KeyView, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let nodes = redis_nodes(&state, &profile).await?;
     forgetting(
         &state,
@@ -56,7 +56,7 @@ pub(crate) async fn cache_change(
     key: String,
     change: KeyChange,
 ) -> Result<bool, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let nodes = redis_nodes(&state, &profile).await?;
     let server = pool(&state, &profile).await?;
     forgetting(
@@ -74,7 +74,7 @@ pub(crate) async fn cache_analyze(
     name: String,
     sample: u32,
 ) -> Result<MemoryAnalysis, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let nodes = redis_nodes(&state, &profile).await?;
     forgetting(
         &state,

@@ -11,7 +11,7 @@ pub(crate) async fn find_conversations(
     after: Option<String>,
     from_replica: bool,
 ) -> Result<Page<ConversationRow>, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let page = conversations::find(&server, &search, after.as_deref()).await;
     forgetting(&state, &name, page).await
@@ -25,7 +25,7 @@ pub(crate) async fn show_conversation(
     id: i64,
     from_replica: bool,
 ) -> Result<ConversationDetail, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let redis = redis_of(&state, &profile).await;
     let detail = conversations::show(&server, redis.as_ref(), id, profile.role).await;
@@ -42,7 +42,7 @@ pub(crate) async fn conversation_thread(
     limit: u32,
     from_replica: bool,
 ) -> Result<ThreadPage, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let page = conversations::thread(&server, id, anchor, limit).await;
     forgetting(&state, &name, page).await
@@ -57,7 +57,7 @@ pub(crate) async fn find_in_thread(
     text: String,
     from_replica: bool,
 ) -> Result<Vec<i64>, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let found = conversations::find_in_thread(&server, id, &text).await;
     forgetting(&state, &name, found).await
@@ -71,7 +71,7 @@ pub(crate) async fn review_conversation(
     id: i64,
     input: ReviewInput,
 ) -> Result<Review, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let reviewer = format!("{}@{}", mindpal_core::audit::operator(), profile.name);
     let saved = review::record(&server, Actor::of(&profile), &reviewer, id, &input).await;
@@ -87,7 +87,7 @@ pub(crate) async fn export_conversation(
     id: i64,
     format: ExportFormat,
 ) -> Result<String, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let dir = dirs::download_dir()
         .or_else(dirs::home_dir)

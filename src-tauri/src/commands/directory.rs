@@ -11,7 +11,7 @@ pub(crate) async fn find_users(
     after: Option<String>,
     from_replica: bool,
 ) -> Result<Page<UserRow>, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let page = users::find(&server, &search, after.as_deref(), profile.role).await;
     forgetting(&state, &name, page).await
@@ -25,7 +25,7 @@ pub(crate) async fn show_user(
     id: i64,
     from_replica: bool,
 ) -> Result<UserDetail, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let redis = redis_of(&state, &profile).await;
     let detail = users::show(&server, redis.as_ref(), id, profile.role).await;
@@ -42,7 +42,7 @@ pub(crate) async fn find_user_tokens(
     name: String,
     id: i64,
 ) -> Result<TokenScan, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let Some(redis) = redis_of(&state, &profile).await else {
         return Err(Error::InvalidInput(format!("profile `{name}` has no Redis")).into());
     };
@@ -58,7 +58,7 @@ pub(crate) async fn user_action(
     expected_version: i32,
     action: UserAction,
 ) -> Result<ActionOutcome, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let redis = redis_of(&state, &profile).await;
     let outcome = actions::user(
@@ -80,7 +80,7 @@ pub(crate) async fn invalidate_user_cache(
     name: String,
     id: i64,
 ) -> Result<ActionOutcome, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let Some(redis) = redis_of(&state, &profile).await else {
         return Err(Error::InvalidInput(format!("profile `{name}` has no Redis")).into());
@@ -98,7 +98,7 @@ pub(crate) async fn find_digital_humans(
     after: Option<String>,
     from_replica: bool,
 ) -> Result<Page<DigitalHumanRow>, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let page = digital_humans::find(&server, &search, after.as_deref()).await;
     forgetting(&state, &name, page).await
@@ -112,7 +112,7 @@ pub(crate) async fn show_digital_human(
     id: i64,
     from_replica: bool,
 ) -> Result<DigitalHumanDetail, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let viewer: Viewer = profile.role;
     let detail = digital_humans::show(&server, id, viewer).await;
@@ -128,7 +128,7 @@ pub(crate) async fn find_knowledge(
     after: Option<String>,
     from_replica: bool,
 ) -> Result<Page<KnowledgeRow>, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let page = digital_humans::knowledge(&server, &search, after.as_deref()).await;
     forgetting(&state, &name, page).await
@@ -143,7 +143,7 @@ pub(crate) async fn digital_human_action(
     expected_version: i32,
     action: DigitalHumanAction,
 ) -> Result<ActionOutcome, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let outcome =
         actions::digital_human(&server, Actor::of(&profile), id, expected_version, action).await;

@@ -14,7 +14,7 @@ pub(crate) async fn explain_statement(
     job: String,
 ) -> Result<ExplainReport, UiError> {
     // The guard runs before any connection is made.
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let checked = explain::prepare(&sql, &options, Actor::of(&profile))?;
     let server = pool(&state, &profile).await?;
     let (_guard, cancel) = JobGuard::new(&state, &job)?;
@@ -41,7 +41,7 @@ pub(crate) async fn schema_health(
     job: String,
     on_event: Channel<JobEvent>,
 ) -> Result<HealthReport, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let (_guard, cancel) = JobGuard::new(&state, &job)?;
     let total = explain::hot::queries().len() as u32;
@@ -75,7 +75,7 @@ pub(crate) async fn schema_names(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<SchemaNames, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let names = explain::schema_names(&server).await;
     forgetting(&state, &name, names).await
@@ -87,7 +87,7 @@ pub(crate) async fn list_databases(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<Vec<String>, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let list = indexes::databases(&server).await;
     forgetting(&state, &name, list).await
@@ -101,7 +101,7 @@ pub(crate) async fn index_report(
     name: String,
     database: Option<String>,
 ) -> Result<IndexReport, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let database = match database {
         Some(d) => d,

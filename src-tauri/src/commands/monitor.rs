@@ -9,7 +9,7 @@ pub(crate) async fn monitor_dashboard(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<Dashboard, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let sample = forgetting(&state, &name, monitor::status::sample(&server).await).await?;
     let mut dashboards = state.dashboards.lock().expect("dashboard lock");
@@ -24,7 +24,7 @@ pub(crate) async fn monitor_sessions(
     filter: SessionFilter,
     long_after_seconds: u64,
 ) -> Result<SessionsReport, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let report =
         monitor::sessions::report(&server, Actor::of(&profile), &filter, long_after_seconds).await;
@@ -40,7 +40,7 @@ pub(crate) async fn monitor_kill(
     thread_id: u64,
     mode: KillMode,
 ) -> Result<Killed, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let killed = monitor::sessions::kill(&server, Actor::of(&profile), thread_id, mode).await;
     forgetting(&state, &name, killed).await
@@ -53,7 +53,7 @@ pub(crate) async fn monitor_top(
     name: String,
     limit: u32,
 ) -> Result<TopReport, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let report = monitor::top::top(&server, Actor::of(&profile), limit).await;
     forgetting(&state, &name, report).await
@@ -66,7 +66,7 @@ pub(crate) async fn monitor_advice(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<Vec<Advice>, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let mut advice = forgetting(&state, &name, advisor::mysql(&server).await).await?;
     match redis_of(&state, &profile).await {

@@ -8,7 +8,7 @@ pub(crate) async fn load_overview(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<Overview, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let database = match pool(&state, &profile).await {
         Ok(server) => {
             let loaded = overview::database(&server).await;
@@ -52,7 +52,7 @@ pub(crate) async fn apply_migrations(
     name: String,
     on_event: Channel<JobEvent>,
 ) -> Result<String, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     Actor::of(&profile).require(Permission::Migrate)?;
     let pending = schema::status(&server)

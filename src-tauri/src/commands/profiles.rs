@@ -90,10 +90,9 @@ pub(crate) async fn keyring_status() -> Result<(), UiError> {
 #[tauri::command]
 pub(crate) async fn test_profile(
     app: AppHandle,
-    state: State<'_, AppState>,
     name: String,
 ) -> Result<Vec<ServerCheck>, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let checks = profiles::check(&profile, DEFAULT_CONNECT_TIMEOUT).await;
     Ok(checks.into_iter().map(ServerCheck::from).collect())
 }

@@ -7,11 +7,10 @@ use crate::prelude::*;
 #[tauri::command]
 pub(crate) async fn replication_status(
     app: AppHandle,
-    state: State<'_, AppState>,
     name: String,
     thresholds: Thresholds,
 ) -> Result<ReplicationReport, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     Ok(replication::check(&profile, &thresholds).await)
 }
 
@@ -22,7 +21,7 @@ pub(crate) async fn create_heartbeat(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<HeartbeatTable, UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let made = async {
         let table = replication::heartbeat::create(&server, Actor::of(&profile)).await?;
@@ -40,7 +39,7 @@ pub(crate) async fn beat_heartbeat(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<(), UiError> {
-    let profile = profile_with_passwords(&app, &state, &name)?;
+    let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     // The table is found on the server, never named by the window.
     let beat = async {

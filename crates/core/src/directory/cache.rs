@@ -98,7 +98,7 @@ pub fn dashboard_key(id: i64) -> String {
 const LEADERBOARD: &str = "leaderboard:today";
 
 /// `some_field` → `someField`, so cached rows in either style meet the database's names.
-fn camel(key: &str) -> String {
+pub fn camel(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     let mut upper = false;
     for c in key.chars() {
