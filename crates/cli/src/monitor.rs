@@ -235,7 +235,7 @@ pub async fn monitor_command(
         MonitorCommand::Redis => {
             let nodes = redis_nodes(g).await?.ok_or_else(no_redis)?;
             for server in &nodes.servers {
-                let status = monitor::redis::status(server).await?;
+                let status = monitor::redis::status(server, actor(g)?).await?;
                 if out.is_json() {
                     json(&status);
                     continue;

@@ -648,6 +648,7 @@ async fn support_and_read_only_rails_hold_in_the_core_whatever_the_command() {
         &["backup", "run", "--out", out_dir],
         &["monitor", "sessions"],
         &["monitor", "top"],
+        &["monitor", "redis"],
         &["monitor", "kill", "1", "--yes"],
         &["explain", "--analyze", "SELECT 1"],
         &["replication", "heartbeat", "create"],

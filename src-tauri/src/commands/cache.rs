@@ -13,7 +13,14 @@ pub(crate) async fn redis_status(
     let nodes = redis_nodes(&state, &profile).await?;
     let mut out = Vec::new();
     for server in &nodes.servers {
-        out.push(forgetting(&state, &name, monitor::redis::status(server).await).await?);
+        out.push(
+            forgetting(
+                &state,
+                &name,
+                monitor::redis::status(server, Actor::of(&profile)).await,
+            )
+            .await?,
+        );
     }
     Ok(out)
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::access::{Actor, Permission};
 use crate::cache::show_bytes;
 use crate::error::Result;
 use crate::redis::{RedisInfo, RedisServer};
@@ -141,7 +142,10 @@ pub async fn slowlog(server: &RedisServer, limit: u32) -> Result<(u64, Vec<SlowE
     Ok((length, entries))
 }
 
-pub async fn status(server: &RedisServer) -> Result<RedisStatus> {
+/// The node's figures and its slow log, whose commands carry keys and values as sent (tokens,
+/// cached rows): operators only.
+pub async fn status(server: &RedisServer, actor: Actor) -> Result<RedisStatus> {
+    actor.require(Permission::Monitor)?;
     let memory = server.info_section("memory").await?;
     let stats = server.info_section("stats").await?;
     let clients = server.info_section("clients").await?;

@@ -744,7 +744,9 @@ async fn redis_status_reads_the_slowlog_and_a_redis_down_mid_scan_is_a_clear_err
         .query_async(&mut conn)
         .await
         .unwrap();
-    let status = monitor::redis::status(&server).await.unwrap();
+    let status = monitor::redis::status(&server, mindpal_core::access::Actor::OPERATOR)
+        .await
+        .unwrap();
     assert_eq!(status.keyspace[0].keys, 5000);
     assert_eq!((status.keyspace_hits, status.keyspace_misses), (1, 1));
     assert_eq!(status.hit_rate, Some(0.5));
