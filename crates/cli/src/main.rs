@@ -66,7 +66,7 @@ Try it:
   mindpal-admin --profile sandbox monitor top --limit 10
   mindpal-admin --profile sandbox monitor kill 1234 --yes     # KILL QUERY; --connection for KILL
   mindpal-admin --profile sandbox cache scan 'user:*' --limit 50
-  mindpal-admin --profile sandbox cache get user:42
+  mindpal-admin --profile sandbox cache get leaderboard:today
   mindpal-admin --profile sandbox cache analyze --sample 20000
   mindpal-admin --mysql mysql://root@127.0.0.1/mindpal seed --scale 1";
 
