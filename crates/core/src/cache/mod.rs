@@ -3,6 +3,7 @@
 
 pub mod analyze;
 pub mod value;
+mod views;
 
 use std::time::{Duration, Instant};
 

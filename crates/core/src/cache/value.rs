@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::views;
 use super::{Nodes, is_binary, node_for, parse_key, show_bytes};
 use crate::error::{Error, Result};
 
@@ -88,9 +89,6 @@ pub struct KeyView {
     pub node: String,
 }
 
-/// A stream entry as XRANGE returns it: its id and flat field/value pairs.
-type StreamEntry = (String, Vec<Vec<u8>>);
-
 fn gone(key: &str) -> Error {
     Error::NotFound(format!(
         "`{key}` no longer exists: it expired or was deleted"
@@ -132,7 +130,11 @@ pub fn key_links(key: &str) -> Vec<PlatformLink> {
 }
 
 /// Links a value adds: a token's user, a context's user and digital human.
-fn value_links(key: &str, text: &str, json: Option<&serde_json::Value>) -> Vec<PlatformLink> {
+pub(super) fn value_links(
+    key: &str,
+    text: &str,
+    json: Option<&serde_json::Value>,
+) -> Vec<PlatformLink> {
     let mut out = Vec::new();
     if key.starts_with("token:")
         && let Ok(id) = text.trim().trim_matches('"').parse::<i64>()
@@ -179,7 +181,7 @@ fn member_link(member: &str) -> Option<PlatformLink> {
     })
 }
 
-fn element(name: Option<String>, value: &[u8], score: Option<f64>) -> Element {
+pub(super) fn element(name: Option<String>, value: &[u8], score: Option<f64>) -> Element {
     let shown = show_bytes(value);
     let link = if name.is_none() || score.is_some() {
         member_link(&shown)
@@ -225,7 +227,6 @@ pub async fn get(nodes: &Nodes, request: &KeyRequest) -> Result<KeyView> {
             gone(&shown)
         });
     }
-    let err = |e| server.err(e);
     let mut view = KeyView {
         key: shown.clone(),
         kind: kind.clone(),
@@ -241,170 +242,20 @@ pub async fn get(nodes: &Nodes, request: &KeyRequest) -> Result<KeyView> {
         links: key_links(&shown),
         node: server.info.address.clone(),
     };
-    let from = request.from.as_str();
-    let offset = || from.parse::<i64>().unwrap_or(0).max(0);
-    let cursor = || if from.is_empty() { "0" } else { from };
+    let read = views::Read {
+        server,
+        key: &key,
+        shown: &shown,
+        from: request.from.as_str(),
+        page,
+    };
     match kind.as_str() {
-        "string" => {
-            let (length, bytes): (u64, Vec<u8>) = ::redis::pipe()
-                .cmd("STRLEN")
-                .arg(&key)
-                .cmd("GETRANGE")
-                .arg(&key)
-                .arg(0)
-                .arg(STRING_LIMIT as i64 - 1)
-                .query_async(&mut conn)
-                .await
-                .map_err(err)?;
-            view.length = length;
-            view.truncated = length as usize > bytes.len();
-            view.binary = is_binary(&bytes);
-            let text = if view.binary {
-                show_bytes(&bytes)
-            } else {
-                String::from_utf8_lossy(&bytes).into_owned()
-            };
-            if !view.binary && !view.truncated {
-                view.json = serde_json::from_str::<serde_json::Value>(&text)
-                    .ok()
-                    .filter(|v| v.is_object() || v.is_array());
-            }
-            view.links
-                .extend(value_links(&shown, &text, view.json.as_ref()));
-            view.text = Some(text);
-        }
-        "hash" => {
-            let (length, (next, flat)): (u64, (u64, Vec<Vec<u8>>)) = ::redis::pipe()
-                .cmd("HLEN")
-                .arg(&key)
-                .cmd("HSCAN")
-                .arg(&key)
-                .arg(cursor())
-                .arg("COUNT")
-                .arg(page)
-                .query_async(&mut conn)
-                .await
-                .map_err(err)?;
-            view.length = length;
-            view.elements = flat
-                .chunks(2)
-                .map(|p| {
-                    element(
-                        Some(show_bytes(&p[0])),
-                        p.get(1).map(Vec::as_slice).unwrap_or(&[]),
-                        None,
-                    )
-                })
-                .collect();
-            view.next = (next != 0).then(|| next.to_string());
-        }
-        "set" => {
-            let (length, (next, members)): (u64, (u64, Vec<Vec<u8>>)) = ::redis::pipe()
-                .cmd("SCARD")
-                .arg(&key)
-                .cmd("SSCAN")
-                .arg(&key)
-                .arg(cursor())
-                .arg("COUNT")
-                .arg(page)
-                .query_async(&mut conn)
-                .await
-                .map_err(err)?;
-            view.length = length;
-            view.elements = members.iter().map(|m| element(None, m, None)).collect();
-            view.next = (next != 0).then(|| next.to_string());
-        }
-        "zset" => {
-            // Highest score first, by rank: O(log n + page) whatever the size.
-            let start = offset();
-            let (length, flat): (u64, Vec<(Vec<u8>, f64)>) = ::redis::pipe()
-                .cmd("ZCARD")
-                .arg(&key)
-                .cmd("ZRANGE")
-                .arg(&key)
-                .arg(start)
-                .arg(start + i64::from(page) - 1)
-                .arg("REV")
-                .arg("WITHSCORES")
-                .query_async(&mut conn)
-                .await
-                .map_err(err)?;
-            view.length = length;
-            view.elements = flat
-                .iter()
-                .enumerate()
-                .map(|(i, (m, s))| element(Some(format!("#{}", start + i as i64 + 1)), m, Some(*s)))
-                .collect();
-            let end = start as u64 + flat.len() as u64;
-            view.next = (end < length && !flat.is_empty()).then(|| end.to_string());
-        }
-        "list" => {
-            let start = offset();
-            let (length, items): (u64, Vec<Vec<u8>>) = ::redis::pipe()
-                .cmd("LLEN")
-                .arg(&key)
-                .cmd("LRANGE")
-                .arg(&key)
-                .arg(start)
-                .arg(start + i64::from(page) - 1)
-                .query_async(&mut conn)
-                .await
-                .map_err(err)?;
-            view.length = length;
-            view.elements = items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| element(Some((start + i as i64).to_string()), v, None))
-                .collect();
-            let end = start as u64 + items.len() as u64;
-            view.next = (end < length && !items.is_empty()).then(|| end.to_string());
-        }
-        "stream" => {
-            let start = if from.is_empty() {
-                "-".to_owned()
-            } else {
-                format!("({from}")
-            };
-            let (length, entries): (u64, Vec<StreamEntry>) = ::redis::pipe()
-                .cmd("XLEN")
-                .arg(&key)
-                .cmd("XRANGE")
-                .arg(&key)
-                .arg(&start)
-                .arg("+")
-                .arg("COUNT")
-                .arg(page)
-                .query_async(&mut conn)
-                .await
-                .map_err(err)?;
-            view.length = length;
-            view.next = (entries.len() == page as usize)
-                .then(|| entries.last().map(|(id, _)| id.clone()))
-                .flatten();
-            view.elements = entries
-                .iter()
-                .map(|(id, fields)| {
-                    let text = fields
-                        .chunks(2)
-                        .map(|p| {
-                            format!(
-                                "{}={}",
-                                show_bytes(&p[0]),
-                                p.get(1).map(|v| show_bytes(v)).unwrap_or_default()
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    Element {
-                        name: Some(id.clone()),
-                        binary: false,
-                        value: text,
-                        score: None,
-                        link: None,
-                    }
-                })
-                .collect();
-        }
+        "string" => read.string(&mut view).await?,
+        "hash" => read.hash(&mut view).await?,
+        "set" => read.set(&mut view).await?,
+        "zset" => read.zset(&mut view).await?,
+        "list" => read.list(&mut view).await?,
+        "stream" => read.stream(&mut view).await?,
         other => {
             return Err(Error::InvalidInput(format!(
                 "`{shown}` is a {other}, which the browser does not show"
@@ -417,7 +268,7 @@ pub async fn get(nodes: &Nodes, request: &KeyRequest) -> Result<KeyView> {
             .arg(&key)
             .query_async(&mut conn)
             .await
-            .map_err(err)?;
+            .map_err(|e| server.err(e))?;
         if exists == 0 {
             return Err(gone(&shown));
         }
