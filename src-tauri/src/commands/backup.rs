@@ -106,7 +106,7 @@ pub(crate) async fn redis_persistence(
 ) -> Result<Persistence, UiError> {
     let profile = profile_with_passwords(&app, &name).await?;
     let redis = profile_redis(&state, &profile).await?;
-    Ok(backup::redis::status(&redis).await?)
+    forgetting(&state, &name, backup::redis::status(&redis).await).await
 }
 
 /// BGSAVE or BGREWRITEAOF on the profile's Redis master, recorded in operation_logs.
@@ -120,5 +120,6 @@ pub(crate) async fn redis_persist(
     let profile = profile_with_passwords(&app, &name).await?;
     let redis = profile_redis(&state, &profile).await?;
     let server = pool(&state, &profile).await.ok();
-    Ok(backup::redis::trigger(&redis, Actor::of(&profile), trigger, server.as_ref()).await?)
+    let reply = backup::redis::trigger(&redis, Actor::of(&profile), trigger, server.as_ref()).await;
+    forgetting(&state, &name, reply).await
 }

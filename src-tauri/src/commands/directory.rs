@@ -46,7 +46,8 @@ pub(crate) async fn find_user_tokens(
     let Some(redis) = redis_of(&state, &profile).await else {
         return Err(Error::InvalidInput(format!("profile `{name}` has no Redis")).into());
     };
-    Ok(cache::find_tokens(&redis?, id, TOKEN_SCAN_CALLS, profile.role).await?)
+    let tokens = cache::find_tokens(&redis?, id, TOKEN_SCAN_CALLS, profile.role).await;
+    forgetting(&state, &name, tokens).await
 }
 
 #[tauri::command]
