@@ -84,7 +84,14 @@ test("a long transaction opened by the test shows its age and is killed from the
   // A running statement goes to EXPLAIN in one click.
   const sleeper = client("SELECT SLEEP(20), COUNT(*) FROM conversations WHERE status = 1");
   await s.fill("[data-filter=long-after]", "60");
-  await s.clickOn("[data-testid=processlist] tr[data-session] [data-action=explain]", 15000);
+  // The window's own monitoring queries are sessions too: pick the sleeper's row by its text.
+  const session = await s.waitUntil(() => {
+    for (const row of document.querySelectorAll("[data-testid=processlist] tr[data-session]")) {
+      if (row.textContent.includes("SLEEP(20)")) return row.dataset.session;
+    }
+    return null;
+  }, [], 15000, "the running statement");
+  await s.clickOn(`[data-testid=processlist] tr[data-session="${session}"] [data-action=explain]`);
   const sql = await s.waitUntil(() => document.querySelector(".sql-editor")?.shadowRoot?.querySelector(".cm-content")?.textContent, [], 15000, "the editor");
   assert.match(sql, /FROM conversations WHERE status = 1/);
   sleeper.kill();
