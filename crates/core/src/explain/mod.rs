@@ -492,7 +492,8 @@ mod tests {
 
     #[test]
     fn a_pasted_plan_is_read_and_linted_without_a_connection() {
-        let report = explain_plan_text(include_str!("fixtures/mysql84-v1-filesort.json")).unwrap();
+        let report =
+            explain_plan_text(include_str!("plan/fixtures/mysql84-v1-filesort.json")).unwrap();
         assert!(report.server.is_none());
         assert_eq!(report.classic.len(), 1);
         assert!(
