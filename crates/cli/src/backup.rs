@@ -205,9 +205,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                 bar.finish_and_clear();
             }
             let outcome = outcome?;
-            if out.is_json() {
-                say!("{}", serde_json::to_string_pretty(&outcome)?);
-            } else {
+            out.show(&outcome, || {
                 let m = &outcome.manifest;
                 say!(
                     "backed up `{}` to {} in {}: {} tables, {} rows, {} of SQL in {} ({:.1}×)",
@@ -235,52 +233,52 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                 for note in &m.notes {
                     say!("note: {note}");
                 }
-            }
+            });
             Ok(ExitCode::SUCCESS)
         }
         BackupCommand::List { dir } => {
             let list = backup::list(dir)?;
-            if out.is_json() {
-                say!("{}", serde_json::to_string_pretty(&list)?);
-            } else if list.is_empty() {
-                say!("no backups in {}", dir.display());
-            } else {
-                for e in &list {
-                    match e.state {
-                        BackupState::Complete => say!(
-                            "{:<36} {:<20} {:>3} tables {:>11} rows {:>10}  binlog {} {}",
-                            e.name,
-                            e.finished_at
-                                .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
-                                .unwrap_or_default(),
-                            e.tables,
-                            e.rows,
-                            bytes(e.compressed_bytes),
-                            e.binlog_file.as_deref().unwrap_or("-"),
-                            e.binlog_position.map(|p| p.to_string()).unwrap_or_default(),
-                        ),
-                        BackupState::Partial => {
-                            say!("{:<36} partial: running now, or interrupted", e.name)
+            out.show(&list, || {
+                if list.is_empty() {
+                    say!("no backups in {}", dir.display());
+                } else {
+                    for e in &list {
+                        match e.state {
+                            BackupState::Complete => say!(
+                                "{:<36} {:<20} {:>3} tables {:>11} rows {:>10}  binlog {} {}",
+                                e.name,
+                                e.finished_at
+                                    .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
+                                    .unwrap_or_default(),
+                                e.tables,
+                                e.rows,
+                                bytes(e.compressed_bytes),
+                                e.binlog_file.as_deref().unwrap_or("-"),
+                                e.binlog_position.map(|p| p.to_string()).unwrap_or_default(),
+                            ),
+                            BackupState::Partial => {
+                                say!("{:<36} partial: running now, or interrupted", e.name)
+                            }
+                            BackupState::Damaged => say!(
+                                "{:<36} DAMAGED: {}",
+                                e.name,
+                                e.problem.as_deref().unwrap_or_default()
+                            ),
                         }
-                        BackupState::Damaged => say!(
-                            "{:<36} DAMAGED: {}",
-                            e.name,
-                            e.problem.as_deref().unwrap_or_default()
-                        ),
+                    }
+                    if let Some(cmd) = list.iter().find_map(|e| e.pitr_command.as_ref()) {
+                        say!(
+                            "\npoint-in-time recovery from the newest, after restoring it:\n  {cmd}"
+                        );
                     }
                 }
-                if let Some(cmd) = list.iter().find_map(|e| e.pitr_command.as_ref()) {
-                    say!("\npoint-in-time recovery from the newest, after restoring it:\n  {cmd}");
-                }
-            }
+            });
             Ok(ExitCode::SUCCESS)
         }
         BackupCommand::Verify { backup: path } => {
             let dir = backup::catalog::backup_dir(path);
             let report = tokio::task::spawn_blocking(move || backup::verify(&dir)).await??;
-            if out.is_json() {
-                say!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
+            out.show(&report, || {
                 for t in &report.tables {
                     let status = if t.ok { "ok" } else { "DAMAGED" };
                     say!(
@@ -301,7 +299,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                         "this backup is damaged: do not restore it"
                     }
                 );
-            }
+            });
             Ok(if report.ok {
                 ExitCode::SUCCESS
             } else {
@@ -311,9 +309,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
         BackupCommand::Prune(args) => {
             let report =
                 backup::prune(&args.dir, args.keep_days, chrono::Utc::now(), args.dry_run)?;
-            if out.is_json() {
-                say!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
+            out.show(&report, || {
                 let verb = if args.dry_run {
                     "would remove"
                 } else {
@@ -329,7 +325,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                     report.kept.len(),
                     args.keep_days
                 );
-            }
+            });
             Ok(ExitCode::SUCCESS)
         }
         BackupCommand::Restore(args) => {
@@ -360,9 +356,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                 bar.finish_and_clear();
             }
             let report = report?;
-            if out.is_json() {
-                say!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
+            out.show(&report, || {
                 say!(
                     "{:<28} {:>11} {:>11}  {:>10} {:>10}",
                     "table",
@@ -397,7 +391,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                 if let Some(cmd) = &report.pitr_command {
                     say!("roll forward with the binlog:\n  {cmd}");
                 }
-            }
+            });
             Ok(if report.ok {
                 ExitCode::SUCCESS
             } else {
@@ -432,9 +426,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                 }
             }
             let status = persistence::status(&redis).await?;
-            if out.is_json() {
-                say!("{}", serde_json::to_string_pretty(&status)?);
-            } else {
+            out.show(&status, || {
                 say!("{} ({})", status.address, status.role);
                 say!(
                     "RDB: last save {}, status {}, {} change(s) since{}",
@@ -475,7 +467,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                 if let Some(reason) = &status.refuses {
                     say!("note: {reason}");
                 }
-            }
+            });
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -12,7 +12,7 @@ use mindpal_core::cache::{self, KeyChange, Nodes, ScanRequest};
 use crate::Global;
 use crate::backup::bytes;
 use crate::context::*;
-use crate::monitor::{json, needs_yes};
+use crate::monitor::needs_yes;
 use crate::output::Out;
 
 #[derive(Debug, Subcommand)]
@@ -141,9 +141,7 @@ pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow:
                     .into());
                 }
                 total += page.keys.len();
-                if out.is_json() {
-                    json(&page);
-                } else {
+                out.show(&page, || {
                     for k in &page.keys {
                         let ttl = match k.ttl_ms {
                             -1 => "no ttl".to_owned(),
@@ -161,7 +159,7 @@ pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow:
                                 .unwrap_or_default()
                         );
                     }
-                }
+                });
                 if let Some(bar) = &progress {
                     bar.set_message(format!("{total} keys, {} calls this page", page.calls));
                     bar.tick();
@@ -201,19 +199,15 @@ pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow:
                 },
             )
             .await?;
-            if out.is_json() {
-                json(&view);
-            } else {
+            out.show(&view, || {
                 print_key(&view);
-            }
+            });
         }
         CacheCommand::Analyze { sample } => {
             let analysis = analyze::analyze(&nodes, *sample).await?;
-            if out.is_json() {
-                json(&analysis);
-            } else {
+            out.show(&analysis, || {
                 print_analysis(&analysis);
-            }
+            });
         }
         CacheCommand::Del { key, yes } => {
             needs_yes(*yes, "deleting a key cannot be undone")?;
@@ -226,11 +220,9 @@ pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow:
                 &audit_to,
             )
             .await?;
-            if out.is_json() {
-                json(&serde_json::json!({ "deleted": key }));
-            } else {
+            out.show(&serde_json::json!({ "deleted": key }), || {
                 say!("deleted {key}; written to operation_logs");
-            }
+            });
         }
         CacheCommand::Expire {
             key,
@@ -246,9 +238,7 @@ pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow:
                 (false, None) => unreachable!("clap requires SECS without --persist"),
             };
             cache::change(&nodes, crate::context::actor(g)?, key, what, &audit_to).await?;
-            if out.is_json() {
-                json(&serde_json::json!({ "key": key, "change": what }));
-            } else {
+            out.show(&serde_json::json!({ "key": key, "change": what }), || {
                 say!(
                     "{key}: {}; written to operation_logs",
                     match what {
@@ -257,7 +247,7 @@ pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow:
                         KeyChange::Delete => unreachable!(),
                     }
                 );
-            }
+            });
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -57,13 +57,11 @@ pub async fn explain_command(
 ) -> anyhow::Result<ExitCode> {
     if args.list_hot {
         let queries = explain::hot::queries();
-        if out.is_json() {
-            say_json(&queries);
-        } else {
-            for q in queries {
+        out.show(&queries, || {
+            for q in &queries {
                 say!("{:<30} {}\n{:<30} {}\n", q.id, q.title, "", q.sql);
             }
-        }
+        });
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(path) = &args.plan {
@@ -161,24 +159,8 @@ fn read_input(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn say_json(value: &impl serde::Serialize) {
-    use std::io::Write as _;
-    if writeln!(
-        std::io::stdout().lock(),
-        "{}",
-        serde_json::to_string_pretty(value).expect("serialises")
-    )
-    .is_err()
-    {
-        std::process::exit(141);
-    }
-}
-
 fn say(line: &str) {
-    use std::io::Write as _;
-    if writeln!(std::io::stdout().lock(), "{line}").is_err() {
-        std::process::exit(141);
-    }
+    say!("{line}");
 }
 
 fn node_line(n: &PlanNode) -> String {
@@ -242,10 +224,10 @@ fn print_tree(n: &PlanNode, depth: usize) {
 }
 
 fn print_report(out: &Out, r: &ExplainReport) {
-    if out.is_json() {
-        say_json(r);
-        return;
-    }
+    out.show(r, || report_text(r));
+}
+
+fn report_text(r: &ExplainReport) {
     let from = r
         .server
         .as_deref()
@@ -294,10 +276,10 @@ fn print_report(out: &Out, r: &ExplainReport) {
 }
 
 fn print_health(out: &Out, h: &HealthReport) {
-    if out.is_json() {
-        say_json(h);
-        return;
-    }
+    out.show(h, || health_text(h));
+}
+
+fn health_text(h: &HealthReport) {
     say(&format!(
         "schema health: {} hot queries, {} warnings, {:.0} ms",
         h.entries.len(),
@@ -338,10 +320,10 @@ fn print_health(out: &Out, h: &HealthReport) {
 }
 
 fn print_indexes(out: &Out, r: &IndexReport) {
-    if out.is_json() {
-        say_json(r);
-        return;
-    }
+    out.show(r, || indexes_text(r));
+}
+
+fn indexes_text(r: &IndexReport) {
     say(&format!(
         "index health of `{}`: {} tables, {} indexes, {} findings",
         r.database,

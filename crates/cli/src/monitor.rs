@@ -7,7 +7,6 @@ use clap::{Args, Subcommand};
 use mindpal_core::monitor::advisor::{self, Advice, Verdict};
 use mindpal_core::monitor::sessions::{self, KillMode, SessionFilter, SessionsReport};
 use mindpal_core::monitor::{self, DashboardPoint, TopReport};
-use serde::Serialize;
 
 use crate::Global;
 use crate::backup::bytes;
@@ -78,13 +77,6 @@ pub struct SessionArgs {
 }
 
 /// Pretty JSON on stdout, through `say!`.
-pub(crate) fn json(value: &impl Serialize) {
-    say!(
-        "{}",
-        serde_json::to_string_pretty(value).expect("output serialises")
-    );
-}
-
 pub(crate) fn needs_yes(yes: bool, what: &str) -> anyhow::Result<()> {
     if !yes {
         return Err(usage(format!("{what}: add --yes to confirm")));
@@ -138,18 +130,18 @@ pub async fn monitor_command(
                 }
                 let dashboard = history.push(monitor::status::sample(&server).await?);
                 let point = dashboard.points.last().expect("two samples make a point");
-                if out.is_json() {
-                    if *watch {
-                        say!("{}", serde_json::to_string(point).expect("serialises"));
-                    } else {
-                        json(
-                            &serde_json::json!({ "point": point, "uptimeSeconds": dashboard.uptime_seconds,
-                            "slowQueriesTotal": dashboard.slow_queries_total, "maxUsedConnections": dashboard.max_used_connections }),
-                        );
-                    }
-                } else {
+                let text = || {
                     let time = chrono::Local::now().format("%H:%M:%S");
                     say!("{time} {}", point_line(point));
+                };
+                if *watch {
+                    out.show_line(point, text);
+                } else {
+                    out.show(
+                        &serde_json::json!({ "point": point, "uptimeSeconds": dashboard.uptime_seconds,
+                        "slowQueriesTotal": dashboard.slow_queries_total, "maxUsedConnections": dashboard.max_used_connections }),
+                        text,
+                    );
                 }
                 if !*watch {
                     return Ok(ExitCode::SUCCESS);
@@ -169,20 +161,16 @@ pub async fn monitor_command(
             let report =
                 sessions::report(&server, crate::context::actor(g)?, &filter, args.long_after)
                     .await?;
-            if out.is_json() {
-                json(&report);
-            } else {
+            out.show(&report, || {
                 print_sessions(&report);
-            }
+            });
         }
         MonitorCommand::Top { limit } => {
             let server = connect_mysql(g).await?;
             let report = monitor::top::top(&server, crate::context::actor(g)?, *limit).await?;
-            if out.is_json() {
-                json(&report);
-            } else {
+            out.show(&report, || {
                 print_top(&report);
-            }
+            });
         }
         MonitorCommand::Advise => {
             let server = connect_mysql(g).await?;
@@ -190,11 +178,9 @@ pub async fn monitor_command(
             if let Some(nodes) = redis_nodes(g).await? {
                 advice.extend(advisor::redis(&nodes.servers[0]).await);
             }
-            if out.is_json() {
-                json(&advice);
-            } else {
+            out.show(&advice, || {
                 print_advice(&advice);
-            }
+            });
             if advice.iter().any(|a| a.verdict == Verdict::Differs) {
                 return Ok(ExitCode::from(5));
             }
@@ -212,9 +198,7 @@ pub async fn monitor_command(
                 KillMode::Query
             };
             let killed = sessions::kill(&server, crate::context::actor(g)?, *id, mode).await?;
-            if out.is_json() {
-                json(&killed);
-            } else {
+            out.show(&killed, || {
                 say!(
                     "killed {} of session {} ({}@{}){}; written to operation_logs",
                     if *connection {
@@ -227,19 +211,17 @@ pub async fn monitor_command(
                     killed.host,
                     killed
                         .statement
-                        .map(|s| format!(": {}", one_line(&s, 80)))
+                        .as_deref()
+                        .map(|s| format!(": {}", one_line(s, 80)))
                         .unwrap_or_default()
                 );
-            }
+            });
         }
         MonitorCommand::Redis => {
             let nodes = redis_nodes(g).await?.ok_or_else(no_redis)?;
             for server in &nodes.servers {
                 let status = monitor::redis::status(server, actor(g)?).await?;
-                if out.is_json() {
-                    json(&status);
-                    continue;
-                }
+                out.show(&status, || {
                 say!(
                     "{} · Redis {} · {} · up {} s",
                     status.server.address,
@@ -287,6 +269,7 @@ pub async fn monitor_command(
                         one_line(&e.command.join(" "), 100)
                     );
                 }
+                });
             }
         }
     }

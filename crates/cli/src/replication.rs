@@ -82,16 +82,14 @@ pub async fn command(g: &Global, cmd: &ReplicationCommand, out: &Out) -> anyhow:
             let primary = MysqlServer::connect(&mysql_target(g)?, timeout(g), 1).await?;
             let table = heartbeat::create(&primary, crate::context::actor(g)?).await?;
             heartbeat::beat(&primary, crate::context::actor(g)?, &table).await?;
-            if out.is_json() {
-                say!("{}", serde_json::to_string_pretty(&table)?);
-            } else {
+            out.show(&table, || {
                 say!(
                     "created {}.{} on {} (written to operation_logs); keep it beating with `replication heartbeat run`",
                     table.database,
                     table.table,
                     primary.info.address
                 );
-            }
+            });
             Ok(ExitCode::SUCCESS)
         }
         ReplicationCommand::Heartbeat(HeartbeatCommand::Run { interval }) => {
@@ -175,17 +173,16 @@ fn word(v: Verdict) -> &'static str {
     }
 }
 
+/// One document per poll; with --watch, one per line.
 fn print(out: &Out, r: &ReplicationReport, watch: bool) {
-    if out.is_json() {
-        // One document per poll; with --watch, one per line.
-        let text = if watch {
-            serde_json::to_string(r)
-        } else {
-            serde_json::to_string_pretty(r)
-        };
-        say!("{}", text.expect("the report serialises"));
-        return;
+    if watch {
+        out.show_line(r, || print_text(r, watch));
+    } else {
+        out.show(r, || print_text(r, watch));
     }
+}
+
+fn print_text(r: &ReplicationReport, watch: bool) {
     if watch {
         say!(
             "-- {} · overall {} · {:.0} ms",

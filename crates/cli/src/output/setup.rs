@@ -1,0 +1,215 @@
+//! Setting up: connection checks, migrations, seeding, the sandbox, profiles.
+
+use super::*;
+
+impl Out {
+    pub fn ping(
+        &self,
+        mysql: &ServerInfo,
+        replicas: &[Result<ServerInfo, String>],
+        redis: Option<&RedisInfo>,
+        excess_grants: &[String],
+    ) {
+        let checked: Vec<_> = replicas
+            .iter()
+            .map(|r| match r {
+                Ok(info) => serde_json::json!({ "ok": true, "server": info }),
+                Err(e) => serde_json::json!({ "ok": false, "error": e }),
+            })
+            .collect();
+        let value = serde_json::json!({
+            "mysql": mysql,
+            "replicas": checked,
+            "redis": redis,
+            "excessGrants": excess_grants,
+        });
+        self.show(&value, || {
+        let line = |role: &str, info: &ServerInfo| {
+            say!(
+                "{role:<8} {:<22} {:?} {:<10} tls={:<5} {:>6.1} ms",
+                info.address,
+                info.flavour,
+                info.version,
+                info.tls,
+                info.round_trip_ms
+            )
+        };
+        line("mysql", mysql);
+        for replica in replicas {
+            match replica {
+                Ok(info) => line("replica", info),
+                Err(e) => say!("replica  unreachable: {e}"),
+            }
+        }
+        match redis {
+            Some(r) => say!(
+                "{:<8} {:<22} Redis {:<10} role={:<6} {:>6.1} ms",
+                "redis",
+                r.address,
+                r.version,
+                r.role,
+                r.round_trip_ms
+            ),
+            None => say!("redis    (none given)"),
+        }
+        for grant in excess_grants {
+            say!(
+                "warning: the account holds {grant}: more than this profile needs (see the README's least-privilege grants)"
+            );
+        }
+        });
+    }
+
+    pub fn migrated(&self, applied: &[i64]) {
+        self.show(&serde_json::json!({ "applied": applied }), || {
+            if applied.is_empty() {
+                say!("The schema is up to date.");
+            } else {
+                say!("Applied {} migration(s): {:?}", applied.len(), applied);
+            }
+        });
+    }
+
+    pub fn schema_status(&self, states: &[MigrationState]) {
+        self.show(&states, || {
+            for m in states {
+                say!(
+                    "{:>4}  {:<28} {}",
+                    m.version,
+                    m.description,
+                    if m.applied { "applied" } else { "pending" }
+                );
+            }
+        });
+    }
+
+    pub fn schema_diff(&self, diff: &SchemaDiff) {
+        self.show(diff, || {
+            if diff.in_sync {
+                say!("`{}` matches schema/.", diff.database);
+                return;
+            }
+            say!(
+                "`{}` differs from schema/ in {} table(s):",
+                diff.database,
+                diff.tables.len()
+            );
+            for table in &diff.tables {
+                say!("\n{}", table.table);
+                for d in &table.differences {
+                    let change = serde_json::to_value(d.change).expect("serialises");
+                    let object = serde_json::to_value(d.object).expect("serialises");
+                    say!(
+                        "  {:<8} {:<7} {}",
+                        change.as_str().unwrap_or_default(),
+                        object.as_str().unwrap_or_default(),
+                        d.name
+                    );
+                    if let Some(expected) = &d.expected {
+                        say!("      schema/:  {expected}");
+                    }
+                    if let Some(actual) = &d.actual {
+                        say!("      database: {actual}");
+                    }
+                    if let Some(note) = &d.note {
+                        say!("      note:     {note}");
+                    }
+                }
+            }
+        });
+    }
+
+    pub fn seeded(&self, report: &SeedReport, with_redis: bool) {
+        self.show(report, || {
+            say!("Seeded scale {} (seed {}):", report.scale, report.seed);
+            for t in &report.tables {
+                say!("  {:<24} {:>12}", t.table, t.rows);
+            }
+            say!(
+                "  {:<24} {:>12}  in {:.1} s ({:.0} rows/s)",
+                "total rows",
+                report.total_rows,
+                report.mysql_seconds,
+                report.rows_per_second
+            );
+            if with_redis {
+                say!(
+                    "  {:<24} {:>12}  in {:.1} s ({} stale on purpose)",
+                    "redis keys",
+                    report.redis_keys,
+                    report.redis_seconds,
+                    report.stale_redis_keys
+                );
+            }
+        });
+    }
+
+    pub fn tsv_written(&self, tables: &[TableFigure], seconds: f64) {
+        self.show(
+            &serde_json::json!({ "tables": tables, "seconds": seconds }),
+            || {
+                let rows: u64 = tables.iter().map(|t| t.rows).sum();
+                say!("Wrote {rows} rows as LOAD DATA files in {seconds:.1} s");
+            },
+        );
+    }
+
+    pub fn sandbox_status(&self, status: &SandboxStatus) {
+        self.show(status, || {
+        say!("Sandbox in {}", status.dir.display());
+        for c in &status.components {
+            say!(
+                "  {:<14} 127.0.0.1:{:<6} {}",
+                c.name,
+                c.port,
+                match (c.running, c.answering) {
+                    (true, true) => format!("running (pid {})", c.pid.unwrap_or_default()),
+                    (true, false) => "starting".to_owned(),
+                    _ => "stopped".to_owned(),
+                }
+            );
+        }
+        if status.all_running() {
+            say!(
+                "\nConnect: mysql://root@127.0.0.1:{}/{}   redis://127.0.0.1:{}   (or --profile sandbox)",
+                status.base_port,
+                status.database,
+                status.base_port + 2
+            );
+        }
+        });
+    }
+
+    pub fn sandbox_down(&self, stopped: &[&str], purged: bool) {
+        self.show(
+            &serde_json::json!({ "stopped": stopped, "purged": purged }),
+            || {
+                if stopped.is_empty() {
+                    say!("Nothing of the sandbox was running.");
+                } else {
+                    say!("Stopped: {}", stopped.join(", "));
+                }
+                if purged {
+                    say!("Removed the sandbox's folder.");
+                }
+            },
+        );
+    }
+
+    pub fn profiles(&self, list: &[Profile]) {
+        self.show(&list, || {
+            if list.is_empty() {
+                say!("No profiles yet. `mindpal-admin sandbox up` registers one named `sandbox`.");
+            }
+            for p in list {
+                say!(
+                    "{:<16} {:<9} {}{}",
+                    p.name,
+                    format!("{:?}", p.role).to_lowercase(),
+                    p.mysql.address(),
+                    if p.read_only { "  (read-only)" } else { "" }
+                );
+            }
+        });
+    }
+}
