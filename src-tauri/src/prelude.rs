@@ -44,6 +44,7 @@ pub(crate) use mindpal_core::profiles::secrets::{self, SessionSecrets};
 pub(crate) use mindpal_core::profiles::{self, Profile, STORE_FILE};
 pub(crate) use mindpal_core::redis::RedisServer;
 pub(crate) use mindpal_core::replication::{self, HeartbeatTable, ReplicationReport, Thresholds};
+pub(crate) use mindpal_core::wire::Id;
 pub(crate) use mindpal_core::{CancellationToken, Error, ErrorKind, overview, sandbox, schema};
 pub(crate) use std::collections::HashMap;
 pub(crate) use std::sync::Mutex;

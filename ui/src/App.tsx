@@ -44,9 +44,9 @@ export function App() {
   const [chosenScreen, setScreen] = useState<Screen>("overview");
   const [editing, setEditing] = useState<Editing>(null);
   const [palette, setPalette] = useState(false);
-  const [openUser, setOpenUser] = useState<number | null>(null);
-  const [openDh, setOpenDh] = useState<number | null>(null);
-  const [openConversation, setOpenConversation] = useState<number | null>(null);
+  const [openUser, setOpenUser] = useState<string | null>(null);
+  const [openDh, setOpenDh] = useState<string | null>(null);
+  const [openConversation, setOpenConversation] = useState<string | null>(null);
 
   // The active profile: the one chosen, while it exists; else the first.
   const active = list.find((p) => p.name === chosen)?.name ?? list[0]?.name ?? null;
@@ -61,11 +61,11 @@ export function App() {
     setOpenConversation(null);
     localStorage.setItem(ACTIVE_KEY, name);
   };
-  const goUser = (id: number) => {
+  const goUser = (id: string) => {
     setOpenUser(id);
     setScreen("users");
   };
-  const goConversation = (id: number) => {
+  const goConversation = (id: string) => {
     setOpenConversation(id);
     setScreen("conversations");
   };
@@ -73,7 +73,7 @@ export function App() {
     sendToExplain(sql);
     setScreen("explain");
   };
-  const goDh = (id: number) => {
+  const goDh = (id: string) => {
     setOpenDh(id);
     setScreen("digitalHumans");
   };

@@ -395,7 +395,7 @@ async fn conversations_find_show_review_export() {
     assert!(o.status.success(), "{}", stderr(&o));
     let page: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(page["rows"].as_array().unwrap().len(), 1);
-    assert_eq!(page["rows"][0]["id"], 1);
+    assert_eq!(page["rows"][0]["id"], "1", "64-bit ids cross as strings");
 
     let o = run(&[
         "--mysql",
@@ -520,7 +520,7 @@ fn a_saved_plan_is_read_without_any_connection() {
     let plan = dir.path().join("plan.json");
     std::fs::write(
         &plan,
-        include_str!("../../core/src/explain/fixtures/mysql84-v1-filesort.json"),
+        include_str!("../../core/src/explain/plan/fixtures/mysql84-v1-filesort.json"),
     )
     .unwrap();
     let o = run(&["--json", "explain", "--plan", plan.to_str().unwrap()]);

@@ -22,9 +22,10 @@ pub(crate) async fn show_conversation(
     app: AppHandle,
     state: State<'_, AppState>,
     name: String,
-    id: i64,
+    id: Id,
     from_replica: bool,
 ) -> Result<ConversationDetail, UiError> {
+    let id = id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let redis = redis_of(&state, &profile).await;
@@ -37,11 +38,12 @@ pub(crate) async fn conversation_thread(
     app: AppHandle,
     state: State<'_, AppState>,
     name: String,
-    id: i64,
+    id: Id,
     anchor: ThreadAnchor,
     limit: u32,
     from_replica: bool,
 ) -> Result<ThreadPage, UiError> {
+    let id = id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let page = conversations::thread(&server, id, anchor, limit).await;
@@ -53,13 +55,16 @@ pub(crate) async fn find_in_thread(
     app: AppHandle,
     state: State<'_, AppState>,
     name: String,
-    id: i64,
+    id: Id,
     text: String,
     from_replica: bool,
-) -> Result<Vec<i64>, UiError> {
+) -> Result<Vec<Id>, UiError> {
+    let id = id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
-    let found = conversations::find_in_thread(&server, id, &text).await;
+    let found = conversations::find_in_thread(&server, id, &text)
+        .await
+        .map(|ids| ids.into_iter().map(Id).collect());
     forgetting(&state, &name, found).await
 }
 
@@ -68,9 +73,10 @@ pub(crate) async fn review_conversation(
     app: AppHandle,
     state: State<'_, AppState>,
     name: String,
-    id: i64,
+    id: Id,
     input: ReviewInput,
 ) -> Result<Review, UiError> {
+    let id = id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let reviewer = format!("{}@{}", mindpal_core::audit::operator(), profile.name);
@@ -84,9 +90,10 @@ pub(crate) async fn export_conversation(
     app: AppHandle,
     state: State<'_, AppState>,
     name: String,
-    id: i64,
+    id: Id,
     format: ExportFormat,
 ) -> Result<String, UiError> {
+    let id = id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let dir = dirs::download_dir()

@@ -22,9 +22,10 @@ pub(crate) async fn show_user(
     app: AppHandle,
     state: State<'_, AppState>,
     name: String,
-    id: i64,
+    id: Id,
     from_replica: bool,
 ) -> Result<UserDetail, UiError> {
+    let id = id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let redis = redis_of(&state, &profile).await;
@@ -40,8 +41,9 @@ pub(crate) async fn find_user_tokens(
     app: AppHandle,
     state: State<'_, AppState>,
     name: String,
-    id: i64,
+    id: Id,
 ) -> Result<TokenScan, UiError> {
+    let id = id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let Some(redis) = redis_of(&state, &profile).await else {
         return Err(Error::InvalidInput(format!("profile `{name}` has no Redis")).into());
@@ -55,10 +57,11 @@ pub(crate) async fn user_action(
     app: AppHandle,
     state: State<'_, AppState>,
     name: String,
-    id: i64,
+    id: Id,
     expected_version: i32,
     action: UserAction,
 ) -> Result<ActionOutcome, UiError> {
+    let id = id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let redis = redis_of(&state, &profile).await;
@@ -79,8 +82,9 @@ pub(crate) async fn invalidate_user_cache(
     app: AppHandle,
     state: State<'_, AppState>,
     name: String,
-    id: i64,
+    id: Id,
 ) -> Result<ActionOutcome, UiError> {
+    let id = id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let Some(redis) = redis_of(&state, &profile).await else {
@@ -110,9 +114,10 @@ pub(crate) async fn show_digital_human(
     app: AppHandle,
     state: State<'_, AppState>,
     name: String,
-    id: i64,
+    id: Id,
     from_replica: bool,
 ) -> Result<DigitalHumanDetail, UiError> {
+    let id = id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let viewer: Viewer = profile.role;
@@ -140,10 +145,11 @@ pub(crate) async fn digital_human_action(
     app: AppHandle,
     state: State<'_, AppState>,
     name: String,
-    id: i64,
+    id: Id,
     expected_version: i32,
     action: DigitalHumanAction,
 ) -> Result<ActionOutcome, UiError> {
+    let id = id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let outcome =

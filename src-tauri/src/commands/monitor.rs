@@ -37,9 +37,10 @@ pub(crate) async fn monitor_kill(
     app: AppHandle,
     state: State<'_, AppState>,
     name: String,
-    thread_id: u64,
+    thread_id: Id<u64>,
     mode: KillMode,
 ) -> Result<Killed, UiError> {
+    let thread_id = thread_id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let killed = monitor::sessions::kill(&server, Actor::of(&profile), thread_id, mode).await;

@@ -8,11 +8,11 @@ export type ActionOutcome = {
 /**
  * The `operation_logs` action, e.g. `user.disable`.
  */
-action: string, resourceId: number, 
+action: string, resourceId: string, 
 /**
  * The row's version after the change.
  */
-version: number, auditId: number, 
+version: number, auditId: string, 
 /**
  * Redis keys deleted after the commit.
  */

@@ -26,4 +26,4 @@ emotionTotals: Array<EmotionTotal>,
 /**
  * The first user message that was angry, and the lowest-scored reply: jump targets.
  */
-firstAngryMessage: number | null, lowestScoreMessage: number | null, cachedContext: ContextCompare | null, cacheError: ErrorSummary | null, answeredBy: string, masked: boolean, };
+firstAngryMessage: string | null, lowestScoreMessage: string | null, cachedContext: ContextCompare | null, cacheError: ErrorSummary | null, answeredBy: string, masked: boolean, };

@@ -9,4 +9,4 @@ query: string | null,
 /**
  * The owning user's id.
  */
-owner: number | null, isTemplate: boolean | null, status: number | null, modelType: string | null, deleted: Deleted, limit: number, };
+owner: string | null, isTemplate: boolean | null, status: number | null, modelType: string | null, deleted: Deleted, limit: number, };

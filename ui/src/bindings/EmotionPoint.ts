@@ -11,4 +11,4 @@ source: string,
 /**
  * The message id, for a message.
  */
-messageId: number | null, intensity: number | null, };
+messageId: string | null, intensity: number | null, };

@@ -4,4 +4,4 @@ import type { KillMode } from "./KillMode";
 /**
  * What was killed, as recorded in operation_logs.
  */
-export type Killed = { threadId: number, mode: KillMode, user: string, host: string, statement: string | null, };
+export type Killed = { threadId: string, mode: KillMode, user: string, host: string, statement: string | null, };

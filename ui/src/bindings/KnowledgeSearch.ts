@@ -4,7 +4,7 @@ export type KnowledgeSearch = {
 /**
  * One digital human's entries; `None` searches the whole knowledge base.
  */
-digitalHumanId: number | null, 
+digitalHumanId: string | null, 
 /**
  * Words matched with the FULLTEXT index on (title, content); Chinese text and words
  * shorter than the index's minimum are matched as a substring instead.

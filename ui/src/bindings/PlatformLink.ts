@@ -4,7 +4,7 @@ import type { LinkKind } from "./LinkKind";
 /**
  * A platform row a key or element stands for.
  */
-export type PlatformLink = { kind: LinkKind, id: number, 
+export type PlatformLink = { kind: LinkKind, id: string, 
 /**
  * What the link says, e.g. "the cached row of user 42".
  */

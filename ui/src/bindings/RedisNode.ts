@@ -6,7 +6,7 @@ export type RedisNode = { address: string, role: string | null,
 /**
  * For a replica: `up` or `down`.
  */
-linkStatus: string | null, lastIoSecondsAgo: bigint | null, syncInProgress: boolean, offset: number | null, 
+linkStatus: string | null, lastIoSecondsAgo: bigint | null, syncInProgress: boolean, offset: string | null, 
 /**
  * The master's offset minus this replica's: bytes not yet replicated.
  */

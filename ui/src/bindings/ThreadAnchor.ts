@@ -3,4 +3,4 @@
 /**
  * Where a page of a thread starts.
  */
-export type ThreadAnchor = { "from": "start" } | { "from": "end" } | { "from": "after", id: number, } | { "from": "before", id: number, };
+export type ThreadAnchor = { "from": "start" } | { "from": "end" } | { "from": "after", id: string, } | { "from": "before", id: string, };

@@ -3,4 +3,4 @@
 /**
  * Every column of a user but the password hash.
  */
-export type UserProfile = { id: number, phone: string, email: string | null, hasPassword: boolean, nickname: string | null, avatarUrl: string | null, gender: number | null, birthday: string | null, bio: string | null, status: number | null, role: string | null, lastLoginAt: string | null, lastLoginIp: string | null, version: number, createdAt: string | null, updatedAt: string | null, deletedAt: string | null, };
+export type UserProfile = { id: string, phone: string, email: string | null, hasPassword: boolean, nickname: string | null, avatarUrl: string | null, gender: number | null, birthday: string | null, bio: string | null, status: number | null, role: string | null, lastLoginAt: string | null, lastLoginIp: string | null, version: number, createdAt: string | null, updatedAt: string | null, deletedAt: string | null, };

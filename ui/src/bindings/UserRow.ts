@@ -3,4 +3,4 @@
 /**
  * One row of the users list.
  */
-export type UserRow = { id: number, phone: string, email: string | null, nickname: string | null, gender: number | null, status: number | null, role: string | null, createdAt: string | null, lastLoginAt: string | null, deletedAt: string | null, };
+export type UserRow = { id: string, phone: string, email: string | null, nickname: string | null, gender: number | null, status: number | null, role: string | null, createdAt: string | null, lastLoginAt: string | null, deletedAt: string | null, };

@@ -127,24 +127,24 @@ export function findConversations(name: string, search: ConversationSearch, afte
   return invoke<Page<ConversationRow>>("find_conversations", { name, search, after, fromReplica });
 }
 
-export function showConversation(name: string, id: number, fromReplica: boolean): Promise<ConversationDetail> {
+export function showConversation(name: string, id: string, fromReplica: boolean): Promise<ConversationDetail> {
   return invoke<ConversationDetail>("show_conversation", { name, id, fromReplica });
 }
 
-export function conversationThread(name: string, id: number, anchor: ThreadAnchor, limit: number, fromReplica: boolean): Promise<ThreadPage> {
+export function conversationThread(name: string, id: string, anchor: ThreadAnchor, limit: number, fromReplica: boolean): Promise<ThreadPage> {
   return invoke<ThreadPage>("conversation_thread", { name, id, anchor, limit, fromReplica });
 }
 
-export function findInThread(name: string, id: number, text: string, fromReplica: boolean): Promise<Array<number>> {
-  return invoke<Array<number>>("find_in_thread", { name, id, text, fromReplica });
+export function findInThread(name: string, id: string, text: string, fromReplica: boolean): Promise<Array<string>> {
+  return invoke<Array<string>>("find_in_thread", { name, id, text, fromReplica });
 }
 
-export function reviewConversation(name: string, id: number, input: ReviewInput): Promise<Review> {
+export function reviewConversation(name: string, id: string, input: ReviewInput): Promise<Review> {
   return invoke<Review>("review_conversation", { name, id, input });
 }
 
 /** Writes the export to the Downloads folder (or home) and returns where. */
-export function exportConversation(name: string, id: number, format: ExportFormat): Promise<string> {
+export function exportConversation(name: string, id: string, format: ExportFormat): Promise<string> {
   return invoke<string>("export_conversation", { name, id, format });
 }
 
@@ -152,19 +152,19 @@ export function findUsers(name: string, search: UserSearch, after: string | null
   return invoke<Page<UserRow>>("find_users", { name, search, after, fromReplica });
 }
 
-export function showUser(name: string, id: number, fromReplica: boolean): Promise<UserDetail> {
+export function showUser(name: string, id: string, fromReplica: boolean): Promise<UserDetail> {
   return invoke<UserDetail>("show_user", { name, id, fromReplica });
 }
 
-export function findUserTokens(name: string, id: number): Promise<TokenScan> {
+export function findUserTokens(name: string, id: string): Promise<TokenScan> {
   return invoke<TokenScan>("find_user_tokens", { name, id });
 }
 
-export function userAction(name: string, id: number, expectedVersion: number, action: UserAction): Promise<ActionOutcome> {
+export function userAction(name: string, id: string, expectedVersion: number, action: UserAction): Promise<ActionOutcome> {
   return invoke<ActionOutcome>("user_action", { name, id, expectedVersion, action });
 }
 
-export function invalidateUserCache(name: string, id: number): Promise<ActionOutcome> {
+export function invalidateUserCache(name: string, id: string): Promise<ActionOutcome> {
   return invoke<ActionOutcome>("invalidate_user_cache", { name, id });
 }
 
@@ -172,7 +172,7 @@ export function findDigitalHumans(name: string, search: DigitalHumanSearch, afte
   return invoke<Page<DigitalHumanRow>>("find_digital_humans", { name, search, after, fromReplica });
 }
 
-export function showDigitalHuman(name: string, id: number, fromReplica: boolean): Promise<DigitalHumanDetail> {
+export function showDigitalHuman(name: string, id: string, fromReplica: boolean): Promise<DigitalHumanDetail> {
   return invoke<DigitalHumanDetail>("show_digital_human", { name, id, fromReplica });
 }
 
@@ -180,7 +180,7 @@ export function findKnowledge(name: string, search: KnowledgeSearch, after: stri
   return invoke<Page<KnowledgeRow>>("find_knowledge", { name, search, after, fromReplica });
 }
 
-export function digitalHumanAction(name: string, id: number, expectedVersion: number, action: DigitalHumanAction): Promise<ActionOutcome> {
+export function digitalHumanAction(name: string, id: string, expectedVersion: number, action: DigitalHumanAction): Promise<ActionOutcome> {
   return invoke<ActionOutcome>("digital_human_action", { name, id, expectedVersion, action });
 }
 
@@ -227,7 +227,7 @@ export function monitorSessions(name: string, filter: SessionFilter, longAfterSe
 }
 
 /** KILL QUERY or KILL CONNECTION, after the window asked; written to operation_logs. */
-export function monitorKill(name: string, threadId: number, mode: KillMode): Promise<Killed> {
+export function monitorKill(name: string, threadId: string, mode: KillMode): Promise<Killed> {
   return invoke<Killed>("monitor_kill", { name, threadId, mode });
 }
 

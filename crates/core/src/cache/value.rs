@@ -41,7 +41,8 @@ pub enum LinkKind {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PlatformLink {
     pub kind: LinkKind,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: i64,
     /// What the link says, e.g. "the cached row of user 42".
     pub label: String,

@@ -22,9 +22,11 @@ pub use review::{Review, Verdict};
 #[serde(rename_all = "camelCase", default)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ConversationSearch {
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    #[serde(with = "crate::wire::opt_id")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub user_id: Option<i64>,
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    #[serde(with = "crate::wire::opt_id")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub digital_human_id: Option<i64>,
     /// active, archived or deleted.
     pub status: Option<String>,
@@ -80,12 +82,15 @@ impl Default for ConversationSearch {
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ConversationRow {
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: i64,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub user_id: i64,
     pub user_nickname: Option<String>,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub digital_human_id: i64,
     pub digital_human_name: Option<String>,
     pub title: Option<String>,
@@ -256,7 +261,8 @@ pub async fn find(
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Message {
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: i64,
     /// `user` or `digital_human`.
     pub sender_type: String,
@@ -285,12 +291,14 @@ pub enum ThreadAnchor {
     End,
     /// The messages after this id.
     After {
-        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        #[serde(with = "crate::wire::id")]
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
         id: i64,
     },
     /// The messages before this id.
     Before {
-        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        #[serde(with = "crate::wire::id")]
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
         id: i64,
     },
 }
@@ -407,7 +415,8 @@ pub struct EmotionPoint {
     /// `message` or `log`.
     pub source: String,
     /// The message id, for a message.
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    #[serde(with = "crate::wire::opt_id")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub message_id: Option<i64>,
     pub intensity: Option<f64>,
 }
@@ -416,13 +425,16 @@ pub struct EmotionPoint {
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ConversationFacts {
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: i64,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub user_id: i64,
     pub user_nickname: Option<String>,
     pub user_phone: Option<String>,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub digital_human_id: i64,
     pub digital_human_name: Option<String>,
     pub title: Option<String>,
@@ -472,9 +484,11 @@ pub struct ConversationDetail {
     /// How many of each emotion the whole thread has (before thinning).
     pub emotion_totals: Vec<EmotionTotal>,
     /// The first user message that was angry, and the lowest-scored reply: jump targets.
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    #[serde(with = "crate::wire::opt_id")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub first_angry_message: Option<i64>,
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    #[serde(with = "crate::wire::opt_id")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub lowest_score_message: Option<i64>,
     pub cached_context: Option<ContextCompare>,
     pub cache_error: Option<ErrorSummary>,

@@ -33,7 +33,8 @@ impl Verdict {
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Review {
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: i64,
     pub reviewer: String,
     pub verdict: String,

@@ -39,11 +39,13 @@ pub enum DigitalHumanAction {
 pub struct ActionOutcome {
     /// The `operation_logs` action, e.g. `user.disable`.
     pub action: String,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub resource_id: i64,
     /// The row's version after the change.
     pub version: i32,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub audit_id: i64,
     /// Redis keys deleted after the commit.
     pub cache_keys_deleted: Vec<String>,

@@ -18,7 +18,8 @@ pub struct DigitalHumanSearch {
     /// `#42` an id; anything else a name prefix.
     pub query: Option<String>,
     /// The owning user's id.
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    #[serde(with = "crate::wire::opt_id")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub owner: Option<i64>,
     pub is_template: Option<bool>,
     pub status: Option<i8>,
@@ -45,9 +46,11 @@ impl Default for DigitalHumanSearch {
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DigitalHumanRow {
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: i64,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub user_id: i64,
     pub owner_nickname: Option<String>,
     pub name: String,
@@ -159,9 +162,11 @@ pub async fn find(
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DigitalHumanProfile {
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: i64,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub user_id: i64,
     pub name: String,
     pub avatar_url: Option<String>,
@@ -189,7 +194,8 @@ pub struct DigitalHumanProfile {
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Owner {
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: i64,
     pub nickname: Option<String>,
     pub phone: String,
@@ -276,7 +282,8 @@ pub async fn show(server: &MysqlServer, id: i64, viewer: Viewer) -> Result<Digit
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct KnowledgeSearch {
     /// One digital human's entries; `None` searches the whole knowledge base.
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    #[serde(with = "crate::wire::opt_id")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub digital_human_id: Option<i64>,
     /// Words matched with the FULLTEXT index on (title, content); Chinese text and words
     /// shorter than the index's minimum are matched as a substring instead.
@@ -300,9 +307,11 @@ impl Default for KnowledgeSearch {
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct KnowledgeRow {
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: i64,
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    #[serde(with = "crate::wire::opt_id")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub digital_human_id: Option<i64>,
     pub title: String,
     /// The first 200 characters of the content.

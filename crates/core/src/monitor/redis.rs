@@ -28,7 +28,8 @@ pub struct KeyspaceDb {
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SlowEntry {
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: u64,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub at_unix: i64,

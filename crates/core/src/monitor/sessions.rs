@@ -37,7 +37,8 @@ pub struct SessionFilter {
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Session {
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: u64,
     pub user: String,
     pub host: String,
@@ -57,7 +58,8 @@ pub struct Session {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct LongTransaction {
     pub trx_id: String,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub thread_id: u64,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub age_seconds: u64,
@@ -79,13 +81,15 @@ pub struct LongTransaction {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct LockWait {
     pub waiting_trx: String,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub waiting_thread: u64,
     pub waiting_statement: Option<String>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub waiting_seconds: u64,
     pub blocking_trx: String,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub blocking_thread: u64,
     pub blocking_statement: Option<String>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
@@ -321,7 +325,8 @@ pub enum KillMode {
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Killed {
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::wire::id")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub thread_id: u64,
     pub mode: KillMode,
     pub user: String,

@@ -23,7 +23,8 @@ pub struct RedisNode {
     pub link_status: Option<String>,
     pub last_io_seconds_ago: Option<i64>,
     pub sync_in_progress: bool,
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    #[serde(with = "crate::wire::opt_id")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub offset: Option<u64>,
     /// The master's offset minus this replica's: bytes not yet replicated.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]

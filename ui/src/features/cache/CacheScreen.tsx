@@ -16,7 +16,7 @@ import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
 
-export type Opener = { user: (id: number) => void; conversation: (id: number) => void; digitalHuman: (id: number) => void };
+export type Opener = { user: (id: string) => void; conversation: (id: string) => void; digitalHuman: (id: string) => void };
 
 const bytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`);
 const ttl = (ms: number) => (ms === -1 ? "no expiry" : ms === -2 ? "gone" : ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${Math.ceil(ms / 1000)} s`);

@@ -34,6 +34,8 @@ const VERDICTS: [Verdict, string, string][] = [
   ["escalated", "Escalated", "3"],
 ];
 
+/** An id typed into a filter, kept as its digits: ids are 64-bit and a JS number would round them. */
+const idText = (s: string) => (/^\s*\d+\s*$/.test(s) ? s.trim() : null);
 const num = (s: string) => (s.trim() === "" || Number.isNaN(Number(s)) ? null : Number(s));
 const text = (s: string) => (s.trim() === "" ? null : s.trim());
 
@@ -45,10 +47,10 @@ export function ConversationsScreen({
   onOpenDigitalHuman,
 }: {
   profile: Profile;
-  openId: number | null;
-  onOpen: (id: number | null) => void;
-  onOpenUser: (id: number) => void;
-  onOpenDigitalHuman: (id: number) => void;
+  openId: string | null;
+  onOpen: (id: string | null) => void;
+  onOpenUser: (id: string) => void;
+  onOpenDigitalHuman: (id: string) => void;
 }) {
   const [f, setF] = useState({
     user: "",
@@ -72,8 +74,8 @@ export function ConversationsScreen({
   const [fromReplica, setFromReplica] = useState(false);
   const replica = profile.replicas.length > 0 && fromReplica;
   const search: ConversationSearch = {
-    userId: num(settled.user),
-    digitalHumanId: num(settled.dh),
+    userId: idText(settled.user),
+    digitalHumanId: idText(settled.dh),
     status: text(settled.status),
     lastMessageFrom: text(settled.from),
     lastMessageTo: text(settled.to),
@@ -198,11 +200,11 @@ function ConversationPanel({
   onNext,
 }: {
   profile: Profile;
-  id: number;
+  id: string;
   fromReplica: boolean;
   onClose: () => void;
-  onOpenUser: (id: number) => void;
-  onOpenDigitalHuman: (id: number) => void;
+  onOpenUser: (id: string) => void;
+  onOpenDigitalHuman: (id: string) => void;
   onReviewed: () => void;
   onNext: () => Promise<ConversationRow | undefined>;
 }) {
@@ -213,9 +215,9 @@ function ConversationPanel({
     retry: false,
   });
   const [jump, setJump] = useState<Jump | null>(null);
-  const go = (to: number | "end") => setJump((j) => ({ to, seq: (j?.seq ?? 0) + 1 }));
+  const go = (to: string | "end") => setJump((j) => ({ to, seq: (j?.seq ?? 0) + 1 }));
   const [findText, setFindText] = useState("");
-  const [found, setFound] = useState<{ ids: number[]; at: number } | null>(null);
+  const [found, setFound] = useState<{ ids: string[]; at: number } | null>(null);
   const d = detail.data;
 
   const find = async () => {
@@ -289,10 +291,10 @@ function ConversationPanel({
         <>
           <EmotionChart points={d.emotions} totals={d.emotionTotals} onJump={(m) => go(m)} />
           <div className="thread-tools">
-            <button type="button" onClick={() => go(d.firstAngryMessage ?? 0)} disabled={d.firstAngryMessage === null} data-action="jump-angry">
+            <button type="button" onClick={() => go(d.firstAngryMessage ?? "end")} disabled={d.firstAngryMessage === null} data-action="jump-angry">
               First angry
             </button>
-            <button type="button" onClick={() => go(d.lowestScoreMessage ?? 0)} disabled={d.lowestScoreMessage === null} data-action="jump-lowest">
+            <button type="button" onClick={() => go(d.lowestScoreMessage ?? "end")} disabled={d.lowestScoreMessage === null} data-action="jump-lowest">
               Lowest score
             </button>
             <button type="button" onClick={() => go("end")} data-action="jump-end">

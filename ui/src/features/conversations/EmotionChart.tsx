@@ -20,7 +20,7 @@ export function EmotionChart({
 }: {
   points: EmotionPoint[];
   totals: EmotionTotal[];
-  onJump: (messageId: number) => void;
+  onJump: (messageId: string) => void;
 }) {
   const timed = points.filter((p) => p.at !== null);
   if (timed.length === 0) return <p className="muted">No emotions recorded for this conversation.</p>;
@@ -55,7 +55,7 @@ export function EmotionChart({
               r={4}
               fill={colour}
               className="point"
-              onClick={() => onJump(p.messageId as number)}
+              onClick={() => onJump(p.messageId as string)}
             >
               <title>
                 {p.emotion} · message #{p.messageId} · {p.at?.replace("T", " ")}

@@ -14,7 +14,7 @@ const ROW = 96;
 const PAGE = 100;
 
 /** Where to go: a message id (shown at the top, highlighted), or the end. */
-export type Jump = { to: number | "end"; seq: number };
+export type Jump = { to: string | "end"; seq: number };
 
 export function ThreadView({
   profile,
@@ -24,16 +24,16 @@ export function ThreadView({
   matches,
 }: {
   profile: string;
-  conversation: number;
+  conversation: string;
   fromReplica: boolean;
   jump: Jump | null;
-  matches: Set<number>;
+  matches: Set<string>;
 }) {
   const [messages, setMessages] = useState<Message[]>([]);
   const [more, setMore] = useState({ before: false, after: false });
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<UiError | null>(null);
-  const [focus, setFocus] = useState<number | null>(null);
+  const [focus, setFocus] = useState<string | null>(null);
   const [open, setOpen] = useState<Message | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const busy = useRef(false);
@@ -111,7 +111,8 @@ export function ThreadView({
     setFocus(target);
     const index = loaded.current.findIndex((m) => m.id === target);
     if (index >= 0) virtual.scrollToIndex(index, { align: "start" });
-    else void load({ from: "after", id: target - 1 }, "replace");
+    // Ids are 64-bit: the one before the target is computed without rounding.
+    else void load({ from: "after", id: (BigInt(target) - BigInt(1)).toString() }, "replace");
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [jump, load]);
 

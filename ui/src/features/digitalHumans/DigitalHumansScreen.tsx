@@ -43,9 +43,9 @@ export function DigitalHumansScreen({
   onOpenUser,
 }: {
   profile: Profile;
-  openId: number | null;
-  onOpen: (id: number | null) => void;
-  onOpenUser: (id: number) => void;
+  openId: string | null;
+  onOpen: (id: string | null) => void;
+  onOpenUser: (id: string) => void;
 }) {
   const [text, setText] = useState("");
   const [owner, setOwner] = useState("");
@@ -56,7 +56,7 @@ export function DigitalHumansScreen({
   const [fromReplica, setFromReplica] = useState(false);
   const query = useDebounced(text.trim(), 300);
   const ownerText = useDebounced(owner.trim(), 300);
-  const ownerId = /^\d+$/.test(ownerText) ? Number(ownerText) : null;
+  const ownerId = /^\d+$/.test(ownerText) ? ownerText : null;
   const replica = profile.replicas.length > 0 && fromReplica;
   const search: DigitalHumanSearch = {
     query: query === "" ? null : query,
@@ -156,10 +156,10 @@ function DigitalHumanPanel({
   onChanged,
 }: {
   profile: Profile;
-  id: number;
+  id: string;
   fromReplica: boolean;
   onClose: () => void;
-  onOpenUser: (id: number) => void;
+  onOpenUser: (id: string) => void;
   onChanged: () => void;
 }) {
   const toasts = useToasts();

@@ -125,7 +125,7 @@ function Chart({ title, points, series }: { title: string; points: DashboardPoin
   );
 }
 
-type Kill = { id: number; mode: KillMode; who: string; statement: string | null };
+type Kill = { id: string; mode: KillMode; who: string; statement: string | null };
 const EXPLAINABLE = /^\s*(select|with|update|delete|insert|replace)\b/i;
 
 function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sql: string) => void }) {
@@ -155,7 +155,7 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
       setBusy(false);
     }
   };
-  const killButtons = (id: number, who: string, statement: string | null, own = false) =>
+  const killButtons = (id: string, who: string, statement: string | null, own = false) =>
     operator &&
     !own && (
       <>

@@ -33,10 +33,10 @@ export function UserDetailPanel({
   onChanged,
 }: {
   profile: Profile;
-  id: number;
+  id: string;
   fromReplica: boolean;
   onClose: () => void;
-  onOpenDigitalHuman: (id: number) => void;
+  onOpenDigitalHuman: (id: string) => void;
   onChanged: () => void;
 }) {
   const toasts = useToasts();

@@ -40,9 +40,9 @@ export function UsersScreen({
   onOpenDigitalHuman,
 }: {
   profile: Profile;
-  openId: number | null;
-  onOpen: (id: number | null) => void;
-  onOpenDigitalHuman: (id: number) => void;
+  openId: string | null;
+  onOpen: (id: string | null) => void;
+  onOpenDigitalHuman: (id: string) => void;
 }) {
   const [text, setText] = useState("");
   const [field, setField] = useState<UserField>("auto");
