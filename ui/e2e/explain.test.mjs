@@ -83,7 +83,7 @@ test("a statement typed in the editor runs with Ctrl+Enter; a DELETE with ANALYZ
 });
 
 test("a MySQL 8 plan pasted from elsewhere shows as the same tree, without a connection", async () => {
-  const plan = readFileSync(join(root, "crates/core/src/explain/fixtures/mysql83-v2-join.json"), "utf8");
+  const plan = readFileSync(join(root, "crates/core/src/explain/plan/fixtures/mysql83-v2-join.json"), "utf8");
   await s.clickOn("[data-action=plan-mode]");
   await s.waitFor("textarea[name=plan]");
   // Typing a whole plan key by key is slow; the textarea is React-controlled, so set it the
