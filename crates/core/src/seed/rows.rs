@@ -189,6 +189,23 @@ impl Table {
     }
 }
 
+/// A generated row, each value beside the column it fills. Debug builds (the tests) check the
+/// names against [`Table::columns`], the order the INSERT and LOAD DATA statements name, so
+/// two values swapped in a builder fail every seeding test instead of filling each other's
+/// column.
+macro_rules! row {
+    ($table:expr, $(($column:literal, $value:expr)),+ $(,)?) => {{
+        let row = vec![$($value),+];
+        debug_assert_eq!(
+            $table.columns(),
+            &[$($column),+][..],
+            "the builder of {} names its columns out of order",
+            $table.name()
+        );
+        row
+    }};
+}
+
 /// One bound value of a generated row.
 #[derive(Debug, Clone)]
 pub enum Val {
@@ -559,30 +576,40 @@ impl Plan {
             .expect("valid date")
         });
         let updated = created + r.range(0, (ANCHOR - created).max(1));
-        vec![
-            Val::Int(id as i64),
-            Val::Text(facts.phone),
-            Val::opt_text(email),
-            Val::Text(format!(
-                "$2b$10${:022x}{:031x}",
-                r.next_u64() as u128,
-                r.next_u64() as u128 * 7919
-            )),
-            Val::opt_text(facts.nickname),
-            Val::opt_text(
-                r.chance(0.7)
-                    .then(|| format!("https://cdn.mindpal.example/avatar/u{id}.png")),
+        row![
+            Table::Users,
+            ("id", Val::Int(id as i64)),
+            ("phone", Val::Text(facts.phone)),
+            ("email", Val::opt_text(email)),
+            (
+                "password",
+                Val::Text(format!(
+                    "$2b$10${:022x}{:031x}",
+                    r.next_u64() as u128,
+                    r.next_u64() as u128 * 7919
+                ))
             ),
-            Val::Int(r.range(0, 2)),
-            birthday.map(Val::Date).unwrap_or(Val::Null),
-            Val::opt_text(bio),
-            Val::Int(facts.status),
-            Val::Static(facts.role),
-            Val::opt_time(last_login),
-            Val::opt_text(ip),
-            Val::Time(time(created)),
-            Val::Time(time(updated)),
-            Val::opt_time(facts.deleted.then_some(updated)),
+            ("nickname", Val::opt_text(facts.nickname)),
+            (
+                "avatar_url",
+                Val::opt_text(
+                    r.chance(0.7)
+                        .then(|| format!("https://cdn.mindpal.example/avatar/u{id}.png")),
+                )
+            ),
+            ("gender", Val::Int(r.range(0, 2))),
+            ("birthday", birthday.map(Val::Date).unwrap_or(Val::Null)),
+            ("bio", Val::opt_text(bio)),
+            ("status", Val::Int(facts.status)),
+            ("role", Val::Static(facts.role)),
+            ("last_login_at", Val::opt_time(last_login)),
+            ("last_login_ip", Val::opt_text(ip)),
+            ("created_at", Val::Time(time(created))),
+            ("updated_at", Val::Time(time(updated))),
+            (
+                "deleted_at",
+                Val::opt_time(facts.deleted.then_some(updated))
+            ),
         ]
     }
 
@@ -603,36 +630,61 @@ impl Plan {
             .map(|_| r.pick(text::EXPERTISE))
             .collect();
         let deleted = r.chance(0.03);
-        vec![
-            Val::Int(id as i64),
-            Val::Int(user_id as i64),
-            Val::Text(name.clone()),
-            Val::opt_text(
-                r.chance(0.8)
-                    .then(|| format!("https://cdn.mindpal.example/dh/{id}.png")),
-            ),
-            Val::Static(if r.chance(0.3) { "3d" } else { "2d" }),
-            Val::Static(r.pick(text::PERSONALITIES)),
-            Val::Static(r.pick(text::TONES)),
-            Val::Text(serde_json::to_string(&expertise).expect("strings serialise")),
-            Val::opt_text(r.chance(0.6).then(|| format!("voice-{:03}", r.below(120)))),
-            Val::Text(r.decimal(0.8, 1.3)),
-            Val::Text(r.decimal(0.8, 1.2)),
-            Val::opt_text(r.chance(0.5).then(|| {
-                format!(
-                    "{name}是一位{}的伙伴，擅长{}。",
-                    r.pick(&["温柔", "幽默", "专业"]),
-                    expertise[0]
+        row![
+            Table::DigitalHumans,
+            ("id", Val::Int(id as i64)),
+            ("user_id", Val::Int(user_id as i64)),
+            ("name", Val::Text(name.clone())),
+            (
+                "avatar_url",
+                Val::opt_text(
+                    r.chance(0.8)
+                        .then(|| format!("https://cdn.mindpal.example/dh/{id}.png")),
                 )
-            })),
-            Val::opt_text(r.chance(0.7).then(|| {
-                format!("You are {name}, a caring companion. 用用户的语言回答，保持简洁。")
-            })),
-            Val::Int(if r.chance(0.04) { 2 } else { 1 }),
-            Val::Int(i64::from(id.is_multiple_of(97))),
-            Val::Time(time(created)),
-            Val::Time(time(created + r.range(0, DAY * 10))),
-            Val::opt_time(deleted.then(|| created + DAY * 11)),
+            ),
+            (
+                "model_type",
+                Val::Static(if r.chance(0.3) { "3d" } else { "2d" })
+            ),
+            ("personality", Val::Static(r.pick(text::PERSONALITIES))),
+            ("tone", Val::Static(r.pick(text::TONES))),
+            (
+                "expertise",
+                Val::Text(serde_json::to_string(&expertise).expect("strings serialise"))
+            ),
+            (
+                "voice_id",
+                Val::opt_text(r.chance(0.6).then(|| format!("voice-{:03}", r.below(120))))
+            ),
+            ("voice_speed", Val::Text(r.decimal(0.8, 1.3))),
+            ("voice_pitch", Val::Text(r.decimal(0.8, 1.2))),
+            (
+                "description",
+                Val::opt_text(r.chance(0.5).then(|| {
+                    format!(
+                        "{name}是一位{}的伙伴，擅长{}。",
+                        r.pick(&["温柔", "幽默", "专业"]),
+                        expertise[0]
+                    )
+                }))
+            ),
+            (
+                "system_prompt",
+                Val::opt_text(r.chance(0.7).then(|| {
+                    format!("You are {name}, a caring companion. 用用户的语言回答，保持简洁。")
+                }))
+            ),
+            ("status", Val::Int(if r.chance(0.04) { 2 } else { 1 })),
+            ("is_template", Val::Int(i64::from(id.is_multiple_of(97)))),
+            ("created_at", Val::Time(time(created))),
+            (
+                "updated_at",
+                Val::Time(time(created + r.range(0, DAY * 10)))
+            ),
+            (
+                "deleted_at",
+                Val::opt_time(deleted.then(|| created + DAY * 11))
+            ),
         ]
     }
 
@@ -656,19 +708,29 @@ impl Plan {
                 ),
             };
             let learned = r.chance(0.4);
-            rows.push(vec![
-                Val::Int((first_id + k) as i64),
-                Val::Int(user_id as i64),
-                Val::Static(key),
-                Val::Text(value),
-                Val::Static(if learned { "learned" } else { "manual" }),
-                Val::Text(if learned {
-                    r.decimal(0.3, 0.95)
-                } else {
-                    "1.00".into()
-                }),
-                Val::Time(time(created + DAY)),
-                Val::Time(time(created + DAY + r.range(0, 90 * DAY))),
+            rows.push(row![
+                Table::UserPreferences,
+                ("id", Val::Int((first_id + k) as i64)),
+                ("user_id", Val::Int(user_id as i64)),
+                ("preference_key", Val::Static(key)),
+                ("preference_value", Val::Text(value)),
+                (
+                    "source",
+                    Val::Static(if learned { "learned" } else { "manual" })
+                ),
+                (
+                    "confidence",
+                    Val::Text(if learned {
+                        r.decimal(0.3, 0.95)
+                    } else {
+                        "1.00".into()
+                    })
+                ),
+                ("created_at", Val::Time(time(created + DAY))),
+                (
+                    "updated_at",
+                    Val::Time(time(created + DAY + r.range(0, 90 * DAY)))
+                ),
             ]);
         }
     }
@@ -683,30 +745,55 @@ impl Plan {
         let category = r.pick(text::CATEGORIES);
         let topic = r.pick(text::TOPICS);
         let created = ANCHOR - r.range(DAY, 400 * DAY);
-        vec![
-            Val::Int(id as i64),
-            user_id.map(|u| Val::Int(u as i64)).unwrap_or(Val::Null),
-            dh_id.map(|d| Val::Int(d as i64)).unwrap_or(Val::Null),
-            Val::Text(format!("如何应对{topic}？({category} #{id})")),
-            Val::Text(format!(
-                "关于{topic}：先照顾好自己的情绪，再把问题拆成小步骤。Tip: write down one small next step. {}",
-                r.pick(text::EMOJI)
-            )),
-            Val::Text(format!("{topic},{category},tips")),
-            Val::Static(category),
-            Val::opt_text(r.chance(0.3).then(|| {
-                let v: Vec<String> = (0..8)
-                    .map(|_| format!("{:.4}", r.unit() * 2.0 - 1.0))
-                    .collect();
-                format!("[{}]", v.join(","))
-            })),
-            Val::Static(r.pick(&["manual", "uploaded", "learned"])),
-            Val::Int(r.range(0, 10)),
-            Val::Int(r.exponential(40.0) as i64),
-            Val::Int(if r.chance(0.05) { 2 } else { 1 }),
-            Val::Time(time(created)),
-            Val::Time(time(created + r.range(0, DAY * 30))),
-            Val::opt_time(r.chance(0.02).then(|| created + DAY * 31)),
+        row![
+            Table::KnowledgeBase,
+            ("id", Val::Int(id as i64)),
+            (
+                "user_id",
+                user_id.map(|u| Val::Int(u as i64)).unwrap_or(Val::Null)
+            ),
+            (
+                "digital_human_id",
+                dh_id.map(|d| Val::Int(d as i64)).unwrap_or(Val::Null)
+            ),
+            (
+                "title",
+                Val::Text(format!("如何应对{topic}？({category} #{id})"))
+            ),
+            (
+                "content",
+                Val::Text(format!(
+                    "关于{topic}：先照顾好自己的情绪，再把问题拆成小步骤。Tip: write down one small next step. {}",
+                    r.pick(text::EMOJI)
+                ))
+            ),
+            ("keywords", Val::Text(format!("{topic},{category},tips"))),
+            ("category", Val::Static(category)),
+            (
+                "vector_embedding",
+                Val::opt_text(r.chance(0.3).then(|| {
+                    let v: Vec<String> = (0..8)
+                        .map(|_| format!("{:.4}", r.unit() * 2.0 - 1.0))
+                        .collect();
+                    format!("[{}]", v.join(","))
+                }))
+            ),
+            (
+                "source",
+                Val::Static(r.pick(&["manual", "uploaded", "learned"]))
+            ),
+            ("priority", Val::Int(r.range(0, 10))),
+            ("use_count", Val::Int(r.exponential(40.0) as i64)),
+            ("status", Val::Int(if r.chance(0.05) { 2 } else { 1 })),
+            ("created_at", Val::Time(time(created))),
+            (
+                "updated_at",
+                Val::Time(time(created + r.range(0, DAY * 30)))
+            ),
+            (
+                "deleted_at",
+                Val::opt_time(r.chance(0.02).then(|| created + DAY * 31))
+            ),
         ]
     }
 
@@ -739,20 +826,30 @@ impl Plan {
             )
         });
         let updated = last.unwrap_or(c.created);
-        vec![
-            Val::Int(id as i64),
-            Val::Int(c.user_id as i64),
-            Val::Int(c.dh_id as i64),
-            Val::opt_text((!r.chance(0.1)).then(|| text::title(&mut r))),
-            Val::opt_text(summary),
-            Val::Static(status),
-            Val::Int(c.messages as i64),
-            Val::opt_time(last),
-            satisfaction.map(Val::Int).unwrap_or(Val::Null),
-            Val::opt_text(context),
-            Val::Time(time(c.created)),
-            Val::Time(time(updated)),
-            Val::opt_time((status == "deleted").then(|| updated + DAY)),
+        row![
+            Table::Conversations,
+            ("id", Val::Int(id as i64)),
+            ("user_id", Val::Int(c.user_id as i64)),
+            ("digital_human_id", Val::Int(c.dh_id as i64)),
+            (
+                "title",
+                Val::opt_text((!r.chance(0.1)).then(|| text::title(&mut r)))
+            ),
+            ("summary", Val::opt_text(summary)),
+            ("status", Val::Static(status)),
+            ("message_count", Val::Int(c.messages as i64)),
+            ("last_message_at", Val::opt_time(last)),
+            (
+                "user_satisfaction",
+                satisfaction.map(Val::Int).unwrap_or(Val::Null)
+            ),
+            ("context", Val::opt_text(context)),
+            ("created_at", Val::Time(time(c.created))),
+            ("updated_at", Val::Time(time(updated))),
+            (
+                "deleted_at",
+                Val::opt_time((status == "deleted").then(|| updated + DAY))
+            ),
         ]
     }
 
@@ -806,23 +903,36 @@ impl Plan {
                     quality,
                 )
             };
-            rows.push(vec![
-                Val::Int(id as i64),
-                Val::Int(conversation_id as i64),
-                Val::Static(if from_user { "user" } else { "digital_human" }),
-                Val::Static(kind),
-                Val::Text(content),
-                Val::opt_text(audio_url),
-                duration.map(Val::Int).unwrap_or(Val::Null),
-                user_emotion.map(Val::Static).unwrap_or(Val::Null),
-                dh_emotion.map(Val::Static).unwrap_or(Val::Null),
-                if from_user && r.chance(0.6) {
-                    Val::Static(r.pick(INTENTS))
-                } else {
-                    Val::Null
-                },
-                Val::opt_text(quality),
-                Val::Time(time(c.created + k as i64 * c.gap)),
+            rows.push(row![
+                Table::ConversationMessages,
+                ("id", Val::Int(id as i64)),
+                ("conversation_id", Val::Int(conversation_id as i64)),
+                (
+                    "sender_type",
+                    Val::Static(if from_user { "user" } else { "digital_human" })
+                ),
+                ("message_type", Val::Static(kind)),
+                ("content", Val::Text(content)),
+                ("audio_url", Val::opt_text(audio_url)),
+                ("duration", duration.map(Val::Int).unwrap_or(Val::Null)),
+                (
+                    "user_emotion",
+                    user_emotion.map(Val::Static).unwrap_or(Val::Null)
+                ),
+                (
+                    "dh_emotion",
+                    dh_emotion.map(Val::Static).unwrap_or(Val::Null)
+                ),
+                (
+                    "intent",
+                    if from_user && r.chance(0.6) {
+                        Val::Static(r.pick(INTENTS))
+                    } else {
+                        Val::Null
+                    }
+                ),
+                ("quality_score", Val::opt_text(quality)),
+                ("created_at", Val::Time(time(c.created + k as i64 * c.gap))),
             ]);
         }
     }
@@ -848,20 +958,33 @@ impl Plan {
             Mood::Happy if r.chance(0.6) => r.pick(&["happy", "excited"]),
             _ => r.pick(&["happy", "sad", "anxious", "excited", "angry"]),
         };
-        vec![
-            Val::Int(id as i64),
-            Val::Int(user_id as i64),
-            conversation
-                .map(|c| Val::Int(c as i64))
-                .unwrap_or(Val::Null),
-            Val::Static(emotion),
-            Val::opt_text((!r.chance(0.05)).then(|| r.decimal(0.2, 1.0))),
-            Val::opt_text(r.chance(0.8).then(|| text::user_message(&mut r, mood))),
-            Val::opt_text(
-                r.chance(0.3)
-                    .then(|| format!("话题: {}", r.pick(text::TOPICS))),
+        row![
+            Table::EmotionLogs,
+            ("id", Val::Int(id as i64)),
+            ("user_id", Val::Int(user_id as i64)),
+            (
+                "conversation_id",
+                conversation
+                    .map(|c| Val::Int(c as i64))
+                    .unwrap_or(Val::Null)
             ),
-            Val::Time(time(at.min(ANCHOR))),
+            ("emotion", Val::Static(emotion)),
+            (
+                "intensity",
+                Val::opt_text((!r.chance(0.05)).then(|| r.decimal(0.2, 1.0)))
+            ),
+            (
+                "trigger_text",
+                Val::opt_text(r.chance(0.8).then(|| text::user_message(&mut r, mood)))
+            ),
+            (
+                "context",
+                Val::opt_text(
+                    r.chance(0.3)
+                        .then(|| format!("话题: {}", r.pick(text::TOPICS))),
+                )
+            ),
+            ("detected_at", Val::Time(time(at.min(ANCHOR)))),
         ]
     }
 
@@ -875,24 +998,37 @@ impl Plan {
             (Some(i / SETTING_KEYS.len() as u64 + 1), key.to_owned())
         };
         let created = ANCHOR - r.range(DAY, 500 * DAY);
-        vec![
-            Val::Int(id as i64),
-            user_id.map(|u| Val::Int(u as i64)).unwrap_or(Val::Null),
-            Val::Text(key),
-            Val::Text(
-                r.pick(&[
-                    "true",
-                    "false",
-                    "\"dark\"",
-                    "\"light\"",
-                    "30",
-                    "{\"quiet_hours\":[22,7]}",
-                ])
-                .to_string(),
+        row![
+            Table::SystemSettings,
+            ("id", Val::Int(id as i64)),
+            (
+                "user_id",
+                user_id.map(|u| Val::Int(u as i64)).unwrap_or(Val::Null)
             ),
-            Val::opt_text(user_id.is_none().then(|| "全局配置".to_owned())),
-            Val::Time(time(created)),
-            Val::Time(time(created + r.range(0, DAY * 60))),
+            ("setting_key", Val::Text(key)),
+            (
+                "setting_value",
+                Val::Text(
+                    r.pick(&[
+                        "true",
+                        "false",
+                        "\"dark\"",
+                        "\"light\"",
+                        "30",
+                        "{\"quiet_hours\":[22,7]}",
+                    ])
+                    .to_string(),
+                )
+            ),
+            (
+                "description",
+                Val::opt_text(user_id.is_none().then(|| "全局配置".to_owned()))
+            ),
+            ("created_at", Val::Time(time(created))),
+            (
+                "updated_at",
+                Val::Time(time(created + r.range(0, DAY * 60)))
+            ),
         ]
     }
 
@@ -906,19 +1042,20 @@ impl Plan {
             _ => Some(r.range(1, self.conversations as i64) as u64),
         };
         let at = ANCHOR - r.range(60, 365 * DAY);
-        vec![
-            Val::Int((self.operation_id_offset + id) as i64),
-            user_id.map(|u| Val::Int(u as i64)).unwrap_or(Val::Null),
-            Val::Static(action),
-            Val::Static(resource_type),
-            resource_id.map(|v| Val::Int(v as i64)).unwrap_or(Val::Null),
-            Val::opt_text((!r.chance(0.2)).then(|| {
+        row![
+Table::OperationLogs,
+("id", Val::Int((self.operation_id_offset + id) as i64)),
+("user_id", user_id.map(|u| Val::Int(u as i64)).unwrap_or(Val::Null)),
+("action", Val::Static(action)),
+("resource_type", Val::Static(resource_type)),
+("resource_id", resource_id.map(|v| Val::Int(v as i64)).unwrap_or(Val::Null)),
+("details", Val::opt_text((!r.chance(0.2)).then(|| {
                 serde_json::json!({"client": r.pick(&["ios", "android", "web", "miniprogram"]), "ok": !r.chance(0.03)}).to_string()
-            })),
-            Val::Text(format!("{}.{}.{}.{}", r.range(36, 223), r.range(0, 255), r.range(0, 255), r.range(1, 254))),
-            Val::Static(r.pick(USER_AGENTS)),
-            Val::Time(time(at)),
-        ]
+            }))),
+("ip_address", Val::Text(format!("{}.{}.{}.{}", r.range(36, 223), r.range(0, 255), r.range(0, 255), r.range(1, 254)))),
+("user_agent", Val::Static(r.pick(USER_AGENTS))),
+("created_at", Val::Time(time(at))),
+]
     }
 }
 
