@@ -3,11 +3,12 @@
 //! the same pages fetched with LIMIT … OFFSET. Run by `make bench` on a seeded database:
 //! BENCH_DIRECTORY_URL=mysql://…/mindpal_bench.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use mindpal_core::conversations::{self, ConversationSearch, ThreadAnchor};
 use mindpal_core::directory::cursor::{self, KeyValue};
-use mindpal_core::mysql::{MysqlServer, MysqlTarget};
 
 const REPEATS: usize = 15;
 const PAGE: u32 = 50;
@@ -37,21 +38,9 @@ fn line(what: &str, depth: &str, offset: i64, core: f64, naive: f64) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    // `cargo test --all-targets` runs bench targets too, without `--bench`: they need the
-    // seeded bench database, so there is nothing to measure then.
-    if !std::env::args().any(|a| a == "--bench") {
-        eprintln!("a benchmark: run it with `cargo bench` (make bench) on a seeded database");
+    let Some((server, _)) = common::bench_database().await else {
         return;
-    }
-    let url = std::env::var("BENCH_DIRECTORY_URL")
-        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/mindpal_bench".into());
-    let server = MysqlServer::connect(
-        &MysqlTarget::from_url(&url).unwrap(),
-        Duration::from_secs(5),
-        4,
-    )
-    .await
-    .expect("the bench database answers");
+    };
     let pool = &server.pool;
     println!(
         "{:<34} {:>7} {:>8} {:>10} {:>12} {:>8}",

@@ -2,13 +2,15 @@
 //! through the core (keyset cursors), beside the same page fetched with LIMIT … OFFSET.
 //! Run by `make bench` on a seeded database: BENCH_DIRECTORY_URL=mysql://…/mindpal_bench.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use mindpal_core::directory::cursor::{self, KeyValue};
 use mindpal_core::directory::digital_humans::{self, DigitalHumanSearch, KnowledgeSearch};
 use mindpal_core::directory::users::{self, UserSearch, UserSort};
 use mindpal_core::directory::{Page, Viewer};
-use mindpal_core::mysql::{MysqlServer, MysqlTarget};
+use mindpal_core::mysql::MysqlServer;
 
 const REPEATS: usize = 15;
 const PAGE: u32 = 50;
@@ -73,21 +75,9 @@ fn same_rows<T>(page: &Page<T>, ids: &[i64], id_of: impl Fn(&T) -> i64) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    // `cargo test --all-targets` runs bench targets too, without `--bench`: they need the
-    // seeded bench database, so there is nothing to measure then.
-    if !std::env::args().any(|a| a == "--bench") {
-        eprintln!("a benchmark: run it with `cargo bench` (make bench) on a seeded database");
+    let Some((server, _)) = common::bench_database().await else {
         return;
-    }
-    let url = std::env::var("BENCH_DIRECTORY_URL")
-        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/mindpal_bench".into());
-    let server = MysqlServer::connect(
-        &MysqlTarget::from_url(&url).unwrap(),
-        Duration::from_secs(5),
-        4,
-    )
-    .await
-    .expect("the bench database answers");
+    };
 
     let lists = [
         List {

@@ -3,12 +3,13 @@
 //! lint) beside the bare `EXPLAIN FORMAT=JSON` round trip a SQL client makes. Run by
 //! `make bench` on a seeded database: BENCH_DIRECTORY_URL=mysql://…/mindpal_bench.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use mindpal_core::CancellationToken;
 use mindpal_core::explain::lint::{LintInput, lint};
 use mindpal_core::explain::{self, Catalog, ExplainOptions, guard, hot, plan};
-use mindpal_core::mysql::{MysqlServer, MysqlTarget};
 
 fn median_us(samples: &mut [Duration]) -> f64 {
     samples.sort();
@@ -27,20 +28,9 @@ fn time_us<T>(repeats: usize, mut f: impl FnMut() -> T) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    // `cargo test --all-targets` runs bench targets too: there is nothing to measure then.
-    if !std::env::args().any(|a| a == "--bench") {
-        eprintln!("a benchmark: run it with `cargo bench` (make bench) on a seeded database");
+    let Some((server, url)) = common::bench_database().await else {
         return;
-    }
-    let url = std::env::var("BENCH_DIRECTORY_URL")
-        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/mindpal_bench".into());
-    let server = MysqlServer::connect(
-        &MysqlTarget::from_url(&url).unwrap(),
-        Duration::from_secs(5),
-        4,
-    )
-    .await
-    .expect("the bench database answers");
+    };
     let database = url.rsplit('/').next().unwrap_or("mindpal_bench").to_owned();
     let catalog = Catalog::load(&server, &database).await.unwrap();
     let cancel = CancellationToken::new();
