@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 mod json;
 mod table;
 mod tree;
+mod v2;
 
 pub use json::parse_json;
 pub use table::parse_table;
