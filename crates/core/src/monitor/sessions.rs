@@ -134,10 +134,6 @@ pub async fn processlist(
     server: &MysqlServer,
     filter: &SessionFilter,
 ) -> Result<(Vec<Session>, bool)> {
-    let own_ids: Vec<(u64,)> = sqlx::query_as("SELECT CONNECTION_ID()")
-        .fetch_all(&server.pool)
-        .await
-        .map_err(|e| server.err(e))?;
     let rows = sqlx::query(
         "SELECT ID, USER, HOST, DB, COMMAND, TIME, STATE, INFO \
          FROM information_schema.PROCESSLIST \
@@ -164,7 +160,6 @@ pub async fn processlist(
     .await
     .map_err(|e| server.err(e))?;
     let truncated = rows.len() > PROCESSLIST_LIMIT as usize;
-    let own = own_ids.first().map(|(id,)| *id);
     let sessions = rows
         .iter()
         .take(PROCESSLIST_LIMIT as usize)
@@ -179,8 +174,9 @@ pub async fn processlist(
                 seconds: number(r, 5),
                 state: text(r, 6).filter(|s| !s.is_empty()),
                 statement: text(r, 7),
-                own: Some(id) == own
-                    || text(r, 7).is_some_and(|s| s.contains("information_schema.PROCESSLIST")),
+                // Every connection of the console's pool, not only the one reading this list:
+                // the window's other screens query on the others at the same moment.
+                own: server.owns_thread(id),
             }
         })
         .collect();
@@ -344,13 +340,9 @@ pub async fn kill(
 ) -> Result<Killed> {
     actor.require(Permission::Kill)?;
     let mut conn = server.pool.acquire().await.map_err(|e| server.err(e))?;
-    let (own,): (u64,) = sqlx::query_as("SELECT CONNECTION_ID()")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| server.err(e))?;
-    if own == thread_id {
+    if server.owns_thread(thread_id) {
         return Err(Error::Refused(
-            "that session is the console's own connection".into(),
+            "that session is one of the console's own connections".into(),
         ));
     }
     let row =

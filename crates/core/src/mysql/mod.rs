@@ -2,8 +2,10 @@
 
 pub mod grants;
 
+use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -261,6 +263,9 @@ pub struct MysqlServer {
     pub pool: MySqlPool,
     pub info: ServerInfo,
     pub target: MysqlTarget,
+    /// The thread ids of every connection this pool has opened: the console's own sessions,
+    /// which the processlist marks and KILL refuses.
+    own_threads: Arc<Mutex<HashSet<u64>>>,
 }
 
 impl MysqlServer {
@@ -298,9 +303,21 @@ impl MysqlServer {
                 .map_err(|e| from_sqlx(&address, e))?;
         let _ = probe.close().await;
         let (flavour, version) = parse_version(&version_string, &version_comment);
+        let own_threads = Arc::new(Mutex::new(HashSet::new()));
+        let record = own_threads.clone();
         let pool = MySqlPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(timeout)
+            .after_connect(move |conn, _| {
+                let record = record.clone();
+                Box::pin(async move {
+                    let (id,): (u64,) = sqlx::query_as("SELECT CONNECTION_ID()")
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    record.lock().expect("own threads").insert(id);
+                    Ok(())
+                })
+            })
             .connect_lazy_with(options);
         Ok(MysqlServer {
             pool,
@@ -313,7 +330,16 @@ impl MysqlServer {
                 round_trip_ms,
             },
             target: target.clone(),
+            own_threads,
         })
+    }
+
+    /// Whether `thread_id` is one of the connections this pool opened.
+    pub fn owns_thread(&self, thread_id: u64) -> bool {
+        self.own_threads
+            .lock()
+            .expect("own threads")
+            .contains(&thread_id)
     }
 
     /// Runs `f` with this server's label for errors.

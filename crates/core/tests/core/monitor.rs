@@ -192,6 +192,61 @@ async fn a_long_transaction_and_the_lock_it_holds_are_seen_then_killed() {
     db.drop().await;
 }
 
+/// Every connection of the console's pool is its own session, not only the one that reads the
+/// processlist: the window's other screens query on the others at the same moment, and an
+/// operator must not be offered their statements to EXPLAIN or KILL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_connection_of_the_consoles_pool_is_its_own_and_cannot_be_killed() {
+    let console = admin().await;
+    // Two connections held at once: the pool opens both.
+    let mut first = console.pool.acquire().await.unwrap();
+    let mut second = console.pool.acquire().await.unwrap();
+    let mut ids = Vec::new();
+    for conn in [&mut first, &mut second] {
+        let (id,): (u64,) = sqlx::query_as("SELECT CONNECTION_ID()")
+            .fetch_one(&mut **conn)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    // A stranger: another client's connection.
+    let stranger = admin().await;
+    let mut other = stranger.pool.acquire().await.unwrap();
+    let (other_id,): (u64,) = sqlx::query_as("SELECT CONNECTION_ID()")
+        .fetch_one(&mut *other)
+        .await
+        .unwrap();
+    drop(second);
+
+    let all_sessions = SessionFilter {
+        hide_sleeping: false,
+        ..Default::default()
+    };
+    let (sessions, _) = monitor::sessions::processlist(&console, &all_sessions)
+        .await
+        .unwrap();
+    for id in &ids {
+        let own = sessions.iter().find(|s| s.id == *id).expect("listed");
+        assert!(own.own, "session {id} is the console's");
+    }
+    let stranger_row = sessions.iter().find(|s| s.id == other_id).expect("listed");
+    assert!(
+        !stranger_row.own,
+        "another client's session is not the console's"
+    );
+
+    drop(first);
+    let refused = monitor::sessions::kill(
+        &console,
+        mindpal_core::access::Actor::OPERATOR,
+        ids[1],
+        KillMode::Connection,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Refused, "{refused}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn top_statements_say_their_source_and_read_the_slow_log_table() {
     let server = admin().await;
