@@ -92,7 +92,7 @@ pub struct PruneArgs {
     /// Backups older than this many days go (the newest complete one always stays).
     #[arg(long, default_value_t = 7, value_name = "DAYS")]
     keep_days: u32,
-    /// Show what would go, remove nothing.
+    /// Show what would go, remove nothing (needs no connection).
     #[arg(long)]
     dry_run: bool,
 }
@@ -307,8 +307,22 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
             })
         }
         BackupCommand::Prune(args) => {
-            let report =
-                backup::prune(&args.dir, args.keep_days, chrono::Utc::now(), args.dry_run)?;
+            let now = chrono::Utc::now();
+            let report = if args.dry_run {
+                backup::prune_plan(&args.dir, args.keep_days, now)?
+            } else {
+                // The removal is recorded in the profile's operation_logs first.
+                let server = MysqlServer::connect(&mysql_target(g)?, timeout(g), 1).await?;
+                backup::prune(
+                    &server,
+                    crate::context::actor(g)?,
+                    &args.dir,
+                    args.keep_days,
+                    now,
+                    false,
+                )
+                .await?
+            };
             out.show(&report, || {
                 let verb = if args.dry_run {
                     "would remove"

@@ -60,14 +60,33 @@ pub(crate) async fn verify_backup(path: String) -> Result<VerifyReport, UiError>
     blocking(move || backup::verify(&dir)).await
 }
 
+/// Plans (`dry_run`) or removes old backups; a removal is recorded in the profile's
+/// operation_logs before anything goes.
 #[tauri::command]
 pub(crate) async fn prune_backups(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
     out_dir: String,
     keep_days: u32,
     dry_run: bool,
 ) -> Result<PruneReport, UiError> {
     let dir = std::path::PathBuf::from(out_dir);
-    blocking(move || backup::prune(&dir, keep_days, chrono::Utc::now(), dry_run)).await
+    if dry_run {
+        return blocking(move || backup::prune_plan(&dir, keep_days, chrono::Utc::now())).await;
+    }
+    let profile = profile_with_passwords(&app, &name).await?;
+    let server = pool(&state, &profile).await?;
+    let report = backup::prune(
+        &server,
+        Actor::of(&profile),
+        &dir,
+        keep_days,
+        chrono::Utc::now(),
+        false,
+    )
+    .await;
+    forgetting(&state, &name, report).await
 }
 
 /// Restores a backup into a database of the operator's choosing, then verifies every table.

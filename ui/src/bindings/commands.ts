@@ -81,8 +81,9 @@ export function verifyBackup(path: string): Promise<VerifyReport> {
   return invoke<VerifyReport>("verify_backup", { path });
 }
 
-export function pruneBackups(outDir: string, keepDays: number, dryRun: boolean): Promise<PruneReport> {
-  return invoke<PruneReport>("prune_backups", { outDir, keepDays, dryRun });
+/** Plans (`dry_run`) or removes old backups; a removal is recorded in the profile's operation_logs before anything goes. */
+export function pruneBackups(name: string, outDir: string, keepDays: number, dryRun: boolean): Promise<PruneReport> {
+  return invoke<PruneReport>("prune_backups", { name, outDir, keepDays, dryRun });
 }
 
 /** Restores a backup into a database of the operator's choosing, then verifies every table. */

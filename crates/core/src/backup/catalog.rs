@@ -8,7 +8,10 @@ use serde::Serialize;
 
 use super::files::{FileCheck, check_file};
 use super::manifest::{self, MANIFEST_FILE, Manifest};
+use crate::access::{Actor, Permission};
+use crate::audit::{self, Change};
 use crate::error::{Error, Result};
+use crate::mysql::MysqlServer;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -34,6 +37,10 @@ pub struct BackupEntry {
     pub problem: Option<String>,
     pub database: Option<String>,
     pub server: Option<String>,
+    /// The program that wrote it, e.g. `mindpal-admin/0.1.0`.
+    pub tool: Option<String>,
+    /// Who took it and on which machine, when the backup records it.
+    pub made_by: Option<manifest::MadeBy>,
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub finished_at: Option<DateTime<Utc>>,
     pub tables: u32,
@@ -102,6 +109,8 @@ fn empty_entry(
         problem,
         database: None,
         server: None,
+        tool: None,
+        made_by: None,
         finished_at: None,
         tables: 0,
         rows: 0,
@@ -123,6 +132,8 @@ fn entry_of(name: &str, path: &Path, m: &Manifest) -> BackupEntry {
         problem: None,
         database: Some(m.database.clone()),
         server: Some(m.server.clone()),
+        tool: Some(m.tool.clone()),
+        made_by: m.made_by.clone(),
         finished_at: Some(m.finished_at),
         tables: m.tables.len() as u32,
         rows: m.rows(),
@@ -226,10 +237,10 @@ pub struct PruneReport {
     pub removed: Vec<String>,
 }
 
-/// Removes complete backups finished more than `keep_days` ago (the newest complete one is
-/// always kept) and partial folders left for over a day by interrupted runs. Damaged backups
-/// and folders of other tools are never touched.
-pub fn prune(dir: &Path, keep_days: u32, now: DateTime<Utc>, dry_run: bool) -> Result<PruneReport> {
+/// What a prune would remove: complete backups finished more than `keep_days` ago (the
+/// newest complete one is always kept) and partial folders left for over a day by interrupted
+/// runs. Damaged backups and folders of other tools are never touched. Nothing is removed.
+pub fn prune_plan(dir: &Path, keep_days: u32, now: DateTime<Utc>) -> Result<PruneReport> {
     let entries = list(dir)?;
     let cutoff = now - chrono::Duration::days(keep_days as i64);
     let newest_complete = entries
@@ -249,21 +260,67 @@ pub fn prune(dir: &Path, keep_days: u32, now: DateTime<Utc>, dry_run: bool) -> R
             }
             BackupState::Damaged => false,
         };
-        if !old {
+        if old {
+            removed.push(e.name);
+        } else {
             kept.push(e.name);
-            continue;
         }
-        if !dry_run {
-            std::fs::remove_dir_all(&e.path)
-                .map_err(|err| super::files::io_error("removing", Path::new(&e.path), err))?;
-        }
-        removed.push(e.name);
     }
     Ok(PruneReport {
         keep_days,
-        dry_run,
+        dry_run: true,
         kept,
         removed,
+    })
+}
+
+/// Removes what `prune_plan` finds, after recording the removal in `operation_logs` (a prune
+/// that cannot be recorded removes nothing). `dry_run` only plans.
+pub async fn prune(
+    server: &MysqlServer,
+    actor: Actor,
+    dir: &Path,
+    keep_days: u32,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> Result<PruneReport> {
+    let plan = {
+        let dir = dir.to_path_buf();
+        tokio::task::spawn_blocking(move || prune_plan(&dir, keep_days, now))
+            .await
+            .map_err(|e| Error::io("listing backups", std::io::Error::other(e.to_string())))??
+    };
+    if dry_run || plan.removed.is_empty() {
+        return Ok(plan);
+    }
+    actor.require(Permission::Backup)?;
+    audit::record(
+        server,
+        Change {
+            action: "backup.prune",
+            resource_type: "backup_folder",
+            resource_id: None,
+            details: serde_json::json!({
+                "folder": dir.display().to_string(), "keepDays": keep_days, "removed": plan.removed,
+            }),
+        },
+    )
+    .await?;
+    let folder = dir.to_path_buf();
+    let names = plan.removed.clone();
+    tokio::task::spawn_blocking(move || {
+        for name in &names {
+            let path = folder.join(name);
+            std::fs::remove_dir_all(&path)
+                .map_err(|err| super::files::io_error("removing", &path, err))?;
+        }
+        Ok::<(), Error>(())
+    })
+    .await
+    .map_err(|e| Error::io("removing backups", std::io::Error::other(e.to_string())))??;
+    Ok(PruneReport {
+        dry_run: false,
+        ..plan
     })
 }
 

@@ -195,11 +195,12 @@ pub fn check_file(root: &Path, entry: &FileEntry) -> Result<FileCheck> {
     })
 }
 
-/// Reads the statements of a data file, one per line, handing each to `each` (blocking).
+/// Reads the statements of a data file, one per line, handing each with its line number to
+/// `each` (blocking).
 pub fn read_statements(
     root: &Path,
     entry: &FileEntry,
-    each: &mut dyn FnMut(String) -> bool,
+    each: &mut dyn FnMut(u64, String) -> bool,
 ) -> Result<()> {
     use std::io::BufRead;
     let path = root.join(&entry.path);
@@ -207,6 +208,7 @@ pub fn read_statements(
     let decoder = zstd::stream::Decoder::new(file).map_err(|e| io_error("reading", &path, e))?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, decoder);
     let mut line = Vec::with_capacity(1 << 20);
+    let mut number = 0u64;
     loop {
         line.clear();
         let n = reader
@@ -215,6 +217,7 @@ pub fn read_statements(
         if n == 0 {
             return Ok(());
         }
+        number += 1;
         if line.last() == Some(&b'\n') {
             line.pop();
         }
@@ -224,8 +227,90 @@ pub fn read_statements(
         let statement = String::from_utf8(std::mem::take(&mut line)).map_err(|_| {
             Error::InvalidInput(format!("{} holds bytes that are not UTF-8", path.display()))
         })?;
-        if !each(statement) {
+        if !each(number, statement) {
             return Ok(());
         }
     }
+}
+
+/// Hashes what is read through it: the compressed bytes, as the decoder pulls them.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// What a data file holds, read once: its SHA-256 over every byte on disk, and every line
+/// decompressed, in order, handed to `each` with its number (blocking). An error from `each`
+/// stops the lines; the file is still hashed to the end, so damage is told from content.
+pub fn read_hashed_lines(
+    root: &Path,
+    entry: &FileEntry,
+    each: &mut dyn FnMut(u64, &[u8]) -> Result<()>,
+) -> Result<FileCheck> {
+    use std::io::BufRead;
+    let path = root.join(&entry.path);
+    let file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileCheck::Missing),
+        Err(e) => return Err(io_error("reading", &path, e)),
+    };
+    let hashing = HashingReader {
+        inner: file,
+        hasher: Sha256::new(),
+    };
+    let mut decoder =
+        zstd::stream::Decoder::new(hashing).map_err(|e| io_error("reading", &path, e))?;
+    let mut lines = std::io::BufReader::with_capacity(1 << 20, &mut decoder);
+    let mut line = Vec::with_capacity(1 << 20);
+    let mut number = 0u64;
+    let mut undecodable = false;
+    let mut refused = None;
+    loop {
+        line.clear();
+        match lines.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            // Damage shows as a decoding error: the hash below tells it apart from an edit.
+            Err(_) => {
+                undecodable = true;
+                break;
+            }
+        }
+        number += 1;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        if !line.is_empty()
+            && let Err(e) = each(number, &line)
+        {
+            refused = Some(e);
+            break;
+        }
+    }
+    drop(lines);
+    // Whatever follows the last frame counts too.
+    let mut rest = decoder.finish();
+    std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| io_error("reading", &path, e))?;
+    let actual = hex(&rest.into_inner().hasher.finalize());
+    // A damaged file is reported as damaged, even when its garbage was refused first.
+    Ok(if actual != entry.sha256 {
+        FileCheck::Mismatch { actual }
+    } else if let Some(refusal) = refused {
+        return Err(refusal);
+    } else if undecodable {
+        return Err(Error::Damaged(format!(
+            "{} matches its SHA-256 but does not decompress",
+            path.display()
+        )));
+    } else {
+        FileCheck::Ok
+    })
 }

@@ -40,6 +40,32 @@ pub struct Manifest {
     pub views: Vec<ViewEntry>,
     /// What the backup does not hold, in words (triggers, routines, non-InnoDB tables…).
     pub notes: Vec<String>,
+    /// Who took it, where; absent in backups of earlier versions.
+    #[serde(default)]
+    pub made_by: Option<MadeBy>,
+}
+
+/// The account and machine a backup was taken from, shown before anyone restores it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct MadeBy {
+    /// The operating-system account that ran the console.
+    pub operator: String,
+    /// The machine it ran on.
+    pub host: String,
+}
+
+impl MadeBy {
+    pub fn here() -> Self {
+        MadeBy {
+            operator: crate::audit::operator(),
+            host: nix::unistd::gethostname()
+                .ok()
+                .and_then(|h| h.into_string().ok())
+                .unwrap_or_else(|| "unknown".to_owned()),
+        }
+    }
 }
 
 /// The point in time the backup shows, and how it was fixed.

@@ -6,6 +6,7 @@
 //! INSERT statement per line, so `zstdcat | mysql` also restores it) and `manifest.json`. It is
 //! written as `.<name>.partial` and renamed only when every file is synced.
 
+pub mod admit;
 pub mod catalog;
 mod dump;
 mod files;
@@ -18,7 +19,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use catalog::{BackupEntry, BackupState, PruneReport, list, pitr_command, prune, verify};
+pub use catalog::{
+    BackupEntry, BackupState, PruneReport, list, pitr_command, prune, prune_plan, verify,
+};
 pub use dump::{AUTO_CHECKSUM_BYTES, run};
 pub use manifest::Manifest;
 pub use restore::{RestoreOptions, RestoreReport, TableCheck, restore};

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Connection, MySqlConnection};
 use tokio_util::sync::CancellationToken;
 
-use super::files::{FileCheck, check_file, read_statements};
+use super::admit::{self, DataShape};
+use super::files::{FileCheck, read_hashed_lines, read_statements};
 use super::manifest::{self, FileEntry, Manifest, TableEntry};
 use super::{BackupProgress, Phase};
 use crate::access::{Actor, Permission};
@@ -112,6 +113,9 @@ pub async fn restore(
     }
     refuse_target(server, into, options)?;
     let m = manifest::read(backup)?;
+    if let Err(refusal) = admit::check_manifest(&m) {
+        return Err(refused(server, backup, into, refusal).await);
+    }
     let tables_total = m.tables.len();
     let rows_total = m.rows();
     let bytes_total = m.bytes();
@@ -126,7 +130,13 @@ pub async fn restore(
         ))
     };
     report(Phase::Checking, 0, 0, 0);
-    check_all(backup, &m, cancel).await?;
+    match admit_files(backup, &m, cancel).await {
+        Ok(()) => {}
+        Err(Refused::Statement(refusal)) => {
+            return Err(refused(server, backup, into, refusal).await);
+        }
+        Err(Refused::Other(e)) => return Err(e),
+    }
 
     let existing: Option<(String,)> =
         sqlx::query_as("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?")
@@ -225,33 +235,143 @@ pub async fn restore(
     })
 }
 
-/// Every file's SHA-256 against the manifest, before anything reaches the server.
-async fn check_all(backup: &Path, m: &Manifest, cancel: &CancellationToken) -> Result<()> {
-    let files: Vec<FileEntry> = m.tables.iter().flat_map(|t| t.files.clone()).collect();
-    let root = backup.to_path_buf();
-    let cancel = cancel.clone();
-    tokio::task::spawn_blocking(move || {
-        for f in &files {
-            if cancel.is_cancelled() {
-                return Err(Error::Cancelled);
+/// Why the files of a backup were not admitted.
+enum Refused {
+    /// A statement that is not what the console writes.
+    Statement(admit::Refusal),
+    /// Damage, a missing file, cancel, I/O.
+    Other(Error),
+}
+
+impl From<Error> for Refused {
+    fn from(e: Error) -> Self {
+        Refused::Other(e)
+    }
+}
+
+/// Records a refused restore (where the connection has a database to record in) and returns
+/// the error that names the file, place and reason.
+async fn refused(
+    server: &MysqlServer,
+    backup: &Path,
+    into: &str,
+    refusal: admit::Refusal,
+) -> Error {
+    let error = Error::Refused(format!(
+        "{}: {refusal}. Only what MindPal Admin writes is restored: nothing was restored",
+        backup.display()
+    ));
+    if server.target.database.is_some() {
+        let note = audit::record(
+            server,
+            Change {
+                action: "backup.restore_refused",
+                resource_type: "database",
+                resource_id: None,
+                details: serde_json::json!({
+                    "backup": backup.display().to_string(), "into": into,
+                    "file": refusal.file, "place": refusal.place, "reason": refusal.reason,
+                }),
+            },
+        );
+        let _ = tokio::time::timeout(Duration::from_secs(3), note).await;
+    }
+    error
+}
+
+/// Every data file read once before anything reaches the server: its SHA-256 against the
+/// manifest, and every statement in it admitted (see `admit`) with the rows the manifest
+/// says. Files are read on as many threads as there are cores.
+async fn admit_files(
+    backup: &Path,
+    m: &Manifest,
+    cancel: &CancellationToken,
+) -> std::result::Result<(), Refused> {
+    let files: Vec<(TableEntry, FileEntry)> = m
+        .tables
+        .iter()
+        .flat_map(|t| t.files.iter().map(move |f| (t.clone(), f.clone())))
+        .collect();
+    let files = std::sync::Arc::new(files);
+    let next = std::sync::Arc::new(AtomicUsize::new(0));
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(files.len().max(1));
+    let readers = (0..threads).map(|_| {
+        let (files, next, root, cancel) = (
+            files.clone(),
+            next.clone(),
+            backup.to_path_buf(),
+            cancel.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            while let Some((table, file)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                admit_file(&root, table, file, &cancel)?;
             }
-            let problem = match check_file(&root, f)? {
-                FileCheck::Ok => continue,
-                FileCheck::Missing => "is missing".to_owned(),
-                FileCheck::Mismatch { actual } => format!(
-                    "is damaged (its SHA-256 is {actual}, the manifest says {})",
-                    f.sha256
-                ),
-            };
-            return Err(Error::Damaged(format!(
-                "{} {problem}: nothing was restored",
-                root.join(&f.path).display()
+            Ok::<(), Refused>(())
+        })
+    });
+    for reader in futures_util::future::join_all(readers).await {
+        reader.map_err(|e| {
+            Error::io("checking the backup", std::io::Error::other(e.to_string()))
+        })??;
+    }
+    Ok(())
+}
+
+fn admit_file(
+    root: &Path,
+    table: &TableEntry,
+    file: &FileEntry,
+    cancel: &CancellationToken,
+) -> std::result::Result<(), Refused> {
+    let shape = DataShape::new(table, file);
+    let mut rows = 0u64;
+    let mut statement = None;
+    let check = read_hashed_lines(root, file, &mut |number, line| {
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        if std::str::from_utf8(line).is_err() {
+            return Err(Error::InvalidInput(format!(
+                "{} line {number} holds bytes that are not UTF-8: nothing was restored",
+                root.join(&file.path).display()
             )));
         }
-        Ok(())
-    })
-    .await
-    .map_err(|e| Error::io("checking the backup", std::io::Error::other(e.to_string())))?
+        match shape.check(number, line) {
+            Ok(n) => {
+                rows += n;
+                Ok(())
+            }
+            Err(refusal) => {
+                statement = Some(refusal);
+                Err(Error::Cancelled)
+            }
+        }
+    });
+    let problem = match check {
+        Ok(FileCheck::Ok) => {
+            return shape
+                .check_rows(rows, file.rows)
+                .map_err(Refused::Statement);
+        }
+        Err(e) => {
+            return Err(match statement {
+                Some(refusal) => Refused::Statement(refusal),
+                None => Refused::Other(e),
+            });
+        }
+        Ok(FileCheck::Missing) => "is missing".to_owned(),
+        Ok(FileCheck::Mismatch { actual }) => format!(
+            "is damaged (its SHA-256 is {actual}, the manifest says {})",
+            file.sha256
+        ),
+    };
+    Err(Refused::Other(Error::Damaged(format!(
+        "{} {problem}: nothing was restored",
+        root.join(&file.path).display()
+    ))))
 }
 
 async fn open_in(server: &MysqlServer, into: &str) -> Result<MySqlConnection> {
@@ -270,6 +390,12 @@ async fn open_in(server: &MysqlServer, into: &str) -> Result<MySqlConnection> {
     .await
     .map_err(|e| server.err(e))?;
     Ok(conn)
+}
+
+/// An admitted schema statement, sent as a prepared statement: the server itself then
+/// refuses anything but exactly one statement.
+fn prepared(sql: &str) -> sqlx::query::Query<'static, sqlx::MySql, sqlx::mysql::MySqlArguments> {
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).persistent(false)
 }
 
 /// `CREATE TABLE` without the secondary keys a sorted build can add after the load, and the
@@ -355,15 +481,17 @@ async fn load(
     {
         let conn = &mut conns[0];
         for t in &m.tables {
-            let split = split_create(&t.create_sql, &t.name);
+            // The two halves are admitted again: cutting lines out of a statement must not
+            // make it mean something else.
+            let split = split_create(&t.create_sql, &t.name).filter(|(create, alter)| {
+                admit::check_create_table(create, &t.name).is_ok()
+                    && admit::check_add_keys(alter, &t.name).is_ok()
+            });
             let (create, alter) = match &split {
                 Some((create, alter)) => (create.as_str(), Some(alter.clone())),
                 None => (t.create_sql.as_str(), None),
             };
-            match sqlx::raw_sql(sqlx::AssertSqlSafe(create.to_owned()))
-                .execute(&mut *conn)
-                .await
-            {
+            match prepared(create).execute(&mut *conn).await {
                 Ok(_) => deferred.push(alter),
                 Err(_) if alter.is_some() => {
                     // Some table needs its keys at creation (an AUTO_INCREMENT on a secondary key).
@@ -374,7 +502,7 @@ async fn load(
                     .execute(&mut *conn)
                     .await
                     .map_err(|e| server.err(e))?;
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(t.create_sql.clone()))
+                    prepared(&t.create_sql)
                         .execute(&mut *conn)
                         .await
                         .map_err(|e| server.err(e))?;
@@ -413,7 +541,16 @@ async fn load(
         );
         async move {
             while let Some((table, file)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
-                load_file(server, conn, backup, file, rows_done, bytes_done, cancel).await?;
+                load_file(
+                    server,
+                    conn,
+                    backup,
+                    (&m.tables[*table], file),
+                    rows_done,
+                    bytes_done,
+                    cancel,
+                )
+                .await?;
                 if files_left[*table].fetch_sub(1, Ordering::AcqRel) == 1 {
                     tables_done.fetch_add(1, Ordering::Relaxed);
                 }
@@ -453,7 +590,7 @@ async fn load(
             while let Some(alter) = alters.get(next.fetch_add(1, Ordering::Relaxed)) {
                 tokio::select! {
                     _ = cancel.cancelled() => return Err(Error::Cancelled),
-                    r = sqlx::raw_sql(sqlx::AssertSqlSafe((*alter).clone())).execute(&mut *conn) => {
+                    r = prepared(alter).execute(&mut *conn) => {
                         r.map_err(|e| server.err(e))?;
                     }
                 }
@@ -463,7 +600,7 @@ async fn load(
     });
     futures_util::future::try_join_all(builders).await?;
     for v in &m.views {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(v.create_sql.clone()))
+        prepared(&v.create_sql)
             .execute(&mut conns[0])
             .await
             .map_err(|e| server.err(e))?;
@@ -499,7 +636,7 @@ async fn load_file(
     server: &MysqlServer,
     conn: &mut MySqlConnection,
     backup: &Path,
-    file: &FileEntry,
+    (table, file): (&TableEntry, &FileEntry),
     rows_done: &AtomicU64,
     bytes_done: &AtomicU64,
     cancel: &CancellationToken,
@@ -507,8 +644,28 @@ async fn load_file(
     let (sender, mut statements) = tokio::sync::mpsc::channel::<String>(4);
     let root = backup.to_path_buf();
     let entry = file.clone();
+    let shape = DataShape::new(table, file);
+    // Checked again as it is sent: what runs is what was admitted, even if the file changed
+    // since it was read.
     let reader = tokio::task::spawn_blocking(move || {
-        read_statements(&root, &entry, &mut |s| sender.blocking_send(s).is_ok())
+        let mut refusal = None;
+        read_statements(
+            &root,
+            &entry,
+            &mut |number, s| match shape.check(number, s.as_bytes()) {
+                Ok(_) => sender.blocking_send(s).is_ok(),
+                Err(r) => {
+                    refusal = Some(r);
+                    false
+                }
+            },
+        )?;
+        match refusal {
+            Some(r) => Err(Error::Refused(format!(
+                "{r}: the file changed during the restore, which was stopped"
+            ))),
+            None => Ok(()),
+        }
     });
     let mut rows_credited = 0u64;
     let mut bytes_read = 0u64;
@@ -582,6 +739,11 @@ mod tests {
             "CREATE TABLE `c` (\n  `id` bigint(20) NOT NULL AUTO_INCREMENT,\n  `user_id` bigint(20) NOT NULL,\n  `phone` varchar(20) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  KEY `idx_user` (`user_id`),\n  CONSTRAINT `fk_c_user` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='x'"
         );
         assert_eq!(alter, "ALTER TABLE `c` ADD UNIQUE KEY `phone` (`phone`)");
+        // Both halves pass the restore's admission again, so the split is used.
+        super::admit::check_create_table(&table, "c").unwrap();
+        super::admit::check_add_keys(&alter, "c").unwrap();
+        assert!(super::admit::check_add_keys("ALTER TABLE `c` DROP COLUMN `phone`", "c").is_err());
+        assert!(super::admit::check_add_keys("ALTER TABLE `d` ADD KEY `k` (`a`)", "c").is_err());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use mindpal_core::{CancellationToken, ErrorKind};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::support::{TIMEOUT, admin, free_port_run, seeded};
+use crate::support::{TIMEOUT, admin, database_exists, drop_database, free_port_run, seeded};
 
 fn options(out: &Path, database: &str) -> BackupOptions {
     BackupOptions {
@@ -41,24 +41,6 @@ async fn checksum(server: &MysqlServer, database: &str, table: &str) -> u64 {
         .await
         .unwrap();
     sum as u64
-}
-
-async fn database_exists(server: &MysqlServer, database: &str) -> bool {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?")
-            .bind(database)
-            .fetch_optional(&server.pool)
-            .await
-            .unwrap();
-    row.is_some()
-}
-
-async fn drop_database(server: &MysqlServer, database: &str) {
-    let sql = format!("DROP DATABASE IF EXISTS {}", quote_ident(database));
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-        .execute(&server.pool)
-        .await
-        .unwrap();
 }
 
 async fn audit_actions(server: &MysqlServer) -> Vec<String> {

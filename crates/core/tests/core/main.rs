@@ -9,6 +9,7 @@ mod directory;
 mod explain;
 mod monitor;
 mod replication;
+mod restore;
 mod sandbox;
 mod schema;
 mod seed;

@@ -150,3 +150,21 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+pub async fn database_exists(server: &MysqlServer, database: &str) -> bool {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?")
+            .bind(database)
+            .fetch_optional(&server.pool)
+            .await
+            .unwrap();
+    row.is_some()
+}
+
+pub async fn drop_database(server: &MysqlServer, database: &str) {
+    let sql = format!("DROP DATABASE IF EXISTS {}", quote_ident(database));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&server.pool)
+        .await
+        .unwrap();
+}

@@ -123,7 +123,7 @@ export function BackupScreen({ profile }: { profile: Profile }) {
 
   const prune = async (dryRun: boolean) => {
     try {
-      const r = await pruneBackups(folder, keepDays, dryRun);
+      const r = await pruneBackups(profile.name, folder, keepDays, dryRun);
       setPrunePlan(dryRun ? r : null);
       if (!dryRun) toasts.info("Pruned", `${r.removed.length} removed, ${r.kept.length} kept`);
       refresh();
@@ -271,6 +271,13 @@ export function BackupScreen({ profile }: { profile: Profile }) {
                 `{e.database}` from {e.server}
                 {e.seconds != null ? `, taken in ${duration(e.seconds)}` : ""}
                 {e.gtid ? `, GTID ${e.gtid}` : ""}
+              </p>
+              <p data-testid="backup-made-by" className={e.madeBy ? undefined : "muted"}>
+                {e.madeBy
+                  ? `Made by ${e.madeBy.operator} on ${e.madeBy.host} with ${e.tool ?? "an unknown tool"}.`
+                  : `Who made it is not recorded (written by ${e.tool ?? "an unknown tool"}).`}{" "}
+                A restore runs only the table definitions and row values it parses from this folder; anything else refuses the
+                whole restore before a database is created.
               </p>
               <div className="actions" style={{ justifyContent: "flex-start" }}>
                 <button type="button" data-action="verify-backup" onClick={() => void verify(e)}>

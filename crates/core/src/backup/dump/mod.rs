@@ -400,6 +400,7 @@ impl Dump<'_> {
             tables: entries,
             views,
             notes,
+            made_by: Some(manifest::MadeBy::here()),
         };
         manifest::write(dir, &manifest)?;
         Ok(manifest)

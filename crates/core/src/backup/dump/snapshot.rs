@@ -180,7 +180,10 @@ pub(super) async fn show_creates(
             .fetch_one(&mut *conn)
             .await
             .map_err(|e| server.err(e))?;
-        view_sql.push(cell_text(&row, 1).unwrap_or_default());
+        let shown = cell_text(&row, 1).unwrap_or_default();
+        // Restorable under any name and by anyone: no DEFINER, no `database`. prefixes. A view
+        // that cannot be rewritten stays as shown, and a restore refuses it by name.
+        view_sql.push(crate::backup::admit::portable_view(&shown, database).unwrap_or(shown));
     }
     Ok((table_sql, view_sql))
 }

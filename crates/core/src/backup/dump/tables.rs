@@ -110,7 +110,9 @@ pub(super) fn literal(column: &str, data_type: &str) -> String {
     let c = quote_ident(column);
     match data_type.to_ascii_lowercase().as_str() {
         "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint" | "decimal"
-        | "numeric" | "float" | "double" | "real" => format!("IFNULL({c},'NULL')"),
+        | "numeric" | "double" | "real" => format!("IFNULL({c},'NULL')"),
+        // A FLOAT shows 6 digits; widened to DOUBLE it shows every bit it has.
+        "float" => format!("IFNULL(CAST({c} AS DOUBLE),'NULL')"),
         "bit" => format!("IFNULL(CAST({c} AS UNSIGNED),'NULL')"),
         "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" | "geometry"
         | "point" | "linestring" | "polygon" | "multipoint" | "multilinestring"

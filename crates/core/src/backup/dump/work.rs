@@ -241,16 +241,8 @@ impl Dump<'_> {
             let order: Vec<String> = table.order_by.iter().map(|c| quote_ident(c)).collect();
             sql.push_str(&format!(" ORDER BY {}", order.join(",")));
         }
-        let prefix = format!(
-            "INSERT INTO {} ({}) VALUES ",
-            quote_ident(&table.name),
-            table
-                .columns
-                .iter()
-                .map(|c| quote_ident(c))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
+        // The head a restore admits, from the same function it checks against.
+        let prefix = crate::backup::admit::insert_prefix(&table.name, &table.columns);
         let mut file = ChunkFile::create(self.dir, relative);
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         if let Some(low) = low {
