@@ -3,7 +3,8 @@
 // table equal; the CLI reads the same folder.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { Session } from "./webdriver.mjs";
@@ -43,6 +44,7 @@ test("a backup started from the window shows its progress, lands in the catalog,
 
   assert.match(await s.text("[data-testid=backup-catalog] tr[data-backup]", 20000), /complete/);
   await s.waitFor("[data-testid=backup-detail]");
+  assert.match(await s.text("[data-testid=backup-made-by]"), /Made by \S+ on \S+ with mindpal-admin\/\d/);
   assert.match(await s.text("[data-testid=pitr-command]"), /mysqlbinlog .*--start-position=\d+/);
   await s.clickOn("[data-action=verify-backup]");
   await s.waitFor("[data-testid=verify-report][data-ok=true]", 20000);
@@ -75,4 +77,26 @@ test("a backup started from the window shows its progress, lands in the catalog,
   assert.equal(list.length, 1);
   assert.equal(list[0].state, "complete");
   assert.equal(cli("backup", "verify", list[0].path).status, 0);
+
+  // A copy edited to drop the live database, its manifest hash made consistent again: the
+  // window says why it is refused, and nothing is created or dropped.
+  const hostile = `${list[0].path}-edited`;
+  cpSync(list[0].path, hostile, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(hostile, "manifest.json"), "utf8"));
+  const users = manifest.tables.find((t) => t.name === "users");
+  users.createSql = `${users.createSql}; DROP DATABASE mindpal`;
+  const body = JSON.stringify(manifest, null, 2);
+  writeFileSync(join(hostile, "manifest.json"), body);
+  writeFileSync(join(hostile, "manifest.sha256"), `${createHash("sha256").update(body).digest("hex")}  manifest.json\n`);
+  await s.clickOn("[data-action=refresh-backups]");
+  const edited = hostile.split("/").pop();
+  await s.clickOn(`[data-testid=backup-catalog] tr[data-backup="${edited}"] [data-action=open-backup]`, 20000);
+  await s.fill("[data-testid=restore-into]", "mindpal_hostile");
+  await s.clickOn("[data-action=restore-backup]");
+  await s.waitFor("[data-testid=restore-error]", 30000);
+  const refusal = await s.text("[data-testid=restore-error]");
+  assert.match(refusal, /refused.*manifest\.json, table `users`: a second statement.*nothing was restored/s);
+  await shot("42-backup-hostile-refused");
+  assert.equal(primarySql("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN ('mindpal', 'mindpal_hostile')"), "1");
+  assert.equal(Number(primarySql("SELECT COUNT(*) FROM operation_logs WHERE action = 'backup.restore_refused'")), 1, "the refusal is in operation_logs");
 });

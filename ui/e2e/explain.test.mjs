@@ -25,9 +25,14 @@ let s;
 async function typeSql(text) {
   const found = await s.waitUntil(() => document.querySelector(".sql-editor")?.shadowRoot?.querySelector(".cm-content"), [], 10000, "the editor");
   const el = Object.values(found)[0];
-  await s.click(el);
-  await s.type(el, `${KEY.ctrl}a${KEY.null}${KEY.backspace}`);
-  await s.type(el, text);
+  // WebKitWebDriver now and then drops the first key after a clear: type until it reads back.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await s.click(el);
+    await s.type(el, `${KEY.ctrl}a${KEY.null}${KEY.backspace}`);
+    await s.type(el, text);
+    const typed = await s.waitUntil(() => document.querySelector(".sql-editor")?.shadowRoot?.querySelector(".cm-content")?.textContent ?? null, [], 5000, "the editor's text");
+    if (typed === text) break;
+  }
   return el;
 }
 const shot = async (name) => writeFileSync(join(SHOTS, `${name}.png`), await s.screenshot());

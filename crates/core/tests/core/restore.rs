@@ -321,6 +321,7 @@ INSERT INTO all_types (ti, tiu, si, mi, i, bi, biu, dwide, dmoney, f, fd, dbl, b
   '2026-12-02', '2026-12-02 14:31:00.000001', '2026-12-02 14:31:00.5', '00:00:00.000001', 1970,
   'NULL', 'NULL', '\\N', 'NULL', 'NULL', 'NULL', 'NULL', 'NULL', 'b', 'x,y,z', '"NULL"', NULL, NULL,
   NULL, NULL, NULL, 'NULL');
+INSERT INTO all_types (d, dt, ts, t) VALUES ('0000-00-00', '0000-00-00 00:00:00', '0000-00-00 00:00:00', '00:00:00');
 CREATE VIEW positive_ids AS SELECT id, bi FROM all_types WHERE bi > 0;
 "#;
 
@@ -332,7 +333,7 @@ async fn every_column_type_restores_equal() {
     let folder = take_backup(&db.server, &db.name, out.path()).await;
     let m = manifest::read(Path::new(&folder)).unwrap();
     let entry = m.tables.iter().find(|t| t.name == "all_types").unwrap();
-    assert_eq!(entry.rows, 4);
+    assert_eq!(entry.rows, 5);
     assert!(
         !entry.columns.contains(&"gen".to_owned()),
         "generated columns are left to the server"
@@ -380,7 +381,7 @@ async fn every_column_type_restores_equal() {
         .fetch_all(&admin.pool)
         .await
         .unwrap();
-    assert_eq!(source.len(), 4);
+    assert_eq!(source.len(), 5);
     for (row, (a, b)) in source.iter().zip(&restored).enumerate() {
         let differ: Vec<String> =
             a.0.split('|')

@@ -67,6 +67,8 @@ export function BackupScreen({ profile }: { profile: Profile }) {
   const [typedLiveName, setTypedLiveName] = useState("");
   const liveConfirmed = intoLive && typedLiveName === liveDatabase;
   const [restored, setRestored] = useState<RestoreReport | null>(null);
+  // A refused or failed restore stays beside the backup it was about, until the next attempt.
+  const [restoreError, setRestoreError] = useState<{ path: string; error: UiError } | null>(null);
   const [keepDays, setKeepDays] = useState(7);
   const [prunePlan, setPrunePlan] = useState<PruneReport | null>(null);
 
@@ -108,6 +110,7 @@ export function BackupScreen({ profile }: { profile: Profile }) {
     const job = newJobId("restore");
     setRunning({ job, what: "Restore", progress: null });
     setRestored(null);
+    setRestoreError(null);
     try {
       const r = await restoreBackup(profile.name, e.path, { into: restoreInto, replace: replace || liveConfirmed, replaceLiveDatabase: liveConfirmed, jobs }, job, (p) =>
         setRunning((x) => (x && x.job === job ? { ...x, progress: p } : x)),
@@ -115,7 +118,9 @@ export function BackupScreen({ profile }: { profile: Profile }) {
       setRestored(r);
       toasts.info(r.ok ? "Restore verified" : "Restore differs", `${r.database} in ${duration(r.seconds)}`);
     } catch (err) {
-      toasts.error(asUiError(err));
+      const error = asUiError(err);
+      if (error.kind === "cancelled") toasts.info("Restore cancelled", "The database it was creating was dropped.");
+      else setRestoreError({ path: e.path, error });
     } finally {
       setRunning(null);
     }
@@ -180,7 +185,7 @@ export function BackupScreen({ profile }: { profile: Profile }) {
         <div className="card-head">
           <h2>Backups in this folder</h2>
           <div className="actions">
-            <button type="button" onClick={refresh}>
+            <button type="button" data-action="refresh-backups" onClick={refresh}>
               Refresh
             </button>
             {operator && (
@@ -332,6 +337,11 @@ export function BackupScreen({ profile }: { profile: Profile }) {
                     placeholder={liveDatabase ?? ""}
                     onChange={(x) => setTypedLiveName(x.target.value)}
                   />
+                </div>
+              )}
+              {restoreError && restoreError.path === e.path && (
+                <div className="banner error" data-testid="restore-error">
+                  <ErrorLine error={restoreError.error} />
                 </div>
               )}
               {restored && restored.backup === e.path && (

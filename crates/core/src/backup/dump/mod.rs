@@ -20,6 +20,7 @@ use crate::audit::{self, Change};
 use crate::error::{Error, ErrorKind, Result};
 use crate::mysql::{Flavour, MysqlServer, cell_text, mysql_since, quote_ident};
 
+mod render;
 mod snapshot;
 mod tables;
 mod work;
@@ -38,8 +39,8 @@ pub const AUTO_CHECKSUM_BYTES: u64 = 256 << 20;
 struct TablePlan {
     name: String,
     columns: Vec<String>,
-    /// One expression per column rendering it as an SQL literal.
-    literals: Vec<String>,
+    /// How each column's values are written as SQL literals.
+    renders: Vec<render::Render>,
     /// A single integer primary-key column, for chunking.
     chunk_key: Option<String>,
     /// The primary key's columns, for a stable order when not chunked.

@@ -1,6 +1,8 @@
 //! What to dump: the base tables with how to render each column as an SQL literal and how
 //! to chunk them, the views, and what is left out.
 
+use super::render::Render;
+
 use super::*;
 
 /// The base tables (with how to render and chunk them), the views, and what is left out.
@@ -17,8 +19,8 @@ pub(super) async fn plan_tables(
     .fetch_all(&server.pool)
     .await
     .map_err(|e| server.err(e))?;
-    let columns: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, EXTRA FROM information_schema.COLUMNS \
+    let columns: Vec<(String, String, String, String, String)> = sqlx::query_as(
+        "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, EXTRA FROM information_schema.COLUMNS \
          WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION",
     )
     .bind(database)
@@ -47,12 +49,12 @@ pub(super) async fn plan_tables(
             continue;
         }
         let mut cols = Vec::new();
-        let mut literals = Vec::new();
-        for (_, column, data_type, extra) in columns.iter().filter(|c| c.0 == name) {
+        let mut renders = Vec::new();
+        for (_, column, data_type, column_type, extra) in columns.iter().filter(|c| c.0 == name) {
             if extra.to_ascii_uppercase().contains("GENERATED") {
                 continue;
             }
-            literals.push(literal(column, data_type));
+            renders.push(Render::of(data_type, column_type));
             cols.push(column.clone());
         }
         let pk: Vec<&(String, String, String)> = keys.iter().filter(|k| k.0 == name).collect();
@@ -69,7 +71,7 @@ pub(super) async fn plan_tables(
         tables.push(TablePlan {
             name,
             columns: cols,
-            literals,
+            renders,
             chunk_key,
             order_by: pk.iter().map(|k| k.1.clone()).collect(),
             rows_estimate: rows.unwrap_or(0),
@@ -102,23 +104,4 @@ pub(super) fn is_integer(data_type: &str) -> bool {
         data_type.to_ascii_lowercase().as_str(),
         "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint"
     )
-}
-
-/// An expression rendering `column` as an SQL literal that restores to the same value, on one
-/// line (newlines inside strings become `\n`), `NULL` for NULL.
-pub(super) fn literal(column: &str, data_type: &str) -> String {
-    let c = quote_ident(column);
-    match data_type.to_ascii_lowercase().as_str() {
-        "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint" | "decimal"
-        | "numeric" | "double" | "real" => format!("IFNULL({c},'NULL')"),
-        // A FLOAT shows 6 digits; widened to DOUBLE it shows every bit it has.
-        "float" => format!("IFNULL(CAST({c} AS DOUBLE),'NULL')"),
-        "bit" => format!("IFNULL(CAST({c} AS UNSIGNED),'NULL')"),
-        "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" | "geometry"
-        | "point" | "linestring" | "polygon" | "multipoint" | "multilinestring"
-        | "multipolygon" | "geometrycollection" => {
-            format!("IF({c} IS NULL,'NULL',CONCAT('X''',HEX({c}),''''))")
-        }
-        _ => format!("REPLACE(REPLACE(QUOTE({c}),'\\n','\\\\n'),'\\r','\\\\r')"),
-    }
 }

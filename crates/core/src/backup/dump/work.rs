@@ -224,9 +224,15 @@ impl Dump<'_> {
             self.cancel,
             &self.counters,
         );
+        // The rows as they are, over the binary protocol: rendering is the client's work.
         let mut sql = format!(
-            "SELECT CONCAT('(',CONCAT_WS(',',{}),')') FROM {}.{}",
-            table.literals.join(","),
+            "SELECT {} FROM {}.{}",
+            table
+                .columns
+                .iter()
+                .map(|c| quote_ident(c))
+                .collect::<Vec<_>>()
+                .join(","),
             quote_ident(database),
             quote_ident(&table.name)
         );
@@ -264,7 +270,6 @@ impl Dump<'_> {
             })
             .await?;
             let Some(row) = next else { break };
-            let tuple: &[u8] = row.try_get_unchecked(0).map_err(|e| server.err(e))?;
             if in_statement {
                 batch.push(b',');
             } else {
@@ -272,7 +277,27 @@ impl Dump<'_> {
                 batch.extend_from_slice(prefix.as_bytes());
                 in_statement = true;
             }
-            batch.extend_from_slice(tuple);
+            batch.push(b'(');
+            for (i, render) in table.renders.iter().enumerate() {
+                if i > 0 {
+                    batch.push(b',');
+                }
+                // Only a value that has no bytes is NULL (sqlx calls a zero date NULL too).
+                let raw: &[u8] = match row.try_get_unchecked(i) {
+                    Ok(raw) => raw,
+                    Err(_) => {
+                        batch.extend_from_slice(b"NULL");
+                        continue;
+                    }
+                };
+                render.write(raw, &mut batch).map_err(|what| {
+                    Error::InvalidInput(format!(
+                        "`{}`.`{}` sent {what}, which the backup cannot write",
+                        table.name, table.columns[i]
+                    ))
+                })?;
+            }
+            batch.push(b')');
             count += 1;
             if batch.len() - statement_start >= STATEMENT_BYTES {
                 batch.extend_from_slice(b";\n");
