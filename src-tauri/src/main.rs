@@ -60,6 +60,7 @@ fn main() {
             commands::backup::list_backups,
             commands::backup::verify_backup,
             commands::backup::prune_backups,
+            commands::backup::backup_window,
             commands::backup::restore_backup,
             commands::backup::redis_persistence,
             commands::backup::redis_persist,

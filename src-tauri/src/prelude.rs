@@ -4,6 +4,7 @@ pub(crate) use crate::state::*;
 pub(crate) use crate::wire::{JobEvent, Overview, ProfileInput, ProfileView, ServerCheck, UiError};
 pub(crate) use mindpal_core::access::{Actor, Permission};
 pub(crate) use mindpal_core::backup::catalog::VerifyReport;
+pub(crate) use mindpal_core::backup::pitr::RestorableWindow;
 pub(crate) use mindpal_core::backup::redis::{Persistence, Trigger};
 pub(crate) use mindpal_core::backup::{
     self, BackupEntry, BackupOptions, BackupOutcome, BackupProgress, PruneReport, RestoreOptions,

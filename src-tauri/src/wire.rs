@@ -223,6 +223,7 @@ mod tests {
         PruneReport::export_all(&cfg).unwrap();
         RestoreOptions::export_all(&cfg).unwrap();
         RestoreReport::export_all(&cfg).unwrap();
+        mindpal_core::backup::pitr::RestorableWindow::export_all(&cfg).unwrap();
         Persistence::export_all(&cfg).unwrap();
         Trigger::export_all(&cfg).unwrap();
     }

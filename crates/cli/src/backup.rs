@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use mindpal_core::Error;
 use mindpal_core::backup::redis::{self as persistence, Trigger};
 use mindpal_core::backup::{
-    self, BackupOptions, BackupProgress, BackupState, ChecksumPolicy, RestoreOptions,
+    self, BackupOptions, BackupProgress, BackupState, ChecksumPolicy, RestoreOptions, pitr::Until,
 };
 use mindpal_core::mysql::MysqlServer;
 
@@ -39,8 +39,16 @@ pub enum BackupCommand {
     Prune(PruneArgs),
     /// Restore a backup into a new database, in parallel, then compare every table's rows and
     /// CHECKSUM TABLE with the manifest (exit 5 when a file is damaged or a table differs, 7
-    /// when the target exists, is a system schema or the live database).
+    /// when the target exists, is a system schema, the live database, or the folder holds a
+    /// statement the restore does not admit). With --until or --until-gtid, then replay the
+    /// server's binlog to that point: point-in-time recovery into a new database.
     Restore(RestoreArgs),
+    /// The moments a backup can be restored to on this server (--until): from its snapshot to
+    /// now, when every binlog since is still there (exit 7 when one was purged).
+    Window {
+        /// The backup's folder.
+        backup: PathBuf,
+    },
     /// Redis persistence: status, or start BGSAVE / BGREWRITEAOF on the master.
     Redis {
         /// status reads INFO persistence; bgsave and bgrewriteaof start one (operators; audited).
@@ -117,6 +125,13 @@ pub struct RestoreArgs {
     /// Parallel load connections (1–16).
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=16))]
     jobs: u64,
+    /// Point-in-time recovery: after the snapshot, replay the server's binlog up to this moment
+    /// (YYYY-MM-DD HH:MM:SS in local time, or RFC 3339), into a new database.
+    #[arg(long, value_name = "TIME", conflicts_with_all = ["until_gtid", "replace", "replace_live_database"])]
+    until: Option<String>,
+    /// Point-in-time recovery up to and including this GTID (e.g. 0-1-4711).
+    #[arg(long, value_name = "GTID", conflicts_with_all = ["replace", "replace_live_database"])]
+    until_gtid: Option<String>,
 }
 
 /// A progress bar on a terminal; nothing in cron or with --json.
@@ -342,12 +357,38 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
             });
             Ok(ExitCode::SUCCESS)
         }
+        BackupCommand::Window { backup: folder } => {
+            let dir = backup::catalog::backup_dir(folder);
+            let m = backup::manifest::read(&dir)?;
+            let server = MysqlServer::connect(&mysql_target(g)?, timeout(g), 1).await?;
+            let window = backup::pitr::window(&server, &m).await?;
+            out.show(&window, || {
+                say!(
+                    "restorable from {} to {} (now)",
+                    window.from.format("%Y-%m-%d %H:%M:%S UTC"),
+                    window.to.format("%Y-%m-%d %H:%M:%S UTC")
+                );
+                say!(
+                    "GTID {} to {}; binlogs {} ({} to replay at most)",
+                    window.gtid_from.as_deref().unwrap_or("-"),
+                    window.gtid_to.as_deref().unwrap_or("-"),
+                    window.files.join(", "),
+                    bytes(window.bytes)
+                );
+            });
+            Ok(ExitCode::SUCCESS)
+        }
         BackupCommand::Restore(args) => {
             if (args.replace || args.replace_live_database) && !args.yes {
                 return Err(crate::context::usage(
                     "--replace drops the target database first: add --yes to confirm",
                 ));
             }
+            let until = match (&args.until, &args.until_gtid) {
+                (Some(t), _) => Some(Until::parse_time(t)?),
+                (None, Some(g)) => Some(Until::parse_gtid(g)?),
+                (None, None) => None,
+            };
             let server = MysqlServer::connect(&mysql_target(g)?, timeout(g), 2).await?;
             let cancel = cancel_on_ctrl_c();
             let bar = bar(out);
@@ -361,6 +402,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                     replace: args.replace || args.replace_live_database,
                     replace_live_database: args.replace_live_database,
                     jobs: args.jobs as usize,
+                    until,
                 },
                 &|p| show(&bar, &p),
                 &cancel,
@@ -402,6 +444,29 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                         "some tables differ from the backup"
                     }
                 );
+                if let Some(p) = &report.pitr {
+                    say!(
+                        "then replayed the binlog up to {} in {}: {} read, last GTID {}",
+                        p.until,
+                        seconds(p.seconds),
+                        bytes(p.bytes_read),
+                        p.gtid_reached.as_deref().unwrap_or("-")
+                    );
+                    say!("{:<28} {:>11} {:>12}", "table", "rows", "checksum");
+                    for t in &p.tables {
+                        say!(
+                            "{:<28} {:>11} {:>12}",
+                            t.table,
+                            t.rows,
+                            t.checksum.map(|c| c.to_string()).unwrap_or_else(|| "-".into())
+                        );
+                    }
+                    say!(
+                        "`{}` is a new database as of {}: compare it before pointing the platform at it",
+                        report.database,
+                        p.until
+                    );
+                }
                 if let Some(cmd) = &report.pitr_command {
                     say!("roll forward with the binlog:\n  {cmd}");
                 }

@@ -117,6 +117,26 @@ pub(crate) async fn restore_backup(
     forgetting(&state, &name, report).await
 }
 
+/// The moments a backup can be restored to on the profile's server, or why there are none.
+#[tauri::command]
+pub(crate) async fn backup_window(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    path: String,
+) -> Result<RestorableWindow, UiError> {
+    let profile = profile_with_passwords(&app, &name).await?;
+    let server = pool(&state, &profile).await?;
+    let dir = std::path::PathBuf::from(path);
+    let manifest = blocking(move || backup::manifest::read(&dir)).await?;
+    forgetting(
+        &state,
+        &name,
+        backup::pitr::window(&server, &manifest).await,
+    )
+    .await
+}
+
 #[tauri::command]
 pub(crate) async fn redis_persistence(
     app: AppHandle,

@@ -39,6 +39,7 @@ import type { ProfileView } from "./ProfileView";
 import type { PruneReport } from "./PruneReport";
 import type { RedisStatus } from "./RedisStatus";
 import type { ReplicationReport } from "./ReplicationReport";
+import type { RestorableWindow } from "./RestorableWindow";
 import type { RestoreOptions } from "./RestoreOptions";
 import type { RestoreReport } from "./RestoreReport";
 import type { Review } from "./Review";
@@ -91,6 +92,11 @@ export function restoreBackup(name: string, path: string, options: RestoreOption
   const onEventChannel = new Channel<BackupProgress>();
   onEventChannel.onmessage = onEvent;
   return invoke<RestoreReport>("restore_backup", { name, path, options, job, onEvent: onEventChannel });
+}
+
+/** The moments a backup can be restored to on the profile's server, or why there are none. */
+export function backupWindow(name: string, path: string): Promise<RestorableWindow> {
+  return invoke<RestorableWindow>("backup_window", { name, path });
 }
 
 export function redisPersistence(name: string): Promise<Persistence> {

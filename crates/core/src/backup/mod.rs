@@ -11,6 +11,7 @@ pub mod catalog;
 mod dump;
 mod files;
 pub mod manifest;
+pub mod pitr;
 pub mod redis;
 mod restore;
 
@@ -79,6 +80,8 @@ pub enum Phase {
     Loading,
     Indexing,
     Verifying,
+    /// A point-in-time restore reading and applying the binlog.
+    Replaying,
 }
 
 /// Where a backup or restore is, against the estimates from `information_schema` (or, for a

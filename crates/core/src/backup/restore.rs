@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::admit::{self, DataShape};
 use super::files::{FileCheck, read_hashed_lines, read_statements};
 use super::manifest::{self, FileEntry, Manifest, TableEntry};
+use super::pitr::{self, PitrReport, Until};
 use super::{BackupProgress, Phase};
 use crate::access::{Actor, Permission};
 use crate::audit::{self, Change};
@@ -35,6 +36,10 @@ pub struct RestoreOptions {
     pub replace_live_database: bool,
     #[serde(default = "default_jobs")]
     pub jobs: usize,
+    /// Roll the snapshot forward with the server's binlog up to this point (always into a new
+    /// database).
+    #[serde(default)]
+    pub until: Option<Until>,
 }
 
 fn default_jobs() -> usize {
@@ -67,7 +72,10 @@ pub struct RestoreReport {
     pub seconds: f64,
     pub ok: bool,
     pub tables: Vec<TableCheck>,
+    /// The `mysqlbinlog` command that would roll this restore forward by hand.
     pub pitr_command: Option<String>,
+    /// The replay of a point-in-time restore and the state it left.
+    pub pitr: Option<PitrReport>,
 }
 
 /// Schemas the server itself owns: never a restore's target.
@@ -116,6 +124,20 @@ pub async fn restore(
     if let Err(refusal) = admit::check_manifest(&m) {
         return Err(refused(server, backup, into, refusal).await);
     }
+    // A point-in-time restore needs its binlogs on the server before anything is created.
+    let window = match &options.until {
+        Some(until) => {
+            if options.replace || options.replace_live_database {
+                return Err(Error::Refused(
+                    "a point-in-time restore always creates a new database: name one that does not exist".into(),
+                ));
+            }
+            let window = pitr::window(server, &m).await?;
+            pitr::check_until(until, &window)?;
+            Some(window)
+        }
+        None => None,
+    };
     let tables_total = m.tables.len();
     let rows_total = m.rows();
     let bytes_total = m.bytes();
@@ -178,29 +200,16 @@ pub async fn restore(
     let loaded = load(server, backup, &m, into, options, &report, cancel).await;
     let checks = match loaded {
         Ok(checks) => checks,
-        Err(e) => {
-            // Nothing half-restored stays behind looking like a database.
-            let drop_it =
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db}")))
-                    .execute(&server.pool);
-            let _ = tokio::time::timeout(Duration::from_secs(10), drop_it).await;
-            if server.target.database.is_none() {
-                return Err(e);
+        Err(e) => return Err(abandon(server, backup, into, "backup.restore_failed", e).await),
+    };
+    let pitr = match (&options.until, &window) {
+        (Some(until), Some(window)) => {
+            match pitr::replay(server, &m, into, until, window, progress, cancel).await {
+                Ok(replayed) => Some(replayed),
+                Err(e) => return Err(abandon(server, backup, into, "backup.pitr_failed", e).await),
             }
-            let note = audit::record(
-                server,
-                Change {
-                    action: "backup.restore_failed",
-                    resource_type: "database",
-                    resource_id: None,
-                    details: serde_json::json!({
-                        "backup": backup.display().to_string(), "into": into, "error": e.to_string(),
-                    }),
-                },
-            );
-            let _ = tokio::time::timeout(Duration::from_secs(3), note).await;
-            return Err(e);
         }
+        _ => None,
     };
     let ok = checks.iter().all(|c| c.ok);
     let seconds = clock.elapsed().as_secs_f64();
@@ -212,16 +221,26 @@ pub async fn restore(
         restored_db = server.with_database(into).await?;
         &restored_db
     };
+    let mut details = serde_json::json!({
+        "backup": backup.display().to_string(), "from": m.database, "into": into,
+        "rows": rows_total, "verified": ok, "seconds": seconds,
+    });
+    if let Some(p) = &pitr {
+        details["until"] = serde_json::Value::String(p.until.to_string());
+        details["gtidReached"] = serde_json::json!(p.gtid_reached);
+        details["binlogBytesRead"] = serde_json::json!(p.bytes_read);
+    }
     audit::record(
         audit_server,
         Change {
-            action: "backup.restore",
+            action: if pitr.is_some() {
+                "backup.pitr"
+            } else {
+                "backup.restore"
+            },
             resource_type: "database",
             resource_id: None,
-            details: serde_json::json!({
-                "backup": backup.display().to_string(), "from": m.database, "into": into,
-                "rows": rows_total, "verified": ok, "seconds": seconds,
-            }),
+            details,
         },
     )
     .await?;
@@ -231,8 +250,46 @@ pub async fn restore(
         seconds,
         ok,
         tables: checks,
-        pitr_command: super::pitr_command(&m, Some(into)),
+        pitr_command: if pitr.is_some() {
+            None
+        } else {
+            super::pitr_command(&m, Some(into))
+        },
+        pitr,
     })
+}
+
+/// Drops the database a failed restore created (nothing half-restored stays behind looking
+/// like a database), records the failure where there is a database to record in, and returns
+/// the error.
+async fn abandon(
+    server: &MysqlServer,
+    backup: &Path,
+    into: &str,
+    action: &'static str,
+    e: Error,
+) -> Error {
+    let drop_it = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {}",
+        quote_ident(into)
+    )))
+    .execute(&server.pool);
+    let _ = tokio::time::timeout(Duration::from_secs(10), drop_it).await;
+    if server.target.database.is_some() {
+        let note = audit::record(
+            server,
+            Change {
+                action,
+                resource_type: "database",
+                resource_id: None,
+                details: serde_json::json!({
+                    "backup": backup.display().to_string(), "into": into, "error": e.to_string(),
+                }),
+            },
+        );
+        let _ = tokio::time::timeout(Duration::from_secs(3), note).await;
+    }
+    e
 }
 
 /// Why the files of a backup were not admitted.

@@ -162,6 +162,7 @@ async fn a_backup_under_writes_restores_equal_to_its_snapshot() {
             replace: false,
             replace_live_database: false,
             jobs: 3,
+            until: None,
         },
         &|_| {},
         &CancellationToken::new(),
@@ -207,6 +208,7 @@ async fn a_backup_under_writes_restores_equal_to_its_snapshot() {
         replace: false,
         replace_live_database: false,
         jobs: 2,
+        until: None,
     };
     let refused = backup::restore(
         &server,
@@ -242,6 +244,7 @@ async fn a_backup_under_writes_restores_equal_to_its_snapshot() {
             replace: true,
             replace_live_database,
             jobs: 2,
+            until: None,
         };
         let server = &server;
         let path = outcome.path.clone();
@@ -309,6 +312,7 @@ async fn a_backup_under_writes_restores_equal_to_its_snapshot() {
             replace: false,
             replace_live_database: false,
             jobs: 2,
+            until: None,
         },
         &|_| {},
         &CancellationToken::new(),
@@ -383,7 +387,7 @@ async fn a_cancelled_backup_leaves_nothing_that_looks_complete() {
     // Its statements were stopped on the server too.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (running,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT CONCAT(%' AND DB = ?",
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT `%' AND DB = ?",
     )
     .bind(&db.name)
     .fetch_one(&db.server.pool)

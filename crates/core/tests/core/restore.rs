@@ -46,6 +46,7 @@ async fn restore_into(
             replace: false,
             replace_live_database: false,
             jobs: 2,
+            until: None,
         },
         &|_| {},
         &CancellationToken::new(),
@@ -467,4 +468,197 @@ async fn a_prune_is_recorded_before_anything_goes() {
     .expect("the prune is in operation_logs");
     assert!(details.contains(&name(&older)), "{details}");
     db.drop().await;
+}
+
+/// Rows and CHECKSUM TABLE of every base table of `database`, by name.
+async fn table_states(server: &MysqlServer, database: &str) -> Vec<(String, u64, u64)> {
+    let names: Vec<(String,)> = sqlx::query_as(
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+    )
+    .bind(database)
+    .fetch_all(&server.pool)
+    .await
+    .unwrap();
+    let mut states = Vec::new();
+    for (name,) in names {
+        let table = format!("{}.{}", quote_ident(database), quote_ident(&name));
+        let (rows,): (i64,) =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&server.pool)
+                .await
+                .unwrap();
+        let (_, sum): (String, i64) =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("CHECKSUM TABLE {table}")))
+                .fetch_one(&server.pool)
+                .await
+                .unwrap();
+        states.push((name, rows as u64, sum as u64));
+    }
+    states
+}
+
+async fn exec(server: &MysqlServer, sql: &str) {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&server.pool)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_point_in_time_restore_equals_the_source_as_of_then() {
+    use mindpal_core::backup::pitr::Until;
+    use mindpal_core::sandbox::{self, UpOptions};
+    let home = tempfile::tempdir().unwrap();
+    let status = sandbox::up(
+        &UpOptions {
+            dir: home.path().join("sandbox"),
+            base_port: Some(crate::support::free_port_run(5)),
+            seed_scale: Some(0.002),
+            profile_store: None,
+        },
+        &|_| {},
+    )
+    .await
+    .expect("the sandbox comes up");
+    let primary = MysqlServer::connect(&status.primary_target(), crate::support::TIMEOUT, 3)
+        .await
+        .unwrap();
+    exec(&primary, "CREATE TABLE pitr_probe (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB; INSERT INTO pitr_probe VALUES (1,'a'),(2,'b'),(3,'c'),(4,'d'),(5,'e')").await;
+    let out = home.path().join("backups");
+    let folder = take_backup(&primary, "mindpal", &out).await;
+    let m = manifest::read(Path::new(&folder)).unwrap();
+
+    // Before the moment: an insert, an update, a delete.
+    exec(&primary, "INSERT INTO pitr_probe VALUES (6,'f'); UPDATE pitr_probe SET v = 'b1' WHERE id = 2; DELETE FROM pitr_probe WHERE id = 3").await;
+    // The moment: the next whole second of the server's clock, and the state then.
+    let clock = || async {
+        let (t,): (chrono::NaiveDateTime,) = sqlx::query_as("SELECT UTC_TIMESTAMP()")
+            .fetch_one(&primary.pool)
+            .await
+            .unwrap();
+        t
+    };
+    let before = clock().await;
+    let moment = loop {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let now = clock().await;
+        if now > before {
+            break now.and_utc();
+        }
+    };
+    let as_of_then = table_states(&primary, "mindpal").await;
+    let (gtid_then,): (String,) = sqlx::query_as("SELECT @@gtid_binlog_pos")
+        .fetch_one(&primary.pool)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // After it: more of each, which the restore must not show.
+    exec(&primary, "INSERT INTO pitr_probe VALUES (7,'g'); UPDATE pitr_probe SET v = 'f2' WHERE id = 6; DELETE FROM pitr_probe WHERE id = 1").await;
+
+    let window = backup::pitr::window(&primary, &m).await.unwrap();
+    assert!(window.from <= moment && moment <= window.to, "{window:?}");
+    assert_eq!(window.files.first(), m.snapshot.binlog_file.as_ref());
+
+    let restore_to = |into: &'static str, until: Until| {
+        let (primary, folder) = (&primary, folder.clone());
+        async move {
+            backup::restore(
+                primary,
+                mindpal_core::access::Actor::OPERATOR,
+                Path::new(&folder),
+                &RestoreOptions {
+                    into: into.to_owned(),
+                    replace: false,
+                    replace_live_database: false,
+                    jobs: 2,
+                    until: Some(until),
+                },
+                &|_| {},
+                &CancellationToken::new(),
+            )
+            .await
+        }
+    };
+    for (into, until) in [
+        ("mindpal_pitr", Until::Time(moment)),
+        ("mindpal_pitr_gtid", Until::Gtid(gtid_then.clone())),
+    ] {
+        let report = restore_to(into, until.clone())
+            .await
+            .expect("the point-in-time restore completes");
+        assert!(report.ok, "{report:#?}");
+        let pitr = report.pitr.expect("a replay report");
+        assert!(pitr.gtid_reached.is_some(), "{pitr:?}");
+        let probe: Vec<(i32, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id, v FROM {}.pitr_probe ORDER BY id",
+            quote_ident(into)
+        )))
+        .fetch_all(&primary.pool)
+        .await
+        .unwrap();
+        let expected: Vec<(i32, String)> = [(1, "a"), (2, "b1"), (4, "d"), (5, "e"), (6, "f")]
+            .iter()
+            .map(|(i, v)| (*i, v.to_string()))
+            .collect();
+        assert_eq!(probe, expected, "{until}");
+        let restored: Vec<(String, u64, u64)> = pitr
+            .tables
+            .iter()
+            .map(|t| (t.table.clone(), t.rows, t.checksum.unwrap()))
+            .collect();
+        assert_eq!(restored, as_of_then, "every table as of {until}");
+    }
+    let (recorded,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM operation_logs WHERE action = 'backup.pitr'")
+            .fetch_one(&primary.pool)
+            .await
+            .unwrap();
+    assert_eq!(recorded, 2);
+
+    // A moment before the snapshot, and a new database only.
+    let early = restore_to(
+        "mindpal_pitr_early",
+        Until::Time(m.started_at - chrono::Duration::hours(1)),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(early.kind(), ErrorKind::Refused, "{early}");
+    assert!(!database_exists(&primary, "mindpal_pitr_early").await);
+
+    // The binlog the backup starts from purged: refused by name, nothing created.
+    let (current,): (String,) = {
+        exec(&primary, "FLUSH BINARY LOGS").await;
+        let row = sqlx::raw_sql("SHOW MASTER STATUS")
+            .fetch_one(&primary.pool)
+            .await
+            .unwrap();
+        (sqlx::Row::get::<String, _>(&row, 0),)
+    };
+    // A replica still reading an old file keeps it a moment: purge until it is gone.
+    for _ in 0..50 {
+        exec(&primary, &format!("PURGE BINARY LOGS TO '{current}'")).await;
+        let first = sqlx::raw_sql("SHOW BINARY LOGS")
+            .fetch_one(&primary.pool)
+            .await
+            .unwrap();
+        if sqlx::Row::get::<String, _>(&first, 0) == current {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let purged = restore_to("mindpal_pitr_purged", Until::Time(moment))
+        .await
+        .unwrap_err();
+    assert_eq!(purged.kind(), ErrorKind::Refused, "{purged}");
+    let text = purged.to_string();
+    assert!(
+        text.contains(m.snapshot.binlog_file.as_deref().unwrap()) && text.contains("purged"),
+        "{text}"
+    );
+    assert!(!database_exists(&primary, "mindpal_pitr_purged").await);
+
+    primary.pool.close().await;
+    sandbox::down(&home.path().join("sandbox"), true)
+        .await
+        .unwrap();
 }

@@ -13,33 +13,8 @@ import type { UiError } from "../../bindings/UiError";
 import type { VerifyReport } from "../../bindings/VerifyReport";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
-
-type Running = { job: string; what: string; progress: BackupProgress | null };
-
-function duration(s: number): string {
-  if (s >= 90) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
-  return `${s.toFixed(1)} s`;
-}
-
-/** The running job's bar with Cancel, or the last finished one's figures. */
-function ProgressLine({ run, onCancel }: { run: Running; onCancel?: () => void }) {
-  const p = run.progress;
-  return (
-    <div className="job" data-testid="backup-progress" data-state={onCancel ? "running" : "done"}>
-      <progress max={1} value={onCancel ? (p?.fraction ?? 0) : 1} aria-label={`${run.what} progress`} />
-      <span className="muted" data-phase={p?.phase ?? "starting"}>
-        {p
-          ? `${onCancel ? p.phase : "done"} · ${p.tablesDone}/${p.tablesTotal} tables · ${p.rowsDone.toLocaleString()} of ~${p.rowsEstimate.toLocaleString()} rows · ${formatBytes(p.bytesDone)} (${formatBytes(p.compressedBytes)} zstd) · ${Math.round(p.rowsPerSecond).toLocaleString()} rows/s${p.etaSeconds != null ? ` · ETA ${duration(p.etaSeconds)}` : ""}`
-          : "starting…"}
-      </span>
-      {onCancel && (
-        <button type="button" onClick={onCancel} data-action="cancel-job">
-          Cancel
-        </button>
-      )}
-    </div>
-  );
-}
+import { PointInTime } from "./PointInTime";
+import { duration, ProgressLine, type Running } from "./ProgressLine";
 
 export function BackupScreen({ profile }: { profile: Profile }) {
   const operator = may(profile, "backup");
@@ -112,7 +87,7 @@ export function BackupScreen({ profile }: { profile: Profile }) {
     setRestored(null);
     setRestoreError(null);
     try {
-      const r = await restoreBackup(profile.name, e.path, { into: restoreInto, replace: replace || liveConfirmed, replaceLiveDatabase: liveConfirmed, jobs }, job, (p) =>
+      const r = await restoreBackup(profile.name, e.path, { into: restoreInto, replace: replace || liveConfirmed, replaceLiveDatabase: liveConfirmed, jobs, until: null }, job, (p) =>
         setRunning((x) => (x && x.job === job ? { ...x, progress: p } : x)),
       );
       setRestored(r);
@@ -370,10 +345,11 @@ export function BackupScreen({ profile }: { profile: Profile }) {
                   </tbody>
                 </table>
               )}
+              {canRestore && e.binlogFile && <PointInTime profile={profile} entry={e} jobs={jobs} busy={!!running} />}
               {e.pitrCommand && (
                 <>
-                  <h3>Point-in-time recovery</h3>
-                  <p className="muted">After restoring, replay the binlog from the backup&apos;s position; set the stop time just before the mistake.</p>
+                  <h3>Point-in-time recovery by hand</h3>
+                  <p className="muted">The same replay with the MariaDB tools, from the backup&apos;s position; set the stop time just before the mistake.</p>
                   <pre className="prompt" data-testid="pitr-command">
                     {restored && restored.backup === e.path && restored.pitrCommand ? restored.pitrCommand : e.pitrCommand}
                   </pre>

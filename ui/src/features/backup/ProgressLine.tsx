@@ -1,0 +1,31 @@
+// The bar of a running backup or restore job, with Cancel, or the figures of the last one.
+import { formatBytes } from "../../api";
+import type { BackupProgress } from "../../bindings/BackupProgress";
+
+export type Running = { job: string; what: string; progress: BackupProgress | null };
+
+export function duration(s: number): string {
+  if (s >= 90) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
+  return `${s.toFixed(1)} s`;
+}
+
+/** The running job's bar with Cancel, or the last finished one's figures. */
+export function ProgressLine({ run, onCancel }: { run: Running; onCancel?: () => void }) {
+  const p = run.progress;
+  return (
+    <div className="job" data-testid="backup-progress" data-state={onCancel ? "running" : "done"}>
+      <progress max={1} value={onCancel ? (p?.fraction ?? 0) : 1} aria-label={`${run.what} progress`} />
+      <span className="muted" data-phase={p?.phase ?? "starting"}>
+        {p
+          ? `${onCancel ? p.phase : "done"} · ${p.tablesDone}/${p.tablesTotal} tables · ${p.rowsDone.toLocaleString()} of ~${p.rowsEstimate.toLocaleString()} rows · ${formatBytes(p.bytesDone)} (${formatBytes(p.compressedBytes)} zstd) · ${Math.round(p.rowsPerSecond).toLocaleString()} rows/s${p.etaSeconds != null ? ` · ETA ${duration(p.etaSeconds)}` : ""}`
+          : "starting…"}
+      </span>
+      {onCancel && (
+        <button type="button" onClick={onCancel} data-action="cancel-job">
+          Cancel
+        </button>
+      )}
+    </div>
+  );
+}
+
