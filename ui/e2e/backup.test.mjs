@@ -78,6 +78,44 @@ test("a backup started from the window shows its progress, lands in the catalog,
   assert.equal(list[0].state, "complete");
   assert.equal(cli("backup", "verify", list[0].path).status, 0);
 
+  // Point in time: a setting written before a moment and one after it; the window restores
+  // the backup into a new database as of that moment.
+  primarySql("INSERT INTO system_settings (user_id, setting_key, setting_value) VALUES (NULL, 'pitr.before', 'kept')");
+  const lastSecond = primarySql("SELECT UTC_TIMESTAMP()");
+  let moment = lastSecond;
+  while (moment === lastSecond) {
+    await new Promise((r) => setTimeout(r, 100));
+    moment = primarySql("SELECT UTC_TIMESTAMP()");
+  }
+  await new Promise((r) => setTimeout(r, 1100));
+  primarySql("INSERT INTO system_settings (user_id, setting_key, setting_value) VALUES (NULL, 'pitr.after', 'not kept')");
+  await s.waitFor("[data-testid=pitr-window]", 20000);
+  assert.match(await s.text("[data-testid=pitr-window]"), /Restorable from .* to now.*mysql-bin\.\d+/);
+  const local = new Date(`${moment.replace(" ", "T")}Z`);
+  const pad = (n) => String(n).padStart(2, "0");
+  const picked = `${local.getFullYear()}-${pad(local.getMonth() + 1)}-${pad(local.getDate())}T${pad(local.getHours())}:${pad(local.getMinutes())}:${pad(local.getSeconds())}`;
+  // The picker is a native datetime-local input: its value is set as a user's choice would.
+  await s.waitUntil(
+    (value) => {
+      const el = document.querySelector("[data-testid=pitr-moment]");
+      Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), "value").set.call(el, value);
+      el.dispatchEvent(new el.ownerDocument.defaultView.Event("input", { bubbles: true }));
+      return true;
+    },
+    [picked],
+    5000,
+    "the moment to be picked",
+  );
+  await s.fill("[data-testid=pitr-into]", "mindpal_pitr");
+  await s.waitUntil(() => document.querySelector("[data-action=pitr-restore]")?.disabled === false, [], 5000, "the point-in-time button");
+  await s.clickOn("[data-action=pitr-restore]");
+  await s.waitFor("[data-testid=pitr-report][data-ok=true]", 60000);
+  assert.match(await s.text("[data-testid=pitr-gtid]"), /^\d+-\d+-\d+$/);
+  await s.waitUntil(() => (document.querySelector("[data-testid=pitr-report]").scrollIntoView({ block: "center" }), true), [], 5000, "the report in view");
+  await shot("43-backup-point-in-time");
+  assert.equal(primarySql("SELECT GROUP_CONCAT(setting_key ORDER BY setting_key) FROM mindpal_pitr.system_settings WHERE setting_key LIKE 'pitr.%'"), "pitr.before");
+  assert.equal(Number(primarySql("SELECT COUNT(*) FROM operation_logs WHERE action = 'backup.pitr'")), 1, "the point-in-time restore is in operation_logs");
+
   // A copy edited to drop the live database, its manifest hash made consistent again: the
   // window says why it is refused, and nothing is created or dropped.
   const hostile = `${list[0].path}-edited`;

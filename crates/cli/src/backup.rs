@@ -385,8 +385,13 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                 ));
             }
             let until = match (&args.until, &args.until_gtid) {
-                (Some(t), _) => Some(Until::parse_time(t)?),
-                (None, Some(g)) => Some(Until::parse_gtid(g)?),
+                // A moment or GTID that does not read is wrong usage, like a malformed id.
+                (Some(t), _) => {
+                    Some(Until::parse_time(t).map_err(|e| crate::context::usage(e.to_string()))?)
+                }
+                (None, Some(g)) => {
+                    Some(Until::parse_gtid(g).map_err(|e| crate::context::usage(e.to_string()))?)
+                }
                 (None, None) => None,
             };
             let server = MysqlServer::connect(&mysql_target(g)?, timeout(g), 2).await?;

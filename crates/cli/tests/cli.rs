@@ -800,6 +800,29 @@ fn wrong_usage_exits_2_with_a_json_error_naming_the_allowed_values() {
         2,
         "usage",
     );
+    // Point-in-time restores: a moment or GTID that does not read, or over an existing database.
+    let restore = ["backup", "restore", "/nowhere", "--into", "x"];
+    let m = json_error(
+        &[&restore[..], &["--until", "yesterday"]].concat(),
+        2,
+        "usage",
+    );
+    assert!(m.contains("not a moment"), "{m}");
+    let m = json_error(
+        &[&restore[..], &["--until-gtid", "0-1"]].concat(),
+        2,
+        "usage",
+    );
+    assert!(m.contains("not a MariaDB GTID"), "{m}");
+    json_error(
+        &[
+            &restore[..],
+            &["--until", "2026-12-02 14:31:00", "--replace", "--yes"],
+        ]
+        .concat(),
+        2,
+        "usage",
+    );
     json_error(&["cache", "scan", "--limit", "0"], 2, "usage");
     json_error(&["cache", "scan", "--limit", "100000"], 2, "usage");
     // One spelling, as verdicts print: needs_followup is accepted where needs-followup is.

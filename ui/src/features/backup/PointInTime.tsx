@@ -24,6 +24,8 @@ export function PointInTime({ profile, entry, jobs, busy }: { profile: Profile; 
     queryKey: ["backupWindow", profile.name, entry.path],
     queryFn: () => backupWindow(profile.name, entry.path),
     retry: false,
+    // The window ends now and a purge can shorten it: read it again while the panel is open.
+    refetchInterval: 15000,
   });
   const [moment, setMoment] = useState("");
   const [into, setInto] = useState(`${entry.database ?? "mindpal"}_pitr`);
@@ -32,8 +34,10 @@ export function PointInTime({ profile, entry, jobs, busy }: { profile: Profile; 
   const [error, setError] = useState<UiError | null>(null);
   const w = span.data;
   const min = w ? localInput(w.from) : undefined;
+  // The binlog runs on past `to` (read again every 15 s): only the start bounds the choice here,
+  // and a moment in the server's future is refused by the core.
   const max = w ? localInput(w.to) : undefined;
-  const inside = !!w && !!moment && moment >= (min ?? "") && moment <= (max ?? "");
+  const inside = !!w && !!moment && moment >= (min ?? "");
 
   const run = async () => {
     const id = newJobId("pitr");
@@ -66,7 +70,7 @@ export function PointInTime({ profile, entry, jobs, busy }: { profile: Profile; 
       {w && (
         <>
           <p className="muted" data-testid="pitr-window">
-            Restorable from {new Date(w.from).toLocaleString()} to {new Date(w.to).toLocaleString()} (now)
+            Restorable from {new Date(w.from).toLocaleString()} to now
             {w.gtidFrom ? `, GTID ${w.gtidFrom} to ${w.gtidTo ?? "?"}` : ""}; binlogs {w.files.join(", ")}. The snapshot is loaded into a new database,
             then the binlog of `{entry.database}` is replayed into it up to the moment you pick (events at or after it are not applied).
           </p>
