@@ -150,6 +150,18 @@ pub async fn window(server: &MysqlServer, m: &Manifest) -> Result<RestorableWind
             "this backup has no binlog position (binary logging was off on its server): it restores only to its snapshot".into(),
         ));
     };
+    // The database name reaches mariadb-binlog's arguments: a plain name only.
+    if m.database.is_empty()
+        || !m
+            .database
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+    {
+        return Err(Error::Refused(format!(
+            "`{}` is not a database name a point-in-time restore replays",
+            m.database
+        )));
+    }
     if !same_server(&m.server, &server.info.address) {
         return Err(Error::Refused(format!(
             "this backup was taken on {}; its binlogs are there, not on {}: connect a profile of that server",
@@ -212,6 +224,7 @@ fn continuous_from(first: &str, logs: &[(String, u64)]) -> Result<Vec<String>> {
         Some((stem.to_owned(), number.parse().ok()?))
     };
     let oldest = logs.first().map(|l| l.0.clone()).unwrap_or_default();
+    // Only a name the server lists is ever handed to mariadb-binlog.
     let Some(start) = logs.iter().position(|l| l.0 == first) else {
         return Err(Error::Refused(format!(
             "the binlog {first} this backup starts from is no longer on the server (the oldest there is {}): it was purged, so the backup restores only to its snapshot; nothing was restored",
@@ -254,7 +267,35 @@ pub fn check_until(until: &Until, window: &RestorableWindow) -> Result<()> {
         Until::Gtid(_) if window.gtid_from.is_none() => Err(Error::Refused(
             "this backup has no GTID position: restore to a moment (--until) instead".into(),
         )),
+        Until::Gtid(g) => {
+            // The snapshot's position lists one GTID per domain: the stop must be past it.
+            // It may have come from the window unparsed.
+            Until::parse_gtid(g)?;
+            let (domain, _, sequence) = gtid_parts(g)
+                .ok_or_else(|| Error::InvalidInput(format!("`{g}` is not a MariaDB GTID")))?;
+            let snapshot = window.gtid_from.as_deref().unwrap_or_default();
+            let behind = snapshot
+                .split(',')
+                .filter_map(|p| gtid_parts(p.trim()))
+                .any(|(d, _, s)| d == domain && s >= sequence);
+            if behind {
+                return Err(Error::Refused(format!(
+                    "{until} is not after this backup's snapshot (GTID {snapshot}): restore an older backup"
+                )));
+            }
+            Ok(())
+        }
         _ => Ok(()),
+    }
+}
+
+/// `domain-server-sequence` as numbers.
+fn gtid_parts(gtid: &str) -> Option<(u32, u32, u64)> {
+    let mut parts = gtid.split('-');
+    let parts = (parts.next()?, parts.next()?, parts.next()?, parts.next());
+    match parts {
+        (d, s, n, None) => Some((d.parse().ok()?, s.parse().ok()?, n.parse().ok()?)),
+        _ => None,
     }
 }
 
@@ -596,6 +637,19 @@ mod tests {
         assert!(Until::parse_time("2026-12-02 14:31:00").is_ok());
         assert!(Until::parse_time("yesterday").is_err());
         assert!(Until::parse_gtid("0-1-4711").is_ok());
+        assert_eq!(gtid_parts("0-1-4711"), Some((0, 1, 4711)));
+        let window = RestorableWindow {
+            from: Utc::now(),
+            to: Utc::now(),
+            gtid_from: Some("0-1-100,1-2-5".into()),
+            gtid_to: None,
+            files: vec![],
+            bytes: 0,
+            sizes: vec![],
+        };
+        assert!(check_until(&Until::Gtid("0-1-100".into()), &window).is_err());
+        assert!(check_until(&Until::Gtid("1-2-4".into()), &window).is_err());
+        assert!(check_until(&Until::Gtid("0-1-101".into()), &window).is_ok());
         for bad in ["0-1", "0-1-x", "0-1-2; DROP", "--", ""] {
             assert!(Until::parse_gtid(bad).is_err(), "{bad}");
         }

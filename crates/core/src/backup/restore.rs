@@ -180,24 +180,54 @@ pub async fn restore(
         }
     }
     let db = quote_ident(into);
+    // A database that did not exist is the restore's own: it is created and loaded without
+    // the binlog, so replicas neither replay the whole load nor get an empty shell of it. One
+    // that replaces an existing database is logged as before, so replicas follow the primary.
+    let unlogged = existing.is_none();
     let mut admin = server.pool.acquire().await.map_err(|e| server.err(e))?;
+    let admin_unlogged = unlogged
+        && sqlx::raw_sql("SET SESSION sql_log_bin = 0")
+            .execute(&mut *admin)
+            .await
+            .is_ok();
     if existing.is_some() {
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}")))
             .execute(&mut *admin)
             .await
             .map_err(|e| server.err(e))?;
     }
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+    let created = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "CREATE DATABASE {db} CHARACTER SET {} COLLATE {}",
         quote_ident(&m.charset),
         quote_ident(&m.collation)
     )))
     .execute(&mut *admin)
     .await
-    .map_err(|e| server.err(e))?;
-    drop(admin);
+    .map_err(|e| server.err(e));
+    if admin_unlogged {
+        // The connection goes back to the pool: it logs again, or it is not reused.
+        if sqlx::raw_sql("SET SESSION sql_log_bin = 1")
+            .execute(&mut *admin)
+            .await
+            .is_err()
+        {
+            admin.detach();
+        }
+    } else {
+        drop(admin);
+    }
+    created?;
 
-    let loaded = load(server, backup, &m, into, options, &report, cancel).await;
+    let loaded = load(
+        server,
+        backup,
+        &m,
+        (into, unlogged),
+        options,
+        &report,
+        cancel,
+    )
+    .await;
     let checks = match loaded {
         Ok(checks) => checks,
         Err(e) => return Err(abandon(server, backup, into, "backup.restore_failed", e).await),
@@ -431,7 +461,7 @@ fn admit_file(
     ))))
 }
 
-async fn open_in(server: &MysqlServer, into: &str) -> Result<MySqlConnection> {
+async fn open_in(server: &MysqlServer, into: &str, unlogged: bool) -> Result<MySqlConnection> {
     let options = server.target.options().database(into);
     let mut conn = crate::mysql::bounded(&server.info.address, Duration::from_secs(10), async {
         MySqlConnection::connect_with(&options)
@@ -446,6 +476,13 @@ async fn open_in(server: &MysqlServer, into: &str) -> Result<MySqlConnection> {
     .execute(&mut conn)
     .await
     .map_err(|e| server.err(e))?;
+    // The restore's own new database is loaded without the binlog (an account without
+    // BINLOG ADMIN keeps logging, and the load still works). These connections are not pooled.
+    if unlogged {
+        let _ = sqlx::raw_sql("SET SESSION sql_log_bin = 0")
+            .execute(&mut conn)
+            .await;
+    }
     Ok(conn)
 }
 
@@ -524,7 +561,7 @@ async fn load(
     server: &MysqlServer,
     backup: &Path,
     m: &Manifest,
-    into: &str,
+    (into, unlogged): (&str, bool),
     options: &RestoreOptions,
     report: &(dyn Fn(Phase, usize, u64, u64) + Sync),
     cancel: &CancellationToken,
@@ -532,7 +569,7 @@ async fn load(
     let jobs = options.jobs.clamp(1, 16);
     let mut conns = Vec::with_capacity(jobs);
     for _ in 0..jobs {
-        conns.push(open_in(server, into).await?);
+        conns.push(open_in(server, into, unlogged).await?);
     }
     let mut deferred: Vec<Option<String>> = Vec::with_capacity(m.tables.len());
     {
@@ -726,6 +763,11 @@ async fn load_file(
     });
     let mut rows_credited = 0u64;
     let mut bytes_read = 0u64;
+    // One transaction per file: one commit (and log flush) where there were hundreds.
+    sqlx::raw_sql("BEGIN")
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| server.err(e))?;
     while let Some(statement) = statements.recv().await {
         let len = statement.len() as u64 + 1;
         bytes_read += len;
@@ -747,6 +789,10 @@ async fn load_file(
     reader
         .await
         .map_err(|e| Error::io("reading the backup", std::io::Error::other(e.to_string())))??;
+    sqlx::raw_sql("COMMIT")
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| server.err(e))?;
     rows_done.fetch_add(file.rows.saturating_sub(rows_credited), Ordering::Relaxed);
     Ok(())
 }

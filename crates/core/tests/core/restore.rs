@@ -608,6 +608,29 @@ async fn a_point_in_time_restore_equals_the_source_as_of_then() {
             .collect();
         assert_eq!(restored, as_of_then, "every table as of {until}");
     }
+    // The new databases were created, loaded and rolled forward without the binlog: the
+    // replica never saw them (and was not sent an empty shell of them).
+    let replica = MysqlServer::connect(&status.replica_target(), crate::support::TIMEOUT, 1)
+        .await
+        .unwrap();
+    let (primary_gtid,): (String,) = sqlx::query_as("SELECT @@gtid_binlog_pos")
+        .fetch_one(&primary.pool)
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        let (replica_gtid,): (String,) = sqlx::query_as("SELECT @@gtid_slave_pos")
+            .fetch_one(&replica.pool)
+            .await
+            .unwrap();
+        if replica_gtid == primary_gtid {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(database_exists(&replica, "mindpal").await);
+    assert!(!database_exists(&replica, "mindpal_pitr").await);
+    assert!(!database_exists(&replica, "mindpal_pitr_gtid").await);
+    replica.pool.close().await;
     let (recorded,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM operation_logs WHERE action = 'backup.pitr'")
             .fetch_one(&primary.pool)
