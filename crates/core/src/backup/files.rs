@@ -195,44 +195,6 @@ pub fn check_file(root: &Path, entry: &FileEntry) -> Result<FileCheck> {
     })
 }
 
-/// Reads the statements of a data file, one per line, handing each with its line number to
-/// `each` (blocking).
-pub fn read_statements(
-    root: &Path,
-    entry: &FileEntry,
-    each: &mut dyn FnMut(u64, String) -> bool,
-) -> Result<()> {
-    use std::io::BufRead;
-    let path = root.join(&entry.path);
-    let file = File::open(&path).map_err(|e| io_error("reading", &path, e))?;
-    let decoder = zstd::stream::Decoder::new(file).map_err(|e| io_error("reading", &path, e))?;
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, decoder);
-    let mut line = Vec::with_capacity(1 << 20);
-    let mut number = 0u64;
-    loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| io_error("decompressing", &path, e))?;
-        if n == 0 {
-            return Ok(());
-        }
-        number += 1;
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
-        if line.is_empty() {
-            continue;
-        }
-        let statement = String::from_utf8(std::mem::take(&mut line)).map_err(|_| {
-            Error::InvalidInput(format!("{} holds bytes that are not UTF-8", path.display()))
-        })?;
-        if !each(number, statement) {
-            return Ok(());
-        }
-    }
-}
-
 /// Hashes what is read through it: the compressed bytes, as the decoder pulls them.
 struct HashingReader<R> {
     inner: R,

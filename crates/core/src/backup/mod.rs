@@ -148,6 +148,22 @@ impl BackupProgress {
     }
 }
 
+impl BackupProgress {
+    /// The replay's share of the binlog bytes to read.
+    pub(crate) fn replaying(done: u64, total: u64, elapsed: Duration) -> Self {
+        let mut p =
+            BackupProgress::new(Phase::Replaying, (0, 1), (0, 0), (done, total), 0, elapsed);
+        p.fraction = if total > 0 {
+            (done as f64 / total as f64).min(0.99)
+        } else {
+            0.0
+        };
+        let seconds = p.elapsed_seconds;
+        p.eta_seconds = (p.fraction > 0.01).then(|| seconds * (1.0 - p.fraction) / p.fraction);
+        p
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
