@@ -11,8 +11,9 @@ use tokio::sync::mpsc;
 use super::manifest::{FileEntry, hex};
 use crate::error::{Error, Result};
 
-/// zstd level 3: the library's default, most of the ratio at a fraction of the CPU.
-pub const ZSTD_LEVEL: i32 = 3;
+/// zstd level 1: on the dump's SQL it compresses as well as level 3 (1% smaller, measured on
+/// a scale-1 backup) for 30% less CPU, and the backup shares two cores with the server.
+pub const ZSTD_LEVEL: i32 = 1;
 
 /// An I/O error with the path, and "no space left" spelt out.
 pub fn io_error(action: &str, path: &Path, e: std::io::Error) -> Error {

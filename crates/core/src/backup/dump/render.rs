@@ -53,7 +53,6 @@ impl Render {
 
     /// Appends the literal for `raw` (the value's bytes in a binary-protocol row) to `out`.
     pub(super) fn write(self, raw: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
-        use std::io::Write;
         let bad = || format!("a {self:?} value of {} bytes", raw.len());
         match self {
             Render::Signed => {
@@ -64,7 +63,10 @@ impl Render {
                     8 => i64::from_le_bytes(raw.try_into().map_err(|_| bad())?),
                     _ => return Err(bad()),
                 };
-                write!(out, "{value}").expect("a Vec takes writes");
+                if value < 0 {
+                    out.push(b'-');
+                }
+                write_digits(value.unsigned_abs(), 1, out);
             }
             Render::Unsigned => {
                 if raw.len() > 8 || raw.is_empty() {
@@ -72,7 +74,7 @@ impl Render {
                 }
                 let mut bytes = [0u8; 8];
                 bytes[..raw.len()].copy_from_slice(raw);
-                write!(out, "{}", u64::from_le_bytes(bytes)).expect("a Vec takes writes");
+                write_digits(u64::from_le_bytes(bytes), 1, out);
             }
             Render::Float => {
                 let value = f32::from_le_bytes(raw.try_into().map_err(|_| bad())?);
@@ -99,7 +101,7 @@ impl Render {
                     return Err(bad());
                 }
                 let value = raw.iter().fold(0u64, |n, b| (n << 8) | *b as u64);
-                write!(out, "{value}").expect("a Vec takes writes");
+                write_digits(value, 1, out);
             }
             Render::Text => write_quoted(raw, out),
             Render::Bytes => write_hex(raw, out),
@@ -124,7 +126,6 @@ fn write_double(value: f64, out: &mut Vec<u8>) {
 /// `'YYYY-MM-DD[ HH:MM:SS[.ffffff]]'` from the protocol's length-prefixed date struct; a
 /// zero length is the zero date.
 fn write_datetime(raw: &[u8], out: &mut Vec<u8>) -> Option<()> {
-    use std::io::Write;
     let (&len, body) = raw.split_first()?;
     if body.len() != len as usize {
         return None;
@@ -135,13 +136,20 @@ fn write_datetime(raw: &[u8], out: &mut Vec<u8>) -> Option<()> {
         4 | 7 | 11 => (u16::from_le_bytes([body[0], body[1]]), body[2], body[3]),
         _ => return None,
     };
-    write!(out, "'{year:04}-{month:02}-{day:02}").ok()?;
+    out.push(b'\'');
+    write_digits(year as u64, 4, out);
+    out.push(b'-');
+    write_digits(month as u64, 2, out);
+    out.push(b'-');
+    write_digits(day as u64, 2, out);
     if len >= 7 {
-        write!(out, " {:02}:{:02}:{:02}", body[4], body[5], body[6]).ok()?;
+        out.push(b' ');
+        write_clock(body[4] as u64, body[5], body[6], out);
     }
     if len == 11 {
         let micros = u32::from_le_bytes(body[7..11].try_into().ok()?);
-        write!(out, ".{micros:06}").ok()?;
+        out.push(b'.');
+        write_digits(micros as u64, 6, out);
     }
     out.push(b'\'');
     Some(())
@@ -149,7 +157,6 @@ fn write_datetime(raw: &[u8], out: &mut Vec<u8>) -> Option<()> {
 
 /// `'[-]HHH:MM:SS[.ffffff]'` from the protocol's time struct (sign, days, h, m, s, µs).
 fn write_time(raw: &[u8], out: &mut Vec<u8>) -> Option<()> {
-    use std::io::Write;
     let (&len, body) = raw.split_first()?;
     if body.len() != len as usize {
         return None;
@@ -164,20 +171,41 @@ fn write_time(raw: &[u8], out: &mut Vec<u8>) -> Option<()> {
     let negative = body[0] == 1;
     let days = u32::from_le_bytes(body[1..5].try_into().ok()?);
     let hours = days as u64 * 24 + body[5] as u64;
-    write!(
-        out,
-        "'{}{hours:02}:{:02}:{:02}",
-        if negative { "-" } else { "" },
-        body[6],
-        body[7]
-    )
-    .ok()?;
+    out.push(b'\'');
+    if negative {
+        out.push(b'-');
+    }
+    write_clock(hours, body[6], body[7], out);
     if len == 12 {
         let micros = u32::from_le_bytes(body[8..12].try_into().ok()?);
-        write!(out, ".{micros:06}").ok()?;
+        out.push(b'.');
+        write_digits(micros as u64, 6, out);
     }
     out.push(b'\'');
     Some(())
+}
+
+/// `value` in decimal, zero-padded to at least `width` digits. Written by hand: the dump
+/// renders millions of numbers and dates, and `core::fmt` was a tenth of its CPU.
+fn write_digits(mut value: u64, width: usize, out: &mut Vec<u8>) {
+    let mut buf = [b'0'; 20];
+    let mut start = buf.len();
+    while value > 0 {
+        start -= 1;
+        buf[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+    start = start.min(buf.len() - width.clamp(1, buf.len()));
+    out.extend_from_slice(&buf[start..]);
+}
+
+/// `HH:MM:SS` (hours may run past two digits in a TIME).
+fn write_clock(hours: u64, minutes: u8, seconds: u8, out: &mut Vec<u8>) {
+    write_digits(hours, 2, out);
+    out.push(b':');
+    write_digits(minutes as u64, 2, out);
+    out.push(b':');
+    write_digits(seconds as u64, 2, out);
 }
 
 /// A single-quoted string with MySQL's backslash escapes: quotes, backslash, and the bytes
@@ -240,6 +268,11 @@ mod tests {
             "18446744073709551615"
         );
         assert_eq!(shown(Render::Unsigned, &2155u16.to_le_bytes()), "2155");
+        assert_eq!(shown(Render::Signed, &0i32.to_le_bytes()), "0");
+        assert_eq!(shown(Render::Signed, &(-7i64).to_le_bytes()), "-7");
+        assert_eq!(shown(Render::Unsigned, &[0]), "0");
+        assert_eq!(shown(Render::Bit, &[0]), "0");
+        assert_eq!(shown(Render::Bit, &[1, 0]), "256");
     }
 
     #[test]
