@@ -33,11 +33,12 @@ check: ui
 		(echo "ui/src/bindings has new files: run 'make bindings' and commit them" >&2; exit 1)
 	cd ui && npm run typecheck && npm run lint
 
-## bench: seeding speed against LOAD DATA; list pages against OFFSET; backup and restore against mysqldump and mydumper; the window's launch time and idle memory (release builds)
+## bench: seeding speed against LOAD DATA; list pages against OFFSET; backup and restore against mysqldump and mydumper; point-in-time recovery of one hour of writes; the window's launch time and idle memory (release builds)
 bench: services ui
 	cargo build --release -p mindpal-admin-cli -p mindpal-admin-app --features mindpal-admin-app/custom-protocol
 	scripts/bench.sh
 	scripts/bench-backup.sh
+	scripts/bench-pitr.sh
 	scripts/bench-window.sh
 
 deps:

@@ -3,7 +3,8 @@
 # MariaDB at 127.0.0.1:3306, side by side and interleaved over BENCH_ROUNDS rounds (medians):
 #   backup:  mindpal-admin backup run (4 connections, zstd)  vs  mysqldump --single-transaction | gzip,
 #            mysqldump --single-transaction | zstd, mydumper -t 2 (compressed)
-#   restore: mindpal-admin backup restore (4 connections)    vs  gunzip | mysql, myloader -t 2
+#   restore: mindpal-admin backup restore (4 connections)    vs  gunzip | mysql, myloader -t 2,
+#            and once the server's floor: LOAD DATA of the same rows, keys built after, no checks
 # Wall time, client CPU, server CPU (mariadbd's own, from /proc), size, and ratios against
 # mysqldump | gzip and gunzip | mysql. Every restore is compared with the source by CHECKSUM TABLE.
 set -euo pipefail
@@ -24,7 +25,7 @@ echo "seeding $src at scale $scale …"
 $cli --json --mysql "mysql://root@127.0.0.1:3306/$src" seed --scale "$scale" --no-redis >/dev/null
 
 python3 - "$cli" "$src" "$rounds" "$work" <<'PY'
-import os, resource, shutil, statistics, subprocess, sys, time
+import os, resource, shutil, statistics, subprocess, sys, tempfile, time
 cli, src, rounds, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 url = f"mysql://root@127.0.0.1:3306/{src}"
 my = ["--protocol=tcp", "-h127.0.0.1", "-P3306", "-uroot"]
@@ -97,9 +98,52 @@ for r in range(rounds):
     for d in outs.values():
         shutil.rmtree(d, ignore_errors=True)
 
+# The server's floor for any load path: the same rows exported as TSV by the server, then
+# loaded with the client's LOAD DATA LOCAL INFILE (two streams: the largest table, the rest)
+# into tables without their secondary keys, and the keys built after (two streams). Nothing
+# parsed or checked on the way; once, after the rounds.
+floor = "LOAD DATA ×2 + keys after (server floor)"
+tsv = tempfile.mkdtemp(prefix="mindpal-bench-floor-", dir="/tmp")
+os.chmod(tsv, 0o777)
+for t in tables:
+    sql(f"SELECT * FROM `{t}` INTO OUTFILE '{tsv}/{t}.tsv'", src)
+drop("bench_r_floor")
+sql("CREATE DATABASE bench_r_floor")
+keys = {}
+for line in sql(f"SELECT table_name, index_name, MAX(non_unique), MAX(index_type), GROUP_CONCAT(CONCAT('`', column_name, '`', IF(sub_part IS NULL, '', CONCAT('(', sub_part, ')'))) ORDER BY seq_in_index) FROM information_schema.STATISTICS WHERE table_schema='{src}' AND index_name <> 'PRIMARY' GROUP BY table_name, index_name").strip().splitlines():
+    t, name, non_unique, kind, cols = line.split("\t")
+    head = "FULLTEXT KEY" if kind == "FULLTEXT" else ("KEY" if non_unique == "1" else "UNIQUE KEY")
+    keys.setdefault(t, []).append((name, f"ADD {head} `{name}` ({cols})"))
+for t in tables:
+    drops = ", ".join(f"DROP KEY `{n}`" for n, _ in keys.get(t, []))
+    sql(f"SET foreign_key_checks=0; CREATE TABLE `{t}` LIKE `{src}`.`{t}`" + (f"; ALTER TABLE `{t}` {drops}" if drops else ""), "bench_r_floor")
+big = max(tables, key=lambda t: os.path.getsize(f"{tsv}/{t}.tsv"))
+streams = [[big], [t for t in tables if t != big]]
+session = "SET SESSION foreign_key_checks=0, unique_checks=0, sql_mode='NO_AUTO_VALUE_ON_ZERO', time_zone='+00:00';\n"
+def streams_of(name, statements):
+    # SQL in files, not on a shell line: the backquotes must reach the server as they are.
+    paths = []
+    for i, lines in enumerate(statements):
+        path = os.path.join(tsv, f"{name}-{i}.sql")
+        with open(path, "w") as f:
+            f.write(session + "".join(line + "\n" for line in lines))
+        paths.append(path)
+    return " & ".join(f"mariadb {' '.join(my)} --local-infile=1 bench_r_floor < {p}" for p in paths) + " & wait"
+load = streams_of("load", [[f"LOAD DATA LOCAL INFILE '{tsv}/{t}.tsv' INTO TABLE `{t}` CHARACTER SET utf8mb4;" for t in s] for s in streams])
+alters = [f"ALTER TABLE `{t}` " + ", ".join(a for _, a in keys[t]) + ";" for t in [big] + streams[1] if t in keys]
+build = streams_of("keys", [alters[:1], alters[1:]])
+w1, c1, s1 = run(load)
+w2, c2, s2 = run(build)
+restore_results[floor] = [(w1 + w2, c1 + c2, s1 + s2, 0)]
+key_count = lambda db: sql(f"SELECT COUNT(DISTINCT table_name, index_name) FROM information_schema.STATISTICS WHERE table_schema='{db}'")
+equal[floor] = checksums("bench_r_floor") == checksums(src) and key_count("bench_r_floor") == key_count(src)
+print(f"  {floor}: load {w1:.1f} s, keys {w2:.1f} s", flush=True)
+drop("bench_r_floor")
+shutil.rmtree(tsv, ignore_errors=True)
+
 def table(title, res, base):
     med = {k: [statistics.median(x[i] for x in v) for i in range(4)] for k, v in res.items()}
-    print(f"\n{title} (median of {rounds}, interleaved)")
+    print(f"\n{title} (median of {rounds}, interleaved; the floor is one run)")
     print(f"{'':<42} {'wall s':>8} {'client CPU s':>13} {'server CPU s':>13} {'size MB':>9} {'× ' + base:>28}")
     for k, (wall, cpu, scpu, sz) in med.items():
         extra = f"  restored equal: {'yes' if equal.get(k, True) else 'NO'}" if k in equal else ""
