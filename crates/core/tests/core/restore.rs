@@ -528,8 +528,10 @@ async fn a_point_in_time_restore_equals_the_source_as_of_then() {
     let folder = take_backup(&primary, "mindpal", &out).await;
     let m = manifest::read(Path::new(&folder)).unwrap();
 
-    // Before the moment: an insert, an update, a delete.
+    // Before the moment: an insert, an update, a delete, and schema changes the replay moves
+    // into the new database (a new table, a new column).
     exec(&primary, "INSERT INTO pitr_probe VALUES (6,'f'); UPDATE pitr_probe SET v = 'b1' WHERE id = 2; DELETE FROM pitr_probe WHERE id = 3").await;
+    exec(&primary, "CREATE TABLE pitr_new (id INT PRIMARY KEY, w VARCHAR(5)) ENGINE=InnoDB; INSERT INTO pitr_new VALUES (1,'x'); ALTER TABLE pitr_probe ADD COLUMN w INT NOT NULL DEFAULT 7").await;
     // The moment: the next whole second of the server's clock, and the state then.
     let clock = || async {
         let (t,): (chrono::NaiveDateTime,) = sqlx::query_as("SELECT UTC_TIMESTAMP()")
@@ -553,7 +555,7 @@ async fn a_point_in_time_restore_equals_the_source_as_of_then() {
         .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     // After it: more of each, which the restore must not show.
-    exec(&primary, "INSERT INTO pitr_probe VALUES (7,'g'); UPDATE pitr_probe SET v = 'f2' WHERE id = 6; DELETE FROM pitr_probe WHERE id = 1").await;
+    exec(&primary, "INSERT INTO pitr_probe (id, v) VALUES (7,'g'); UPDATE pitr_probe SET v = 'f2' WHERE id = 6; DELETE FROM pitr_probe WHERE id = 1").await;
 
     let window = backup::pitr::window(&primary, &m).await.unwrap();
     assert!(window.from <= moment && moment <= window.to, "{window:?}");
@@ -647,6 +649,39 @@ async fn a_point_in_time_restore_equals_the_source_as_of_then() {
     .unwrap_err();
     assert_eq!(early.kind(), ErrorKind::Refused, "{early}");
     assert!(!database_exists(&primary, "mindpal_pitr_early").await);
+
+    // A statement that names the live database itself would run there, not in the new one:
+    // the replay stops before it reaches the client, and the live database is as it was.
+    exec(
+        &primary,
+        "CREATE TABLE mindpal.pitr_qualified (id INT PRIMARY KEY)",
+    )
+    .await;
+    exec(&primary, "DROP TABLE pitr_qualified").await;
+    let written = clock().await;
+    let after_it = loop {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let now = clock().await;
+        if now > written {
+            break now.and_utc();
+        }
+    };
+    let qualified = restore_to("mindpal_pitr_qualified", Until::Time(after_it))
+        .await
+        .unwrap_err();
+    assert_eq!(qualified.kind(), ErrorKind::Refused, "{qualified}");
+    assert!(
+        qualified.to_string().contains("names `mindpal` itself"),
+        "{qualified}"
+    );
+    assert!(!database_exists(&primary, "mindpal_pitr_qualified").await);
+    let (left,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'mindpal' AND TABLE_NAME = 'pitr_qualified'",
+    )
+    .fetch_one(&primary.pool)
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "the replay created a table in the live database");
 
     // The binlog the backup starts from purged: refused by name, nothing created.
     let (current,): (String,) = {

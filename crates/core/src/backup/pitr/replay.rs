@@ -117,7 +117,7 @@ pub(in crate::backup) async fn replay(
     let applier = applier.spawn().map_err(|e| spawn("mariadb", e))?;
     let mut pipeline = Pipeline { reader, applier };
     let result = tokio::select! {
-        r = pump(&mut pipeline, window, position, progress, clock) => r,
+        r = pump(&mut pipeline, (&m.database, window), position, progress, clock) => r,
         _ = cancel.cancelled() => Err(Error::Cancelled),
     };
     match result {
@@ -141,7 +141,7 @@ pub(in crate::backup) async fn replay(
 /// Moves the reader's output into the applier, line by line, noting positions and GTIDs.
 async fn pump(
     pipeline: &mut Pipeline,
-    window: &RestorableWindow,
+    (source, window): (&str, &RestorableWindow),
     start: u64,
     progress: &(dyn Fn(BackupProgress) + Send + Sync),
     clock: Instant,
@@ -200,6 +200,21 @@ async fn pump(
                 at = 4;
             }
         }
+        // `--rewrite-db` moves only the default database: a statement that names the source
+        // database itself (`ALTER TABLE mindpal.users …`) would run against the live one. The
+        // client is killed before the statement's end reaches it, so nothing of it runs.
+        if !line.starts_with(b"#")
+            && let Some(at) = names_database(&line, source)
+        {
+            let _ = pipeline.applier.start_kill();
+            let text = String::from_utf8_lossy(&line);
+            let start = text.floor_char_boundary(at.saturating_sub(40));
+            let end = text.ceil_char_boundary((at + 60).min(text.len()));
+            return Err(Error::Refused(format!(
+                "the binlog holds a statement that names `{source}` itself (…{}…): replayed, it would change the live database, so the point-in-time restore was stopped and nothing was restored; restore to a moment before it, and replay the rest by hand",
+                text[start..end].trim()
+            )));
+        }
         // The replay is not binlogged (--disable-log-bin), so the original GTIDs are not
         // reused: setting one would only trip gtid_strict_mode against the server's own.
         if is_gtid_assignment(&line) {
@@ -253,6 +268,43 @@ async fn pump(
     Ok((gtid, read))
 }
 
+/// Where `line` names `database` as a qualifier (`` `db`.t ``, `db.t`, `db . t`), if it does.
+/// Base64 row events cannot match (their alphabet has no `.`), and a string that merely reads
+/// like one stops the replay too, which errs on the side of the live database.
+fn names_database(line: &[u8], database: &str) -> Option<usize> {
+    let name = database.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    let mut from = 0;
+    while let Some(found) = line[from..]
+        .windows(name.len().max(1))
+        .position(|w| w == name)
+    {
+        let at = from + found;
+        from = at + 1;
+        let quoted = at > 0 && line[at - 1] == b'`';
+        let before_ok = match at.checked_sub(1 + quoted as usize) {
+            None => true,
+            Some(i) => !ident(line[i]) && line[i] != b'.' && (quoted || line[i] != b'`'),
+        };
+        let mut after = at + name.len();
+        if quoted {
+            if line.get(after) != Some(&b'`') {
+                continue;
+            }
+            after += 1;
+        } else if line.get(after).is_some_and(|&b| ident(b) || b == b'`') {
+            continue;
+        }
+        while line.get(after).is_some_and(u8::is_ascii_whitespace) {
+            after += 1;
+        }
+        if before_ok && line.get(after) == Some(&b'.') {
+            return Some(at);
+        }
+    }
+    None
+}
+
 /// `SET @@session.gtid_seq_no=N`, as mariadb-binlog prints it on a line of its own.
 fn is_gtid_assignment(line: &[u8]) -> bool {
     let line = line.trim_ascii_start();
@@ -286,6 +338,36 @@ async fn table_states(server: &MysqlServer, database: &str) -> Result<Vec<TableS
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_statement_naming_the_source_database_is_found() {
+        for line in [
+            "ALTER TABLE mindpal.users ADD COLUMN x INT",
+            "CREATE TABLE `mindpal`.`t` (id INT)",
+            "drop table mindpal . t",
+            "TRUNCATE `mindpal` .`conversations`",
+            "INSERT INTO t SELECT * FROM mindpal.users",
+        ] {
+            assert!(
+                names_database(line.as_bytes(), "mindpal").is_some(),
+                "{line}"
+            );
+        }
+        for line in [
+            "use `mindpal_restored`/*!*/;",
+            "ALTER TABLE users ADD COLUMN mindpal INT",
+            "CREATE TABLE mindpal_old.t (id INT)",
+            "CREATE TABLE my_mindpal.t (id INT)",
+            "INSERT INTO t VALUES ('mindpal')",
+            "BINLOG 'AAAAmindpalBBBB+/='",
+            "SELECT `x`.`mindpal`.a",
+        ] {
+            assert!(
+                names_database(line.as_bytes(), "mindpal").is_none(),
+                "{line}"
+            );
+        }
+    }
 
     #[test]
     fn only_the_gtid_assignment_lines_are_left_out() {
