@@ -533,21 +533,24 @@ async fn a_point_in_time_restore_equals_the_source_as_of_then() {
     exec(&primary, "INSERT INTO pitr_probe VALUES (6,'f'); UPDATE pitr_probe SET v = 'b1' WHERE id = 2; DELETE FROM pitr_probe WHERE id = 3").await;
     exec(&primary, "CREATE TABLE pitr_new (id INT PRIMARY KEY, w VARCHAR(5)) ENGINE=InnoDB; INSERT INTO pitr_new VALUES (1,'x'); ALTER TABLE pitr_probe ADD COLUMN w INT NOT NULL DEFAULT 7").await;
     // The moment: the next whole second of the server's clock, and the state then.
-    let clock = || async {
-        let (t,): (chrono::NaiveDateTime,) = sqlx::query_as("SELECT UTC_TIMESTAMP()")
-            .fetch_one(&primary.pool)
-            .await
-            .unwrap();
-        t
-    };
-    let before = clock().await;
-    let moment = loop {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let now = clock().await;
-        if now > before {
-            break now.and_utc();
+    let next_second = || async {
+        let clock = || async {
+            let (t,): (chrono::NaiveDateTime,) = sqlx::query_as("SELECT UTC_TIMESTAMP()")
+                .fetch_one(&primary.pool)
+                .await
+                .unwrap();
+            t
+        };
+        let before = clock().await;
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            let now = clock().await;
+            if now > before {
+                break now.and_utc();
+            }
         }
     };
+    let moment = next_second().await;
     let as_of_then = table_states(&primary, "mindpal").await;
     let (gtid_then,): (String,) = sqlx::query_as("SELECT @@gtid_binlog_pos")
         .fetch_one(&primary.pool)
@@ -658,14 +661,7 @@ async fn a_point_in_time_restore_equals_the_source_as_of_then() {
     )
     .await;
     exec(&primary, "DROP TABLE pitr_qualified").await;
-    let written = clock().await;
-    let after_it = loop {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let now = clock().await;
-        if now > written {
-            break now.and_utc();
-        }
-    };
+    let after_it = next_second().await;
     let qualified = restore_to("mindpal_pitr_qualified", Until::Time(after_it))
         .await
         .unwrap_err();
