@@ -148,6 +148,25 @@ impl BackupProgress {
     }
 }
 
+/// Runs `workers` to the end (the first error stops them all), calling `tick` every 250 ms
+/// meanwhile and once more when they are done.
+pub(crate) async fn join_ticking<F: std::future::Future<Output = crate::error::Result<()>>>(
+    workers: impl IntoIterator<Item = F>,
+    tick: impl Fn(),
+) -> crate::error::Result<()> {
+    let all = futures_util::future::try_join_all(workers);
+    tokio::pin!(all);
+    let mut ticks = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tokio::select! {
+            r = &mut all => { r?; break; }
+            _ = ticks.tick() => tick(),
+        }
+    }
+    tick();
+    Ok(())
+}
+
 impl BackupProgress {
     /// The replay's share of the binlog bytes to read.
     pub(crate) fn replaying(done: u64, total: u64, elapsed: Duration) -> Self {

@@ -146,18 +146,7 @@ impl Dump<'_> {
                 Ok::<(), Error>(())
             }
         });
-        {
-            let all = futures_util::future::try_join_all(workers);
-            tokio::pin!(all);
-            let mut tick = tokio::time::interval(Duration::from_millis(250));
-            loop {
-                tokio::select! {
-                    r = &mut all => { r?; break; }
-                    _ = tick.tick() => report(Phase::Dumping, counters),
-                }
-            }
-        }
-        report(Phase::Dumping, counters);
+        crate::backup::join_ticking(workers, || report(Phase::Dumping, counters)).await?;
         let files = files
             .into_inner()
             .expect("files")

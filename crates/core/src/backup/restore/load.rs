@@ -166,16 +166,14 @@ pub(super) async fn load(
     // Biggest files first. The connection that loads a table's last file builds its keys and
     // checks it right away while the others go on loading: no core waits at a phase's end
     // (the largest table's key build alone used to leave one core idle for a third of the run).
-    let mut work: Vec<Work> = m
+    let mut files: Vec<(usize, &FileEntry)> = m
         .tables
         .iter()
         .enumerate()
-        .flat_map(|(i, t)| t.files.iter().map(move |f| Work::File(i, f)))
+        .flat_map(|(i, t)| t.files.iter().map(move |f| (i, f)))
         .collect();
-    work.sort_by_key(|w| match w {
-        Work::File(_, f) => std::cmp::Reverse(f.compressed_bytes),
-        Work::Finish(_) => std::cmp::Reverse(0),
-    });
+    files.sort_by_key(|(_, f)| std::cmp::Reverse(f.compressed_bytes));
+    let mut work: Vec<Work> = files.into_iter().map(|(i, f)| Work::File(i, f)).collect();
     work.extend(
         m.tables
             .iter()
@@ -246,18 +244,7 @@ pub(super) async fn load(
             Ok::<(), Error>(())
         }
     });
-    {
-        let all = futures_util::future::try_join_all(workers);
-        tokio::pin!(all);
-        let mut tick = tokio::time::interval(Duration::from_millis(250));
-        loop {
-            tokio::select! {
-                r = &mut all => { r?; break; }
-                _ = tick.tick() => progress.report(report),
-            }
-        }
-        progress.report(report);
-    }
+    crate::backup::join_ticking(workers, || progress.report(report)).await?;
     for v in &m.views {
         prepared(&v.create_sql)
             .execute(&mut conns[0])
