@@ -9,6 +9,8 @@ packages=(
   build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   # servers the sandbox and the tests run
   mariadb-server mariadb-client redis-server redis-sentinel
+  # the SSH bastion the tests and `sandbox up --bastion` run (sshd with its own config, never the system one)
+  openssh-server openssh-client
   # the window under Xvfb, end-to-end tests, screenshots, the OS keyring without a desktop
   xvfb webkit2gtk-driver imagemagick gnome-keyring dbus-x11
   # the platform's data is Chinese with emoji: fonts to show it

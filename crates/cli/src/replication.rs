@@ -72,6 +72,7 @@ fn topology(g: &Global) -> anyhow::Result<Profile> {
         mysql,
         replicas: Vec::new(),
         redis: None,
+        ssh: None,
     })
 }
 

@@ -32,6 +32,8 @@ pub enum ErrorKind {
     Refused,
     Forbidden,
     Damaged,
+    HostKeyUnknown,
+    HostKeyChanged,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +131,26 @@ pub enum Error {
     /// A backup's file or manifest does not match its checksum: nothing was loaded from it.
     #[error("{0}")]
     Damaged(String),
+
+    /// An SSH hop offered a key no known-hosts file holds: the user accepts it once, by its
+    /// fingerprint, or nothing goes through.
+    #[error(
+        "{hop} offered an unknown host key {fingerprint}: accept it if it is that server's key (CLI: --accept-host-key {fingerprint})"
+    )]
+    HostKeyUnknown { hop: String, fingerprint: String },
+
+    /// An SSH hop offered another key than the one recorded for it: always refused.
+    #[error(
+        "{hop} offered host key {offered}, but {} line {line} records {known} for it: refused, someone may be in between (if the server's key really changed, remove that line)",
+        file.display()
+    )]
+    HostKeyChanged {
+        hop: String,
+        offered: String,
+        known: String,
+        file: PathBuf,
+        line: usize,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -175,6 +197,8 @@ impl Error {
             Error::Refused(_) => ErrorKind::Refused,
             Error::Forbidden(_) => ErrorKind::Forbidden,
             Error::Damaged(_) => ErrorKind::Damaged,
+            Error::HostKeyUnknown { .. } => ErrorKind::HostKeyUnknown,
+            Error::HostKeyChanged { .. } => ErrorKind::HostKeyChanged,
         }
     }
 

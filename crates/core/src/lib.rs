@@ -20,6 +20,7 @@ pub mod sandbox;
 pub mod schema;
 pub mod secret;
 pub mod seed;
+pub mod ssh;
 pub mod wire;
 
 pub use error::{Error, ErrorKind, Result};

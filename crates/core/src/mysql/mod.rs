@@ -63,6 +63,10 @@ pub struct MysqlTarget {
     pub tls: TlsMode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<PathBuf>,
+    /// The profile's bastion, when the server is reached through one.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub via: Option<crate::ssh::Via>,
 }
 
 impl fmt::Debug for MysqlTarget {
@@ -73,6 +77,7 @@ impl fmt::Debug for MysqlTarget {
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("database", &self.database)
             .field("tls", &self.tls)
+            .field("via", &self.via)
             .finish()
     }
 }
@@ -89,6 +94,7 @@ impl MysqlTarget {
             database: None,
             tls: TlsMode::Preferred,
             ca_file: None,
+            via: None,
         }
     }
 
@@ -160,14 +166,16 @@ impl MysqlTarget {
         }
     }
 
-    pub(crate) fn options(&self) -> MySqlConnectOptions {
+    /// The driver's options, dialling `dial` (a bastion's local forward) when given.
+    pub(crate) fn options(&self, dial: Option<std::net::SocketAddr>) -> MySqlConnectOptions {
         let mut options = MySqlConnectOptions::new()
             .username(&self.user)
             .charset("utf8mb4")
             .ssl_mode(self.tls.sqlx());
-        options = match &self.socket {
-            Some(socket) => options.socket(socket),
-            None => options.host(&self.host).port(self.port),
+        options = match (&self.socket, dial) {
+            (_, Some(local)) => options.host(&local.ip().to_string()).port(local.port()),
+            (Some(socket), None) => options.socket(socket),
+            (None, None) => options.host(&self.host).port(self.port),
         };
         if let Some(password) = &self.password {
             options = options.password(password.expose());
@@ -214,6 +222,11 @@ pub struct ServerInfo {
     /// What `VERSION()` returned, e.g. `10.11.19-MariaDB-0+deb12u1`.
     pub version_string: String,
     pub tls: bool,
+    /// `TLSv1.3`, when the connection is encrypted.
+    pub tls_version: Option<String>,
+    pub tls_cipher: Option<String>,
+    /// `direct`, or `via ops@bastion host:22` through the profile's bastion.
+    pub path: String,
     pub round_trip_ms: f64,
 }
 
@@ -266,6 +279,8 @@ pub struct MysqlServer {
     /// The thread ids of every connection this pool has opened: the console's own sessions,
     /// which the processlist marks and KILL refuses.
     own_threads: Arc<Mutex<HashSet<u64>>>,
+    /// The local forward of the profile's bastion this server is dialled at, if any.
+    dial: Option<std::net::SocketAddr>,
 }
 
 impl MysqlServer {
@@ -277,10 +292,17 @@ impl MysqlServer {
         max_connections: u32,
     ) -> Result<Self> {
         let address = target.address();
-        if target.socket.is_none() {
-            resolve_or_unknown_host(&target.host, target.port, timeout).await?;
-        }
-        let options = target.options();
+        let dial = match &target.via {
+            // The name is the bastion's to resolve.
+            Some(via) => Some(via.forward("database", &target.host, target.port).await?),
+            None => {
+                if target.socket.is_none() {
+                    resolve_or_unknown_host(&target.host, target.port, timeout).await?;
+                }
+                None
+            }
+        };
+        let options = target.options(dial);
         let started = Instant::now();
         let mut probe = tokio::time::timeout(timeout, MySqlConnection::connect_with(&options))
             .await
@@ -296,11 +318,19 @@ impl MysqlServer {
                 .map_err(|e| from_sqlx(&address, e))?;
         let round_trip_ms = started.elapsed().as_secs_f64() * 1000.0;
         // Works on MariaDB and MySQL alike; an empty cipher means no TLS.
-        let tls_cipher: Option<(String, String)> =
-            sqlx::query_as("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
-                .fetch_optional(&mut probe)
-                .await
-                .map_err(|e| from_sqlx(&address, e))?;
+        let tls_status: Vec<(String, String)> = sqlx::query_as(
+            "SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_cipher', 'Ssl_version')",
+        )
+        .fetch_all(&mut probe)
+        .await
+        .map_err(|e| from_sqlx(&address, e))?;
+        let tls_field = |name: &str| {
+            tls_status
+                .iter()
+                .find(|(n, v)| n.eq_ignore_ascii_case(name) && !v.is_empty())
+                .map(|(_, v)| v.clone())
+        };
+        let (tls_cipher, tls_version) = (tls_field("Ssl_cipher"), tls_field("Ssl_version"));
         let _ = probe.close().await;
         let (flavour, version) = parse_version(&version_string, &version_comment);
         let own_threads = Arc::new(Mutex::new(HashSet::new()));
@@ -326,12 +356,33 @@ impl MysqlServer {
                 flavour,
                 version,
                 version_string,
-                tls: tls_cipher.is_some_and(|(_, cipher)| !cipher.is_empty()),
+                tls: tls_cipher.is_some(),
+                tls_version,
+                tls_cipher,
+                path: target
+                    .via
+                    .as_ref()
+                    .map_or_else(|| "direct".to_owned(), |via| via.path()),
                 round_trip_ms,
             },
             target: target.clone(),
             own_threads,
+            dial,
         })
+    }
+
+    /// Options for one more connection of its own to this server (backups, restores),
+    /// through the same bastion forward as the pool.
+    pub fn connect_options(&self) -> MySqlConnectOptions {
+        self.target.options(self.dial)
+    }
+
+    /// Host and port a client program on this machine dials (the forward, through a bastion).
+    pub fn dial_address(&self) -> (String, u16) {
+        match self.dial {
+            Some(local) => (local.ip().to_string(), local.port()),
+            None => (self.target.host.clone(), self.target.port),
+        }
     }
 
     /// Whether `thread_id` is one of the connections this pool opened.

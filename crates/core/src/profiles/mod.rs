@@ -65,6 +65,9 @@ pub struct Profile {
     pub replicas: Vec<MysqlTarget>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redis: Option<RedisProfile>,
+    /// The bastion every server of the profile is reached through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<crate::ssh::SshProfile>,
 }
 
 /// The profile store file: `<data dir>/com.mindpal.admin/profiles.json`, or `$MINDPAL_PROFILES`.
@@ -140,6 +143,7 @@ mod tests {
             mysql,
             replicas: vec![],
             redis: None,
+            ssh: None,
         };
         upsert(&path, profile.clone()).unwrap();
         let raw = std::fs::read_to_string(&path).unwrap();
@@ -448,6 +452,7 @@ mod save_tests {
             mysql: MysqlTarget::new("127.0.0.1", 3306, "ops"),
             replicas: vec![],
             redis: None,
+            ssh: None,
         }
     }
 

@@ -11,6 +11,8 @@ pub enum Slot {
     Mysql,
     Replica(usize),
     Redis,
+    /// The bastion's key passphrase or password.
+    Ssh,
 }
 
 impl Slot {
@@ -20,6 +22,7 @@ impl Slot {
             Slot::Mysql => format!("{profile}/mysql"),
             Slot::Replica(i) => format!("{profile}/replica-{}", i + 1),
             Slot::Redis => format!("{profile}/redis"),
+            Slot::Ssh => format!("{profile}/ssh"),
         }
     }
 }
@@ -85,6 +88,9 @@ pub fn saved_slots(profile: &Profile) -> Vec<Slot> {
     {
         slots.push(Slot::Redis);
     }
+    if profile.ssh.as_ref().is_some_and(|s| s.secret_saved) {
+        slots.push(Slot::Ssh);
+    }
     slots
 }
 
@@ -115,6 +121,9 @@ pub fn resolve(profile: &mut Profile, session: &dyn Fn(Slot) -> Option<Secret>) 
             node.password = password.clone();
         }
     }
+    if let Some(ssh) = profile.ssh.as_mut() {
+        ssh.secret = fetch(Slot::Ssh, ssh.secret_saved)?;
+    }
     Ok(())
 }
 
@@ -128,6 +137,9 @@ pub struct TypedPasswords {
     #[serde(default)]
     pub replicas: Vec<Option<String>>,
     pub redis: Option<String>,
+    /// The bastion's key passphrase or password.
+    #[serde(default)]
+    pub ssh: Option<String>,
 }
 
 impl TypedPasswords {
@@ -142,6 +154,7 @@ impl TypedPasswords {
             out.extend(given(p).map(|s| (Slot::Replica(i), s)));
         }
         out.extend(given(self.redis).map(|s| (Slot::Redis, s)));
+        out.extend(given(self.ssh).map(|s| (Slot::Ssh, s)));
         out
     }
 }
@@ -201,6 +214,11 @@ fn set_saved(profile: &mut Profile, slot: Slot, saved: bool) {
         Slot::Redis => {
             if let Some(node) = profile.redis.as_mut().and_then(|r| r.nodes.first_mut()) {
                 node.password_saved = saved;
+            }
+        }
+        Slot::Ssh => {
+            if let Some(ssh) = profile.ssh.as_mut() {
+                ssh.secret_saved = saved;
             }
         }
     }

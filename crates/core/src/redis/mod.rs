@@ -30,6 +30,10 @@ pub struct RedisTarget {
     pub db: i64,
     #[serde(default)]
     pub tls: bool,
+    /// The profile's bastion, when the server is reached through one.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub via: Option<crate::ssh::Via>,
 }
 
 impl fmt::Debug for RedisTarget {
@@ -54,6 +58,7 @@ impl RedisTarget {
             password_saved: false,
             db: 0,
             tls: false,
+            via: None,
         }
     }
 
@@ -88,6 +93,7 @@ impl RedisTarget {
             password_saved: false,
             db,
             tls,
+            via: None,
         })
     }
 
@@ -95,16 +101,21 @@ impl RedisTarget {
         format!("{}:{}", self.host, self.port)
     }
 
-    fn connection_info(&self) -> Result<ConnectionInfo> {
+    /// How the driver dials: the server itself, or `dial` (a bastion's local forward).
+    fn connection_info(&self, dial: Option<std::net::SocketAddr>) -> Result<ConnectionInfo> {
+        let (host, port) = match dial {
+            Some(local) => (local.ip().to_string(), local.port()),
+            None => (self.host.clone(), self.port),
+        };
         let addr = if self.tls {
             ConnectionAddr::TcpTls {
-                host: self.host.clone(),
-                port: self.port,
+                host,
+                port,
                 insecure: false,
                 tls_params: None,
             }
         } else {
-            ConnectionAddr::Tcp(self.host.clone(), self.port)
+            ConnectionAddr::Tcp(host, port)
         };
         let mut redis_settings = ::redis::RedisConnectionInfo::default().set_db(self.db);
         if let Some(user) = &self.user {
@@ -128,6 +139,8 @@ pub struct RedisInfo {
     pub version: String,
     pub role: String,
     pub tls: bool,
+    /// `direct`, or `via ops@bastion host:22` through the profile's bastion.
+    pub path: String,
     pub round_trip_ms: f64,
 }
 
@@ -151,9 +164,16 @@ impl RedisServer {
     /// Connects within `timeout` (also the per-command response timeout) and reads `INFO server`.
     pub async fn connect(target: &RedisTarget, timeout: Duration) -> Result<Self> {
         let address = target.address();
-        crate::mysql::resolve_or_unknown_host(&target.host, target.port, timeout).await?;
+        let dial = match &target.via {
+            // The name is the bastion's to resolve.
+            Some(via) => Some(via.forward("redis", &target.host, target.port).await?),
+            None => {
+                crate::mysql::resolve_or_unknown_host(&target.host, target.port, timeout).await?;
+                None
+            }
+        };
         let client =
-            Client::open(target.connection_info()?).map_err(|e| from_redis(&address, e))?;
+            Client::open(target.connection_info(dial)?).map_err(|e| from_redis(&address, e))?;
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout));
@@ -177,6 +197,10 @@ impl RedisServer {
                 version: fields.get("redis_version").cloned().unwrap_or_default(),
                 role: fields.get("role").cloned().unwrap_or_default(),
                 tls: target.tls,
+                path: target
+                    .via
+                    .as_ref()
+                    .map_or_else(|| "direct".to_owned(), |via| via.path()),
                 round_trip_ms,
             },
             target: target.clone(),
@@ -271,6 +295,7 @@ pub fn data_node(host: String, port: u16, like: &RedisTarget) -> RedisTarget {
     target.user = like.user.clone();
     target.password = like.password.clone();
     target.tls = like.tls;
+    target.via = like.via.clone();
     target
 }
 

@@ -19,6 +19,7 @@ use crate::profiles::{self, Profile, RedisMode, RedisProfile, Role};
 use crate::redis::{RedisServer, RedisTarget};
 use crate::seed::{self, SeedEvent, SeedOptions};
 
+pub mod bastion;
 mod processes;
 
 use processes::*;
@@ -404,6 +405,7 @@ pub fn sandbox_profile(status: &SandboxStatus) -> Profile {
             )],
             master_name: Some(SENTINEL_MASTER.into()),
         }),
+        ssh: None,
     }
 }
 

@@ -13,4 +13,5 @@ mod restore;
 mod sandbox;
 mod schema;
 mod seed;
+mod ssh;
 mod support;

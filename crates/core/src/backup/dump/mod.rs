@@ -220,7 +220,7 @@ struct Dumper {
 
 /// Opens a dump connection (the caller bounds the time it may take).
 async fn open(server: &MysqlServer) -> Result<Dumper> {
-    let mut conn = MySqlConnection::connect_with(&server.target.options())
+    let mut conn = MySqlConnection::connect_with(&server.connect_options())
         .await
         .map_err(|e| server.err(e))?;
     // Literals are rendered with backslash escapes and times in UTC, whatever the server's defaults.
@@ -240,7 +240,7 @@ async fn open(server: &MysqlServer) -> Result<Dumper> {
 /// Stops what the dump connections are running, from a connection of its own.
 async fn kill_queries(server: &MysqlServer, ids: &[u64]) {
     let kill = async {
-        let mut conn = MySqlConnection::connect_with(&server.target.options()).await?;
+        let mut conn = MySqlConnection::connect_with(&server.connect_options()).await?;
         for id in ids {
             let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("KILL QUERY {id}")))
                 .execute(&mut conn)

@@ -11,7 +11,7 @@ pub(super) async fn take_snapshot(
     dumpers: &mut Vec<Dumper>,
 ) -> Result<Snapshot> {
     let flavour = server.info.flavour;
-    let mut coordinator = MySqlConnection::connect_with(&server.target.options())
+    let mut coordinator = MySqlConnection::connect_with(&server.connect_options())
         .await
         .map_err(|e| server.err(e))?;
     let wait = options.statement_timeout.as_secs().max(1);

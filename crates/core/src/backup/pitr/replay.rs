@@ -31,12 +31,13 @@ impl Pipeline {
 
 fn client_args(server: &MysqlServer) -> Vec<String> {
     let t = &server.target;
-    let mut args = match &t.socket {
-        Some(socket) => vec![format!("--socket={}", socket.display())],
-        None => vec![
+    let (host, port) = server.dial_address();
+    let mut args = match (&t.socket, &t.via) {
+        (Some(socket), None) => vec![format!("--socket={}", socket.display())],
+        _ => vec![
             "--protocol=tcp".to_owned(),
-            format!("--host={}", t.host),
-            format!("--port={}", t.port),
+            format!("--host={host}"),
+            format!("--port={port}"),
         ],
     };
     args.push(format!("--user={}", t.user));

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::mysql::{MysqlServer, cell_text, quote_ident};
 
 async fn open_in(server: &MysqlServer, into: &str, unlogged: bool) -> Result<MySqlConnection> {
-    let options = server.target.options().database(into);
+    let options = server.connect_options().database(into);
     let mut conn = crate::mysql::bounded(&server.info.address, Duration::from_secs(10), async {
         MySqlConnection::connect_with(&options)
             .await
