@@ -13,6 +13,7 @@ use mindpal_core::directory::Viewer;
 use mindpal_core::mysql::{MysqlServer, MysqlTarget};
 use mindpal_core::profiles::{self, Profile, Role};
 use mindpal_core::redis::{RedisServer, RedisTarget};
+use mindpal_core::ssh::{SshProfile, Via};
 
 use crate::Global;
 
@@ -78,6 +79,15 @@ pub fn profile(g: &Global) -> anyhow::Result<Option<Profile>> {
                 e => e.into(),
             })?;
             profiles::secrets::resolve(&mut profile, &|_| None)?;
+            if let Some(via) = bastion(g, profile.ssh.as_ref())? {
+                profile.mysql.via = Some(via.clone());
+                for replica in &mut profile.replicas {
+                    replica.via = Some(via.clone());
+                }
+                for node in profile.redis.iter_mut().flat_map(|r| &mut r.nodes) {
+                    node.via = Some(via.clone());
+                }
+            }
             Some(profile)
         }
         None => None,
@@ -85,15 +95,75 @@ pub fn profile(g: &Global) -> anyhow::Result<Option<Profile>> {
     Ok(RESOLVED.get_or_init(|| resolved).clone())
 }
 
+/// The run's one SSH bastion: the command line's `--ssh`, else the profile's, with the
+/// other `--ssh-*` options over it. One connection serves every server of the run.
+fn bastion(g: &Global, from_profile: Option<&SshProfile>) -> anyhow::Result<Option<Via>> {
+    static VIA: std::sync::OnceLock<Option<Via>> = std::sync::OnceLock::new();
+    if let Some(via) = VIA.get() {
+        return Ok(via.clone());
+    }
+    let mut ssh = match (&g.ssh, from_profile) {
+        (Some(host), _) => SshProfile {
+            host: host.clone(),
+            ..Default::default()
+        },
+        (None, Some(ssh)) => ssh.clone(),
+        (None, None) => {
+            if g.ssh_key.is_some() || g.accept_host_key.is_some() || g.ssh_known_hosts.is_some() {
+                return Err(usage(
+                    "--ssh-key, --ssh-known-hosts and --accept-host-key need a bastion: --ssh USER@HOST or a profile with one",
+                ));
+            }
+            return Ok(VIA.get_or_init(|| None).clone());
+        }
+    };
+    if let Some(key) = &g.ssh_key {
+        ssh.key_file = Some(key.clone());
+    }
+    if let Some(auth) = g.ssh_auth {
+        ssh.auth = auth;
+    }
+    if let Some(file) = &g.ssh_known_hosts {
+        ssh.known_hosts = Some(file.clone());
+    }
+    if let Some(fingerprint) = &g.accept_host_key {
+        if !fingerprint.starts_with("SHA256:") {
+            return Err(usage(format!(
+                "--accept-host-key takes the SHA256:… fingerprint the refusal printed, not `{fingerprint}`"
+            )));
+        }
+        ssh.accept_host_key = Some(fingerprint.clone());
+    }
+    if let Ok(secret) = std::env::var("MINDPAL_SSH_SECRET") {
+        ssh.secret = Some(mindpal_core::secret::Secret::new(secret));
+    }
+    let via = Via::new(&ssh, timeout(g)).map_err(|e| usage(e.to_string()))?;
+    Ok(VIA.get_or_init(|| Some(via)).clone())
+}
+
+/// A server given by URL goes through the run's bastion too.
+fn behind_bastion<T>(
+    g: &Global,
+    mut target: T,
+    via_of: impl FnOnce(&mut T) -> &mut Option<Via>,
+) -> anyhow::Result<T> {
+    let from_profile = profile(g)?.and_then(|p| p.ssh);
+    *via_of(&mut target) = bastion(g, from_profile.as_ref())?;
+    Ok(target)
+}
+
 pub fn mysql_target(g: &Global) -> anyhow::Result<MysqlTarget> {
     if let Some(url) = &g.mysql {
-        return MysqlTarget::from_url(url).map_err(|e| usage(e.to_string()));
+        let target = MysqlTarget::from_url(url).map_err(|e| usage(e.to_string()))?;
+        return behind_bastion(g, target, |t| &mut t.via);
     }
     if let Some(profile) = profile(g)? {
         return Ok(profile.mysql);
     }
     if let Ok(url) = std::env::var("MINDPAL_MYSQL_URL") {
-        return MysqlTarget::from_url(&url).map_err(|e| usage(format!("MINDPAL_MYSQL_URL: {e}")));
+        let target =
+            MysqlTarget::from_url(&url).map_err(|e| usage(format!("MINDPAL_MYSQL_URL: {e}")))?;
+        return behind_bastion(g, target, |t| &mut t.via);
     }
     Err(Error::InvalidInput(
         "no MySQL server given: pass --mysql URL or --profile NAME, or set MINDPAL_MYSQL_URL"
@@ -109,13 +179,9 @@ pub async fn connect_mysql(g: &Global) -> anyhow::Result<MysqlServer> {
 /// The Redis server, or `None` when no source names one.
 pub async fn connect_redis(g: &Global) -> anyhow::Result<Option<RedisServer>> {
     if let Some(url) = &g.redis {
-        return Ok(Some(
-            RedisServer::connect(
-                &RedisTarget::from_url(url).map_err(|e| usage(e.to_string()))?,
-                timeout(g),
-            )
-            .await?,
-        ));
+        let target = RedisTarget::from_url(url).map_err(|e| usage(e.to_string()))?;
+        let target = behind_bastion(g, target, |t| &mut t.via)?;
+        return Ok(Some(RedisServer::connect(&target, timeout(g)).await?));
     }
     if let Some(profile) = profile(g)? {
         return match profile.redis {
@@ -128,6 +194,7 @@ pub async fn connect_redis(g: &Global) -> anyhow::Result<Option<RedisServer>> {
     if let Ok(url) = std::env::var("MINDPAL_REDIS_URL") {
         let target =
             RedisTarget::from_url(&url).map_err(|e| usage(format!("MINDPAL_REDIS_URL: {e}")))?;
+        let target = behind_bastion(g, target, |t| &mut t.via)?;
         return Ok(Some(RedisServer::connect(&target, timeout(g)).await?));
     }
     Ok(None)

@@ -111,6 +111,44 @@ struct Global {
         hide_env = true
     )]
     profiles_file: Option<PathBuf>,
+    /// Reach every server through this SSH bastion: `USER@HOST[:PORT]` or a ~/.ssh/config
+    /// alias (its HostName, Port, User, IdentityFile, IdentityAgent and ProxyJump apply).
+    /// Overrides the profile's bastion.
+    #[arg(
+        long,
+        global = true,
+        value_name = "BASTION",
+        help_heading = "SSH bastion"
+    )]
+    ssh: Option<String>,
+    /// The private key for the bastion (default: the config's IdentityFile, else
+    /// ~/.ssh/id_ed25519, id_ecdsa, id_rsa). A passphrase comes from the profile's keyring
+    /// entry or MINDPAL_SSH_SECRET, never from the command line.
+    #[arg(long, global = true, value_name = "FILE", help_heading = "SSH bastion")]
+    ssh_key: Option<PathBuf>,
+    /// How to log in to the bastion: key (a key file, the default), agent (ssh-agent's keys)
+    /// or password (from the profile's keyring entry or MINDPAL_SSH_SECRET).
+    #[arg(long, global = true, value_name = "key|agent|password", value_parser = parse_ssh_auth, help_heading = "SSH bastion")]
+    ssh_auth: Option<mindpal_core::ssh::SshAuth>,
+    /// Where accepted host keys are written and read, besides ~/.ssh/known_hosts
+    /// (default: the console's own file beside the profiles).
+    #[arg(long, global = true, value_name = "FILE", help_heading = "SSH bastion")]
+    ssh_known_hosts: Option<PathBuf>,
+    /// Accept this host key for a hop the known-hosts files do not know yet (as printed by
+    /// the error that exited 4); it is recorded and never asked again. A changed key is
+    /// always refused.
+    #[arg(
+        long,
+        global = true,
+        value_name = "SHA256:…",
+        help_heading = "SSH bastion"
+    )]
+    accept_host_key: Option<String>,
+}
+
+fn parse_ssh_auth(raw: &str) -> Result<mindpal_core::ssh::SshAuth, String> {
+    serde_json::from_value(serde_json::Value::String(raw.to_owned()))
+        .map_err(|_| "expected key, agent or password".to_owned())
 }
 
 #[derive(Debug, Subcommand)]
@@ -223,6 +261,11 @@ enum SandboxCommand {
         /// Leave the sandbox's database empty.
         #[arg(long)]
         no_seed: bool,
+        /// Also run an SSH bastion (sshd with its own host key and client key in the sandbox
+        /// folder) on the sixth port, listening on and forwarding to 127.0.0.1 only; the
+        /// `sandbox` profile then reaches every server through it.
+        #[arg(long)]
+        bastion: bool,
     },
     /// Stop exactly the processes the sandbox started.
     Down {
@@ -300,9 +343,13 @@ fn exit_code(err: &anyhow::Error) -> ExitCode {
         Some(ErrorKind::Unreachable | ErrorKind::UnknownHost | ErrorKind::Timeout) => {
             ExitCode::from(3)
         }
-        Some(ErrorKind::AuthFailed | ErrorKind::PrivilegeMissing | ErrorKind::Forbidden) => {
-            ExitCode::from(4)
-        }
+        Some(
+            ErrorKind::AuthFailed
+            | ErrorKind::PrivilegeMissing
+            | ErrorKind::Forbidden
+            | ErrorKind::HostKeyUnknown
+            | ErrorKind::HostKeyChanged,
+        ) => ExitCode::from(4),
         Some(ErrorKind::Damaged) => ExitCode::from(5),
         Some(ErrorKind::Refused) => ExitCode::from(7),
         Some(ErrorKind::Conflict) => ExitCode::from(6),
@@ -430,6 +477,7 @@ async fn sandbox_command(g: &Global, cmd: &SandboxCommand, out: &Out) -> anyhow:
             port_base,
             scale,
             no_seed,
+            bastion,
         } => {
             let seed_scale = if *no_seed {
                 None
@@ -443,6 +491,7 @@ async fn sandbox_command(g: &Global, cmd: &SandboxCommand, out: &Out) -> anyhow:
                     base_port: *port_base,
                     seed_scale,
                     profile_store: Some(store_path(g)?),
+                    bastion: *bastion,
                 },
                 &|step| spinner.step(step),
             )

@@ -42,6 +42,7 @@ async fn main() {
     let dir = home.path().join("sandbox");
     let status = sandbox::up(
         &UpOptions {
+            bastion: false,
             dir: dir.clone(),
             base_port: Some(free_base()),
             seed_scale: None,

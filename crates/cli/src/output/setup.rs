@@ -26,12 +26,16 @@ impl Out {
         self.show(&value, || {
         let line = |role: &str, info: &ServerInfo| {
             say!(
-                "{role:<8} {:<22} {:?} {:<10} tls={:<5} {:>6.1} ms",
+                "{role:<8} {:<22} {:?} {:<10} {:<26} {:>6.1} ms  {}",
                 info.address,
                 info.flavour,
                 info.version,
-                info.tls,
-                info.round_trip_ms
+                match (&info.tls_version, &info.tls_cipher) {
+                    (Some(version), Some(cipher)) => format!("{version} {cipher}"),
+                    _ => "no TLS".to_owned(),
+                },
+                info.round_trip_ms,
+                info.path
             )
         };
         line("mysql", mysql);
@@ -43,12 +47,13 @@ impl Out {
         }
         match redis {
             Some(r) => say!(
-                "{:<8} {:<22} Redis {:<10} role={:<6} {:>6.1} ms",
+                "{:<8} {:<22} Redis {:<10} role={:<6} {:>6.1} ms  {}",
                 "redis",
                 r.address,
                 r.version,
                 r.role,
-                r.round_trip_ms
+                r.round_trip_ms,
+                r.path
             ),
             None => say!("redis    (none given)"),
         }
@@ -167,6 +172,18 @@ impl Out {
                     (true, false) => "starting".to_owned(),
                     _ => "stopped".to_owned(),
                 }
+            );
+        }
+        if let Some(b) = &status.bastion {
+            say!(
+                "  {:<14} 127.0.0.1:{:<6} {}  host key {}",
+                "bastion",
+                b.port,
+                match b.pid {
+                    Some(pid) => format!("running (pid {pid})"),
+                    None => "stopped".to_owned(),
+                },
+                b.host_fingerprint
             );
         }
         if status.all_running() {

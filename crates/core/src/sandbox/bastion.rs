@@ -116,3 +116,100 @@ pub fn host_fingerprint(files: &BastionFiles) -> Result<String> {
         .map_err(|e| Error::InvalidInput(format!("the bastion's host key is malformed: {e}")))?;
     Ok(crate::ssh::hostkeys::fingerprint(&key))
 }
+
+/// The sandbox's bastion sits on the port after its five servers.
+pub const PORT_OFFSET: u16 = 5;
+
+fn folder(sandbox: &Path) -> PathBuf {
+    sandbox.join("bastion")
+}
+
+/// The running bastion of the sandbox in `sandbox`, if any: the pid its pid file names, if
+/// that process runs this sandbox's config (sshd works in `/`, so its folder cannot tell).
+pub(super) fn running(sandbox: &Path) -> Option<u32> {
+    let dir = folder(sandbox).canonicalize().ok()?;
+    let pid: u32 = std::fs::read_to_string(dir.join("sshd.pid"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    // sshd rewrites its title to `sshd: /usr/sbin/sshd -D -e -f <config> [listener] …`.
+    let config = format!(" -f {} ", dir.join("sshd_config").display());
+    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+    let ours = cmdline.contains(&config);
+    (ours && super::processes::alive(pid as i32)).then_some(pid)
+}
+
+/// What the sandbox's bastion is, for its status and profile.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BastionStatus {
+    pub port: u16,
+    pub pid: Option<u32>,
+    pub client_key: PathBuf,
+    pub host_fingerprint: String,
+}
+
+pub(super) fn status(sandbox: &Path, base_port: u16) -> Option<BastionStatus> {
+    let dir = folder(sandbox);
+    let files = BastionFiles {
+        port: base_port + PORT_OFFSET,
+        config: dir.join("sshd_config"),
+        client_key: dir.join("client_ed25519"),
+        host_key: dir.join("host_ed25519"),
+        dir: dir.clone(),
+    };
+    if !files.config.exists() {
+        return None;
+    }
+    Some(BastionStatus {
+        port: files.port,
+        pid: running(sandbox),
+        host_fingerprint: host_fingerprint(&files).unwrap_or_default(),
+        client_key: files.client_key,
+    })
+}
+
+/// Starts the sandbox's bastion unless it runs already.
+pub(super) async fn up(sandbox: &Path, base_port: u16) -> Result<()> {
+    if running(sandbox).is_some() {
+        return Ok(());
+    }
+    let port = base_port + PORT_OFFSET;
+    if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+        return Err(Error::PortInUse {
+            port,
+            by: " (needed by the sandbox bastion; pick other ports with --port-base)".into(),
+        });
+    }
+    let files = prepare(&folder(sandbox), port)?;
+    let mut cmd = command(&files)?;
+    // Its working folder is how `down` knows the process is this sandbox's.
+    cmd.current_dir(&files.dir);
+    let log = files.dir.join("sshd.log");
+    super::processes::spawn_detached(cmd, &log)?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !super::processes::answering(port) || running(sandbox).is_none() {
+        if std::time::Instant::now() > deadline {
+            down(sandbox).await;
+            return Err(Error::InvalidInput(format!(
+                "the sandbox bastion did not start: {}",
+                super::processes::log_tail(&log)
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+/// Stops the sandbox's bastion; whether one ran.
+pub(super) async fn down(sandbox: &Path) -> bool {
+    match running(sandbox) {
+        Some(pid) => {
+            super::processes::stop_pid(pid).await;
+            true
+        }
+        None => false,
+    }
+}

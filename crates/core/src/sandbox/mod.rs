@@ -121,6 +121,8 @@ pub struct SandboxStatus {
     pub user: &'static str,
     pub sentinel_master: &'static str,
     pub components: Vec<ComponentStatus>,
+    /// The SSH bastion, when the sandbox was brought up with one.
+    pub bastion: Option<bastion::BastionStatus>,
 }
 
 impl SandboxStatus {
@@ -167,6 +169,8 @@ pub struct UpOptions {
     pub seed_scale: Option<f64>,
     /// Where to register the `sandbox` profile; `None` registers none.
     pub profile_store: Option<PathBuf>,
+    /// Put an SSH bastion on the port after the servers; the profile goes through it.
+    pub bastion: bool,
 }
 
 /// A program the sandbox runs, and the Debian package that provides it.
@@ -256,6 +260,7 @@ pub async fn up(options: &UpOptions, say: &(dyn Fn(&str) + Send + Sync)) -> Resu
             if !started.is_empty() {
                 say("cleaning up after the failure");
             }
+            bastion::down(dir).await;
             for component in started.iter().rev() {
                 let _ = stop(dir, *component).await;
             }
@@ -377,6 +382,10 @@ async fn bring_up(
         }
     }
     mindpal.pool.close().await;
+    if options.bastion {
+        say("starting the SSH bastion");
+        bastion::up(dir, base_port).await?;
+    }
 
     let status = status(dir).await?;
     if let Some(store) = &options.profile_store {
@@ -405,8 +414,24 @@ pub fn sandbox_profile(status: &SandboxStatus) -> Profile {
             )],
             master_name: Some(SENTINEL_MASTER.into()),
         }),
-        ssh: None,
+        // Through the bastion when it runs: the servers are then dialled from it.
+        ssh: status
+            .bastion
+            .as_ref()
+            .filter(|b| b.pid.is_some())
+            .map(|b| crate::ssh::SshProfile {
+                host: format!("{}@127.0.0.1:{}", local_user(), b.port),
+                key_file: Some(b.client_key.clone()),
+                ..Default::default()
+            }),
     }
+}
+
+fn local_user() -> String {
+    nix::unistd::User::from_uid(nix::unistd::geteuid())
+        .ok()
+        .flatten()
+        .map_or_else(|| "root".to_owned(), |u| u.name)
 }
 
 fn read_marker(dir: &Path) -> Result<Option<Marker>> {
@@ -463,6 +488,7 @@ pub async fn status(dir: &Path) -> Result<SandboxStatus> {
         user: "root",
         sentinel_master: SENTINEL_MASTER,
         components,
+        bastion: bastion::status(dir, marker.base_port),
     })
 }
 
@@ -473,6 +499,9 @@ pub async fn down(dir: &Path, purge: bool) -> Result<Vec<&'static str>> {
         return Err(Error::NotFound(format!("no sandbox in {}", dir.display())));
     }
     let mut stopped = Vec::new();
+    if bastion::down(dir).await {
+        stopped.push("bastion");
+    }
     for component in Component::ALL.iter().rev() {
         if stop(dir, *component).await? {
             stopped.push(component.name());

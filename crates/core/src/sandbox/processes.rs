@@ -228,10 +228,15 @@ pub(super) async fn configure_replication(
 
 /// The pid of `component` if its process runs in this sandbox's folder.
 pub(super) fn running_pid(dir: &Path, component: Component) -> Option<u32> {
-    let raw = std::fs::read_to_string(component.pid_file(dir)).ok()?;
+    pid_running_in(&component.pid_file(dir), &component.workdir(dir))
+}
+
+/// The pid in `pid_file` if that process runs in `workdir`.
+pub(super) fn pid_running_in(pid_file: &Path, workdir: &Path) -> Option<u32> {
+    let raw = std::fs::read_to_string(pid_file).ok()?;
     let pid: u32 = raw.trim().parse().ok()?;
     let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).ok()?;
-    let ours = std::fs::canonicalize(component.workdir(dir)).ok()?;
+    let ours = std::fs::canonicalize(workdir).ok()?;
     (cwd == ours).then_some(pid)
 }
 
@@ -252,12 +257,17 @@ pub(super) fn answering(port: u16) -> bool {
 }
 
 pub(super) async fn stop(dir: &Path, component: Component) -> Result<bool> {
-    use nix::sys::signal::{Signal, kill};
-
-    use nix::unistd::Pid;
     let Some(pid) = running_pid(dir, component) else {
         return Ok(false);
     };
+    stop_pid(pid).await;
+    Ok(true)
+}
+
+/// SIGTERM, then SIGKILL when it has not gone within the stop timeout.
+pub(super) async fn stop_pid(pid: u32) {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
     let pid = Pid::from_raw(pid as i32);
     let _ = kill(pid, Signal::SIGTERM);
     let deadline = Instant::now() + STOP_TIMEOUT;
@@ -268,7 +278,6 @@ pub(super) async fn stop(dir: &Path, component: Component) -> Result<bool> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Ok(true)
 }
 
 pub(super) fn is_root() -> bool {

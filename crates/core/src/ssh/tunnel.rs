@@ -264,6 +264,8 @@ async fn serve(
         let Ok((mut socket, _)) = accepted else {
             continue;
         };
+        // Small request/reply packets: Nagle plus delayed ACKs would add ~40 ms to each.
+        let _ = socket.set_nodelay(true);
         let Some(tunnel) = tunnel.upgrade() else {
             return;
         };

@@ -45,6 +45,7 @@ async fn replication_faults_are_seen_for_what_they_are() {
     let home = tempfile::tempdir().unwrap();
     let status = sandbox::up(
         &UpOptions {
+            bastion: false,
             dir: home.path().join("sandbox"),
             base_port: Some(free_port_run(5)),
             seed_scale: Some(0.001),

@@ -20,6 +20,7 @@ async fn sandbox_replicates_rows_and_redis_and_stops_exactly_what_it_started() {
     let store = home.path().join("profiles.json");
     let base = free_port_run(5);
     let options = UpOptions {
+        bastion: false,
         dir: dir.clone(),
         base_port: Some(base),
         seed_scale: Some(0.001),
@@ -133,6 +134,7 @@ async fn a_taken_port_is_refused_and_leaves_nothing_behind() {
     let _taken = TcpListener::bind(("127.0.0.1", base + 2)).unwrap();
     let err = sandbox::up(
         &UpOptions {
+            bastion: false,
             dir: dir.clone(),
             base_port: Some(base),
             seed_scale: None,
@@ -153,6 +155,7 @@ async fn a_folder_that_is_not_a_sandbox_is_left_alone() {
     std::fs::write(home.path().join("notes.txt"), "mine").unwrap();
     let err = sandbox::up(
         &UpOptions {
+            bastion: false,
             dir: home.path().to_owned(),
             base_port: Some(free_port_run(5)),
             seed_scale: None,
