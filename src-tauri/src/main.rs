@@ -27,6 +27,8 @@ fn main() {
             commands::profiles::sandbox_offer,
             commands::profiles::keyring_status,
             commands::profiles::test_profile,
+            commands::profiles::accept_host_key,
+            commands::profiles::tunnel_state,
             commands::overview::load_overview,
             commands::overview::apply_migrations,
             commands::overview::cancel_job,

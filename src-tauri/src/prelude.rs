@@ -1,7 +1,9 @@
 //! What every command file uses: the core's types, the shell's state and its wire types.
 
 pub(crate) use crate::state::*;
-pub(crate) use crate::wire::{JobEvent, Overview, ProfileInput, ProfileView, ServerCheck, UiError};
+pub(crate) use crate::wire::{
+    JobEvent, Overview, ProfileInput, ProfileView, ServerCheck, TunnelView, UiError,
+};
 pub(crate) use mindpal_core::access::{Actor, Permission};
 pub(crate) use mindpal_core::backup::catalog::VerifyReport;
 pub(crate) use mindpal_core::backup::pitr::RestorableWindow;

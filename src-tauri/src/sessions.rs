@@ -156,6 +156,20 @@ impl Sessions {
         }
     }
 
+    /// The state of the tunnel of profile `name`'s session, when it has a bastion.
+    pub fn tunnel(&self, name: &str) -> Option<crate::wire::TunnelView> {
+        let resolved = self.resolved.lock().expect("sessions");
+        let (_, profile) = resolved.get(name)?;
+        profile
+            .mysql
+            .via
+            .as_ref()
+            .map(|via| crate::wire::TunnelView {
+                path: via.path(),
+                state: via.state(),
+            })
+    }
+
     /// Everything of profile `name`: after an edit or removal, or a refused password.
     pub fn forget(&self, name: &str) {
         self.forget_pools(name);

@@ -23,6 +23,7 @@ pub(crate) fn io_error(message: String) -> UiError {
         kind: ErrorKind::Io,
         message,
         fields: Vec::new(),
+        host_key: None,
     }
 }
 
@@ -67,9 +68,11 @@ pub(crate) async fn profile_with_passwords(
             .find(|p| p.name == name)
             .ok_or_else(|| UiError::from(Error::NotFound(format!("no profile named `{name}`"))))?;
         // The keyring is asked once per session of the profile, not on every poll.
+        // One SSH tunnel per profile session: made here, with the passwords, and kept with them.
         Ok(state.sessions.with_passwords(stored, |profile| {
             let session = state.session.lock().expect("session lock").clone();
-            secrets::resolve(profile, &|slot| session.get(&(name.clone(), slot)).cloned())
+            secrets::resolve(profile, &|slot| session.get(&(name.clone(), slot)).cloned())?;
+            mindpal_core::ssh::attach(profile, DEFAULT_CONNECT_TIMEOUT)
         })?)
     })
     .await

@@ -12,12 +12,18 @@ use ts_rs::TS;
 
 /// Every command error crosses as `{ kind, message }`, with field problems for forms.
 #[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct UiError {
     pub kind: ErrorKind,
     pub message: String,
     /// Problems with single fields of a form (empty for other errors).
     pub fields: Vec<FieldError>,
+    /// The `SHA256:…` of a host key an SSH hop offered that no known-hosts file holds:
+    /// the window offers to trust exactly this key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub host_key: Option<String>,
 }
 
 impl From<Error> for UiError {
@@ -26,6 +32,10 @@ impl From<Error> for UiError {
             kind: e.kind(),
             message: e.to_string(),
             fields: Vec::new(),
+            host_key: match &e {
+                Error::HostKeyUnknown { fingerprint, .. } => Some(fingerprint.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -36,6 +46,7 @@ impl UiError {
             kind: ErrorKind::InvalidInput,
             message: "Some fields need attention.".into(),
             fields,
+            host_key: None,
         }
     }
 }
@@ -255,4 +266,14 @@ mod tests {
         KeyChange::export_all(&cfg).unwrap();
         MemoryAnalysis::export_all(&cfg).unwrap();
     }
+}
+
+/// A profile's SSH tunnel in this session: the way through, and whether it is open.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TunnelView {
+    /// `via user@jump host a:22 → user@bastion b:22`.
+    pub path: String,
+    pub state: mindpal_core::ssh::TunnelState,
 }

@@ -63,6 +63,7 @@ pub(crate) async fn schema_health(
                 kind: e.kind(),
                 message: e.to_string(),
                 fields: Vec::new(),
+                host_key: None,
             },
         },
     });

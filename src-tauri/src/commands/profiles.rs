@@ -96,3 +96,22 @@ pub(crate) async fn test_profile(
     let checks = profiles::check(&profile, DEFAULT_CONNECT_TIMEOUT).await;
     Ok(checks.into_iter().map(ServerCheck::from).collect())
 }
+
+/// Trusts the host key an SSH hop offered with `fingerprint` (the one the window showed, and
+/// only that one): it is written to the console's known-hosts file and never asked again.
+#[tauri::command]
+pub(crate) async fn accept_host_key(fingerprint: String) -> Result<String, UiError> {
+    // A tunnel that was refused has no connection: its next use opens one and reads the
+    // known-hosts file again, so nothing else needs forgetting.
+    blocking(move || mindpal_core::ssh::hostkeys::accept_offered(&fingerprint)).await
+}
+
+/// The state of the profile's SSH tunnel in this session; `None` without a bastion or
+/// before anything went through it.
+#[tauri::command]
+pub(crate) async fn tunnel_state(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<Option<TunnelView>, UiError> {
+    Ok(state.sessions.tunnel(&name))
+}

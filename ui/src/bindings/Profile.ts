@@ -2,5 +2,10 @@
 import type { MysqlTarget } from "./MysqlTarget";
 import type { RedisProfile } from "./RedisProfile";
 import type { Role } from "./Role";
+import type { SshProfile } from "./SshProfile";
 
-export type Profile = { name: string, role: Role, readOnly: boolean, mysql: MysqlTarget, replicas: Array<MysqlTarget>, redis?: RedisProfile | null, };
+export type Profile = { name: string, role: Role, readOnly: boolean, mysql: MysqlTarget, replicas: Array<MysqlTarget>, redis?: RedisProfile | null, 
+/**
+ * The bastion every server of the profile is reached through.
+ */
+ssh?: SshProfile | null, };

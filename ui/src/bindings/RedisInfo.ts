@@ -3,4 +3,8 @@
 /**
  * What the console learnt of a Redis server when it connected.
  */
-export type RedisInfo = { address: string, version: string, role: string, tls: boolean, roundTripMs: number, };
+export type RedisInfo = { address: string, version: string, role: string, tls: boolean, 
+/**
+ * `direct`, or `via ops@bastion host:22` through the profile's bastion.
+ */
+path: string, roundTripMs: number, };

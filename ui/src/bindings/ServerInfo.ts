@@ -12,4 +12,12 @@ version: string,
 /**
  * What `VERSION()` returned, e.g. `10.11.19-MariaDB-0+deb12u1`.
  */
-versionString: string, tls: boolean, roundTripMs: number, };
+versionString: string, tls: boolean, 
+/**
+ * `TLSv1.3`, when the connection is encrypted.
+ */
+tlsVersion: string | null, tlsCipher: string | null, 
+/**
+ * `direct`, or `via ops@bastion host:22` through the profile's bastion.
+ */
+path: string, roundTripMs: number, };

@@ -4,7 +4,15 @@ import type { Capabilities } from "./Capabilities";
 /**
  * What a reachable server is.
  */
-export type ServerSummary = { product: string, version: string, tls: boolean, roundTripMs: number, 
+export type ServerSummary = { product: string, version: string, tls: boolean, 
+/**
+ * `TLSv1.3` and the cipher, when the server tells (MySQL/MariaDB).
+ */
+tlsVersion: string | null, tlsCipher: string | null, 
+/**
+ * `direct`, or `via user@bastion host:port` (every hop in order).
+ */
+path: string, roundTripMs: number, 
 /**
  * What the MySQL/MariaDB account may do (from `SHOW GRANTS`).
  */

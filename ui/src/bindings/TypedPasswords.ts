@@ -4,4 +4,8 @@
  * Passwords typed into a profile form; empty ones mean "keep what is saved". They go to the
  * keyring (or this session's memory) and never back out.
  */
-export type TypedPasswords = { mysql: string | null, replicas: Array<string | null>, redis: string | null, };
+export type TypedPasswords = { mysql: string | null, replicas: Array<string | null>, redis: string | null, 
+/**
+ * The bastion's key passphrase or password.
+ */
+ssh: string | null, };

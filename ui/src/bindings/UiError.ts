@@ -9,4 +9,9 @@ export type UiError = { kind: ErrorKind, message: string,
 /**
  * Problems with single fields of a form (empty for other errors).
  */
-fields: Array<FieldError>, };
+fields: Array<FieldError>, 
+/**
+ * The `SHA256:…` of a host key an SSH hop offered that no known-hosts file holds:
+ * the window offers to trust exactly this key.
+ */
+hostKey?: string, };

@@ -56,6 +56,7 @@ import type { Thresholds } from "./Thresholds";
 import type { TokenScan } from "./TokenScan";
 import type { TopReport } from "./TopReport";
 import type { Trigger } from "./Trigger";
+import type { TunnelView } from "./TunnelView";
 import type { UserAction } from "./UserAction";
 import type { UserDetail } from "./UserDetail";
 import type { UserRow } from "./UserRow";
@@ -286,6 +287,16 @@ export function keyringStatus(): Promise<null> {
 
 export function testProfile(name: string): Promise<Array<ServerCheck>> {
   return invoke<Array<ServerCheck>>("test_profile", { name });
+}
+
+/** Trusts the host key an SSH hop offered with `fingerprint` (the one the window showed, and only that one): it is written to the console's known-hosts file and never asked again. */
+export function acceptHostKey(fingerprint: string): Promise<string> {
+  return invoke<string>("accept_host_key", { fingerprint });
+}
+
+/** The state of the profile's SSH tunnel in this session; `None` without a bastion or before anything went through it. */
+export function tunnelState(name: string): Promise<TunnelView | null> {
+  return invoke<TunnelView | null>("tunnel_state", { name });
 }
 
 /** One health check of the profile's whole topology; the window calls it again only after the last one answered, so a slow server never piles up requests. */

@@ -175,6 +175,11 @@ pub struct ServerSummary {
     pub product: String,
     pub version: String,
     pub tls: bool,
+    /// `TLSv1.3` and the cipher, when the server tells (MySQL/MariaDB).
+    pub tls_version: Option<String>,
+    pub tls_cipher: Option<String>,
+    /// `direct`, or `via user@bastion host:port` (every hop in order).
+    pub path: String,
     pub round_trip_ms: f64,
     /// What the MySQL/MariaDB account may do (from `SHOW GRANTS`).
     pub capabilities: Option<crate::mysql::grants::Capabilities>,
@@ -203,6 +208,9 @@ pub async fn check(profile: &Profile, timeout: std::time::Duration) -> Vec<Serve
                 },
                 version: server.info.version,
                 tls: server.info.tls,
+                tls_version: server.info.tls_version,
+                tls_cipher: server.info.tls_cipher,
+                path: server.info.path,
                 round_trip_ms: server.info.round_trip_ms,
                 capabilities: Some(capabilities),
                 role: None,
@@ -246,6 +254,9 @@ pub async fn check(profile: &Profile, timeout: std::time::Duration) -> Vec<Serve
                 product: "Redis".into(),
                 version: s.info.version,
                 tls: s.info.tls,
+                tls_version: None,
+                tls_cipher: None,
+                path: s.info.path,
                 round_trip_ms: s.info.round_trip_ms,
                 capabilities: None,
                 role: Some(s.info.role),
@@ -360,6 +371,24 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
                 "redis.masterName".into(),
                 "Sentinel needs the name of the master it watches.",
             );
+        }
+    }
+    if let Some(ssh) = &profile.ssh {
+        if ssh.host.trim().is_empty() {
+            bad(
+                "ssh.host".into(),
+                "Enter the bastion: a host, user@host:port, or a ~/.ssh/config alias.",
+            );
+        } else if ssh.host.contains(char::is_whitespace) {
+            bad("ssh.host".into(), "A host name has no spaces.");
+        }
+        if ssh.port == Some(0) {
+            bad("ssh.port".into(), "The port must be between 1 and 65535.");
+        }
+        if let Some(key) = &ssh.key_file
+            && !key.is_file()
+        {
+            bad("ssh.keyFile".into(), "No key file at this path.");
         }
     }
     errors

@@ -1,10 +1,11 @@
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { asUiError, deleteProfile, sandboxOffer, saveProfile, testProfile } from "../../api";
+import { asUiError, deleteProfile, sandboxOffer, saveProfile, testProfile, tunnelState } from "../../api";
 import type { Capabilities } from "../../bindings/Capabilities";
 import type { Profile as StoredProfile } from "../../bindings/Profile";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { ServerCheck } from "../../bindings/ServerCheck";
+import { HostKeyPrompt } from "../../components/HostKeyPrompt";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { ProfileForm } from "./ProfileForm";
@@ -31,7 +32,7 @@ export function ConnectionsScreen({
   };
   const addSandbox = useMutation({
     mutationFn: (p: StoredProfile) =>
-      saveProfile({ profile: p, originalName: null, passwords: { mysql: null, replicas: [], redis: null }, sessionOnly: false }),
+      saveProfile({ profile: p, originalName: null, passwords: { mysql: null, replicas: [], redis: null, ssh: null }, sessionOnly: false }),
     onSuccess: (p) => {
       refresh();
       onSaved(p);
@@ -101,6 +102,14 @@ function ProfileCard({
   const toasts = useToasts();
   const [confirming, setConfirming] = useState(false);
   const test = useMutation({ mutationFn: () => testProfile(profile.name) });
+  // The tunnel as this session left it; polled while the card shows a profile with a bastion.
+  const tunnel = useQuery({
+    queryKey: ["tunnel", profile.name],
+    queryFn: () => tunnelState(profile.name),
+    enabled: !!profile.ssh,
+    refetchInterval: 5000,
+  });
+  const hostKey = test.data?.map((c) => c.error?.hostKey).find(Boolean);
   const remove = useMutation({
     mutationFn: () => deleteProfile(profile.name),
     onSuccess: () => {
@@ -122,9 +131,10 @@ function ProfileCard({
           mysql: clear(profile.mysql),
           replicas: profile.replicas.map(clear),
           redis: profile.redis && { ...profile.redis, nodes: profile.redis.nodes.map(clear) },
+          ssh: profile.ssh && { ...profile.ssh, secretSaved: false },
         },
         originalName: null,
-        passwords: { mysql: null, replicas: [], redis: null },
+        passwords: { mysql: null, replicas: [], redis: null, ssh: null },
         sessionOnly: false,
       });
     },
@@ -145,7 +155,20 @@ function ProfileCard({
             {profile.readOnly ? " · read-only" : ""} · MySQL {profile.mysql.socket ?? `${profile.mysql.host}:${profile.mysql.port}`}
             {profile.replicas.length > 0 ? ` · ${profile.replicas.length} replica(s)` : ""}
             {profile.redis ? ` · Redis (${profile.redis.mode})` : ""}
+            {profile.ssh ? ` · through SSH ${profile.ssh.host}` : ""}
           </p>
+          {tunnel.data && (
+            <p className={`tunnel ${tunnel.data.state.state}`} data-tunnel={tunnel.data.state.state}>
+              SSH tunnel {tunnel.data.path}:{" "}
+              {tunnel.data.state.state === "open"
+                ? `open since ${tunnel.data.state.since.slice(11, 19)}`
+                : tunnel.data.state.state === "down"
+                  ? hostKey
+                    ? "waiting for its host key to be trusted"
+                    : `down — ${tunnel.data.state.error}`
+                  : "not opened yet"}
+            </p>
+          )}
         </div>
         <div className="actions">
           <button type="button" className="primary" data-action="test" onClick={() => test.mutate()} disabled={test.isPending}>
@@ -174,6 +197,14 @@ function ProfileCard({
         </div>
       </div>
       {test.isError && <ErrorLine error={asUiError(test.error)} />}
+      {hostKey && (
+        <HostKeyPrompt
+          fingerprint={hostKey}
+          onTrusted={() => {
+            test.mutate();
+          }}
+        />
+      )}
       {test.data && <TestResults checks={test.data} />}
     </li>
   );
@@ -190,45 +221,68 @@ const CAPABILITY_LABELS: [keyof Capabilities, string][] = [
 ];
 
 function TestResults({ checks }: { checks: ServerCheck[] }) {
+  // One cause for every server (the bastion refused, its key changed): said once, above.
+  const shared = checks.length > 1 && checks.every((c) => c.error && c.error.message === checks[0].error?.message) ? checks[0].error : null;
   return (
-    <table className="checks">
-      <thead>
-        <tr>
-          <th>Server</th>
-          <th>Address</th>
-          <th>State</th>
-          <th>Version</th>
-          <th>TLS</th>
-          <th className="num">Round trip</th>
-          <th>May</th>
-        </tr>
-      </thead>
-      <tbody>
-        {checks.map((s) => (
-          <tr key={s.role} data-server={s.role} className={s.error ? "bad" : "good"}>
-            <td>{s.role}</td>
-            <td>{s.address}</td>
-            <td>{s.error ? <ErrorLine error={s.error} /> : <span className="ok">reachable</span>}</td>
-            <td>{s.summary ? `${s.summary.product} ${s.summary.version}` : "—"}</td>
-            <td>{s.summary ? (s.summary.tls ? "yes" : "no") : "—"}</td>
-            <td className="num">{s.summary ? `${s.summary.roundTripMs.toFixed(1)} ms` : "—"}</td>
-            <td>
-              {s.summary?.capabilities &&
-                CAPABILITY_LABELS.map(([key, label]) => (
-                  <span key={key} className={`chip ${s.summary?.capabilities?.[key] ? "yes" : "no"}`}>
-                    {label}
-                  </span>
-                ))}
-              {s.summary?.role && <span className="chip yes">{s.summary.role}</span>}
-              {s.summary?.excessGrants.map((grant) => (
-                <div key={grant} className="warn-text" data-excess-grant>
-                  ⚠ the account holds {grant}: more than this profile needs — see the README's least-privilege grants
-                </div>
-              ))}
-            </td>
+    <>
+      {shared && !shared.hostKey && (
+        <p data-shared-error>
+          <ErrorLine error={shared} />
+        </p>
+      )}
+      <table className="checks">
+        <thead>
+          <tr>
+            <th>Server</th>
+            <th>Address</th>
+            <th>State</th>
+            <th>Version</th>
+            <th>TLS</th>
+            <th>Path</th>
+            <th className="num">Round trip</th>
+            <th>May</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {checks.map((s) => (
+            <tr key={s.role} data-server={s.role} className={s.error ? "bad" : "good"}>
+              <td>{s.role}</td>
+              <td>{s.address}</td>
+              <td>
+                {s.error ? (
+                  shared && !shared.hostKey ? (
+                    <span className="error" data-kind={s.error.kind}>
+                      {s.error.kind}: as said above
+                    </span>
+                  ) : (
+                    <ErrorLine error={s.error} hostKeyPrompt={false} />
+                  )
+                ) : (
+                  <span className="ok">reachable</span>
+                )}
+              </td>
+              <td>{s.summary ? `${s.summary.product} ${s.summary.version}` : "—"}</td>
+              <td data-tls>{s.summary ? (s.summary.tlsVersion ? `${s.summary.tlsVersion} ${s.summary.tlsCipher ?? ""}` : s.summary.tls ? "yes" : "no") : "—"}</td>
+              <td data-path>{s.summary?.path ?? "—"}</td>
+              <td className="num">{s.summary ? `${s.summary.roundTripMs.toFixed(1)} ms` : "—"}</td>
+              <td>
+                {s.summary?.capabilities &&
+                  CAPABILITY_LABELS.map(([key, label]) => (
+                    <span key={key} className={`chip ${s.summary?.capabilities?.[key] ? "yes" : "no"}`}>
+                      {label}
+                    </span>
+                  ))}
+                {s.summary?.role && <span className="chip yes">{s.summary.role}</span>}
+                {s.summary?.excessGrants.map((grant) => (
+                  <div key={grant} className="warn-text" data-excess-grant>
+                    ⚠ the account holds {grant}: more than this profile needs — see the README's least-privilege grants
+                  </div>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }

@@ -3,6 +3,7 @@ import { asUiError, saveProfile } from "../../api";
 import type { Profile } from "../../bindings/Profile";
 import type { ProfileView } from "../../bindings/ProfileView";
 import type { RedisMode } from "../../bindings/RedisMode";
+import type { SshAuth } from "../../bindings/SshAuth";
 import type { TlsMode } from "../../bindings/TlsMode";
 import type { UiError } from "../../bindings/UiError";
 
@@ -23,6 +24,13 @@ type Form = {
   redisNodes: string;
   redisMaster: string;
   redisPassword: string;
+  ssh: boolean;
+  sshHost: string;
+  sshPort: string;
+  sshUser: string;
+  sshAuth: SshAuth;
+  sshKeyFile: string;
+  sshSecret: string;
 };
 
 const TLS_MODES: TlsMode[] = ["disabled", "preferred", "required", "verify-ca", "verify-identity"];
@@ -45,6 +53,13 @@ function toForm(p: Profile | null): Form {
     redisNodes: (p?.redis?.nodes ?? []).map((n) => `${n.host}:${n.port}`).join(", "),
     redisMaster: p?.redis?.masterName ?? "",
     redisPassword: "",
+    ssh: !!p?.ssh,
+    sshHost: p?.ssh?.host ?? "",
+    sshPort: p?.ssh?.port ? String(p.ssh.port) : "",
+    sshUser: p?.ssh?.user ?? "",
+    sshAuth: p?.ssh?.auth ?? "key",
+    sshKeyFile: p?.ssh?.keyFile ?? "",
+    sshSecret: "",
   };
 }
 
@@ -92,6 +107,18 @@ function toProfile(f: Form, original: Profile | null): Profile {
                 };
               }),
           },
+    ssh: f.ssh
+      ? {
+          host: f.sshHost.trim(),
+          port: f.sshPort.trim() ? port(f.sshPort) : null,
+          user: f.sshUser.trim() || null,
+          auth: f.sshAuth,
+          keyFile: f.sshAuth === "key" ? f.sshKeyFile.trim() || null : null,
+          knownHosts: original?.ssh?.knownHosts ?? null,
+          // A new secret is saved with the profile; switching the way in drops the old one.
+          secretSaved: (original?.ssh?.secretSaved ?? false) && original?.ssh?.auth === f.sshAuth,
+        }
+      : null,
   };
 }
 
@@ -104,7 +131,23 @@ function localProblems(f: Form): Record<string, string> {
     if (port(r.port) === 0) out[`replicas.${i}.port`] = "The port must be between 1 and 65535.";
   });
   if (f.redisMode !== "none" && !f.redisNodes.trim()) out["redis.nodes"] = "Add at least one host:port.";
+  if (f.ssh && !f.sshHost.trim()) out["ssh.host"] = "Enter the bastion: a host, user@host:port, or a ~/.ssh/config alias.";
+  if (f.ssh && f.sshPort.trim() && port(f.sshPort) === 0) out["ssh.port"] = "The port must be between 1 and 65535.";
   return out;
+}
+
+/** A password field that never shows what is saved: it says a secret is kept, and typing replaces it. */
+function SecretInput({ name, value, onChange, saved }: { name: string; value: string; onChange: (v: string) => void; saved?: boolean }) {
+  return (
+    <input
+      name={name}
+      type="password"
+      autoComplete="off"
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      placeholder={saved ? "saved in the keyring — type to replace" : ""}
+    />
+  );
 }
 
 export function ProfileForm({
@@ -136,6 +179,7 @@ export function ProfileForm({
           mysql: form.password || null,
           replicas: form.replicas.map(() => null),
           redis: form.redisPassword || null,
+          ssh: (form.ssh && form.sshAuth !== "agent" && form.sshSecret) || null,
         },
         sessionOnly,
       });
@@ -193,14 +237,7 @@ export function ProfileForm({
         {field(
           "mysql.password",
           "Password",
-          <input
-            name="password"
-            type="password"
-            autoComplete="off"
-            value={form.password}
-            onChange={(e) => set("password", e.target.value)}
-            placeholder={initial?.mysql.passwordSaved ? "saved in the keyring — type to replace" : ""}
-          />,
+          <SecretInput name="password" value={form.password} onChange={(v) => set("password", v)} saved={initial?.mysql.passwordSaved} />,
           "Kept in the OS keyring, never in a file.",
         )}
         {field("mysql.database", "Database", <input name="database" value={form.database} onChange={(e) => set("database", e.target.value)} />)}
@@ -269,16 +306,48 @@ export function ProfileForm({
           field(
             "redis.password",
             "Password",
-            <input
-              name="redisPassword"
-              type="password"
-              autoComplete="off"
-              value={form.redisPassword}
-              onChange={(e) => set("redisPassword", e.target.value)}
-              placeholder={initial?.redis?.nodes[0]?.passwordSaved ? "saved in the keyring — type to replace" : ""}
-            />,
+            <SecretInput name="redisPassword" value={form.redisPassword} onChange={(v) => set("redisPassword", v)} saved={initial?.redis?.nodes[0]?.passwordSaved} />,
           )}
       </div>
+      <h3>SSH bastion</h3>
+      <label className="check">
+        <input type="checkbox" name="ssh" checked={form.ssh} onChange={(e) => set("ssh", e.target.checked)} />
+        Reach every server above through an SSH bastion (addresses are then as the bastion sees them)
+      </label>
+      {form.ssh && (
+        <div className="form-grid">
+          {field(
+            "ssh.host",
+            "Bastion",
+            <input name="sshHost" value={form.sshHost} onChange={(e) => set("sshHost", e.target.value)} placeholder="ops@bastion.example.com or a ~/.ssh/config alias" />,
+            "A ~/.ssh/config alias brings its HostName, Port, User, IdentityFile and ProxyJump hops.",
+          )}
+          {field("ssh.port", "Port", <input name="sshPort" inputMode="numeric" value={form.sshPort} onChange={(e) => set("sshPort", e.target.value)} placeholder="22" />)}
+          {field("ssh.user", "User", <input name="sshUser" value={form.sshUser} onChange={(e) => set("sshUser", e.target.value)} placeholder="from the host or ~/.ssh/config" />)}
+          {field(
+            "ssh.auth",
+            "Log in with",
+            <select name="sshAuth" value={form.sshAuth} onChange={(e) => set("sshAuth", e.target.value as SshAuth)}>
+              <option value="key">a private key file</option>
+              <option value="agent">ssh-agent</option>
+              <option value="password">a password</option>
+            </select>,
+          )}
+          {form.sshAuth === "key" &&
+            field(
+              "ssh.keyFile",
+              "Private key",
+              <input name="sshKeyFile" value={form.sshKeyFile} onChange={(e) => set("sshKeyFile", e.target.value)} placeholder="~/.ssh/id_ed25519 (default)" />,
+            )}
+          {form.sshAuth !== "agent" &&
+            field(
+              "ssh.secret",
+              form.sshAuth === "key" ? "Key passphrase (if it has one)" : "SSH password",
+              <SecretInput name="sshSecret" value={form.sshSecret} onChange={(v) => set("sshSecret", v)} saved={initial?.ssh?.secretSaved} />,
+              "Kept in the OS keyring, never in a file.",
+            )}
+        </div>
+      )}
       {error && error.kind === "keyringUnavailable" ? (
         <div className="banner" role="alert">
           {error.message}. The password can be kept for this session only (it is never written to a file).

@@ -6,6 +6,7 @@ import type { TableFigures } from "../../bindings/TableFigures";
 import type { UiError } from "../../bindings/UiError";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import { useToasts } from "../../components/Toasts";
+import { HostKeyPrompt } from "../../components/HostKeyPrompt";
 
 const TABLE_COLUMNS: GridColumn<TableFigures>[] = [
   { id: "table", header: "Table", type: "text", value: (t) => t.table, width: 240 },
@@ -153,7 +154,18 @@ export function OverviewScreen({ profile }: { profile: string }) {
   );
 }
 
-export function ErrorLine({ error }: { error: UiError }) {
+/** One error in words; an unknown SSH host key also offers to trust it (unless the caller shows that once for several). */
+export function ErrorLine({ error, hostKeyPrompt = true }: { error: UiError; hostKeyPrompt?: boolean }) {
+  if (error.hostKey) {
+    // The CLI's hint at the end of the message is for terminals; the window offers the button.
+    const [said] = error.message.split(": accept it");
+    return (
+      <span className="error" role="alert" data-kind={error.kind}>
+        <strong>{error.kind}</strong> {hostKeyPrompt ? said : "the bastion's host key is not trusted yet"}
+        {hostKeyPrompt && <HostKeyPrompt fingerprint={error.hostKey} />}
+      </span>
+    );
+  }
   return (
     <span className="error" role="alert" data-kind={error.kind}>
       <strong>{error.kind}</strong> {error.message}
