@@ -79,6 +79,11 @@ pub fn profile(g: &Global) -> anyhow::Result<Option<Profile>> {
                 e => e.into(),
             })?;
             profiles::secrets::resolve(&mut profile, &|_| None)?;
+            if let Some(ca) = &g.redis_ca {
+                for node in profile.redis.iter_mut().flat_map(|r| &mut r.nodes) {
+                    node.ca_file = Some(ca.clone());
+                }
+            }
             if let Some(via) = bastion(g, profile.ssh.as_ref())? {
                 profile.mysql.via = Some(via.clone());
                 for replica in &mut profile.replicas {
@@ -179,7 +184,8 @@ pub async fn connect_mysql(g: &Global) -> anyhow::Result<MysqlServer> {
 /// The Redis server, or `None` when no source names one.
 pub async fn connect_redis(g: &Global) -> anyhow::Result<Option<RedisServer>> {
     if let Some(url) = &g.redis {
-        let target = RedisTarget::from_url(url).map_err(|e| usage(e.to_string()))?;
+        let mut target = RedisTarget::from_url(url).map_err(|e| usage(e.to_string()))?;
+        target.ca_file = g.redis_ca.clone();
         let target = behind_bastion(g, target, |t| &mut t.via)?;
         return Ok(Some(RedisServer::connect(&target, timeout(g)).await?));
     }
@@ -192,8 +198,9 @@ pub async fn connect_redis(g: &Global) -> anyhow::Result<Option<RedisServer>> {
         };
     }
     if let Ok(url) = std::env::var("MINDPAL_REDIS_URL") {
-        let target =
+        let mut target =
             RedisTarget::from_url(&url).map_err(|e| usage(format!("MINDPAL_REDIS_URL: {e}")))?;
+        target.ca_file = g.redis_ca.clone();
         let target = behind_bastion(g, target, |t| &mut t.via)?;
         return Ok(Some(RedisServer::connect(&target, timeout(g)).await?));
     }

@@ -89,9 +89,13 @@ struct Global {
     /// MySQL/MariaDB URL (overrides the profile and MINDPAL_MYSQL_URL).
     #[arg(long, global = true, value_name = "URL")]
     mysql: Option<String>,
-    /// Redis URL (overrides the profile and MINDPAL_REDIS_URL).
+    /// Redis URL (overrides the profile and MINDPAL_REDIS_URL); rediss:// for TLS.
     #[arg(long, global = true, value_name = "URL")]
     redis: Option<String>,
+    /// The CA file that signed the Redis server's certificate (with rediss://; default: the
+    /// system's trusted CAs). MySQL takes its own in the URL: ?ssl-mode=verify-ca&ssl-ca=FILE.
+    #[arg(long, global = true, value_name = "FILE")]
+    redis_ca: Option<PathBuf>,
     /// Print machine-readable JSON on stdout instead of text.
     #[arg(long, global = true)]
     json: bool,

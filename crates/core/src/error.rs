@@ -356,6 +356,62 @@ pub(crate) fn from_redis(server: &str, err: ::redis::RedisError) -> Error {
     }
 }
 
+/// Why a TLS handshake failed, in words, when `err` is a refused certificate: the checks that
+/// fail in production, each with what to do about it.
+pub(crate) fn tls_cause(
+    err: &(dyn std::error::Error + 'static),
+    host: &str,
+    ca_file: Option<&std::path::Path>,
+) -> Option<String> {
+    use rustls::CertificateError as C;
+    let roots = || match ca_file {
+        Some(ca) => format!("the CA file {}", ca.display()),
+        None => "the system's trusted CAs (give the CA file that signed it)".to_owned(),
+    };
+    let unknown_issuer = || format!("the server's certificate is not signed by {}", roots());
+    let wrong_name = || {
+        format!(
+            "the server's certificate is not issued for {host} (connect by the name it names, or use verify-ca)"
+        )
+    };
+    let expired = || "the server's certificate has expired".to_owned();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        let found = e.downcast_ref::<rustls::Error>().or_else(|| {
+            e.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if let Some(tls) = found {
+            return Some(match tls {
+                rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => {
+                    unknown_issuer()
+                }
+                rustls::Error::InvalidCertificate(
+                    C::NotValidForName | C::NotValidForNameContext { .. },
+                ) => wrong_name(),
+                rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
+                    expired()
+                }
+                other => format!("TLS handshake failed: {other}"),
+            });
+        }
+        current = e.source();
+    }
+    // The redis crate keeps its I/O error behind an `Arc`, whose `source()` skips it: the
+    // rustls error is then only in the text, in rustls's own stable wording.
+    let text = err.to_string();
+    let (_, reason) = text.split_once("invalid peer certificate: ")?;
+    Some(
+        match reason.split([' ', ',', '(']).next().unwrap_or_default() {
+            "UnknownIssuer" | "BadSignature" => unknown_issuer(),
+            "NotValidForName" | "NotValidForNameContext" => wrong_name(),
+            "Expired" | "ExpiredContext" => expired(),
+            _ => format!("TLS handshake failed: invalid peer certificate: {reason}"),
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,4 +7,8 @@ export type RedisTarget = { host: string, port: number, user?: string | null,
 /**
  * A password for this server is kept in the OS keyring (never in this file).
  */
-passwordSaved: boolean, db: number, tls: boolean, };
+passwordSaved: boolean, db: number, tls: boolean, 
+/**
+ * The CA that signed the server's certificate (`rediss://` only); the system's roots when unset.
+ */
+caFile?: string | null, };

@@ -304,13 +304,36 @@ impl MysqlServer {
         };
         let options = target.options(dial);
         let started = Instant::now();
-        let mut probe = tokio::time::timeout(timeout, MySqlConnection::connect_with(&options))
+        let probe = tokio::time::timeout(timeout, MySqlConnection::connect_with(&options))
             .await
             .map_err(|_| Error::Timeout {
                 server: address.clone(),
                 seconds: timeout.as_secs(),
             })?
-            .map_err(|e| with_timeout(from_sqlx(&address, e), timeout))?;
+            .map_err(|e| {
+                match crate::error::tls_cause(&e, &target.host, target.ca_file.as_deref()) {
+                    Some(message) => Error::Tls {
+                        server: address.clone(),
+                        message,
+                    },
+                    None => with_timeout(from_sqlx(&address, e), timeout),
+                }
+            });
+        let mut probe = match probe {
+            Ok(probe) => probe,
+            // MariaDB answers a plain connection to a server with require_secure_transport
+            // as a refused password; the same login over TLS tells the two apart.
+            Err(Error::AuthFailed { .. })
+                if target.tls == TlsMode::Disabled
+                    && accepts_tls_login(target, dial, timeout).await =>
+            {
+                return Err(Error::Tls {
+                    server: address,
+                    message: "the server requires TLS (require_secure_transport): choose TLS mode preferred or stricter".into(),
+                });
+            }
+            Err(e) => return Err(e),
+        };
         let (version_string, version_comment): (String, String) =
             sqlx::query_as("SELECT VERSION(), @@version_comment")
                 .fetch_one(&mut probe)
@@ -407,6 +430,22 @@ impl MysqlServer {
             self.pool.options().get_max_connections(),
         )
         .await
+    }
+}
+
+/// Whether the same login succeeds over TLS (without verifying the certificate).
+async fn accepts_tls_login(
+    target: &MysqlTarget,
+    dial: Option<std::net::SocketAddr>,
+    timeout: Duration,
+) -> bool {
+    let options = target.options(dial).ssl_mode(MySqlSslMode::Required);
+    match tokio::time::timeout(timeout, MySqlConnection::connect_with(&options)).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            true
+        }
+        _ => false,
     }
 }
 

@@ -347,6 +347,14 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
         if redis.nodes.is_empty() {
             bad("redis.nodes".into(), "Add at least one Redis address.");
         }
+        if redis
+            .nodes
+            .first()
+            .and_then(|n| n.ca_file.as_ref())
+            .is_some_and(|ca| !ca.is_file())
+        {
+            bad("redis.caFile".into(), "No file at this path.");
+        }
         for (i, node) in redis.nodes.iter().enumerate() {
             if node.host.trim().is_empty() {
                 bad(

@@ -30,6 +30,9 @@ pub struct RedisTarget {
     pub db: i64,
     #[serde(default)]
     pub tls: bool,
+    /// The CA that signed the server's certificate (`rediss://` only); the system's roots when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<std::path::PathBuf>,
     /// The profile's bastion, when the server is reached through one.
     #[serde(skip)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -58,6 +61,7 @@ impl RedisTarget {
             password_saved: false,
             db: 0,
             tls: false,
+            ca_file: None,
             via: None,
         }
     }
@@ -93,6 +97,7 @@ impl RedisTarget {
             password_saved: false,
             db,
             tls,
+            ca_file: None,
             via: None,
         })
     }
@@ -172,16 +177,54 @@ impl RedisServer {
                 None
             }
         };
-        let client =
-            Client::open(target.connection_info(dial)?).map_err(|e| from_redis(&address, e))?;
+        let info = target.connection_info(dial)?;
+        let client = match (&target.ca_file, target.tls) {
+            (Some(ca), true) => {
+                let root_cert = std::fs::read(ca)
+                    .map_err(|e| Error::io(format!("reading the CA file {}", ca.display()), e))?;
+                Client::build_with_tls(
+                    info,
+                    ::redis::TlsCertificates {
+                        client_tls: None,
+                        root_cert: Some(root_cert),
+                    },
+                )
+            }
+            _ => Client::open(info),
+        }
+        .map_err(|e| from_redis(&address, e))?;
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout));
         let started = Instant::now();
-        let mut conn = client
+        let connected = client
             .get_multiplexed_async_connection_with_config(&config)
-            .await
-            .map_err(|e| timed(from_redis(&address, e), timeout))?;
+            .await;
+        let mut conn = match connected {
+            Ok(conn) => conn,
+            Err(e) => {
+                if let Some(message) =
+                    crate::error::tls_cause(&e, &target.host, target.ca_file.as_deref())
+                {
+                    return Err(Error::Tls {
+                        server: address,
+                        message,
+                    });
+                }
+                // A TLS-only port drops a plain client's first bytes: ask it in TLS to tell why.
+                if !target.tls
+                    && e.is_connection_dropped()
+                    && speaks_tls(target, dial, &config).await
+                {
+                    return Err(Error::Tls {
+                        server: address,
+                        message: "the server speaks only TLS: use rediss:// (and its CA file)"
+                            .into(),
+                    });
+                }
+                return Err(timed(from_redis(&address, e), timeout));
+            }
+        };
         let info: String = ::redis::cmd("INFO")
             .arg("server")
             .arg("replication")
@@ -220,6 +263,38 @@ impl RedisServer {
             .await
             .map_err(|e| self.err(e))?;
         Ok(parse_info(&raw))
+    }
+}
+
+/// Whether the port answers in TLS: a handshake that succeeds, or fails on the certificate.
+async fn speaks_tls(
+    target: &RedisTarget,
+    dial: Option<std::net::SocketAddr>,
+    config: &AsyncConnectionConfig,
+) -> bool {
+    let (host, port) = match dial {
+        Some(local) => (local.ip().to_string(), local.port()),
+        None => (target.host.clone(), target.port),
+    };
+    let addr = ConnectionAddr::TcpTls {
+        host,
+        port,
+        insecure: false,
+        tls_params: None,
+    };
+    let Ok(client) = Client::open(addr) else {
+        return false;
+    };
+    match client
+        .get_multiplexed_async_connection_with_config(config)
+        .await
+    {
+        Ok(_) => true,
+        // Reached and answering in TLS, just not without a password or with this certificate.
+        Err(e) => {
+            matches!(e.code(), Some("NOAUTH" | "WRONGPASS"))
+                || crate::error::tls_cause(&e, &target.host, None).is_some()
+        }
     }
 }
 
@@ -295,6 +370,7 @@ pub fn data_node(host: String, port: u16, like: &RedisTarget) -> RedisTarget {
     target.user = like.user.clone();
     target.password = like.password.clone();
     target.tls = like.tls;
+    target.ca_file = like.ca_file.clone();
     target.via = like.via.clone();
     target
 }

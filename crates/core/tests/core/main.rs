@@ -15,3 +15,4 @@ mod schema;
 mod seed;
 mod ssh;
 mod support;
+mod tls;

@@ -24,6 +24,8 @@ type Form = {
   redisNodes: string;
   redisMaster: string;
   redisPassword: string;
+  redisTls: boolean;
+  redisCa: string;
   ssh: boolean;
   sshHost: string;
   sshPort: string;
@@ -53,6 +55,8 @@ function toForm(p: Profile | null): Form {
     redisNodes: (p?.redis?.nodes ?? []).map((n) => `${n.host}:${n.port}`).join(", "),
     redisMaster: p?.redis?.masterName ?? "",
     redisPassword: "",
+    redisTls: p?.redis?.nodes[0]?.tls ?? false,
+    redisCa: p?.redis?.nodes[0]?.caFile ?? "",
     ssh: !!p?.ssh,
     sshHost: p?.ssh?.host ?? "",
     sshPort: p?.ssh?.port ? String(p.ssh.port) : "",
@@ -103,7 +107,8 @@ function toProfile(f: Form, original: Profile | null): Profile {
                   user: null,
                   passwordSaved: i === 0 && (original?.redis?.nodes[0]?.passwordSaved ?? false),
                   db: 0,
-                  tls: false,
+                  tls: f.redisTls,
+                  caFile: f.redisTls ? f.redisCa.trim() || null : null,
                 };
               }),
           },
@@ -307,6 +312,19 @@ export function ProfileForm({
             "redis.password",
             "Password",
             <SecretInput name="redisPassword" value={form.redisPassword} onChange={(v) => set("redisPassword", v)} saved={initial?.redis?.nodes[0]?.passwordSaved} />,
+          )}
+        {form.redisMode !== "none" && (
+          <label className="check">
+            <input type="checkbox" name="redisTls" checked={form.redisTls} onChange={(e) => set("redisTls", e.target.checked)} />
+            TLS (rediss://)
+          </label>
+        )}
+        {form.redisMode !== "none" &&
+          form.redisTls &&
+          field(
+            "redis.caFile",
+            "CA file",
+            <input name="redisCa" value={form.redisCa} onChange={(e) => set("redisCa", e.target.value)} placeholder="system CAs when empty" />,
           )}
       </div>
       <h3>SSH bastion</h3>
