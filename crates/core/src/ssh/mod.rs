@@ -301,7 +301,7 @@ impl Via {
 
     /// Opens the SSH connection now (or checks the open one).
     pub async fn check(&self) -> Result<()> {
-        self.0.session().await.map(|_| ())
+        self.0.session(true).await.map(|_| ())
     }
 
     /// `via jump host a:22 → bastion b:22`.

@@ -124,13 +124,23 @@ impl Tunnel {
         }
     }
 
-    /// The open connection, or a new one when it never opened or dropped since.
-    pub(super) async fn session(&self) -> Result<Arc<Connected>> {
+    /// The open connection, or a new one when it never opened or dropped since. With
+    /// `verify`, an open one must also answer a ping: a link gone dark keeps its TCP
+    /// connection looking open until keepalives give up, and a server connected now would
+    /// wait on it.
+    pub(super) async fn session(&self, verify: bool) -> Result<Arc<Connected>> {
         let mut held = self.connected.lock().await;
         if let Some(connected) = held.as_ref()
             && connected.alive()
         {
-            return Ok(connected.clone());
+            if !verify {
+                return Ok(connected.clone());
+            }
+            let (_, bastion) = connected.bastion();
+            if let Ok(Ok(())) = tokio::time::timeout(self.timeout, bastion.send_ping()).await {
+                return Ok(connected.clone());
+            }
+            tracing::warn!("the SSH connection did not answer a ping in time: reopening it");
         }
         *held = None;
         match self.open().await {
@@ -222,7 +232,7 @@ impl Tunnel {
         let mut forwards = self.forwards.lock().await;
         // Checked (and reopened) before every use, so a dead bastion is named here rather
         // than as a connection the driver saw closed.
-        let connected = self.session().await?;
+        let connected = self.session(true).await?;
         if let Some(addr) = forwards.get(&(host.to_owned(), port)) {
             return Ok(*addr);
         }
@@ -271,7 +281,7 @@ async fn serve(
         };
         let (what, host) = (what.clone(), host.clone());
         tokio::spawn(async move {
-            let channel = match tunnel.session().await {
+            let channel = match tunnel.session(false).await {
                 Ok(connected) => open_channel(&connected, &what, &host, port, tunnel.timeout).await,
                 Err(e) => Err(e),
             };

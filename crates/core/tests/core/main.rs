@@ -8,6 +8,7 @@ mod conversations;
 mod directory;
 mod explain;
 mod monitor;
+mod proxy;
 mod replication;
 mod restore;
 mod sandbox;

@@ -431,3 +431,52 @@ async fn the_agent_named_by_identity_agent_logs_in() {
     let _ = agent.wait();
     result.expect("the agent's key is accepted");
 }
+
+#[tokio::test]
+async fn a_bastion_link_gone_dark_is_named_within_the_timeout_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let sshd = Sshd::start(&dir.path().join("bastion"));
+    // The bastion is far away (40 ms each way) and its link will go dark.
+    let link = crate::proxy::LinkProxy::start(sshd.files.port, Duration::from_millis(40)).await;
+    let mut ssh = sshd.profile(&known_hosts_of(dir.path()));
+    ssh.host = format!("root@127.0.0.1:{}", link.port);
+    // The key is recorded under the address dialled: the proxy's.
+    let via = Via::with_config(&ssh, TIMEOUT, None).unwrap();
+    let Error::HostKeyUnknown { fingerprint, .. } =
+        MysqlServer::connect(&database_via(&via), TIMEOUT, 1)
+            .await
+            .unwrap_err()
+    else {
+        panic!("the proxy's address is a new host");
+    };
+    ssh.accept_host_key = Some(fingerprint);
+    let limit = Duration::from_secs(2);
+    let via = Via::with_config(&ssh, limit, None).unwrap();
+    let server = MysqlServer::connect(&database_via(&via), limit, 1)
+        .await
+        .expect("through the slow link");
+    let (one,): (i64,) = sqlx::query_as("SELECT 1")
+        .fetch_one(&server.pool)
+        .await
+        .unwrap();
+    assert_eq!(one, 1);
+
+    link.go_dark();
+    let started = std::time::Instant::now();
+    let err = MysqlServer::connect(&database_via(&via), limit, 1)
+        .await
+        .unwrap_err();
+    // One ping unanswered, then a new connection that gets no handshake: each bounded.
+    assert!(
+        started.elapsed() < limit * 3,
+        "waited {:?}",
+        started.elapsed()
+    );
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("bastion 127.0.0.1:{} did not answer", link.port)),
+        "{err}"
+    );
+    assert!(matches!(via.state(), TunnelState::Down { .. }));
+}
