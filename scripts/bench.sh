@@ -29,6 +29,7 @@ sql mindpal_bench -e "ANALYZE TABLE users, digital_humans, knowledge_base" >/dev
 pages=$(BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench directory)
 threads=$(BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench conversations)
 explains=$(BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench explain)
+links=$(BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench links)
 sql -e "DROP DATABASE mindpal_bench"
 
 echo "2. the same rows through TSV files and LOAD DATA LOCAL INFILE …"
@@ -76,6 +77,9 @@ echo
 echo "EXPLAIN at scale $scale: guard, plan parsing and lint per hot query (median of 2,000), and"
 echo "one EXPLAIN through the core against the bare EXPLAIN FORMAT=JSON round trip (median of 15)"
 echo "$explains"
+echo
+echo "Slow links at scale $scale: each screen's main call through a proxy adding 100 ms each way"
+echo "$links"
 echo
 echo "Replication health on a sandbox of its own (MariaDB primary + replica, Redis + replica, Sentinel)"
 cargo bench -q -p mindpal-core --bench replication

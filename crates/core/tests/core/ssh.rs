@@ -480,3 +480,30 @@ async fn a_bastion_link_gone_dark_is_named_within_the_timeout_not_waited_on() {
     );
     assert!(matches!(via.state(), TunnelState::Down { .. }));
 }
+
+#[tokio::test]
+async fn the_proxy_delays_each_way_and_counts_one_exchange_per_round_trip() {
+    let target = MysqlTarget::from_url(&mysql_url()).unwrap();
+    let link = crate::proxy::LinkProxy::start(target.port, Duration::from_millis(25)).await;
+    let mut far = target.clone();
+    far.port = link.port;
+    let server = MysqlServer::connect(&far, TIMEOUT, 1).await.unwrap();
+    let mut conn = server.pool.acquire().await.unwrap();
+    link.take_turns();
+    let started = std::time::Instant::now();
+    let (one,): (i64,) = sqlx::query_as("SELECT 1")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(one, 1);
+    assert!(
+        started.elapsed() >= Duration::from_millis(50),
+        "{:?}",
+        started.elapsed()
+    );
+    // A prepared statement's first use is two exchanges (prepare, execute); a plain one, one.
+    let exchanges = link.take_turns();
+    assert!((1..=2).contains(&exchanges), "{exchanges}");
+    sqlx::raw_sql("DO 1").execute(&mut *conn).await.unwrap();
+    assert_eq!(link.take_turns(), 1);
+}
