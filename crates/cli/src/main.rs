@@ -31,8 +31,9 @@ redis://127.0.0.1:6379/0. Passwords are never printed.
 
 Exit codes: 0 success; 1 failure; 2 wrong usage (unknown option or value, out of range,
 malformed id or URL, unknown profile, missing --yes); 3 a server cannot be reached (refused,
-unknown host, timeout); 4 authentication, privilege or the console's access rules refused;
-5 `schema diff` found differences, or a backup is damaged; 6 the row changed since you read it
+unknown host, timeout, a bastion or a server behind it); 4 authentication, privilege or the
+console's access rules refused, or an SSH host key not known (accept it once with
+--accept-host-key) or changed (always refused); 5 `schema diff` found differences, or a backup is damaged; 6 the row changed since you read it
 (nothing written); 7 refused before anything was done (the EXPLAIN guard refused the statement,
 a restore target that exists, is a system schema or the live database, a large keyspace without
 --yes); 130 cancelled with Ctrl-C. With --json, errors are also a JSON object on stdout.
