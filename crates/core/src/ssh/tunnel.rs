@@ -92,6 +92,10 @@ pub(super) struct Tunnel {
     pub(super) accept: Option<String>,
     pub(super) timeout: Duration,
     connected: tokio::sync::Mutex<Option<Arc<Connected>>>,
+    /// When the last opening timed out, and on which hop: the calls that queued behind it
+    /// (a profile's servers are connected at once) are told the same at once, not each
+    /// after a timeout of their own.
+    timed_out: Mutex<Option<(std::time::Instant, String, u64)>>,
     forwards: tokio::sync::Mutex<HashMap<(String, u16), SocketAddr>>,
     pub(super) state: Mutex<TunnelState>,
     stop: CancellationToken,
@@ -118,6 +122,7 @@ impl Tunnel {
             accept,
             timeout,
             connected: tokio::sync::Mutex::new(None),
+            timed_out: Mutex::new(None),
             forwards: tokio::sync::Mutex::new(HashMap::new()),
             state: Mutex::new(TunnelState::NotOpened),
             stop: CancellationToken::new(),
@@ -143,6 +148,11 @@ impl Tunnel {
             tracing::warn!("the SSH connection did not answer a ping in time: reopening it");
         }
         *held = None;
+        if let Some((at, server, seconds)) = self.timed_out.lock().expect("timed out").clone()
+            && at.elapsed() < self.timeout
+        {
+            return Err(Error::Timeout { server, seconds });
+        }
         match self.open().await {
             Ok(connected) => {
                 let connected = Arc::new(connected);
@@ -155,6 +165,12 @@ impl Tunnel {
             Err(e) => {
                 *self.state.lock().expect("tunnel state") = TunnelState::Down {
                     error: e.to_string(),
+                };
+                *self.timed_out.lock().expect("timed out") = match &e {
+                    Error::Timeout { server, seconds } => {
+                        Some((std::time::Instant::now(), server.clone(), *seconds))
+                    }
+                    _ => None,
                 };
                 Err(e)
             }

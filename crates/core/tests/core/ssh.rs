@@ -479,6 +479,24 @@ async fn a_bastion_link_gone_dark_is_named_within_the_timeout_not_waited_on() {
         "{err}"
     );
     assert!(matches!(via.state(), TunnelState::Down { .. }));
+
+    // A profile's servers connect at once: those queued behind the timed-out opening are told
+    // at once, so the whole profile fails in one timeout, not one per server.
+    let started = std::time::Instant::now();
+    let mut redis = redis_target(0);
+    redis.via = Some(via.clone());
+    let database = database_via(&via);
+    let (mysql, redis) = tokio::join!(
+        MysqlServer::connect(&database, limit, 1),
+        RedisServer::connect(&redis, limit),
+    );
+    assert_eq!(mysql.unwrap_err().kind(), ErrorKind::Timeout);
+    assert_eq!(redis.unwrap_err().kind(), ErrorKind::Timeout);
+    assert!(
+        started.elapsed() < limit * 2,
+        "waited {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
