@@ -135,7 +135,7 @@ pub enum Error {
     /// An SSH hop offered a key no known-hosts file holds: the user accepts it once, by its
     /// fingerprint, or nothing goes through.
     #[error(
-        "{hop} offered an unknown host key {fingerprint}: accept it if it is that server's key (CLI: --accept-host-key {fingerprint})"
+        "{hop} offered an unknown host key {fingerprint}: accept it only if it is that server's key"
     )]
     HostKeyUnknown { hop: String, fingerprint: String },
 

@@ -77,6 +77,10 @@ impl Out {
     pub fn error(&self, err: &anyhow::Error) {
         let core = err.downcast_ref::<Error>();
         let message = match core {
+            // The window offers a button; a terminal needs the option that does the same.
+            Some(e @ Error::HostKeyUnknown { fingerprint, .. }) => {
+                format!("{e} (to accept it: --accept-host-key {fingerprint})")
+            }
             Some(e) => e.to_string(),
             None => format!("{err:#}"),
         };

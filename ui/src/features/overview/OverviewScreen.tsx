@@ -157,11 +157,9 @@ export function OverviewScreen({ profile }: { profile: string }) {
 /** One error in words; an unknown SSH host key also offers to trust it (unless the caller shows that once for several). */
 export function ErrorLine({ error, hostKeyPrompt = true }: { error: UiError; hostKeyPrompt?: boolean }) {
   if (error.hostKey) {
-    // The CLI's hint at the end of the message is for terminals; the window offers the button.
-    const [said] = error.message.split(": accept it");
     return (
       <span className="error" role="alert" data-kind={error.kind}>
-        <strong>{error.kind}</strong> {hostKeyPrompt ? said : "the bastion's host key is not trusted yet"}
+        <strong>{error.kind}</strong> {hostKeyPrompt ? error.message : "the bastion's host key is not trusted yet"}
         {hostKeyPrompt && <HostKeyPrompt fingerprint={error.hostKey} />}
       </span>
     );
