@@ -271,6 +271,10 @@ enum SandboxCommand {
         /// `sandbox` profile then reaches every server through it.
         #[arg(long)]
         bastion: bool,
+        /// Also run a Redis Cluster (three masters, each with a replica, seeded) on the six
+        /// ports after the bastion's; the `sandbox` profile's Redis is then the cluster.
+        #[arg(long)]
+        redis_cluster: bool,
     },
     /// Stop exactly the processes the sandbox started.
     Down {
@@ -483,6 +487,7 @@ async fn sandbox_command(g: &Global, cmd: &SandboxCommand, out: &Out) -> anyhow:
             scale,
             no_seed,
             bastion,
+            redis_cluster,
         } => {
             let seed_scale = if *no_seed {
                 None
@@ -497,6 +502,7 @@ async fn sandbox_command(g: &Global, cmd: &SandboxCommand, out: &Out) -> anyhow:
                     seed_scale,
                     profile_store: Some(store_path(g)?),
                     bastion: *bastion,
+                    redis_cluster: *redis_cluster,
                 },
                 &|step| spinner.step(step),
             )

@@ -43,6 +43,7 @@ async fn main() {
     let status = sandbox::up(
         &UpOptions {
             bastion: false,
+            redis_cluster: false,
             dir: dir.clone(),
             base_port: Some(free_base()),
             seed_scale: None,

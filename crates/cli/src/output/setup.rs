@@ -186,6 +186,19 @@ impl Out {
                 b.host_fingerprint
             );
         }
+        if let Some(cluster) = &status.cluster {
+            for node in &cluster.nodes {
+                say!(
+                    "  {:<14} 127.0.0.1:{:<6} {}",
+                    "cluster node",
+                    node.port,
+                    match node.pid {
+                        Some(pid) => format!("running (pid {pid})"),
+                        None => "stopped".to_owned(),
+                    }
+                );
+            }
+        }
         if status.all_running() {
             say!(
                 "\nConnect: mysql://root@127.0.0.1:{}/{}   redis://127.0.0.1:{}   (or --profile sandbox)",

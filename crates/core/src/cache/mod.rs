@@ -8,7 +8,7 @@ pub mod value;
 mod views;
 
 pub use keys::{check_pattern, glob_escape, is_binary, parse_key, show_bytes};
-pub use scan::{KeyRow, ScanPage, ScanRequest, keyspace, scan};
+pub use scan::{KeyRow, NodeShare, ScanPage, ScanRequest, keyspace, scan};
 
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,8 @@ use crate::audit::{self, Change};
 use crate::error::{Error, Result};
 use crate::mysql::MysqlServer;
 use crate::profiles::{RedisMode, RedisProfile};
-use crate::redis::{RedisServer, connect_profile, data_node};
+use crate::redis::cluster::{self, ClusterIdentity, ClusterNode};
+use crate::redis::{RedisServer, connect_profile};
 
 /// The largest COUNT hint one SCAN call gets: bigger ones make single calls slow.
 pub const MAX_COUNT: u32 = 1000;
@@ -39,6 +40,12 @@ pub const LARGE_KEYSPACE: u64 = 100_000;
 #[non_exhaustive]
 pub struct Nodes {
     pub servers: Vec<RedisServer>,
+    /// In a cluster: each server's node id and slot ranges, in the order of `servers`.
+    pub masters: Vec<ClusterNode>,
+    /// In a cluster: every node, as the node that answered described them.
+    pub topology: Vec<ClusterNode>,
+    /// In a cluster: which cluster these nodes belong to.
+    pub identity: Option<ClusterIdentity>,
 }
 
 impl Nodes {
@@ -47,82 +54,74 @@ impl Nodes {
         actor.require(Permission::BrowseCache)?;
         Ok(Nodes {
             servers: vec![server],
+            masters: Vec::new(),
+            topology: Vec::new(),
+            identity: None,
         })
+    }
+
+    pub fn is_cluster(&self) -> bool {
+        self.identity.is_some()
     }
 }
 
 /// Connects to the profile's data nodes: the server itself, the master Sentinel names, or
-/// every master `CLUSTER NODES` lists.
+/// every master of the cluster that serves slots (each dialled through the profile's
+/// bastion when it has one, by the address the cluster announces).
 pub async fn nodes(profile: &RedisProfile, actor: Actor, timeout: Duration) -> Result<Nodes> {
     actor.require(Permission::BrowseCache)?;
-    let first = connect_profile(profile, timeout).await?;
     if profile.mode != RedisMode::Cluster {
-        return Nodes::single(first, actor);
+        return Nodes::single(connect_profile(profile, timeout).await?, actor);
     }
-    let mut conn = first.conn.clone();
-    let raw: String = ::redis::cmd("CLUSTER")
-        .arg("NODES")
-        .query_async(&mut conn)
-        .await
-        .map_err(|e| first.err(e))?;
-    let mut addresses = cluster_masters(&raw);
-    addresses.sort();
+    let state = cluster::state(&profile.nodes, timeout).await?;
     let like = profile
         .nodes
         .first()
         .expect("a cluster profile has a seed node");
+    let masters: Vec<ClusterNode> = cluster::serving_masters(&state.nodes)
+        .into_iter()
+        .cloned()
+        .collect();
+    if masters.is_empty() {
+        return Err(Error::NotFound(format!(
+            "the cluster {} answered for serves no slot: is it created?",
+            state.server.info.address
+        )));
+    }
     let mut servers = Vec::new();
-    for (host, port) in addresses {
-        if host == first.target.host && port == first.target.port {
-            servers.push(first.clone());
+    for master in &masters {
+        if master.host == state.server.target.host && master.port == state.server.target.port {
+            servers.push(state.server.clone());
         } else {
-            servers.push(RedisServer::connect(&data_node(host, port, like), timeout).await?);
+            servers.push(cluster::connect_node(master, like, timeout).await?);
         }
     }
-    Ok(Nodes { servers })
+    Ok(Nodes {
+        servers,
+        masters,
+        identity: Some(ClusterIdentity::of(&state.nodes)),
+        topology: state.nodes,
+    })
 }
 
-/// Masters of a `CLUSTER NODES` reply that are not failing: `(host, port)`.
-pub fn cluster_masters(raw: &str) -> Vec<(String, u16)> {
-    raw.lines()
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let flags = fields.get(2)?;
-            if !flags.split(',').any(|f| f == "master") || flags.contains("fail") {
-                return None;
-            }
-            // ip:port@cport[,hostname]
-            let addr = fields.get(1)?.split('@').next()?;
-            let (host, port) = addr.rsplit_once(':')?;
-            Some((host.to_owned(), port.parse().ok()?))
-        })
-        .collect()
-}
-
-/// The node of `nodes` that holds `key`: the only one, or the cluster master that owns its
-/// slot (the others answer MOVED).
+/// The node of `nodes` that holds `key`: the only one, or the cluster master whose slot
+/// ranges hold its slot.
 pub async fn node_for<'a>(nodes: &'a Nodes, key: &[u8]) -> Result<&'a RedisServer> {
-    if nodes.servers.len() == 1 {
+    if !nodes.is_cluster() {
         return Ok(&nodes.servers[0]);
     }
-    for server in &nodes.servers {
-        let mut conn = server.conn.clone();
-        match ::redis::cmd("EXISTS")
-            .arg(key)
-            .query_async::<u64>(&mut conn)
-            .await
-        {
-            Ok(_) => return Ok(server),
-            Err(e) if e.kind() == ::redis::ErrorKind::Server(::redis::ServerErrorKind::Moved) => {
-                continue;
-            }
-            Err(e) => return Err(server.err(e)),
-        }
-    }
-    Err(Error::NotFound(format!(
-        "no master of the cluster owns the slot of `{}`",
-        show_bytes(key)
-    )))
+    let slot = cluster::key_slot(key);
+    nodes
+        .masters
+        .iter()
+        .position(|m| m.serves(slot))
+        .map(|i| &nodes.servers[i])
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "no master of the cluster serves slot {slot} of `{}`",
+                show_bytes(key)
+            ))
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -195,21 +194,4 @@ pub async fn change(
     )
     .await?;
     Ok(applied == 1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cluster_nodes_reply_lists_healthy_masters() {
-        let raw = "a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-5460\n\
-                   b2 127.0.0.1:7001@17001 master - 0 0 2 connected 5461-10922\n\
-                   c3 127.0.0.1:7002@17002 master,fail - 0 0 3 connected\n\
-                   d4 127.0.0.1:7003@17003 slave a1 0 0 1 connected\n";
-        assert_eq!(
-            cluster_masters(raw),
-            vec![("127.0.0.1".into(), 7000), ("127.0.0.1".into(), 7001)]
-        );
-    }
 }

@@ -61,20 +61,40 @@ pub struct ScanPage {
     pub needs_confirmation: Option<String>,
     /// Why the page stopped short of `page_size` before the walk ended.
     pub stopped: Option<String>,
+    /// The nodes walked, in walk order (one outside a cluster).
+    pub nodes: Vec<NodeShare>,
 }
 
-/// Cursor of a multi-node walk: `<node index>:<cursor on that node>`.
-pub(super) fn split_cursor(cursor: &str, nodes: usize) -> Result<(usize, u64)> {
+/// Cursor of a walk: the node's cursor on one server; `<node id>:<cursor>` in a cluster, so
+/// a page is only ever resumed on the very node it came from.
+pub(super) fn make_cursor(ids: &[String], node: usize, cursor: u64) -> String {
+    match ids.get(node) {
+        Some(id) => format!("{id}:{cursor}"),
+        None => cursor.to_string(),
+    }
+}
+
+/// Where a cursor of [`make_cursor`] resumes: the index of its node and the node's cursor.
+pub(super) fn split_cursor(cursor: &str, ids: &[String]) -> Result<(usize, u64)> {
     if cursor.is_empty() || cursor == "0" {
         return Ok((0, 0));
     }
     let bad = || Error::InvalidInput(format!("`{cursor}` is not a cursor this browser gave out"));
-    let (node, at) = cursor.split_once(':').ok_or_else(bad)?;
-    let node: usize = node.parse().map_err(|_| bad())?;
+    if ids.is_empty() {
+        return Ok((0, cursor.parse().map_err(|_| bad())?));
+    }
+    let (id, at) = cursor.split_once(':').ok_or_else(bad)?;
     let at: u64 = at.parse().map_err(|_| bad())?;
-    if node >= nodes {
+    if id.len() != 40 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(bad());
     }
+    let node = ids.iter().position(|n| n == id).ok_or_else(|| {
+        Error::Conflict(format!(
+            "the cluster changed since this page: node {} no longer serves slots as a master \
+             (a failover, or another cluster now answers); start the walk again",
+            &id[..8]
+        ))
+    })?;
     Ok((node, at))
 }
 
@@ -88,11 +108,44 @@ pub(super) async fn dbsize(server: &RedisServer) -> Result<u64> {
 
 /// Keys in every node's selected database.
 pub async fn keyspace(nodes: &Nodes) -> Result<u64> {
-    let mut total = 0;
-    for server in &nodes.servers {
-        total += dbsize(server).await?;
+    Ok(per_node(nodes).await?.iter().map(|n| n.keys).sum())
+}
+
+/// One master of a cluster browse: where it is, the slots it serves, its keys.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct NodeShare {
+    pub address: String,
+    /// The path to it: direct or through the profile's bastion.
+    pub path: String,
+    /// `0-5460,…`; empty outside a cluster.
+    pub slots: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub keys: u64,
+}
+
+async fn per_node(nodes: &Nodes) -> Result<Vec<NodeShare>> {
+    let mut shares = Vec::with_capacity(nodes.servers.len());
+    for (i, server) in nodes.servers.iter().enumerate() {
+        shares.push(NodeShare {
+            address: server.info.address.clone(),
+            path: server.info.path.clone(),
+            slots: nodes
+                .masters
+                .get(i)
+                .map(|m| {
+                    m.slots
+                        .iter()
+                        .map(|(a, b)| format!("{a}-{b}"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_default(),
+            keys: dbsize(server).await?,
+        });
     }
-    Ok(total)
+    Ok(shares)
 }
 
 /// One page of keys matching `request.pattern`. It stops at `page_size` keys, at
@@ -107,8 +160,10 @@ pub async fn scan(nodes: &Nodes, request: &ScanRequest) -> Result<ScanPage> {
     check_pattern(pattern)?;
     let page_size = request.page_size.clamp(1, MAX_PAGE) as usize;
     let count = request.count.unwrap_or(MAX_COUNT).clamp(10, MAX_COUNT);
-    let (mut node, mut cursor) = split_cursor(&request.cursor, nodes.servers.len())?;
-    let keyspace = keyspace(nodes).await?;
+    let ids: Vec<String> = nodes.masters.iter().map(|m| m.id.clone()).collect();
+    let (mut node, mut cursor) = split_cursor(&request.cursor, &ids)?;
+    let shares = per_node(nodes).await?;
+    let keyspace = shares.iter().map(|n| n.keys).sum();
     let starting = node == 0 && cursor == 0;
     let selective = pattern.find(['*', '?', '[']).is_some_and(|i| i >= 3);
     if starting && keyspace > LARGE_KEYSPACE && !request.confirm_large {
@@ -134,13 +189,14 @@ pub async fn scan(nodes: &Nodes, request: &ScanRequest) -> Result<ScanPage> {
                 }
             )),
             stopped: None,
+            nodes: shares,
         });
     }
     let started = Instant::now();
     let mut calls = 0;
     let mut found: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut stopped = None;
-    let multi = nodes.servers.len() > 1;
+    let multi = nodes.is_cluster();
     loop {
         let server = &nodes.servers[node];
         let mut conn = server.conn.clone();
@@ -187,7 +243,7 @@ pub async fn scan(nodes: &Nodes, request: &ScanRequest) -> Result<ScanPage> {
         cursor: if done {
             "0".into()
         } else {
-            format!("{node}:{cursor}")
+            make_cursor(&ids, node, cursor)
         },
         done,
         calls,
@@ -195,6 +251,7 @@ pub async fn scan(nodes: &Nodes, request: &ScanRequest) -> Result<ScanPage> {
         keyspace,
         needs_confirmation: None,
         stopped,
+        nodes: shares,
     })
 }
 
@@ -248,9 +305,15 @@ mod tests {
 
     #[test]
     fn cursors_name_a_node() {
-        assert_eq!(split_cursor("", 3).unwrap(), (0, 0));
-        assert_eq!(split_cursor("2:991", 3).unwrap(), (2, 991));
-        assert!(split_cursor("3:1", 3).is_err());
-        assert!(split_cursor("x", 3).is_err());
+        let ids: Vec<String> = ["a", "b", "c"].iter().map(|c| c.repeat(40)).collect();
+        assert_eq!(split_cursor("", &ids).unwrap(), (0, 0));
+        let resumed = make_cursor(&ids, 2, 991);
+        assert_eq!(split_cursor(&resumed, &ids).unwrap(), (2, 991));
+        assert_eq!(split_cursor("991", &[]).unwrap(), (0, 991));
+        assert!(split_cursor("x", &ids).is_err());
+        assert!(split_cursor("2:1", &ids).is_err(), "an index is not a node");
+        let gone = make_cursor(&["d".repeat(40)], 0, 7);
+        let err = split_cursor(&gone, &ids).unwrap_err().to_string();
+        assert!(err.contains("the cluster changed"), "{err}");
     }
 }

@@ -1,5 +1,7 @@
 //! Redis connections: a target description, a multiplexed connection, and what the server is.
 
+pub mod cluster;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, Instant};

@@ -28,6 +28,23 @@ pub fn judge(h: &ReplicaHealth, thresholds: &Thresholds) -> (Verdict, String) {
         }
     };
     for c in &h.channels {
+        if c.sql_running != ThreadState::Running
+            && let Some(worker) = &c.worker_error
+        {
+            return (
+                Verdict::Broken,
+                format!(
+                    "{}SQL thread stopped: {}error {} {}",
+                    named(c),
+                    worker
+                        .worker_id
+                        .map(|id| format!("worker {id} failed, "))
+                        .unwrap_or_else(|| "a worker failed, ".into()),
+                    worker.errno,
+                    short_error(super::workers::worker_cause(&worker.message))
+                ),
+            );
+        }
         if c.sql_running != ThreadState::Running && c.last_sql_errno != 0 {
             return (
                 Verdict::Broken,
@@ -164,6 +181,27 @@ mod tests {
         assert_eq!(
             reason,
             "SQL thread stopped: error 1062 duplicate entry '42' for key 'PRIMARY' in mindpal.conversation_messages"
+        );
+    }
+
+    #[test]
+    fn a_stopped_coordinator_is_judged_by_its_failed_workers_error() {
+        let recorded = include_str!("fixtures/mysql80-mts-worker-error.txt");
+        let (status, workers) = recorded.split_once("mysql> SELECT").unwrap();
+        let mut channels: Vec<ChannelStatus> = replica_status::parse_vertical(status)
+            .iter()
+            .map(replica_status::parse_row)
+            .collect();
+        let errors = replica_status::parse_vertical(workers)
+            .iter()
+            .filter_map(super::super::workers::parse_row)
+            .collect();
+        super::super::workers::attach(&mut channels, errors);
+        let (verdict, reason) = judge(&replica(channels.remove(0)), &Thresholds::default());
+        assert_eq!(verdict, Verdict::Broken);
+        assert_eq!(
+            reason,
+            "SQL thread stopped: worker 2 failed, error 1032 can't find record in 'users' in mindpal.users"
         );
     }
 

@@ -4,8 +4,10 @@
 //! one dead replica does not hold up the rest.
 
 pub mod heartbeat;
+pub mod redis_cluster;
 pub mod redis_links;
 pub mod replica_status;
+pub mod workers;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -215,10 +217,15 @@ pub async fn channels(server: &MysqlServer) -> Result<Vec<ChannelStatus>> {
         .fetch_all(&server.pool)
         .await
         .map_err(|e| needs_privilege(server.err(e), server.info.flavour))?;
-    Ok(rows_as_maps(&rows)
+    let mut channels: Vec<ChannelStatus> = rows_as_maps(&rows)
         .iter()
         .map(replica_status::parse_row)
-        .collect())
+        .collect();
+    // The coordinator's own error is a pointer to the workers' table: fetch what it points to.
+    if channels.iter().any(workers::coordinator_stopped) {
+        workers::attach(&mut channels, workers::worker_errors(server).await?);
+    }
+    Ok(channels)
 }
 
 async fn scalar(server: &MysqlServer, sql: &'static str) -> Result<Option<String>> {

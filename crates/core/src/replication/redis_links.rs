@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::{Error, ErrorSummary, Result};
 use crate::profiles::{RedisMode, RedisProfile};
-use crate::redis::{RedisServer, RedisTarget, parse_info};
+use crate::redis::{RedisServer, RedisTarget};
 
 use super::Verdict;
 
@@ -62,6 +62,9 @@ pub struct ClusterView {
     pub slots_ok: Option<u32>,
     pub slots_fail: Option<u32>,
     pub known_nodes: Option<u32>,
+    /// Masters by first slot, each followed by its replicas, as the node at `address` sees
+    /// them.
+    pub nodes: Vec<crate::redis::cluster::ClusterNode>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +79,21 @@ pub struct RedisReplication {
     pub cluster: Option<ClusterView>,
     pub overall: Verdict,
     pub reason: String,
+}
+
+impl RedisReplication {
+    /// A report with nothing checked yet: healthy until something says otherwise.
+    pub fn empty(mode: RedisMode) -> Self {
+        RedisReplication {
+            mode,
+            master: None,
+            nodes: Vec::new(),
+            sentinels: Vec::new(),
+            cluster: None,
+            overall: Verdict::Healthy,
+            reason: String::new(),
+        }
+    }
 }
 
 fn num<T: std::str::FromStr>(m: &BTreeMap<String, String>, k: &str) -> Option<T> {
@@ -276,15 +294,10 @@ fn parse_addr(addr: &str) -> Option<(String, u16)> {
 
 /// The Redis side of a profile.
 pub async fn check(profile: &RedisProfile, timeout: Duration) -> RedisReplication {
-    let mut report = RedisReplication {
-        mode: profile.mode,
-        master: None,
-        nodes: Vec::new(),
-        sentinels: Vec::new(),
-        cluster: None,
-        overall: Verdict::Healthy,
-        reason: String::new(),
-    };
+    if profile.mode == RedisMode::Cluster {
+        return super::redis_cluster::check(profile, timeout).await;
+    }
+    let mut report = RedisReplication::empty(profile.mode);
     let first = profile.nodes.first().cloned();
     let master_target: Option<RedisTarget> = match profile.mode {
         RedisMode::Standalone | RedisMode::Cluster => first.clone(),
@@ -321,9 +334,6 @@ pub async fn check(profile: &RedisProfile, timeout: Duration) -> RedisReplicatio
         return report;
     };
     report.master = Some(master_target.address());
-    if profile.mode == RedisMode::Cluster {
-        report.cluster = cluster(&master_target, timeout).await;
-    }
     let (master, replica_targets) = node(&master_target, timeout).await;
     let master_offset = master.offset;
     let replicas =
@@ -381,25 +391,6 @@ pub async fn check(profile: &RedisProfile, timeout: Duration) -> RedisReplicatio
         );
     }
     report
-}
-
-async fn cluster(target: &RedisTarget, timeout: Duration) -> Option<ClusterView> {
-    let server = RedisServer::connect(target, timeout).await.ok()?;
-    let mut conn = server.conn.clone();
-    let raw: String = ::redis::cmd("CLUSTER")
-        .arg("INFO")
-        .query_async(&mut conn)
-        .await
-        .ok()?;
-    let info = parse_info(&raw);
-    Some(ClusterView {
-        address: target.address(),
-        state: info.get("cluster_state").cloned(),
-        slots_assigned: num(&info, "cluster_slots_assigned"),
-        slots_ok: num(&info, "cluster_slots_ok"),
-        slots_fail: num(&info, "cluster_slots_fail"),
-        known_nodes: num(&info, "cluster_known_nodes"),
-    })
 }
 
 #[cfg(test)]

@@ -38,6 +38,8 @@ pub struct ChannelStatus {
     pub using_gtid: Option<String>,
     pub sql_delay: Option<u32>,
     pub source_server_id: Option<u32>,
+    /// On a multi-threaded replica whose coordinator stopped: the failed worker's own error.
+    pub worker_error: Option<super::workers::WorkerError>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -99,6 +101,7 @@ pub fn parse_row(row: &BTreeMap<String, Option<String>>) -> ChannelStatus {
         using_gtid: s(&["Using_Gtid", "Auto_Position"]),
         sql_delay: n(&["SQL_Delay"]),
         source_server_id: n(&["Source_Server_Id", "Master_Server_Id"]),
+        worker_error: None,
     }
 }
 
@@ -117,7 +120,11 @@ pub fn parse_vertical(text: &str) -> Vec<BTreeMap<String, Option<String>>> {
             last_key = None;
             continue;
         }
-        if trimmed.is_empty() || trimmed.contains("row in set") || trimmed.starts_with("mysql>") {
+        if trimmed.is_empty()
+            || trimmed.contains("row in set")
+            || trimmed.contains("rows in set")
+            || trimmed.starts_with("mysql>")
+        {
             continue;
         }
         match line

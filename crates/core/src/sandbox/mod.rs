@@ -20,6 +20,7 @@ use crate::redis::{RedisServer, RedisTarget};
 use crate::seed::{self, SeedEvent, SeedOptions};
 
 pub mod bastion;
+pub mod cluster;
 mod processes;
 
 use processes::*;
@@ -123,6 +124,8 @@ pub struct SandboxStatus {
     pub components: Vec<ComponentStatus>,
     /// The SSH bastion, when the sandbox was brought up with one.
     pub bastion: Option<bastion::BastionStatus>,
+    /// The Redis Cluster, when the sandbox was brought up with one.
+    pub cluster: Option<cluster::SandboxCluster>,
 }
 
 impl SandboxStatus {
@@ -171,6 +174,9 @@ pub struct UpOptions {
     pub profile_store: Option<PathBuf>,
     /// Put an SSH bastion on the port after the servers; the profile goes through it.
     pub bastion: bool,
+    /// Add a 3-master, 3-replica Redis Cluster on the six ports after the bastion's; the
+    /// profile's Redis is then the cluster.
+    pub redis_cluster: bool,
 }
 
 /// A program the sandbox runs, and the Debian package that provides it.
@@ -238,9 +244,10 @@ pub async fn up(options: &UpOptions, say: &(dyn Fn(&str) + Send + Sync)) -> Resu
         (Some(m), _) => m.base_port,
         (None, p) => p.unwrap_or(DEFAULT_BASE_PORT),
     };
-    if !(1024..=65535 - 5).contains(&base_port) {
+    let span = cluster::PORT_OFFSET + cluster::NODES;
+    if !(1024..=65535 - span).contains(&base_port) {
         return Err(Error::InvalidInput(format!(
-            "--port-base {base_port} must leave five ports between 1024 and 65535"
+            "--port-base {base_port} must leave {span} ports between 1024 and 65535"
         )));
     }
     let created_dir = existing.is_none() && !dir.exists();
@@ -261,6 +268,7 @@ pub async fn up(options: &UpOptions, say: &(dyn Fn(&str) + Send + Sync)) -> Resu
                 say("cleaning up after the failure");
             }
             bastion::down(dir).await;
+            cluster::down(dir, base_port).await;
             for component in started.iter().rev() {
                 let _ = stop(dir, *component).await;
             }
@@ -386,6 +394,13 @@ async fn bring_up(
         say("starting the SSH bastion");
         bastion::up(dir, base_port).await?;
     }
+    if options.redis_cluster {
+        say("starting the Redis Cluster");
+        let keys = options
+            .seed_scale
+            .map_or(0, |scale| (scale * 200_000.0).max(2_000.0) as u64);
+        cluster::up(dir, base_port, keys, say).await?;
+    }
 
     let status = status(dir).await?;
     if let Some(store) = &options.profile_store {
@@ -406,13 +421,20 @@ pub fn sandbox_profile(status: &SandboxStatus) -> Profile {
         read_only: false,
         mysql: status.primary_target(),
         replicas: vec![status.replica_target()],
-        redis: Some(RedisProfile {
-            mode: RedisMode::Sentinel,
-            nodes: vec![RedisTarget::new(
-                "127.0.0.1",
-                status.port_of(Component::Sentinel),
-            )],
-            master_name: Some(SENTINEL_MASTER.into()),
+        redis: Some(match &status.cluster {
+            Some(cluster) => RedisProfile {
+                mode: RedisMode::Cluster,
+                nodes: cluster.seeds(),
+                master_name: None,
+            },
+            None => RedisProfile {
+                mode: RedisMode::Sentinel,
+                nodes: vec![RedisTarget::new(
+                    "127.0.0.1",
+                    status.port_of(Component::Sentinel),
+                )],
+                master_name: Some(SENTINEL_MASTER.into()),
+            },
         }),
         // Through the bastion when it runs: the servers are then dialled from it.
         ssh: status
@@ -489,6 +511,7 @@ pub async fn status(dir: &Path) -> Result<SandboxStatus> {
         sentinel_master: SENTINEL_MASTER,
         components,
         bastion: bastion::status(dir, marker.base_port),
+        cluster: cluster::status(dir, marker.base_port),
     })
 }
 
@@ -501,6 +524,11 @@ pub async fn down(dir: &Path, purge: bool) -> Result<Vec<&'static str>> {
     let mut stopped = Vec::new();
     if bastion::down(dir).await {
         stopped.push("bastion");
+    }
+    if let Some(marker) = read_marker(dir)?
+        && cluster::down(dir, marker.base_port).await
+    {
+        stopped.push("redis-cluster");
     }
     for component in Component::ALL.iter().rev() {
         if stop(dir, *component).await? {

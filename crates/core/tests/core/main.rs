@@ -3,6 +3,7 @@
 //! Each test works in a database of its own, dropped at the end.
 
 mod backup;
+mod cluster;
 mod connections;
 mod conversations;
 mod directory;

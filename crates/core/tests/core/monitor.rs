@@ -842,6 +842,7 @@ async fn on_the_sandbox_statements_group_by_digest_and_the_browser_follows_senti
     let status = sandbox::up(
         &UpOptions {
             bastion: false,
+            redis_cluster: false,
             dir: home.path().join("sandbox"),
             base_port: Some(crate::support::free_port_run(5)),
             seed_scale: Some(0.001),

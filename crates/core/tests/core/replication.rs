@@ -46,6 +46,7 @@ async fn replication_faults_are_seen_for_what_they_are() {
     let status = sandbox::up(
         &UpOptions {
             bastion: false,
+            redis_cluster: false,
             dir: home.path().join("sandbox"),
             base_port: Some(free_port_run(5)),
             seed_scale: Some(0.001),
@@ -182,6 +183,11 @@ async fn replication_faults_are_seen_for_what_they_are() {
         "the reason names the table: {reason}"
     );
     assert_eq!(r.overall.exit_code(), 2);
+    // The workers' table a stopped MySQL coordinator points at is read the same way here.
+    let workers = replication::workers::worker_errors(&replica)
+        .await
+        .expect("MariaDB's workers' table is readable");
+    assert!(workers.iter().all(|w| w.errno == 1062), "{workers:?}");
     exec(
         &replica,
         "SET SESSION sql_log_bin = 0; DELETE FROM system_settings WHERE id = 990001",

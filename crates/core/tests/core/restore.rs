@@ -512,6 +512,7 @@ async fn a_point_in_time_restore_equals_the_source_as_of_then() {
     let status = sandbox::up(
         &UpOptions {
             bastion: false,
+            redis_cluster: false,
             dir: home.path().join("sandbox"),
             base_port: Some(crate::support::free_port_run(5)),
             seed_scale: Some(0.002),

@@ -117,6 +117,7 @@ function Browser({ profile, open }: { profile: Profile; open: Opener }) {
   const [pageSize, setPageSize] = useState(100);
   const [keys, setKeys] = useState<KeyRow[]>([]);
   const [page, setPage] = useState<ScanPage | null>(null);
+  const clustered = (page?.nodes.length ?? 0) > 1;
   const [asking, setAsking] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<UiError | null>(null);
@@ -191,6 +192,28 @@ function Browser({ profile, open }: { profile: Profile; open: Opener }) {
           {page.done ? " · the walk is complete" : ""}
         </p>
       )}
+      {page && page.nodes.length > 1 && (
+        <table className="mini" data-testid="cluster-masters">
+          <thead>
+            <tr>
+              <th>Master</th>
+              <th>Slots</th>
+              <th>Keys</th>
+              <th>Path</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.nodes.map((n) => (
+              <tr key={n.address} data-node={n.address}>
+                <td>{n.address}</td>
+                <td>{n.slots}</td>
+                <td>{n.keys}</td>
+                <td className="muted">{n.path}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {page && keys.length === 0 && page.done && <p className="muted">No key matches `{effective}`.</p>}
       <div className="split">
         {keys.length > 0 && (
@@ -201,6 +224,7 @@ function Browser({ profile, open }: { profile: Profile; open: Opener }) {
                   <th>Key</th>
                   <th>Type</th>
                   <th>TTL</th>
+                  {clustered && <th>Node</th>}
                 </tr>
               </thead>
               <tbody>
@@ -214,6 +238,7 @@ function Browser({ profile, open }: { profile: Profile; open: Opener }) {
                     </td>
                     <td>{k.kind}</td>
                     <td>{ttl(k.ttlMs)}</td>
+                    {clustered && <td className="muted">{k.node}</td>}
                   </tr>
                 ))}
               </tbody>

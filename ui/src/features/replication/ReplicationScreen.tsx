@@ -1,6 +1,7 @@
 // Replication and HA at a glance: the primary and its replicas with verdicts in words and
 // true lag (a heartbeat), a lag chart of the minutes the screen has been open, and the Redis
 // side with Sentinel's view. Polls every few seconds, never more than one check at a time.
+import { ClusterNodes } from "./ClusterNodes";
 import { useEffect, useRef, useState } from "react";
 import { asUiError, beatHeartbeat, createHeartbeat, may, replicationStatus } from "../../api";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
@@ -351,7 +352,8 @@ function RedisCard({ report }: { report: ReplicationReport }) {
         <h2>Redis ({redis.mode})</h2>
         <VerdictBadge v={redis.overall} />
       </div>
-      <p className={redis.overall === "healthy" ? "muted" : "error"}>{redis.reason}</p>
+      <p className={redis.overall === "healthy" ? "muted" : "error"} data-testid="redis-reason">{redis.reason}</p>
+      {redis.nodes.length > 0 && (
       <table className="mini">
         <thead>
           <tr>
@@ -376,16 +378,13 @@ function RedisCard({ report }: { report: ReplicationReport }) {
           ))}
         </tbody>
       </table>
+      )}
       {redis.sentinels.map((s) => (
         <p key={s.address} className="muted">
           Sentinel {s.address}: {s.error ? s.error.message : `master ${s.master} (${s.masterFlags}), ${s.sentinels} sentinel(s), quorum ${s.quorum}; ${s.ckquorum}`}
         </p>
       ))}
-      {redis.cluster && (
-        <p className="muted">
-          Cluster {redis.cluster.state}: {redis.cluster.slotsOk}/{redis.cluster.slotsAssigned} slots ok, {redis.cluster.slotsFail} failing, {redis.cluster.knownNodes} nodes
-        </p>
-      )}
+      {redis.cluster && <ClusterNodes cluster={redis.cluster} />}
     </section>
   );
 }

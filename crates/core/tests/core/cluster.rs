@@ -1,0 +1,194 @@
+//! A real Redis Cluster (the sandbox's: three masters, three replicas, on loopback) reached
+//! through the sandbox's SSH bastion: browse over every master with one resumable cursor,
+//! key views on the node that serves the key, the topology, and a master killed.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use mindpal_core::access::Actor;
+use mindpal_core::cache::{self, ScanRequest};
+use mindpal_core::error::ErrorKind;
+use mindpal_core::profiles::RedisMode;
+use mindpal_core::redis::cluster::key_slot;
+use mindpal_core::replication::{Verdict, redis_links};
+use mindpal_core::sandbox::{self, UpOptions};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+use crate::support::free_port_run;
+
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+fn request(cursor: &str, page_size: u32) -> ScanRequest {
+    ScanRequest {
+        pattern: String::new(),
+        cursor: cursor.into(),
+        page_size,
+        count: Some(100),
+        confirm_large: false,
+    }
+}
+
+#[tokio::test]
+async fn a_cluster_through_the_bastion_is_browsed_and_its_failover_seen() {
+    let home = tempfile::tempdir().unwrap();
+    let status = sandbox::up(
+        &UpOptions {
+            dir: home.path().join("sandbox"),
+            base_port: Some(free_port_run(12)),
+            seed_scale: Some(0.001),
+            profile_store: None,
+            bastion: true,
+            redis_cluster: true,
+        },
+        &|_| {},
+    )
+    .await
+    .expect("the sandbox comes up with its cluster");
+    let cluster = status.cluster.clone().expect("a cluster");
+    assert!(cluster.running());
+    let mut profile = sandbox::sandbox_profile(&status);
+    let ssh = profile.ssh.as_mut().expect("through the bastion");
+    ssh.known_hosts = Some(home.path().join("known_hosts"));
+    ssh.accept_host_key = Some(status.bastion.as_ref().unwrap().host_fingerprint.clone());
+    mindpal_core::ssh::attach(&mut profile, TIMEOUT).unwrap();
+    let redis = profile.redis.clone().unwrap();
+    assert_eq!(redis.mode, RedisMode::Cluster);
+
+    // Every master, each dialled through the bastion by the address the cluster announces.
+    let nodes = cache::nodes(&redis, Actor::OPERATOR, TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(nodes.servers.len(), 3);
+    assert_eq!(nodes.topology.len(), 6);
+    for server in &nodes.servers {
+        assert!(server.info.path.starts_with("via "), "{}", server.info.path);
+    }
+    let total = cache::keyspace(&nodes).await.unwrap();
+    assert!(total >= 2_000, "seeded: {total}");
+
+    // One cursor walks every master; pages resume where they stopped, no key twice.
+    let mut seen = BTreeSet::new();
+    let mut on_nodes = BTreeSet::new();
+    let mut cursor = String::new();
+    let mut pages = 0;
+    loop {
+        let page = cache::scan(&nodes, &request(&cursor, 300)).await.unwrap();
+        pages += 1;
+        for key in &page.keys {
+            assert!(seen.insert(key.key.clone()), "{} twice", key.key);
+            on_nodes.insert(key.node.clone().expect("a cluster page names nodes"));
+        }
+        if page.done {
+            break;
+        }
+        cursor = page.cursor;
+    }
+    assert_eq!(seen.len() as u64, total);
+    assert_eq!(on_nodes.len(), 3);
+    assert!(pages > 3);
+
+    // Key views go to the master whose slots hold the key.
+    for key in ["user:4", "token:0000000000000005", "conversation:7:context"] {
+        let server = cache::node_for(&nodes, key.as_bytes()).await.unwrap();
+        let owner = nodes
+            .masters
+            .iter()
+            .find(|m| m.serves(key_slot(key.as_bytes())))
+            .unwrap();
+        assert_eq!(server.target.port, owner.port);
+        let view = cache::value::get(
+            &nodes,
+            &cache::value::KeyRequest {
+                key: key.into(),
+                from: String::new(),
+                page_size: 50,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{key}: {e}"));
+        assert_ne!(view.kind, "none", "{key}");
+        assert_eq!(view.node, server.info.address);
+    }
+
+    // The topology as the Replication screen shows it.
+    let report = redis_links::check(&redis, TIMEOUT).await;
+    assert_eq!(report.overall, Verdict::Healthy, "{}", report.reason);
+    let view = report.cluster.as_ref().unwrap();
+    assert_eq!(view.nodes.len(), 6);
+    assert_eq!(view.nodes[0].slots, vec![(0, 5460)]);
+    assert_eq!(view.nodes[1].role, "replica");
+
+    // A cursor resumed on the first master, which is then killed.
+    let first = cache::scan(&nodes, &request("", 10)).await.unwrap();
+    let victim = nodes.masters[0].clone();
+    let pid = cluster
+        .nodes
+        .iter()
+        .find(|n| n.port == victim.port)
+        .and_then(|n| n.pid)
+        .unwrap();
+    kill(Pid::from_raw(pid as i32), Signal::SIGKILL).unwrap();
+    let killed = Instant::now();
+
+    // Polled as the screen does (every 2 s): the poll that sees the failure, and the one
+    // after, which must show who serves the slots now.
+    let mut marked_failed = None;
+    let mut taken_over = None;
+    while killed.elapsed() < Duration::from_secs(30) {
+        let report = redis_links::check(&redis, TIMEOUT).await;
+        let view = report.cluster.as_ref().expect("a live node answers");
+        let dead = view.nodes.iter().find(|n| n.id == victim.id).unwrap();
+        if dead.failed() && marked_failed.is_none() {
+            marked_failed = Some(killed.elapsed());
+        }
+        if let Some(heir) = view
+            .nodes
+            .iter()
+            .find(|n| n.is_master() && !n.failed() && n.serves(0))
+            && heir.id != victim.id
+        {
+            assert_eq!(report.overall, Verdict::Lagging, "{}", report.reason);
+            assert!(
+                report.reason.contains("a replica took over"),
+                "{}",
+                report.reason
+            );
+            taken_over = Some((killed.elapsed(), heir.port));
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let marked_failed = marked_failed.expect("the cluster marks the killed master failed");
+    let (took, heir) = taken_over.expect("a replica takes over slot 0");
+    assert!(
+        took <= marked_failed + Duration::from_millis(2_000 + 5_000),
+        "the takeover is shown within one poll of the failure being agreed: failed at \
+         {marked_failed:?}, shown at {took:?}"
+    );
+
+    // The old cursor named the dead master: refused, not served from another node.
+    let fresh = cache::nodes(&redis, Actor::OPERATOR, TIMEOUT)
+        .await
+        .unwrap();
+    if first.cursor != "0" {
+        let err = cache::scan(&fresh, &request(&first.cursor, 10))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    }
+    assert!(fresh.servers.iter().any(|s| s.target.port == heir));
+    assert!(
+        fresh
+            .identity
+            .as_ref()
+            .unwrap()
+            .same_cluster(nodes.identity.as_ref().unwrap())
+    );
+    let after = cache::keyspace(&fresh).await.unwrap();
+    assert_eq!(after, total, "the replica had every key of its master");
+
+    sandbox::down(&home.path().join("sandbox"), false)
+        .await
+        .unwrap();
+}
