@@ -11,6 +11,7 @@ use mindpal_core::access::Actor;
 use mindpal_core::cache::Nodes;
 use mindpal_core::mysql::{DEFAULT_CONNECT_TIMEOUT, MysqlServer, MysqlTarget};
 use mindpal_core::profiles::{Profile, RedisProfile};
+use mindpal_core::redis::cluster::ClusterIdentity;
 use mindpal_core::redis::{RedisServer, connect_profile};
 use mindpal_core::{Error, ErrorKind};
 
@@ -33,6 +34,9 @@ pub struct Sessions {
     redis: Mutex<HashMap<String, RedisSlot<RedisServer>>>,
     /// Each profile's Redis data nodes for the key browser (every master of a cluster).
     nodes: Mutex<HashMap<String, RedisSlot<Nodes>>>,
+    /// Each cluster profile's cluster as last seen, kept across reconnections (not across an
+    /// edit of the profile), so a reconnection that reaches another cluster shows nothing.
+    clusters: Mutex<HashMap<String, ClusterIdentity>>,
 }
 
 /// The value in `slots[name]` when it was made for `redis` and `actor` less than
@@ -136,10 +140,27 @@ impl Sessions {
         redis: &RedisProfile,
     ) -> Result<Arc<Nodes>, Error> {
         let actor = Actor::of(profile);
-        reuse(&self.nodes, &profile.name, redis, actor, || {
+        let nodes = reuse(&self.nodes, &profile.name, redis, actor, || {
             mindpal_core::cache::nodes(redis, actor, DEFAULT_CONNECT_TIMEOUT)
         })
-        .await
+        .await?;
+        if let Some(now) = &nodes.identity {
+            let mut clusters = self.clusters.lock().expect("sessions");
+            if let Some(before) = clusters.get(&profile.name)
+                && !before.same_cluster(now)
+            {
+                self.nodes.lock().expect("sessions").remove(&profile.name);
+                return Err(Error::Conflict(format!(
+                    "the seed nodes of `{}` now answer for another Redis Cluster: none of the {} \
+                     nodes seen before is in it. Nothing of it is shown; check the profile's \
+                     seed addresses (or edit the profile to accept the new cluster)",
+                    profile.name,
+                    before.0.len()
+                )));
+            }
+            clusters.insert(profile.name.clone(), now.clone());
+        }
+        Ok(nodes)
     }
 
     /// After an error: a lost server drops the profile's pools (the next call reconnects); a
@@ -173,6 +194,7 @@ impl Sessions {
     /// Everything of profile `name`: after an edit or removal, or a refused password.
     pub fn forget(&self, name: &str) {
         self.forget_pools(name);
+        self.clusters.lock().expect("sessions").remove(name);
         self.resolved.lock().expect("sessions").remove(name);
     }
 

@@ -91,6 +91,11 @@ pub(crate) fn no_redis() -> anyhow::Error {
 /// The Redis data nodes: every cluster master or Sentinel's master for a `--profile` (unless
 /// `--redis` overrides it), else the one server `connect_redis` finds.
 pub(crate) async fn redis_nodes(g: &Global) -> anyhow::Result<Option<Nodes>> {
+    if let Some(cluster) = crate::context::cluster_seeds(g)? {
+        return Ok(Some(
+            cache::nodes(&cluster, crate::context::actor(g)?, timeout(g)).await?,
+        ));
+    }
     if g.redis.is_none()
         && let Some(redis) = profile(g)?.and_then(|p| p.redis)
     {

@@ -11,7 +11,7 @@ use mindpal_core::Error;
 use mindpal_core::access::Actor;
 use mindpal_core::directory::Viewer;
 use mindpal_core::mysql::{MysqlServer, MysqlTarget};
-use mindpal_core::profiles::{self, Profile, Role};
+use mindpal_core::profiles::{self, Profile, RedisMode, RedisProfile, Role};
 use mindpal_core::redis::{RedisServer, RedisTarget};
 use mindpal_core::ssh::{SshProfile, Via};
 
@@ -181,8 +181,38 @@ pub async fn connect_mysql(g: &Global) -> anyhow::Result<MysqlServer> {
     Ok(MysqlServer::connect(&mysql_target(g)?, timeout(g), 8).await?)
 }
 
+/// `--redis-cluster URL,URL,…` as a cluster profile: each seed with `--redis-ca` and behind
+/// the bastion of `--ssh` or the profile.
+pub fn cluster_seeds(g: &Global) -> anyhow::Result<Option<RedisProfile>> {
+    let Some(urls) = &g.redis_cluster else {
+        return Ok(None);
+    };
+    let mut nodes = Vec::new();
+    for url in urls.split(',').map(str::trim).filter(|u| !u.is_empty()) {
+        let mut target =
+            RedisTarget::from_url(url).map_err(|e| usage(format!("--redis-cluster: {e}")))?;
+        target.ca_file = g.redis_ca.clone();
+        nodes.push(behind_bastion(g, target, |t| &mut t.via)?);
+    }
+    if nodes.is_empty() {
+        return Err(usage(
+            "--redis-cluster needs at least one seed node URL".to_owned(),
+        ));
+    }
+    Ok(Some(RedisProfile {
+        mode: RedisMode::Cluster,
+        nodes,
+        master_name: None,
+    }))
+}
+
 /// The Redis server, or `None` when no source names one.
 pub async fn connect_redis(g: &Global) -> anyhow::Result<Option<RedisServer>> {
+    if let Some(cluster) = cluster_seeds(g)? {
+        return Ok(Some(
+            mindpal_core::redis::connect_profile(&cluster, timeout(g)).await?,
+        ));
+    }
     if let Some(url) = &g.redis {
         let mut target = RedisTarget::from_url(url).map_err(|e| usage(e.to_string()))?;
         target.ca_file = g.redis_ca.clone();

@@ -93,6 +93,15 @@ struct Global {
     /// Redis URL (overrides the profile and MINDPAL_REDIS_URL); rediss:// for TLS.
     #[arg(long, global = true, value_name = "URL")]
     redis: Option<String>,
+    /// A Redis Cluster by its seed nodes (overrides the profile's Redis): every master is
+    /// found from them and keys go to the master of their slot. Takes --redis-ca and --ssh.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL,URL,…",
+        conflicts_with = "redis"
+    )]
+    redis_cluster: Option<String>,
     /// The CA file that signed the Redis server's certificate (with rediss://; default: the
     /// system's trusted CAs). MySQL takes its own in the URL: ?ssl-mode=verify-ca&ssl-ca=FILE.
     #[arg(long, global = true, value_name = "FILE")]

@@ -59,9 +59,13 @@ pub enum HeartbeatCommand {
 /// The servers to check: the profile, or `--mysql` alone (no replicas then but those the
 /// primary reports).
 fn topology(g: &Global) -> anyhow::Result<Profile> {
+    let cluster = crate::context::cluster_seeds(g)?;
     if g.mysql.is_none()
-        && let Some(p) = profile(g)?
+        && let Some(mut p) = profile(g)?
     {
+        if cluster.is_some() {
+            p.redis = cluster;
+        }
         return Ok(p);
     }
     let mysql: MysqlTarget = mysql_target(g)?;
@@ -71,7 +75,7 @@ fn topology(g: &Global) -> anyhow::Result<Profile> {
         read_only: false,
         mysql,
         replicas: Vec::new(),
-        redis: None,
+        redis: cluster,
         ssh: None,
     })
 }
@@ -256,6 +260,33 @@ fn print_text(r: &ReplicationReport, watch: bool) {
                     .map(|b| b.to_string())
                     .unwrap_or_else(|| "?".into())
             );
+        }
+        if let Some(cluster) = &redis.cluster {
+            say!(
+                "    cluster {} · {}/{} slots ok · as seen by {}",
+                cluster.state.clone().unwrap_or_else(|| "unknown".into()),
+                cluster.slots_ok.unwrap_or(0),
+                cluster.slots_assigned.unwrap_or(0),
+                cluster.address
+            );
+            for n in &cluster.nodes {
+                let slots: Vec<String> = n.slots.iter().map(|(a, b)| format!("{a}-{b}")).collect();
+                say!(
+                    "    {:<8} {:<21} {} {:<8} {:<12} {}",
+                    n.role,
+                    n.address,
+                    &n.id[..8.min(n.id.len())],
+                    if n.failed() {
+                        "FAILED"
+                    } else if n.suspected() {
+                        "fail?"
+                    } else {
+                        "ok"
+                    },
+                    n.link,
+                    slots.join(",")
+                );
+            }
         }
         for s in &redis.sentinels {
             match &s.error {
