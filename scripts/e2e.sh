@@ -42,7 +42,7 @@ for _ in range(500):
         for s in socks: s.close()
 PY
 }
-base=$(free_run 6)  # five servers and the bastion a test may add
+base=$(free_run 12)  # five servers, the bastion and the six Redis Cluster nodes tests may add
 driver_port=$(free_run 2)
 display=""
 for n in $(seq 90 120); do [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || { display=":$n"; break; }; done

@@ -184,8 +184,15 @@ pub async fn connect_mysql(g: &Global) -> anyhow::Result<MysqlServer> {
 /// `--redis-cluster URL,URL,…` as a cluster profile: each seed with `--redis-ca` and behind
 /// the bastion of `--ssh` or the profile.
 pub fn cluster_seeds(g: &Global) -> anyhow::Result<Option<RedisProfile>> {
-    let Some(urls) = &g.redis_cluster else {
-        return Ok(None);
+    let urls = match &g.redis_cluster {
+        None => return Ok(None),
+        Some(Some(urls)) => urls,
+        Some(None) => {
+            return Err(usage(
+                "--redis-cluster needs the seed nodes: --redis-cluster redis://h:p,redis://h:p"
+                    .to_owned(),
+            ));
+        }
     };
     let mut nodes = Vec::new();
     for url in urls.split(',').map(str::trim).filter(|u| !u.is_empty()) {

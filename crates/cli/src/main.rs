@@ -95,13 +95,10 @@ struct Global {
     redis: Option<String>,
     /// A Redis Cluster by its seed nodes (overrides the profile's Redis): every master is
     /// found from them and keys go to the master of their slot. Takes --redis-ca and --ssh.
-    #[arg(
-        long,
-        global = true,
-        value_name = "URL,URL,…",
-        conflicts_with = "redis"
-    )]
-    redis_cluster: Option<String>,
+    /// With `sandbox up` and no URL: also run the sandbox's own cluster (three masters, each
+    /// with a replica, seeded, on the six ports after the bastion's); its profile uses it.
+    #[arg(long, global = true, value_name = "URL,URL,…", num_args = 0..=1, conflicts_with = "redis")]
+    redis_cluster: Option<Option<String>>,
     /// The CA file that signed the Redis server's certificate (with rediss://; default: the
     /// system's trusted CAs). MySQL takes its own in the URL: ?ssl-mode=verify-ca&ssl-ca=FILE.
     #[arg(long, global = true, value_name = "FILE")]
@@ -280,10 +277,6 @@ enum SandboxCommand {
         /// `sandbox` profile then reaches every server through it.
         #[arg(long)]
         bastion: bool,
-        /// Also run a Redis Cluster (three masters, each with a replica, seeded) on the six
-        /// ports after the bastion's; the `sandbox` profile's Redis is then the cluster.
-        #[arg(long)]
-        redis_cluster: bool,
     },
     /// Stop exactly the processes the sandbox started.
     Down {
@@ -496,7 +489,6 @@ async fn sandbox_command(g: &Global, cmd: &SandboxCommand, out: &Out) -> anyhow:
             scale,
             no_seed,
             bastion,
-            redis_cluster,
         } => {
             let seed_scale = if *no_seed {
                 None
@@ -511,7 +503,7 @@ async fn sandbox_command(g: &Global, cmd: &SandboxCommand, out: &Out) -> anyhow:
                     seed_scale,
                     profile_store: Some(store_path(g)?),
                     bastion: *bastion,
-                    redis_cluster: *redis_cluster,
+                    redis_cluster: g.redis_cluster.is_some(),
                 },
                 &|step| spinner.step(step),
             )

@@ -227,9 +227,17 @@ async fn wait_all_ok(seeds: &[RedisTarget]) -> Result<()> {
     loop {
         let mut all_ok = true;
         for seed in seeds {
+            // Slots all served, and every node knows which master each replica follows.
             let ok = match cluster::state(std::slice::from_ref(seed), Duration::from_secs(2)).await
             {
-                Ok(s) => s.info.get("cluster_state").map(String::as_str) == Some("ok"),
+                Ok(s) => {
+                    s.info.get("cluster_state").map(String::as_str) == Some("ok")
+                        && s.nodes
+                            .iter()
+                            .filter(|n| !n.is_master() && n.master_id.is_some())
+                            .count()
+                            == usize::from(NODES / 2)
+                }
                 Err(_) => false,
             };
             all_ok &= ok;

@@ -24,7 +24,7 @@ fn request(cursor: &str, page_size: u32) -> ScanRequest {
         pattern: String::new(),
         cursor: cursor.into(),
         page_size,
-        count: Some(100),
+        count: Some(page_size),
         confirm_large: false,
     }
 }
@@ -73,7 +73,7 @@ async fn a_cluster_through_the_bastion_is_browsed_and_its_failover_seen() {
     let mut cursor = String::new();
     let mut pages = 0;
     loop {
-        let page = cache::scan(&nodes, &request(&cursor, 300)).await.unwrap();
+        let page = cache::scan(&nodes, &request(&cursor, 50)).await.unwrap();
         pages += 1;
         for key in &page.keys {
             assert!(seen.insert(key.key.clone()), "{} twice", key.key);
