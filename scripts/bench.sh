@@ -84,3 +84,6 @@ echo
 echo "Replication health on a sandbox of its own (MariaDB primary + replica, Redis + replica, Sentinel)"
 cargo bench -q -p mindpal-core --bench replication
 cargo bench -q -p mindpal-core --bench monitor
+echo
+echo "Redis Cluster SCAN on a sandbox cluster of its own (BENCH_CLUSTER_KEYS, default 1000000)"
+cargo bench -q -p mindpal-core --bench cluster
