@@ -1,6 +1,6 @@
 // A profile through the sandbox's SSH bastion in the real window: the unknown host key is
 // shown and trusted once, Test connection shows every server's path through the bastion,
-// users are read through it, and a changed host key is refused with both fingerprints.
+// users, a conversation, an EXPLAIN and replication are read through it, and a changed host key is refused with both fingerprints.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -79,6 +79,27 @@ test("users are read through the bastion", async () => {
   await s.clickOn("nav button[data-screen=users]");
   await s.waitUntil(() => document.querySelectorAll("[role=row] [data-column=id]").length > 0, [], 20000, "users through the bastion");
   await shot("42-bastion-users");
+});
+
+test("a conversation, an EXPLAIN and replication work through the bastion", async () => {
+  await s.clickOn("nav button[data-screen=conversations]");
+  const id = await s.waitUntil(
+    () => document.querySelector("[aria-label=Conversations] [role=row] [data-column=id]")?.getAttribute("data-value"),
+    [],
+    20000,
+    "conversations through the bastion",
+  );
+  await s.clickOn(`[aria-label=Conversations] [data-column=id][data-value='${id}']`);
+  await s.waitFor("[data-testid=thread] [data-message]", 20000);
+  await shot("45-bastion-conversation");
+  await s.clickOn("nav button[data-screen=explain]");
+  await s.clickOn("[data-hot=conversations-of-a-day]", 20000);
+  await s.waitFor("[data-testid=plan-tree] li[data-table=conversations]", 20000);
+  await shot("46-bastion-explain");
+  await s.clickOn("nav button[data-screen=replication]");
+  await s.waitFor("[data-testid=replica][data-verdict=healthy]", 20000);
+  assert.match(await s.text("[data-testid=redis-replication]"), /master 127\.0\.0\.1:\d+ with 1 replica/);
+  await shot("47-bastion-replication");
 });
 
 test("a changed host key is refused with both fingerprints", async () => {

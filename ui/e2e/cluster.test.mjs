@@ -68,6 +68,7 @@ test("the cache browser walks every master with one cursor and opens keys on the
   );
   const live = clusterNodes(seeds[0]).filter((f) => f[2].includes("master")).map((f) => f[1].split("@")[0]);
   assert.deepEqual([...masters].sort(), [...live].sort());
+  await shot("60-cluster-cache");
   // Page on until the walk is complete: every key once, from all three masters.
   for (let i = 0; i < 60; i++) {
     const more = await s.waitUntil(() => String(document.querySelectorAll("[data-action=more-keys]").length), [], 5000);
@@ -85,7 +86,6 @@ test("the cache browser walks every master with one cursor and opens keys on the
   }, 0);
   assert.equal(new Set(rows.map(([k]) => k)).size, total, `every key of every master, once: ${await s.text("[data-testid=scan-summary]")}`);
   assert.equal(new Set(rows.map(([, node]) => node)).size, 3);
-  await shot("60-cluster-cache");
 
   // A key opens on the master whose slots hold it.
   const [key] = rows[rows.length - 1];
@@ -104,6 +104,7 @@ test("replication lists every node with its slots, and a killed master's failove
   await s.clickOn("nav button[data-screen=replication]");
   const rows = await s.waitUntil(() => document.querySelectorAll("[data-testid=cluster-nodes] tr[data-node]").length, [], 20000, "the cluster's nodes");
   assert.equal(rows, 6);
+  assert.equal(await s.waitUntil(() => document.querySelectorAll("[data-testid=topology] [data-redis-cluster] ~ .topo-children .topo-node").length, [], 5000, "the masters in the topology"), 3);
   assert.match(await s.text("[data-testid=redis-reason]"), /3 masters with 3 replicas; all 16384 slots ok/);
   await shot("62-cluster-replication");
 

@@ -193,7 +193,7 @@ function Browser({ profile, open }: { profile: Profile; open: Opener }) {
         </p>
       )}
       {page && page.nodes.length > 1 && (
-        <table className="mini" data-testid="cluster-masters">
+        <table className="mini cluster-masters" data-testid="cluster-masters">
           <thead>
             <tr>
               <th>Master</th>

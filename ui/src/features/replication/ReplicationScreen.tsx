@@ -209,7 +209,26 @@ function Topology({ report }: { report: ReplicationReport }) {
           ))}
         </div>
       </div>
-      {report.redis && (
+      {report.redis?.cluster && (
+        <div className="topo-side">
+          <div className={`topo-node ${TONE[report.redis.overall]}`} data-redis-cluster={report.redis.cluster.address}>
+            <strong>redis cluster</strong>
+            <span>{report.redis.cluster.state ?? "—"}</span>
+          </div>
+          <div className="topo-children">
+            {report.redis.cluster.nodes
+              .filter((n) => n.role === "master")
+              .map((n) => (
+                <div key={n.id} className={`topo-node ${n.flags.includes("fail") ? "bad" : n.flags.includes("fail?") ? "warn" : "good"}`}>
+                  <strong>{n.slots.length ? "master" : "master, no slots"}</strong>
+                  <span>{n.address}</span>
+                  <span>{n.slots.map(([a, b]) => `${a}-${b}`).join(", ")}</span>
+                </div>
+              ))}
+          </div>
+        </div>
+      )}
+      {report.redis && !report.redis.cluster && (
         <div className="topo-side">
           <div className={`topo-node ${TONE[report.redis.nodes[0]?.verdict ?? "unreachable"]}`} data-redis-master={report.redis.master ?? ""}>
             <strong>redis master</strong>
