@@ -1024,3 +1024,28 @@ async fn every_documented_exit_code_is_reached_by_a_real_case() {
     fresh.drop().await;
     db.drop().await;
 }
+
+#[test]
+fn a_cluster_is_named_by_its_seeds_and_its_errors_say_which() {
+    let message = json_error(&["cache", "scan", "user:*", "--redis-cluster"], 2, "usage");
+    assert!(message.contains("--redis-cluster redis://"), "{message}");
+    let nobody = format!("redis://127.0.0.1:{}", free_port());
+    json_error(
+        &["--redis-cluster", &nobody, "cache", "scan", "user:*"],
+        3,
+        "unreachable",
+    );
+    // The test Redis is a standalone server: named as such, not browsed as a one-node cluster.
+    let message = json_error(
+        &[
+            "--redis-cluster",
+            "redis://127.0.0.1:6379",
+            "cache",
+            "scan",
+            "user:*",
+        ],
+        1,
+        "invalidInput",
+    );
+    assert!(message.contains("is not in cluster mode"), "{message}");
+}
