@@ -30,7 +30,7 @@ free_run() { # the first of $1 consecutive free loopback ports
 import random, socket, sys
 n = int(sys.argv[1])
 for _ in range(500):
-    base = random.randint(20000, 50000)
+    base = random.randint(20000, 32000)  # below the ephemeral range, where client sockets take ports
     try:
         socks = []
         for p in range(base, base + n):
@@ -42,7 +42,7 @@ for _ in range(500):
         for s in socks: s.close()
 PY
 }
-base=$(free_run 12)  # five servers, the bastion and the six Redis Cluster nodes tests may add
+base=$(free_run 18)  # five servers, the bastion, and six Redis Cluster nodes with their bus ports
 driver_port=$(free_run 2)
 display=""
 for n in $(seq 90 120); do [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || { display=":$n"; break; }; done

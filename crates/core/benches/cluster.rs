@@ -20,7 +20,7 @@ fn free_base() -> u16 {
         let base = 20_000 + probe.local_addr().unwrap().port() % 30_000;
         drop(probe);
         let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
-        if (0..12).all(|i| free(base + i)) && (6..12).all(|i| free(base + i + 10_000)) {
+        if (0..18).all(|i| free(base + i)) {
             return base;
         }
     }

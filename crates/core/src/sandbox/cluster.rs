@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::processes::{answering, log_tail, pid_running_in, spawn_detached, stop_pid};
+use super::processes::{log_tail, pid_running_in, spawn_detached, stop_pid};
 use crate::error::{Error, Result};
 use crate::redis::cluster::{self, ClusterNode, key_slot};
 use crate::redis::{RedisServer, RedisTarget};
@@ -19,8 +19,12 @@ pub const NODES: u16 = 6;
 /// How long a node may be silent before the others mark it failed: short, so a failover
 /// shows within seconds.
 pub const NODE_TIMEOUT_MS: u64 = 2000;
-/// Redis puts a node's cluster bus this far above its port.
-const BUS_OFFSET: u16 = 10_000;
+/// Each node's cluster bus port (`cluster-port`) is this far above its port: right after the
+/// nodes, inside the sandbox's own run of ports, rather than Redis' default of 10000 above,
+/// which can land on a port a client connection holds.
+const BUS_OFFSET: u16 = NODES;
+/// Ports the sandbox uses from its base: its servers, the bastion, the nodes and their buses.
+pub const SPAN: u16 = PORT_OFFSET + 2 * NODES;
 const READY: Duration = Duration::from_secs(60);
 
 fn folder(sandbox: &Path) -> PathBuf {
@@ -100,10 +104,11 @@ fn start_node(sandbox: &Path, port: u16) -> Result<()> {
     let conf = dir.join("redis.conf");
     let body = format!(
         "port {port}\nbind 127.0.0.1\ndaemonize yes\npidfile {d}/server.pid\nlogfile {d}/server.log\n\
-         dir {d}\ncluster-enabled yes\ncluster-config-file nodes.conf\n\
+         dir {d}\ncluster-enabled yes\ncluster-port {bus}\ncluster-config-file nodes.conf\n\
          cluster-node-timeout {NODE_TIMEOUT_MS}\ncluster-replica-validity-factor 0\n\
          appendonly no\nsave \"\"\nmaxmemory 512mb\nrepl-diskless-sync-delay 0\n",
-        d = dir.display()
+        d = dir.display(),
+        bus = port + BUS_OFFSET
     );
     std::fs::write(&conf, body).map_err(|e| Error::io(format!("writing {}", conf.display()), e))?;
     let mut cmd = Command::new(super::require("redis-server")?);
@@ -140,17 +145,14 @@ pub(super) async fn up(
 ) -> Result<SandboxCluster> {
     let cli = redis_cli()?;
     let ports = ports(base_port);
-    if u32::from(base_port) + u32::from(PORT_OFFSET + NODES + BUS_OFFSET) > 65535 {
-        return Err(Error::InvalidInput(format!(
-            "--port-base {base_port} is too high for the cluster: its bus ports are 10000 above \
-             its nodes' ports"
-        )));
-    }
     for &port in &ports {
-        let bus = port + BUS_OFFSET;
-        if running(sandbox, port).is_none() && (answering(port) || answering(bus)) {
+        let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
+        if running(sandbox, port).is_some() {
+            continue;
+        }
+        if let Some(taken) = [port, port + BUS_OFFSET].into_iter().find(|p| !free(*p)) {
             return Err(Error::PortInUse {
-                port,
+                port: taken,
                 by: " (needed by the sandbox Redis Cluster; pick other ports with --port-base)"
                     .into(),
             });

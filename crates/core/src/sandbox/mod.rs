@@ -244,7 +244,7 @@ pub async fn up(options: &UpOptions, say: &(dyn Fn(&str) + Send + Sync)) -> Resu
         (Some(m), _) => m.base_port,
         (None, p) => p.unwrap_or(DEFAULT_BASE_PORT),
     };
-    let span = cluster::PORT_OFFSET + cluster::NODES;
+    let span = cluster::SPAN;
     if !(1024..=65535 - span).contains(&base_port) {
         return Err(Error::InvalidInput(format!(
             "--port-base {base_port} must leave {span} ports between 1024 and 65535"

@@ -35,7 +35,7 @@ async fn a_cluster_through_the_bastion_is_browsed_and_its_failover_seen() {
     let status = sandbox::up(
         &UpOptions {
             dir: home.path().join("sandbox"),
-            base_port: Some(free_port_run(12)),
+            base_port: Some(free_port_run(18)),
             seed_scale: Some(0.001),
             profile_store: None,
             bastion: true,

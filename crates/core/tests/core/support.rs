@@ -110,7 +110,8 @@ pub fn free_port() -> u16 {
 /// The first of `n` consecutive free loopback ports.
 pub fn free_port_run(n: u16) -> u16 {
     for _ in 0..200 {
-        let base = 20_000 + (free_port() % 30_000);
+        // Below the ephemeral range (32768 and up), where client sockets take ports.
+        let base = 20_000 + (free_port() % 12_000);
         if (0..n).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
             return base;
         }
