@@ -270,7 +270,6 @@ fn print_text(r: &ReplicationReport, watch: bool) {
                 cluster.address
             );
             for n in &cluster.nodes {
-                let slots: Vec<String> = n.slots.iter().map(|(a, b)| format!("{a}-{b}")).collect();
                 say!(
                     "    {:<8} {:<21} {} {:<8} {:<12} {}",
                     n.role,
@@ -284,7 +283,7 @@ fn print_text(r: &ReplicationReport, watch: bool) {
                         "ok"
                     },
                     n.link,
-                    slots.join(",")
+                    n.slot_ranges()
                 );
             }
         }

@@ -134,13 +134,7 @@ async fn per_node(nodes: &Nodes) -> Result<Vec<NodeShare>> {
             slots: nodes
                 .masters
                 .get(i)
-                .map(|m| {
-                    m.slots
-                        .iter()
-                        .map(|(a, b)| format!("{a}-{b}"))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                })
+                .map(|m| m.slot_ranges())
                 .unwrap_or_default(),
             keys: dbsize(server).await?,
         });

@@ -76,6 +76,21 @@ impl ClusterNode {
             .sum()
     }
 
+    /// `0-5460,5462`: the slot ranges as Redis writes them.
+    pub fn slot_ranges(&self) -> String {
+        self.slots
+            .iter()
+            .map(|(a, b)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}-{b}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     pub fn serves(&self, slot: u16) -> bool {
         self.slots.iter().any(|(a, b)| (*a..=*b).contains(&slot))
     }

@@ -8,14 +8,7 @@ use crate::profiles::{RedisMode, RedisProfile};
 use crate::redis::cluster::{self, ClusterNode, SLOTS};
 
 use super::Verdict;
-use super::redis_links::{ClusterView, RedisReplication};
-
-fn num<T: std::str::FromStr>(
-    info: &std::collections::BTreeMap<String, String>,
-    key: &str,
-) -> Option<T> {
-    info.get(key).and_then(|v| v.parse().ok())
-}
+use super::redis_links::{ClusterView, RedisReplication, num};
 
 /// Masters by their first slot, each followed by its replicas; nodes of no master last.
 fn ordered(mut nodes: Vec<ClusterNode>) -> Vec<ClusterNode> {
@@ -46,20 +39,6 @@ fn ordered(mut nodes: Vec<ClusterNode>) -> Vec<ClusterNode> {
     out
 }
 
-fn ranges(node: &ClusterNode) -> String {
-    node.slots
-        .iter()
-        .map(|(a, b)| {
-            if a == b {
-                a.to_string()
-            } else {
-                format!("{a}-{b}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 /// The verdict on a cluster from one live node's view of it.
 pub fn judge(view: &ClusterView) -> (Verdict, String) {
     let nodes = &view.nodes;
@@ -73,7 +52,7 @@ pub fn judge(view: &ClusterView) -> (Verdict, String) {
         let failed: Vec<String> = masters
             .iter()
             .filter(|m| m.failed() && !m.slots.is_empty())
-            .map(|m| format!("{} (slots {})", m.address, ranges(m)))
+            .map(|m| format!("{} (slots {})", m.address, m.slot_ranges()))
             .collect();
         return (
             Verdict::Broken,
@@ -139,7 +118,7 @@ pub fn judge(view: &ClusterView) -> (Verdict, String) {
             format!(
                 "master {} has no replica: losing it loses slots {}",
                 alone.address,
-                ranges(alone)
+                alone.slot_ranges()
             ),
         );
     }

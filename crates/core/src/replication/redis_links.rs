@@ -96,7 +96,7 @@ impl RedisReplication {
     }
 }
 
-fn num<T: std::str::FromStr>(m: &BTreeMap<String, String>, k: &str) -> Option<T> {
+pub(super) fn num<T: std::str::FromStr>(m: &BTreeMap<String, String>, k: &str) -> Option<T> {
     m.get(k).and_then(|v| v.parse().ok())
 }
 
