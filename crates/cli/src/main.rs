@@ -277,6 +277,13 @@ enum SandboxCommand {
         /// `sandbox` profile then reaches every server through it.
         #[arg(long)]
         bastion: bool,
+        /// Production-like: a generated password on every account (kept in the OS keyring
+        /// under the `sandbox` profile, never printed unless `sandbox status
+        /// --show-passwords`), and TLS required by MariaDB and Redis with certificates of the
+        /// sandbox's own CA. Chosen when the sandbox is first made; with --bastion, the
+        /// profile reaches every server through the bastion, encrypted end to end.
+        #[arg(long)]
+        secure: bool,
     },
     /// Stop exactly the processes the sandbox started.
     Down {
@@ -290,6 +297,9 @@ enum SandboxCommand {
     Status {
         #[command(flatten)]
         dir: SandboxDir,
+        /// Also print a secure sandbox's passwords (from the keyring).
+        #[arg(long)]
+        show_passwords: bool,
     },
 }
 
@@ -489,7 +499,24 @@ async fn sandbox_command(g: &Global, cmd: &SandboxCommand, out: &Out) -> anyhow:
             scale,
             no_seed,
             bastion,
+            secure,
         } => {
+            let dir = dir_of(dir)?;
+            // A secure sandbox's passwords come from the keyring, made and kept there first
+            // for a new one, before any server starts.
+            let credentials = match (*secure, sandbox::is_secure(&dir)?) {
+                (_, Some(true)) => Some(sandbox::secure::Credentials::from_keyring()?.ok_or_else(
+                    || {
+                        anyhow::Error::from(mindpal_core::Error::NotFound(format!(
+                            "the secure sandbox in {}: its passwords are not in the keyring; \
+                             bring it down with --purge and up again",
+                            dir.display()
+                        )))
+                    },
+                )?),
+                (true, _) => Some(sandbox::secure::Credentials::from_keyring_or_new()?),
+                (false, _) => None,
+            };
             let seed_scale = if *no_seed {
                 None
             } else {
@@ -498,25 +525,34 @@ async fn sandbox_command(g: &Global, cmd: &SandboxCommand, out: &Out) -> anyhow:
             let spinner = output::Spinner::new(out.is_json());
             let status = sandbox::up(
                 &sandbox::UpOptions {
-                    dir: dir_of(dir)?,
+                    dir,
                     base_port: *port_base,
                     seed_scale,
                     profile_store: Some(store_path(g)?),
                     bastion: *bastion,
                     redis_cluster: g.redis_cluster.is_some(),
+                    secure: credentials,
                 },
                 &|step| spinner.step(step),
             )
             .await;
             spinner.finish();
-            out.sandbox_status(&status?);
+            out.sandbox_status(&status?, None);
         }
         SandboxCommand::Down { dir, purge } => {
             let stopped = sandbox::down(&dir_of(dir)?, *purge).await?;
             out.sandbox_down(&stopped, *purge);
         }
-        SandboxCommand::Status { dir } => {
-            out.sandbox_status(&sandbox::status(&dir_of(dir)?).await?);
+        SandboxCommand::Status {
+            dir,
+            show_passwords,
+        } => {
+            let status = sandbox::status(&dir_of(dir)?).await?;
+            let passwords = match (*show_passwords, status.is_secure()) {
+                (true, true) => sandbox::secure::Credentials::from_keyring()?,
+                _ => None,
+            };
+            out.sandbox_status(&status, passwords.as_ref());
         }
     }
     Ok(())

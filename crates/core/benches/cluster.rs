@@ -43,6 +43,7 @@ async fn main() {
         &UpOptions {
             bastion: false,
             redis_cluster: true,
+            secure: None,
             dir: dir.clone(),
             base_port: Some(free_base()),
             seed_scale: None,

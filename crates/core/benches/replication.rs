@@ -44,6 +44,7 @@ async fn main() {
         &UpOptions {
             bastion: false,
             redis_cluster: false,
+            secure: None,
             dir: dir.clone(),
             base_port: Some(free_base()),
             seed_scale: None,

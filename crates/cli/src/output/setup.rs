@@ -47,11 +47,13 @@ impl Out {
         }
         match redis {
             Some(r) => say!(
-                "{:<8} {:<22} Redis {:<10} role={:<6} {:>6.1} ms  {}",
+                "{:<8} {:<22} Redis {:<10} role={:<6} {:<6} {:>6.1} ms  {}",
                 "redis",
                 r.address,
                 r.version,
                 r.role,
+                // The redis crate does not tell the negotiated version and cipher.
+                if r.tls { "TLS" } else { "no TLS" },
                 r.round_trip_ms,
                 r.path
             ),
@@ -159,8 +161,21 @@ impl Out {
         );
     }
 
-    pub fn sandbox_status(&self, status: &SandboxStatus) {
-        self.show(status, || {
+    /// The sandbox's servers; with `passwords` (asked for by `--show-passwords`), a secure
+    /// sandbox's passwords too.
+    pub fn sandbox_status(
+        &self,
+        status: &SandboxStatus,
+        passwords: Option<&mindpal_core::sandbox::secure::Credentials>,
+    ) {
+        let mut value = serde_json::to_value(status).expect("status serialises");
+        if let Some(p) = passwords {
+            value["passwords"] = serde_json::json!({
+                "mysql": p.mysql.expose(),
+                "redis": p.redis.expose(),
+            });
+        }
+        self.show(&value, || {
         say!("Sandbox in {}", status.dir.display());
         for c in &status.components {
             say!(
@@ -199,13 +214,36 @@ impl Out {
                 );
             }
         }
-        if status.all_running() {
-            say!(
+        match (&status.ca_file, status.all_running()) {
+            (Some(ca), true) => {
+                say!(
+                    "\nSecure: TLS required (CA {ca}); passwords on every account, kept in the keyring\n\
+                     under the profile `sandbox`{}.\n\
+                     Connect: --profile sandbox, or\n  \
+                     mysql://root@127.0.0.1:{}/{}?ssl-mode=verify-identity&ssl-ca={ca}\n  \
+                     rediss://127.0.0.1:{} --redis-ca {ca}",
+                    if passwords.is_none() {
+                        " (shown by `sandbox status --show-passwords`)"
+                    } else {
+                        ""
+                    },
+                    status.base_port,
+                    status.database,
+                    status.base_port + 2,
+                    ca = ca.display(),
+                );
+                if let Some(p) = passwords {
+                    say!("  MariaDB root password  {}", p.mysql.expose());
+                    say!("  Redis password         {}", p.redis.expose());
+                }
+            }
+            (None, true) => say!(
                 "\nConnect: mysql://root@127.0.0.1:{}/{}   redis://127.0.0.1:{}   (or --profile sandbox)",
                 status.base_port,
                 status.database,
                 status.base_port + 2
-            );
+            ),
+            _ => {}
         }
         });
     }

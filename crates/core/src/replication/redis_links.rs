@@ -144,11 +144,8 @@ async fn node(target: &RedisTarget, timeout: Duration) -> (RedisNode, Vec<RedisT
                 if let (Some(ip), Some(port)) =
                     (f.get("ip"), f.get("port").and_then(|p| p.parse().ok()))
                 {
-                    let mut t = RedisTarget::new(ip.clone(), port);
-                    t.user = target.user.clone();
-                    t.password = target.password.clone();
-                    t.tls = target.tls;
-                    replicas.push(t);
+                    // Reached as the master is: credentials, TLS with its CA, bastion.
+                    replicas.push(crate::redis::data_node(ip.clone(), port, target));
                 }
             }
         }

@@ -22,6 +22,7 @@ use crate::seed::{self, SeedEvent, SeedOptions};
 pub mod bastion;
 pub mod cluster;
 mod processes;
+pub mod secure;
 
 use processes::*;
 
@@ -99,6 +100,9 @@ impl Component {
 struct Marker {
     product: String,
     base_port: u16,
+    /// Passwords on every account and TLS required (`up --secure`).
+    #[serde(default)]
+    secure: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,6 +130,9 @@ pub struct SandboxStatus {
     pub bastion: Option<bastion::BastionStatus>,
     /// The Redis Cluster, when the sandbox was brought up with one.
     pub cluster: Option<cluster::SandboxCluster>,
+    /// The CA that signed the servers' certificate, when the sandbox is secure: passwords
+    /// on every account (in the keyring) and TLS required by MariaDB and Redis.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl SandboxStatus {
@@ -137,23 +144,80 @@ impl SandboxStatus {
         component.port(self.base_port)
     }
 
-    pub fn primary_target(&self) -> MysqlTarget {
-        sandbox_mysql_target(self.port_of(Component::Primary))
+    pub fn is_secure(&self) -> bool {
+        self.ca_file.is_some()
     }
 
+    /// The primary as the profile reaches it (a secure sandbox's password is left to fill in).
+    pub fn primary_target(&self) -> MysqlTarget {
+        sandbox_mysql_target(self.port_of(Component::Primary), self.ca_file.as_deref())
+    }
+
+    /// The replica: the same `root` as the primary, so it keeps no password of its own.
     pub fn replica_target(&self) -> MysqlTarget {
-        sandbox_mysql_target(self.port_of(Component::Replica))
+        let mut target =
+            sandbox_mysql_target(self.port_of(Component::Replica), self.ca_file.as_deref());
+        target.password_saved = false;
+        target
     }
 
     pub fn redis_master_target(&self) -> RedisTarget {
-        RedisTarget::new("127.0.0.1", self.port_of(Component::RedisMaster))
+        sandbox_redis_target(
+            self.port_of(Component::RedisMaster),
+            self.ca_file.as_deref(),
+        )
     }
 }
 
-fn sandbox_mysql_target(port: u16) -> MysqlTarget {
+/// A sandbox MariaDB: plain, or (secure) TLS verified against the sandbox's CA and for
+/// 127.0.0.1, with the password kept in the keyring.
+fn sandbox_mysql_target(port: u16, ca_file: Option<&Path>) -> MysqlTarget {
     let mut target = MysqlTarget::new("127.0.0.1", port, "root").with_database(DATABASE);
-    target.tls = TlsMode::Disabled;
+    match ca_file {
+        Some(ca) => {
+            target.tls = TlsMode::VerifyIdentity;
+            target.ca_file = Some(ca.to_owned());
+            target.password_saved = true;
+        }
+        None => target.tls = TlsMode::Disabled,
+    }
     target
+}
+
+/// A sandbox Redis data node: plain, or (secure) `rediss://` with the sandbox's CA and the
+/// password kept in the keyring. Sentinels take TLS but no password.
+fn sandbox_redis_target(port: u16, ca_file: Option<&Path>) -> RedisTarget {
+    let mut target = RedisTarget::new("127.0.0.1", port);
+    if let Some(ca) = ca_file {
+        target.tls = true;
+        target.ca_file = Some(ca.to_owned());
+        target.password_saved = true;
+    }
+    target
+}
+
+/// How one run of `up` reaches the sandbox's servers: open, or with TLS and the passwords.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Access {
+    pub ca_file: Option<PathBuf>,
+    pub credentials: Option<secure::Credentials>,
+}
+
+impl Access {
+    fn mysql(&self, port: u16) -> MysqlTarget {
+        let mut target = sandbox_mysql_target(port, self.ca_file.as_deref());
+        target.password = self.credentials.as_ref().map(|c| c.mysql.clone());
+        target
+    }
+
+    fn redis(&self, component: Component, base_port: u16) -> RedisTarget {
+        let mut target = sandbox_redis_target(component.port(base_port), self.ca_file.as_deref());
+        if component != Component::Sentinel {
+            target.password = self.credentials.as_ref().map(|c| c.redis.clone());
+        }
+        target.password_saved = target.password.is_some();
+        target
+    }
 }
 
 /// The default sandbox folder: `<data dir>/mindpal-admin/sandbox`.
@@ -177,6 +241,10 @@ pub struct UpOptions {
     /// Add a 3-master, 3-replica Redis Cluster on the six ports after the bastion's; the
     /// profile's Redis is then the cluster.
     pub redis_cluster: bool,
+    /// Passwords on every account and TLS required, with these passwords (the CLI keeps them
+    /// in the keyring: [`secure::Credentials::from_keyring_or_new`]). A sandbox is secure or
+    /// not from its first `up`; a secure one needs its passwords on every later `up`.
+    pub secure: Option<secure::Credentials>,
 }
 
 /// A program the sandbox runs, and the Debian package that provides it.
@@ -244,6 +312,29 @@ pub async fn up(options: &UpOptions, say: &(dyn Fn(&str) + Send + Sync)) -> Resu
         (Some(m), _) => m.base_port,
         (None, p) => p.unwrap_or(DEFAULT_BASE_PORT),
     };
+    match (
+        existing.as_ref().map(|m| m.secure),
+        options.secure.is_some(),
+    ) {
+        (Some(false), true) => {
+            return Err(Error::InvalidInput(format!(
+                "the sandbox in {} has no passwords or TLS; bring it down with --purge to make it secure",
+                dir.display()
+            )));
+        }
+        (Some(true), false) => {
+            return Err(Error::InvalidInput(format!(
+                "the sandbox in {} is secure: its passwords are needed to start it",
+                dir.display()
+            )));
+        }
+        _ => {}
+    }
+    if options.secure.is_some() && options.redis_cluster {
+        return Err(Error::InvalidInput(
+            "a secure sandbox has no Redis Cluster yet: use --secure or --redis-cluster".into(),
+        ));
+    }
     let span = cluster::SPAN;
     if !(1024..=65535 - span).contains(&base_port) {
         return Err(Error::InvalidInput(format!(
@@ -309,6 +400,7 @@ async fn bring_up(
         let marker = Marker {
             product: "mindpal-admin sandbox".into(),
             base_port,
+            secure: options.secure.is_some(),
         };
         std::fs::write(
             dir.join(MARKER),
@@ -317,6 +409,19 @@ async fn bring_up(
         .map_err(|e| Error::io("writing the sandbox marker", e))?;
     }
 
+    if options.secure.is_some() {
+        // Keys, Sentinel's file and the replica's master.info are for this user's eyes only.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io(format!("protecting {}", dir.display()), e))?;
+    }
+    let access = Access {
+        ca_file: match options.secure {
+            Some(_) => Some(secure::certificates(&secure::TlsFiles::folder(dir)?)?.ca),
+            None => None,
+        },
+        credentials: options.secure.clone(),
+    };
     for component in [Component::Primary, Component::Replica] {
         if running_pid(dir, component).is_none() {
             say(&format!(
@@ -324,13 +429,13 @@ async fn bring_up(
                 component.name(),
                 component.port(base_port)
             ));
-            start_mariadb(dir, component, base_port)?;
+            start_mariadb(dir, component, base_port, access.ca_file.is_some())?;
             started.push(component);
         }
     }
-    let primary = wait_for_mariadb(dir, Component::Primary, base_port).await?;
-    let replica = wait_for_mariadb(dir, Component::Replica, base_port).await?;
-    configure_replication(&primary, &replica, base_port).await?;
+    let primary = wait_for_mariadb(dir, Component::Primary, base_port, &access).await?;
+    let replica = wait_for_mariadb(dir, Component::Replica, base_port, &access).await?;
+    configure_replication(&primary, &replica, base_port, &access).await?;
     say("replication: replica follows the primary by GTID");
 
     for component in [
@@ -344,16 +449,16 @@ async fn bring_up(
                 component.name(),
                 component.port(base_port)
             ));
-            start_redis(dir, component, base_port)?;
+            start_redis(dir, component, base_port, &access)?;
             started.push(component);
         }
     }
-    let redis = wait_for_redis(dir, Component::RedisMaster, base_port).await?;
-    wait_for_redis(dir, Component::RedisReplica, base_port).await?;
-    wait_for_redis(dir, Component::Sentinel, base_port).await?;
+    let redis = wait_for_redis(dir, Component::RedisMaster, base_port, &access).await?;
+    wait_for_redis(dir, Component::RedisReplica, base_port, &access).await?;
+    wait_for_redis(dir, Component::Sentinel, base_port, &access).await?;
 
     let mindpal = MysqlServer::connect(
-        &sandbox_mysql_target(base_port),
+        &access.mysql(base_port),
         crate::mysql::DEFAULT_CONNECT_TIMEOUT,
         4,
     )
@@ -429,9 +534,10 @@ pub fn sandbox_profile(status: &SandboxStatus) -> Profile {
             },
             None => RedisProfile {
                 mode: RedisMode::Sentinel,
-                nodes: vec![RedisTarget::new(
-                    "127.0.0.1",
+                // The first node carries the data nodes' password flag (Sentinels take none).
+                nodes: vec![sandbox_redis_target(
                     status.port_of(Component::Sentinel),
+                    status.ca_file.as_deref(),
                 )],
                 master_name: Some(SENTINEL_MASTER.into()),
             },
@@ -512,7 +618,16 @@ pub async fn status(dir: &Path) -> Result<SandboxStatus> {
         components,
         bastion: bastion::status(dir, marker.base_port),
         cluster: cluster::status(dir, marker.base_port),
+        ca_file: match marker.secure {
+            true => Some(secure::TlsFiles::folder(dir)?.join("ca.pem")),
+            false => None,
+        },
     })
+}
+
+/// Whether the sandbox in `dir` was made secure (`None`: there is none).
+pub fn is_secure(dir: &Path) -> Result<Option<bool>> {
+    Ok(read_marker(dir)?.map(|m| m.secure))
 }
 
 /// Stops every running process of the sandbox; with `purge`, also deletes its folder.

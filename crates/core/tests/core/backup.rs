@@ -447,6 +447,7 @@ async fn a_frozen_primary_fails_the_backup_within_its_timeout() {
         &UpOptions {
             bastion: false,
             redis_cluster: false,
+            secure: None,
             dir: home.path().join("sandbox"),
             base_port: Some(free_port_run(5)),
             seed_scale: Some(0.002),

@@ -40,6 +40,7 @@ async fn a_cluster_through_the_bastion_is_browsed_and_its_failover_seen() {
             profile_store: None,
             bastion: true,
             redis_cluster: true,
+            secure: None,
         },
         &|_| {},
     )

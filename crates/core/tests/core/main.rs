@@ -14,6 +14,7 @@ mod replication;
 mod restore;
 mod sandbox;
 mod schema;
+mod secure;
 mod seed;
 mod ssh;
 mod support;

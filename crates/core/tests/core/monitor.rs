@@ -843,6 +843,7 @@ async fn on_the_sandbox_statements_group_by_digest_and_the_browser_follows_senti
         &UpOptions {
             bastion: false,
             redis_cluster: false,
+            secure: None,
             dir: home.path().join("sandbox"),
             base_port: Some(crate::support::free_port_run(5)),
             seed_scale: Some(0.001),

@@ -47,6 +47,7 @@ async fn replication_faults_are_seen_for_what_they_are() {
         &UpOptions {
             bastion: false,
             redis_cluster: false,
+            secure: None,
             dir: home.path().join("sandbox"),
             base_port: Some(free_port_run(5)),
             seed_scale: Some(0.001),

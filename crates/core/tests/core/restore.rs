@@ -513,6 +513,7 @@ async fn a_point_in_time_restore_equals_the_source_as_of_then() {
         &UpOptions {
             bastion: false,
             redis_cluster: false,
+            secure: None,
             dir: home.path().join("sandbox"),
             base_port: Some(crate::support::free_port_run(5)),
             seed_scale: Some(0.002),

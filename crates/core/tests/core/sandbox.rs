@@ -22,6 +22,7 @@ async fn sandbox_replicates_rows_and_redis_and_stops_exactly_what_it_started() {
     let options = UpOptions {
         bastion: false,
         redis_cluster: false,
+        secure: None,
         dir: dir.clone(),
         base_port: Some(base),
         seed_scale: Some(0.001),
@@ -137,6 +138,7 @@ async fn a_taken_port_is_refused_and_leaves_nothing_behind() {
         &UpOptions {
             bastion: false,
             redis_cluster: false,
+            secure: None,
             dir: dir.clone(),
             base_port: Some(base),
             seed_scale: None,
@@ -159,6 +161,7 @@ async fn a_folder_that_is_not_a_sandbox_is_left_alone() {
         &UpOptions {
             bastion: false,
             redis_cluster: false,
+            secure: None,
             dir: home.path().to_owned(),
             base_port: Some(free_port_run(5)),
             seed_scale: None,

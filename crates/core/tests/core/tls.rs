@@ -7,83 +7,18 @@ use std::time::{Duration, Instant};
 
 use mindpal_core::mysql::{MysqlServer, MysqlTarget, TlsMode};
 use mindpal_core::redis::{RedisServer, RedisTarget};
+use mindpal_core::sandbox::secure::certificates_for;
 use mindpal_core::{Error, ErrorKind};
 
 use crate::support::{TIMEOUT, free_port};
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let status = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl runs");
-    assert!(status.success(), "openssl {args:?}");
-}
-
 /// `ca.pem` (the right CA), `other-ca.pem` (a CA that signed nothing here), and
 /// `server.pem`/`server-key.pem` for DNS name `localhost` only.
 fn certificates(dir: &Path) {
-    for ca in ["ca", "other-ca"] {
-        openssl(
-            dir,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                &format!("{ca}-key.pem"),
-                "-out",
-                &format!("{ca}.pem"),
-                "-days",
-                "2",
-                "-subj",
-                &format!("/CN=MindPal test {ca}"),
-            ],
-        );
-    }
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "server-key.pem",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=localhost",
-        ],
-    );
-    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost\n").unwrap();
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca-key.pem",
-            "-CAcreateserial",
-            "-out",
-            "server.pem",
-            "-days",
-            "2",
-            "-extfile",
-            "san.ext",
-        ],
-    );
+    certificates_for(dir, "DNS:localhost").unwrap();
+    let other = dir.join("other");
+    certificates_for(&other, "DNS:localhost").unwrap();
+    std::fs::copy(other.join("ca.pem"), dir.join("other-ca.pem")).unwrap();
 }
 
 struct Server(Child);

@@ -266,6 +266,7 @@ export function ProfileForm({
             `replicas.${i}.host`,
             `Replica ${i + 1} host`,
             <input
+              name={`replicas.${i}.host`}
               value={r.host}
               onChange={(e) => set("replicas", form.replicas.map((x, j) => (j === i ? { ...x, host: e.target.value } : x)))}
             />,
@@ -274,6 +275,7 @@ export function ProfileForm({
             `replicas.${i}.port`,
             "Port",
             <input
+              name={`replicas.${i}.port`}
               inputMode="numeric"
               value={r.port}
               onChange={(e) => set("replicas", form.replicas.map((x, j) => (j === i ? { ...x, port: e.target.value } : x)))}
@@ -284,7 +286,7 @@ export function ProfileForm({
           </button>
         </div>
       ))}
-      <button type="button" onClick={() => set("replicas", [...form.replicas, { host: form.host, port: "3307" }])}>
+      <button type="button" data-action="add-replica" onClick={() => set("replicas", [...form.replicas, { host: form.host, port: "3307" }])}>
         Add a replica
       </button>
       <h3>Redis</h3>
