@@ -8,10 +8,12 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::processes::{log_tail, pid_running_in, spawn_detached, stop_pid};
+use super::Access;
+use super::processes::{log_tail, pid_running_in, spawn_detached_fed, stop_pid};
 use crate::error::{Error, Result};
 use crate::redis::cluster::{self, ClusterNode, key_slot};
 use crate::redis::{RedisServer, RedisTarget};
+use crate::secret::Secret;
 
 /// The cluster's first port is this far from the sandbox's base port.
 pub const PORT_OFFSET: u16 = 6;
@@ -56,13 +58,16 @@ pub struct ClusterNodeStatus {
 #[serde(rename_all = "camelCase")]
 pub struct SandboxCluster {
     pub nodes: Vec<ClusterNodeStatus>,
+    /// The sandbox's CA when it is secure: the nodes then speak TLS only, bus included.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl SandboxCluster {
+    /// The nodes as a profile names them (a secure sandbox's password is left to fill in).
     pub fn seeds(&self) -> Vec<RedisTarget> {
         self.nodes
             .iter()
-            .map(|n| RedisTarget::new("127.0.0.1", n.port))
+            .map(|n| super::sandbox_redis_target(n.port, self.ca_file.as_deref()))
             .collect()
     }
 
@@ -71,11 +76,16 @@ impl SandboxCluster {
     }
 }
 
-pub(super) fn status(sandbox: &Path, base_port: u16) -> Option<SandboxCluster> {
+pub(super) fn status(
+    sandbox: &Path,
+    base_port: u16,
+    ca_file: Option<&Path>,
+) -> Option<SandboxCluster> {
     if !folder(sandbox).exists() {
         return None;
     }
     Some(SandboxCluster {
+        ca_file: ca_file.map(Path::to_owned),
         nodes: ports(base_port)
             .into_iter()
             .map(|port| ClusterNodeStatus {
@@ -97,13 +107,27 @@ fn redis_cli() -> Result<PathBuf> {
         })
 }
 
-fn start_node(sandbox: &Path, port: u16) -> Result<()> {
+fn start_node(sandbox: &Path, port: u16, access: &Access) -> Result<()> {
     let dir = node_dir(sandbox, port);
     std::fs::create_dir_all(&dir)
         .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     let conf = dir.join("redis.conf");
+    let listen = match access.ca_file {
+        // TLS only, for clients, replication and the cluster bus alike.
+        Some(_) => {
+            let tls = super::secure::TlsFiles::folder(sandbox)?;
+            format!(
+                "port 0\ntls-port {port}\ntls-cert-file {}\ntls-key-file {}\ntls-ca-cert-file {}\n\
+                 tls-auth-clients no\ntls-replication yes\ntls-cluster yes\n",
+                tls.join("server.pem").display(),
+                tls.join("server-key.pem").display(),
+                tls.join("ca.pem").display()
+            )
+        }
+        None => format!("port {port}\n"),
+    };
     let body = format!(
-        "port {port}\nbind 127.0.0.1\ndaemonize yes\npidfile {d}/server.pid\nlogfile {d}/server.log\n\
+        "{listen}bind 127.0.0.1\ndaemonize yes\npidfile {d}/server.pid\nlogfile {d}/server.log\n\
          dir {d}\ncluster-enabled yes\ncluster-port {bus}\ncluster-config-file nodes.conf\n\
          cluster-node-timeout {NODE_TIMEOUT_MS}\ncluster-replica-validity-factor 0\n\
          appendonly no\nsave \"\"\nmaxmemory 512mb\nrepl-diskless-sync-delay 0\n",
@@ -113,11 +137,24 @@ fn start_node(sandbox: &Path, port: u16) -> Result<()> {
     std::fs::write(&conf, body).map_err(|e| Error::io(format!("writing {}", conf.display()), e))?;
     let mut cmd = Command::new(super::require("redis-server")?);
     cmd.arg(&conf);
-    spawn_detached(cmd, &dir.join("stdout.log"))
+    // As the sandbox's other Redis: the password on standard input, never in a file.
+    let password = access.credentials.as_ref().map(|c| {
+        cmd.arg("-");
+        let p = c.redis.expose();
+        Secret::new(format!("requirepass {p}\nmasterauth {p}\n"))
+    });
+    spawn_detached_fed(cmd, &dir.join("stdout.log"), password.as_ref())
 }
 
-async fn wait_answering(sandbox: &Path, port: u16) -> Result<RedisServer> {
-    let target = RedisTarget::new("127.0.0.1", port);
+/// A node as this run reaches it: with TLS and the password when the sandbox is secure.
+fn node_target(port: u16, access: &Access) -> RedisTarget {
+    let mut target = super::sandbox_redis_target(port, access.ca_file.as_deref());
+    target.password = access.credentials.as_ref().map(|c| c.redis.clone());
+    target
+}
+
+async fn wait_answering(sandbox: &Path, port: u16, access: &Access) -> Result<RedisServer> {
+    let target = node_target(port, access);
     let deadline = Instant::now() + READY;
     loop {
         match RedisServer::connect(&target, Duration::from_secs(2)).await {
@@ -141,6 +178,7 @@ pub(super) async fn up(
     sandbox: &Path,
     base_port: u16,
     seed_keys: u64,
+    access: &Access,
     say: &(dyn Fn(&str) + Send + Sync),
 ) -> Result<SandboxCluster> {
     let cli = redis_cli()?;
@@ -160,16 +198,13 @@ pub(super) async fn up(
     }
     for &port in &ports {
         if running(sandbox, port).is_none() {
-            start_node(sandbox, port)?;
+            start_node(sandbox, port, access)?;
         }
     }
     for &port in &ports {
-        wait_answering(sandbox, port).await?;
+        wait_answering(sandbox, port, access).await?;
     }
-    let seeds: Vec<RedisTarget> = ports
-        .iter()
-        .map(|p| RedisTarget::new("127.0.0.1", *p))
-        .collect();
+    let seeds: Vec<RedisTarget> = ports.iter().map(|p| node_target(*p, access)).collect();
     let state = cluster::state(&seeds, Duration::from_secs(5)).await?;
     let assigned: u32 = state
         .info
@@ -178,12 +213,31 @@ pub(super) async fn up(
         .unwrap_or(0);
     if assigned == 0 {
         say("creating the Redis Cluster: 3 masters, 3 replicas");
-        let output = Command::new(&cli)
+        let mut create = tokio::process::Command::new(&cli);
+        if let Some(ca) = &access.ca_file {
+            create.arg("--tls").arg("--cacert").arg(ca);
+        }
+        if let Some(c) = &access.credentials {
+            // redis-cli's own way to take a password off its command line.
+            create.env("REDISCLI_AUTH", c.redis.expose());
+        }
+        create
             .arg("--cluster")
             .arg("create")
             .args(ports.iter().map(|p| format!("127.0.0.1:{p}")))
             .args(["--cluster-replicas", "1", "--cluster-yes"])
-            .output()
+            .kill_on_drop(true);
+        // redis-cli waits for the nodes to join for as long as it takes; a bus they cannot
+        // open (a port, a certificate) would hang here forever.
+        let output = tokio::time::timeout(READY, create.output())
+            .await
+            .map_err(|_| {
+                Error::InvalidInput(format!(
+                    "the sandbox cluster's nodes did not join within {} s: {}",
+                    READY.as_secs(),
+                    log_tail(&node_dir(sandbox, ports[0]).join("server.log"))
+                ))
+            })?
             .map_err(|e| Error::io("running redis-cli --cluster create", e))?;
         if !output.status.success() {
             return Err(Error::InvalidInput(format!(
@@ -221,7 +275,7 @@ pub(super) async fn up(
             started.elapsed().as_secs_f64()
         ));
     }
-    Ok(status(sandbox, base_port).expect("the cluster folder exists"))
+    Ok(status(sandbox, base_port, access.ca_file.as_deref()).expect("the cluster folder exists"))
 }
 
 async fn wait_all_ok(seeds: &[RedisTarget]) -> Result<()> {

@@ -330,11 +330,6 @@ pub async fn up(options: &UpOptions, say: &(dyn Fn(&str) + Send + Sync)) -> Resu
         }
         _ => {}
     }
-    if options.secure.is_some() && options.redis_cluster {
-        return Err(Error::InvalidInput(
-            "a secure sandbox has no Redis Cluster yet: use --secure or --redis-cluster".into(),
-        ));
-    }
     let span = cluster::SPAN;
     if !(1024..=65535 - span).contains(&base_port) {
         return Err(Error::InvalidInput(format!(
@@ -504,7 +499,7 @@ async fn bring_up(
         let keys = options
             .seed_scale
             .map_or(0, |scale| (scale * 200_000.0).max(2_000.0) as u64);
-        cluster::up(dir, base_port, keys, say).await?;
+        cluster::up(dir, base_port, keys, &access, say).await?;
     }
 
     let status = status(dir).await?;
@@ -594,6 +589,10 @@ pub async fn status(dir: &Path) -> Result<SandboxStatus> {
             dir.display()
         ))
     })?;
+    let ca_file = match marker.secure {
+        true => Some(secure::TlsFiles::folder(dir)?.join("ca.pem")),
+        false => None,
+    };
     let components = Component::ALL
         .iter()
         .map(|c| {
@@ -617,11 +616,8 @@ pub async fn status(dir: &Path) -> Result<SandboxStatus> {
         sentinel_master: SENTINEL_MASTER,
         components,
         bastion: bastion::status(dir, marker.base_port),
-        cluster: cluster::status(dir, marker.base_port),
-        ca_file: match marker.secure {
-            true => Some(secure::TlsFiles::folder(dir)?.join("ca.pem")),
-            false => None,
-        },
+        cluster: cluster::status(dir, marker.base_port, ca_file.as_deref()),
+        ca_file,
     })
 }
 

@@ -178,7 +178,8 @@ pub fn certificates_for(dir: &Path, subject_alt_names: &str) -> Result<TlsFiles>
     )?;
     std::fs::write(
         dir.join("server.ext"),
-        format!("subjectAltName={subject_alt_names}\nextendedKeyUsage=serverAuth\n"),
+        // clientAuth too: Redis Cluster nodes present it to each other on the bus, and check.
+        format!("subjectAltName={subject_alt_names}\nextendedKeyUsage=serverAuth,clientAuth\n"),
     )
     .map_err(|e| Error::io("writing the certificate's extensions", e))?;
     openssl(

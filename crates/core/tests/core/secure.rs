@@ -199,3 +199,92 @@ async fn a_secure_sandbox_requires_tls_and_passwords_and_its_profile_goes_throug
 
     sandbox::down(&dir, true).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_secure_cluster_is_browsed_through_the_bastion_over_tls_with_its_password() {
+    use mindpal_core::access::Actor;
+    use mindpal_core::cache::{self, ScanRequest};
+    use mindpal_core::replication::{Verdict, redis_links};
+
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("sandbox");
+    let credentials = Credentials::generate().unwrap();
+    let status = sandbox::up(
+        &UpOptions {
+            dir: dir.clone(),
+            base_port: Some(free_port_run(18)),
+            seed_scale: Some(0.001),
+            profile_store: None,
+            bastion: true,
+            redis_cluster: true,
+            secure: Some(credentials.clone()),
+        },
+        &|_| {},
+    )
+    .await
+    .expect("the secure sandbox comes up with its cluster");
+    let cluster = status.cluster.clone().unwrap();
+    assert!(cluster.running());
+
+    // A node takes neither plain text nor TLS without the password.
+    let seed = &cluster.seeds()[0];
+    assert!(seed.tls && seed.password_saved);
+    let plain = RedisTarget::new("127.0.0.1", seed.port);
+    assert!(RedisServer::connect(&plain, TIMEOUT).await.is_err());
+    let err = RedisServer::connect(seed, TIMEOUT).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AuthFailed, "{err}");
+
+    let mut profile = sandbox::sandbox_profile(&status);
+    profiles::secrets::resolve(&mut profile, &|slot| match slot {
+        profiles::secrets::Slot::Mysql => Some(credentials.mysql.clone()),
+        profiles::secrets::Slot::Redis => Some(credentials.redis.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let ssh = profile.ssh.as_mut().unwrap();
+    ssh.known_hosts = Some(home.path().join("known_hosts"));
+    ssh.accept_host_key = Some(status.bastion.as_ref().unwrap().host_fingerprint.clone());
+    mindpal_core::ssh::attach(&mut profile, TIMEOUT).unwrap();
+    let redis = profile.redis.clone().unwrap();
+    assert_eq!(redis.mode, RedisMode::Cluster);
+
+    // Every master dialled through the bastion, over TLS, by its announced (TLS) port.
+    let nodes = cache::nodes(&redis, Actor::OPERATOR, TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(nodes.servers.len(), 3);
+    for server in &nodes.servers {
+        assert!(
+            server.info.tls && server.info.path.starts_with("via "),
+            "{:?}",
+            server.info
+        );
+    }
+    let total = cache::keyspace(&nodes).await.unwrap();
+    assert!(total >= 2_000, "seeded over TLS: {total}");
+    let page = cache::scan(
+        &nodes,
+        &ScanRequest {
+            pattern: String::new(),
+            cursor: String::new(),
+            page_size: 50,
+            count: Some(50),
+            confirm_large: false,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(!page.keys.is_empty());
+    let report = redis_links::check(&redis, TIMEOUT).await;
+    assert_eq!(report.overall, Verdict::Healthy, "{}", report.reason);
+    assert_eq!(report.cluster.as_ref().unwrap().nodes.len(), 6);
+
+    // The cluster's files hold no password (it came on standard input), nor does `ps`.
+    let password = credentials.redis.expose();
+    assert_eq!(
+        files_holding(&dir.join("cluster"), password),
+        Vec::<String>::new()
+    );
+    assert!(processes_holding(password).is_empty());
+    sandbox::down(&dir, true).await.unwrap();
+}
