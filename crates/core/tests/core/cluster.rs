@@ -49,10 +49,7 @@ async fn a_cluster_through_the_bastion_is_browsed_and_its_failover_seen() {
     let cluster = status.cluster.clone().expect("a cluster");
     assert!(cluster.running());
     let mut profile = sandbox::sandbox_profile(&status);
-    let ssh = profile.ssh.as_mut().expect("through the bastion");
-    ssh.known_hosts = Some(home.path().join("known_hosts"));
-    ssh.accept_host_key = Some(status.bastion.as_ref().unwrap().host_fingerprint.clone());
-    mindpal_core::ssh::attach(&mut profile, TIMEOUT).unwrap();
+    crate::support::through_sandbox_bastion(&mut profile, &status, home.path());
     let redis = profile.redis.clone().unwrap();
     assert_eq!(redis.mode, RedisMode::Cluster);
 

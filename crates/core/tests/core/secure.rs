@@ -144,10 +144,7 @@ async fn a_secure_sandbox_requires_tls_and_passwords_and_its_profile_goes_throug
         _ => None,
     })
     .unwrap();
-    let ssh = profile.ssh.as_mut().expect("through the bastion");
-    ssh.known_hosts = Some(home.path().join("known_hosts"));
-    ssh.accept_host_key = Some(status.bastion.as_ref().unwrap().host_fingerprint.clone());
-    mindpal_core::ssh::attach(&mut profile, TIMEOUT).unwrap();
+    crate::support::through_sandbox_bastion(&mut profile, &status, home.path());
     let checks = profiles::check(&profile, TIMEOUT).await;
     assert_eq!(checks.len(), 3, "{checks:#?}");
     for check in &checks {
@@ -241,10 +238,7 @@ async fn a_secure_cluster_is_browsed_through_the_bastion_over_tls_with_its_passw
         _ => None,
     })
     .unwrap();
-    let ssh = profile.ssh.as_mut().unwrap();
-    ssh.known_hosts = Some(home.path().join("known_hosts"));
-    ssh.accept_host_key = Some(status.bastion.as_ref().unwrap().host_fingerprint.clone());
-    mindpal_core::ssh::attach(&mut profile, TIMEOUT).unwrap();
+    crate::support::through_sandbox_bastion(&mut profile, &status, home.path());
     let redis = profile.redis.clone().unwrap();
     assert_eq!(redis.mode, RedisMode::Cluster);
 

@@ -169,3 +169,16 @@ pub async fn drop_database(server: &MysqlServer, database: &str) {
         .await
         .unwrap();
 }
+
+/// Points `profile` (a sandbox's, through its bastion) at the bastion for real: its host key
+/// trusted in a known-hosts file under `home`, and a forward opened for every server.
+pub fn through_sandbox_bastion(
+    profile: &mut mindpal_core::profiles::Profile,
+    status: &mindpal_core::sandbox::SandboxStatus,
+    home: &std::path::Path,
+) {
+    let ssh = profile.ssh.as_mut().expect("the profile goes through the bastion");
+    ssh.known_hosts = Some(home.join("known_hosts"));
+    ssh.accept_host_key = Some(status.bastion.as_ref().unwrap().host_fingerprint.clone());
+    mindpal_core::ssh::attach(profile, TIMEOUT).unwrap();
+}
