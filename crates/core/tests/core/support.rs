@@ -177,7 +177,10 @@ pub fn through_sandbox_bastion(
     status: &mindpal_core::sandbox::SandboxStatus,
     home: &std::path::Path,
 ) {
-    let ssh = profile.ssh.as_mut().expect("the profile goes through the bastion");
+    let ssh = profile
+        .ssh
+        .as_mut()
+        .expect("the profile goes through the bastion");
     ssh.known_hosts = Some(home.join("known_hosts"));
     ssh.accept_host_key = Some(status.bastion.as_ref().unwrap().host_fingerprint.clone());
     mindpal_core::ssh::attach(profile, TIMEOUT).unwrap();
