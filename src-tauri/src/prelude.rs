@@ -42,7 +42,9 @@ pub(crate) use mindpal_core::monitor::sessions::Killed;
 pub(crate) use mindpal_core::monitor::{
     self, Dashboard, KillMode, SessionFilter, SessionsReport, TopReport,
 };
-pub(crate) use mindpal_core::mysql::{DEFAULT_CONNECT_TIMEOUT, MysqlServer};
+pub(crate) use mindpal_core::mysql::{
+    DEFAULT_CONNECT_TIMEOUT, MysqlServer, READ_DEADLINE, read_within,
+};
 pub(crate) use mindpal_core::profiles::secrets::{self, SessionSecrets};
 pub(crate) use mindpal_core::profiles::{self, Profile, STORE_FILE};
 pub(crate) use mindpal_core::redis::RedisServer;

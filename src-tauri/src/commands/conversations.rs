@@ -13,7 +13,12 @@ pub(crate) async fn find_conversations(
 ) -> Result<Page<ConversationRow>, UiError> {
     let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
-    let page = conversations::find(&server, &search, after.as_deref()).await;
+    let page = read_within(
+        &server,
+        READ_DEADLINE,
+        conversations::find(&server, &search, after.as_deref()),
+    )
+    .await;
     forgetting(&state, &name, page).await
 }
 
@@ -29,7 +34,12 @@ pub(crate) async fn show_conversation(
     let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let redis = redis_of(&state, &profile).await;
-    let detail = conversations::show(&server, redis.as_ref(), id, profile.role).await;
+    let detail = read_within(
+        &server,
+        READ_DEADLINE,
+        conversations::show(&server, redis.as_ref(), id, profile.role),
+    )
+    .await;
     forgetting(&state, &name, detail).await
 }
 
@@ -46,7 +56,12 @@ pub(crate) async fn conversation_thread(
     let id = id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
-    let page = conversations::thread(&server, id, anchor, limit).await;
+    let page = read_within(
+        &server,
+        READ_DEADLINE,
+        conversations::thread(&server, id, anchor, limit),
+    )
+    .await;
     forgetting(&state, &name, page).await
 }
 

@@ -13,7 +13,12 @@ pub(crate) async fn find_users(
 ) -> Result<Page<UserRow>, UiError> {
     let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
-    let page = users::find(&server, &search, after.as_deref(), profile.role).await;
+    let page = read_within(
+        &server,
+        READ_DEADLINE,
+        users::find(&server, &search, after.as_deref(), profile.role),
+    )
+    .await;
     forgetting(&state, &name, page).await
 }
 
@@ -29,7 +34,12 @@ pub(crate) async fn show_user(
     let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let redis = redis_of(&state, &profile).await;
-    let detail = users::show(&server, redis.as_ref(), id, profile.role).await;
+    let detail = read_within(
+        &server,
+        READ_DEADLINE,
+        users::show(&server, redis.as_ref(), id, profile.role),
+    )
+    .await;
     forgetting(&state, &name, detail).await
 }
 
@@ -105,7 +115,12 @@ pub(crate) async fn find_digital_humans(
 ) -> Result<Page<DigitalHumanRow>, UiError> {
     let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
-    let page = digital_humans::find(&server, &search, after.as_deref()).await;
+    let page = read_within(
+        &server,
+        READ_DEADLINE,
+        digital_humans::find(&server, &search, after.as_deref()),
+    )
+    .await;
     forgetting(&state, &name, page).await
 }
 

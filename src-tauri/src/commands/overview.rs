@@ -11,7 +11,7 @@ pub(crate) async fn load_overview(
     let profile = profile_with_passwords(&app, &name).await?;
     let database = match pool(&state, &profile).await {
         Ok(server) => {
-            let loaded = overview::database(&server).await;
+            let loaded = read_within(&server, READ_DEADLINE, overview::database(&server)).await;
             if let Err(e) = &loaded {
                 state.sessions.after_error(&name, e);
             }

@@ -302,6 +302,22 @@ pub(crate) async fn resolve_or_unknown_host(
     }
 }
 
+/// How long a screen's read waits for its server. Reads carry server-side limits well under
+/// this (`max_statement_time`), so only a link gone dark reaches it.
+pub const READ_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Runs a read of `server` within `limit`. A direct link that goes dark in the middle of a
+/// statement (packets vanish, nothing is closed) would otherwise wait as long as TCP keeps
+/// retrying, many minutes; here it is a timeout naming the server, and the caller drops the
+/// pool so the next read reconnects.
+pub async fn read_within<T>(
+    server: &MysqlServer,
+    limit: Duration,
+    read: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    bounded(&server.info.address, limit, read).await
+}
+
 /// Runs `f` within `limit`, as a timeout error naming `server` otherwise.
 pub(crate) async fn bounded<T>(
     server: &str,

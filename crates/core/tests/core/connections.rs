@@ -143,3 +143,41 @@ async fn a_redis_that_wants_auth_says_so_and_a_wrong_password_is_refused() {
     target.password = Some(Secret::new("right-one"));
     assert!(RedisServer::connect(&target, TIMEOUT).await.is_ok());
 }
+
+#[tokio::test]
+async fn a_read_on_a_direct_link_gone_dark_ends_at_its_deadline() {
+    let mut target = MysqlTarget::from_url(&mysql_url()).unwrap();
+    let link = crate::proxy::LinkProxy::start(target.port, Duration::ZERO).await;
+    target.host = "127.0.0.1".into();
+    target.port = link.port;
+    target.socket = None;
+    let server = MysqlServer::connect(&target, TIMEOUT, 1).await.unwrap();
+    let read = || async {
+        sqlx::query_as::<_, (i64,)>("SELECT 1")
+            .fetch_one(&server.pool)
+            .await
+            .map_err(|e| server.err(e))
+    };
+    let limit = Duration::from_secs(2);
+    assert_eq!(
+        mindpal_core::mysql::read_within(&server, limit, read())
+            .await
+            .unwrap(),
+        (1,)
+    );
+
+    link.go_dark();
+    // Unbounded, the read just waits: nothing closes a link whose packets vanish.
+    assert!(
+        tokio::time::timeout(Duration::from_secs(3), read())
+            .await
+            .is_err()
+    );
+    let started = Instant::now();
+    let err = mindpal_core::mysql::read_within(&server, limit, read())
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < limit + Duration::from_secs(1));
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.to_string().contains(&link.port.to_string()), "{err}");
+}
