@@ -3,6 +3,7 @@
 
 pub mod analyze;
 mod keys;
+mod redirect;
 mod scan;
 pub mod value;
 mod views;
@@ -149,35 +150,31 @@ pub async fn change(
 ) -> Result<bool> {
     actor.require(Permission::RedisWrite)?;
     let bytes = parse_key(key)?;
-    let server = node_for(nodes, &bytes).await?;
-    let mut conn = server.conn.clone();
-    let (action, applied): (&str, i64) = match what {
-        KeyChange::Delete => (
-            "cache.delete",
-            ::redis::cmd("UNLINK")
-                .arg(&bytes)
-                .query_async(&mut conn)
-                .await
-                .map_err(|e| server.err(e))?,
-        ),
-        KeyChange::Expire { seconds } => (
-            "cache.expire",
-            ::redis::cmd("EXPIRE")
-                .arg(&bytes)
-                .arg(seconds.max(1))
-                .query_async(&mut conn)
-                .await
-                .map_err(|e| server.err(e))?,
-        ),
-        KeyChange::Persist => (
-            "cache.persist",
-            ::redis::cmd("PERSIST")
-                .arg(&bytes)
-                .query_async(&mut conn)
-                .await
-                .map_err(|e| server.err(e))?,
-        ),
+    let (action, mut command) = match what {
+        KeyChange::Delete => ("cache.delete", ::redis::cmd("UNLINK")),
+        KeyChange::Expire { .. } => ("cache.expire", ::redis::cmd("EXPIRE")),
+        KeyChange::Persist => ("cache.persist", ::redis::cmd("PERSIST")),
     };
+    command.arg(&bytes);
+    if let KeyChange::Expire { seconds } = what {
+        command.arg(seconds.max(1));
+    }
+    // On the slot's master by the map, or where it redirects when the slot moved.
+    let mut at = redirect::Located::by_map(nodes, &bytes).await?;
+    let applied: i64 = match command.query_async(&mut at.conn).await {
+        Ok(applied) => applied,
+        Err(e) => match redirect::Located::redirected(nodes, &e).await? {
+            Some(there) => {
+                at = there;
+                command
+                    .query_async(&mut at.conn)
+                    .await
+                    .map_err(|e| at.server.err(e))?
+            }
+            None => return Err(at.server.err(e)),
+        },
+    };
+    let server = &at.server;
     if applied == 0 && !matches!(what, KeyChange::Persist) {
         return Err(Error::NotFound(format!(
             "`{key}` no longer exists: it expired or was deleted"

@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::redirect::Located;
 use super::views;
-use super::{Nodes, is_binary, node_for, parse_key, show_bytes};
+use super::{Nodes, is_binary, parse_key, show_bytes};
 use crate::error::{Error, Result};
 
 /// A string value is read up to this many bytes (GETRANGE), never whole.
@@ -201,21 +202,34 @@ pub(super) fn element(name: Option<String>, value: &[u8], score: Option<f64>) ->
 /// Opens `request.key` at page `request.from`. A key that expired meanwhile is NotFound.
 pub async fn get(nodes: &Nodes, request: &KeyRequest) -> Result<KeyView> {
     let key = parse_key(&request.key)?;
-    let server = node_for(nodes, &key).await?;
     let shown = request.key.clone();
     let page = request.page_size.clamp(1, MAX_ELEMENTS);
-    let mut conn = server.conn.clone();
-    let (kind, ttl_ms, memory): (String, i64, Option<u64>) = ::redis::pipe()
-        .cmd("TYPE")
+    let mut head = ::redis::pipe();
+    head.cmd("TYPE")
         .arg(&key)
         .cmd("PTTL")
         .arg(&key)
         .cmd("MEMORY")
         .arg("USAGE")
-        .arg(&key)
-        .query_async(&mut conn)
-        .await
-        .map_err(|e| server.err(e))?;
+        .arg(&key);
+    // The slot's master by the map; where it redirects, once, when its slot moved.
+    let mut at = Located::by_map(nodes, &key).await?;
+    let first: std::result::Result<(String, i64, Option<u64>), _> =
+        head.query_async(&mut at.conn).await;
+    let (kind, ttl_ms, memory) = match first {
+        Ok(head) => head,
+        Err(e) => match Located::redirected(nodes, &e).await? {
+            Some(there) => {
+                at = there;
+                head.query_async(&mut at.conn)
+                    .await
+                    .map_err(|e| at.server.err(e))?
+            }
+            None => return Err(at.server.err(e)),
+        },
+    };
+    let server = &at.server;
+    let mut conn = at.conn.clone();
     if kind == "none" {
         // A first look cannot tell a key never written from one that expired; only a later
         // page of a key that was open can say it went away.
@@ -245,6 +259,7 @@ pub async fn get(nodes: &Nodes, request: &KeyRequest) -> Result<KeyView> {
     };
     let read = views::Read {
         server,
+        conn: at.conn.clone(),
         key: &key,
         shown: &shown,
         from: request.from.as_str(),

@@ -13,6 +13,8 @@ type StreamEntry = (String, Vec<Vec<u8>>);
 /// One page's read of one key.
 pub(super) struct Read<'a> {
     pub server: &'a RedisServer,
+    /// To the node that holds the key now (after `ASKING` while its slot migrates).
+    pub conn: super::redirect::KeyConn,
     pub key: &'a [u8],
     /// The key as the browser shows it.
     pub shown: &'a str,
@@ -36,7 +38,7 @@ impl Read<'_> {
 
     /// The value's first [`STRING_LIMIT`] bytes; JSON parsed when it is whole.
     pub async fn string(&self, view: &mut KeyView) -> Result<()> {
-        let mut conn = self.server.conn.clone();
+        let mut conn = self.conn.clone();
         let (length, bytes): (u64, Vec<u8>) = ::redis::pipe()
             .cmd("STRLEN")
             .arg(self.key)
@@ -67,7 +69,7 @@ impl Read<'_> {
     }
 
     pub async fn hash(&self, view: &mut KeyView) -> Result<()> {
-        let mut conn = self.server.conn.clone();
+        let mut conn = self.conn.clone();
         let (length, (next, flat)): (u64, (u64, Vec<Vec<u8>>)) = ::redis::pipe()
             .cmd("HLEN")
             .arg(self.key)
@@ -95,7 +97,7 @@ impl Read<'_> {
     }
 
     pub async fn set(&self, view: &mut KeyView) -> Result<()> {
-        let mut conn = self.server.conn.clone();
+        let mut conn = self.conn.clone();
         let (length, (next, members)): (u64, (u64, Vec<Vec<u8>>)) = ::redis::pipe()
             .cmd("SCARD")
             .arg(self.key)
@@ -115,7 +117,7 @@ impl Read<'_> {
 
     /// Highest score first, by rank: O(log n + page) whatever the size.
     pub async fn zset(&self, view: &mut KeyView) -> Result<()> {
-        let mut conn = self.server.conn.clone();
+        let mut conn = self.conn.clone();
         let start = self.offset();
         let (length, flat): (u64, Vec<(Vec<u8>, f64)>) = ::redis::pipe()
             .cmd("ZCARD")
@@ -141,7 +143,7 @@ impl Read<'_> {
     }
 
     pub async fn list(&self, view: &mut KeyView) -> Result<()> {
-        let mut conn = self.server.conn.clone();
+        let mut conn = self.conn.clone();
         let start = self.offset();
         let (length, items): (u64, Vec<Vec<u8>>) = ::redis::pipe()
             .cmd("LLEN")
@@ -166,7 +168,7 @@ impl Read<'_> {
 
     /// Entries after the last one shown (XRANGE's exclusive start), fields as `name=value`.
     pub async fn stream(&self, view: &mut KeyView) -> Result<()> {
-        let mut conn = self.server.conn.clone();
+        let mut conn = self.conn.clone();
         let start = if self.from.is_empty() {
             "-".to_owned()
         } else {

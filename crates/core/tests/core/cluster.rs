@@ -117,6 +117,8 @@ async fn a_cluster_through_the_bastion_is_browsed_and_its_failover_seen() {
     assert_eq!(view.nodes[0].slots, vec![(0, 5460)]);
     assert_eq!(view.nodes[1].role, "replica");
 
+    slot_moves_under_an_old_map(&nodes, &status).await;
+
     // A cursor resumed on the first master, which is then killed.
     let first = cache::scan(&nodes, &request("", 10)).await.unwrap();
     let victim = nodes.masters[0].clone();
@@ -189,4 +191,81 @@ async fn a_cluster_through_the_bastion_is_browsed_and_its_failover_seen() {
     sandbox::down(&home.path().join("sandbox"), false)
         .await
         .unwrap();
+}
+
+async fn cluster_command(server: &mindpal_core::redis::RedisServer, args: &[&str]) {
+    let mut command = redis::cmd(args[0]);
+    for arg in &args[1..] {
+        command.arg(*arg);
+    }
+    command
+        .query_async::<redis::Value>(&mut server.conn.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+}
+
+/// A user key's slot is resharded from the second master to the third while the console's
+/// map still names the second: the key is read where `ASK` sends it while the slot
+/// migrates, and where `MOVED` sends it after; a change to it lands there too.
+async fn slot_moves_under_an_old_map(nodes: &cache::Nodes, status: &sandbox::SandboxStatus) {
+    let (source, target) = (&nodes.masters[1], &nodes.masters[2]);
+    let key = (0..4_000u64)
+        .step_by(4)
+        .map(|i| format!("user:{i}"))
+        .find(|k| source.serves(key_slot(k.as_bytes())))
+        .expect("a seeded user key on the second master");
+    let slot = key_slot(key.as_bytes()).to_string();
+    let target_port = target.port.to_string();
+    cluster_command(
+        &nodes.servers[2],
+        &["CLUSTER", "SETSLOT", &slot, "IMPORTING", &source.id],
+    )
+    .await;
+    cluster_command(
+        &nodes.servers[1],
+        &["CLUSTER", "SETSLOT", &slot, "MIGRATING", &target.id],
+    )
+    .await;
+    cluster_command(
+        &nodes.servers[1],
+        &["MIGRATE", &target.host, &target_port, &key, "0", "5000"],
+    )
+    .await;
+    let request = cache::value::KeyRequest {
+        key: key.clone(),
+        from: String::new(),
+        page_size: 50,
+    };
+    let view = cache::value::get(nodes, &request)
+        .await
+        .expect("the key is read where ASK sends it");
+    assert_eq!(view.kind, "string");
+    assert_eq!(view.node, nodes.servers[2].info.address);
+
+    for server in &nodes.servers {
+        cluster_command(server, &["CLUSTER", "SETSLOT", &slot, "NODE", &target.id]).await;
+    }
+    let view = cache::value::get(nodes, &request)
+        .await
+        .expect("the key is read where MOVED sends it");
+    assert_eq!(view.node, nodes.servers[2].info.address);
+    let primary = mindpal_core::mysql::MysqlServer::connect(&status.primary_target(), TIMEOUT, 1)
+        .await
+        .unwrap();
+    let changed = cache::change(
+        nodes,
+        Actor::OPERATOR,
+        &key,
+        cache::KeyChange::Expire { seconds: 3_600 },
+        &primary,
+    )
+    .await
+    .expect("the change follows MOVED");
+    assert!(changed);
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(&key)
+        .query_async(&mut nodes.servers[2].conn.clone())
+        .await
+        .unwrap();
+    assert!(ttl > 3_000, "{ttl}");
 }
