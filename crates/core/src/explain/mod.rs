@@ -121,23 +121,27 @@ pub async fn explain_checked(
         .clamp(100, MAX_TIME_LIMIT_MS);
     let started = Instant::now();
     let mut notes = Vec::new();
-    let catalog = match crate::schema::current_database(server).await {
-        Ok(db) => {
-            match Catalog::load_tables(server, &db, Some(&relations(&checked.statement))).await {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    notes.push(format!("the live schema could not be read, so the lint does not know table sizes: {e}"));
-                    None
-                }
-            }
-        }
-        Err(e) => {
-            notes.push(format!("{e}; the lint does not know table sizes"));
-            None
+    // The live schema of the statement's tables is read on another connection while the
+    // plan is made: far from the server, its round trips then cost nothing extra.
+    let schema = async {
+        // The pool's connections open in the profile's database: no need to ask which.
+        let database = match &server.target.database {
+            Some(db) => Ok(db.clone()),
+            None => crate::schema::current_database(server).await,
+        };
+        match database {
+            Ok(db) => Catalog::load_tables(server, &db, Some(&relations(&checked.statement)))
+                .await
+                .map_err(|e| format!("the live schema could not be read, so the lint does not know table sizes: {e}")),
+            Err(e) => Err(format!("{e}; the lint does not know table sizes")),
         }
     };
-
-    let (plan_text, table_rows) = run_guarded(server, checked, analyze, limit_ms, cancel).await?;
+    let (catalog, guarded) = tokio::join!(
+        schema,
+        run_guarded(server, checked, analyze, limit_ms, cancel)
+    );
+    let (plan_text, table_rows) = guarded?;
+    let catalog = catalog.map_err(|note| notes.push(note)).ok();
     let plan = match (server.info.flavour, analyze) {
         (Flavour::MySql, true) => plan::parse_tree(&plan_text),
         _ => serde_json::from_str(&plan_text)
@@ -243,10 +247,6 @@ async fn run_guarded(
     cancel: &CancellationToken,
 ) -> Result<(String, Vec<ClassicRow>)> {
     let mut conn = server.pool.acquire().await.map_err(|e| server.err(e))?;
-    let (connection_id,): (u64,) = sqlx::query_as("SELECT CONNECTION_ID()")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| server.err(e))?;
     let flavour = server.info.flavour;
     let set_limit = match flavour {
         Flavour::MariaDb => format!(
@@ -255,10 +255,6 @@ async fn run_guarded(
         ),
         Flavour::MySql => format!("SET SESSION max_execution_time = {limit_ms}"),
     };
-    sqlx::query(sqlx::AssertSqlSafe(set_limit))
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| server.err(e))?;
     // EXPLAIN of a write or a locking read is refused inside a READ ONLY transaction; it runs in a plain one,
     // rolled back all the same (a stored function evaluated while planning writes nothing).
     let begin = if checked.kind.is_read_only() && !checked.locking {
@@ -266,10 +262,18 @@ async fn run_guarded(
     } else {
         "START TRANSACTION"
     };
-    sqlx::query(begin)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| server.err(e))?;
+    // One round trip for the limit, the transaction and the id to KILL by: text the console
+    // wrote (a number and fixed words), so it goes as one batch.
+    let opening: Vec<MySqlRow> = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "{set_limit}; {begin}; SELECT CONNECTION_ID()"
+    )))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(|e| server.err(e))?;
+    let connection_id: u64 = opening
+        .first()
+        .and_then(|row| sqlx::Row::try_get::<u64, _>(row, 0).ok())
+        .ok_or_else(|| Error::InvalidInput("the server did not say its connection id".into()))?;
 
     // The statement passed the guard as exactly one statement; it is sent as a prepared
     // statement, which the server also refuses to split. Prepared statements stay in the
@@ -320,11 +324,9 @@ async fn run_guarded(
         Flavour::MariaDb => "SET SESSION max_statement_time = DEFAULT",
         Flavour::MySql => "SET SESSION max_execution_time = DEFAULT",
     };
-    let cleaned = async {
-        sqlx::query("ROLLBACK").execute(&mut *conn).await?;
-        sqlx::query(reset).execute(&mut *conn).await
-    }
-    .await;
+    let cleaned = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ROLLBACK; {reset}")))
+        .execute(&mut *conn)
+        .await;
     if cleaned.is_err() {
         drop(conn.detach());
     }

@@ -150,19 +150,13 @@ impl MysqlServer {
             }
             Err(e) => return Err(e),
         };
-        let (version_string, version_comment): (String, String) =
-            sqlx::query_as("SELECT VERSION(), @@version_comment")
-                .fetch_one(&mut probe)
-                .await
-                .map_err(|e| from_sqlx(&address, e))?;
+        // The version and the TLS in use in one round trip (unprepared, so not two each):
+        // far from the server every connect pays for each exchange.
+        let (version, tls_status) = probe_facts(&mut probe)
+            .await
+            .map_err(|e| from_sqlx(&address, e))?;
+        let (version_string, version_comment) = version;
         let round_trip_ms = started.elapsed().as_secs_f64() * 1000.0;
-        // Works on MariaDB and MySQL alike; an empty cipher means no TLS.
-        let tls_status: Vec<(String, String)> = sqlx::query_as(
-            "SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_cipher', 'Ssl_version')",
-        )
-        .fetch_all(&mut probe)
-        .await
-        .map_err(|e| from_sqlx(&address, e))?;
         let tls_field = |name: &str| {
             tls_status
                 .iter()
@@ -177,13 +171,29 @@ impl MysqlServer {
         let pool = MySqlPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(timeout)
+            // sqlx pings every connection it hands out: a hidden round trip before each
+            // statement, which far from the server doubles every screen's waits. Only a
+            // connection idle long enough for the server or a NAT to have dropped it is
+            // pinged; a dead one is then replaced before use.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_BEFORE_PING {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |conn, _| {
                 let record = record.clone();
                 Box::pin(async move {
-                    let (id,): (u64,) = sqlx::query_as("SELECT CONNECTION_ID()")
+                    // Unprepared: one round trip per new connection, not a prepare and an execute.
+                    let row = sqlx::raw_sql("SELECT CONNECTION_ID()")
                         .fetch_one(&mut *conn)
                         .await?;
-                    record.lock().expect("own threads").insert(id);
+                    if let Some(id) = cell_text(&row, 0).and_then(|id| id.parse().ok()) {
+                        record.lock().expect("own threads").insert(id);
+                    }
                     Ok(())
                 })
             })
@@ -302,6 +312,9 @@ pub(crate) async fn resolve_or_unknown_host(
     }
 }
 
+/// A pooled connection idle this long is pinged before it is used again.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
+
 /// How long a screen's read waits for its server. Reads carry server-side limits well under
 /// this (`max_statement_time`), so only a link gone dark reaches it.
 pub const READ_DEADLINE: Duration = Duration::from_secs(30);
@@ -348,6 +361,36 @@ pub(crate) fn mysql_since(
 }
 
 /// A cell of a result whose column types vary by server, as text.
+/// `(VERSION(), @@version_comment)` and the session's `Ssl_cipher`/`Ssl_version` (empty
+/// without TLS), asked as one batch and told apart by their result sets.
+async fn probe_facts(
+    probe: &mut MySqlConnection,
+) -> std::result::Result<((String, String), Vec<(String, String)>), sqlx::Error> {
+    use futures_util::TryStreamExt;
+    use sqlx::Either;
+    let mut results = sqlx::raw_sql(
+        "SELECT VERSION(), @@version_comment; \
+         SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_cipher', 'Ssl_version')",
+    )
+    .fetch_many(probe);
+    let mut sets: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    while let Some(item) = results.try_next().await? {
+        match item {
+            Either::Left(_done) => sets.push(Vec::new()),
+            Either::Right(row) => sets.last_mut().expect("a set").push((
+                cell_text(&row, 0).unwrap_or_default(),
+                cell_text(&row, 1).unwrap_or_default(),
+            )),
+        }
+    }
+    let version = sets
+        .first()
+        .and_then(|set| set.first())
+        .cloned()
+        .ok_or_else(|| sqlx::Error::Protocol("the server did not say its version".into()))?;
+    Ok((version, sets.get(1).cloned().unwrap_or_default()))
+}
+
 pub(crate) fn cell_text(row: &MySqlRow, i: usize) -> Option<String> {
     if let Ok(v) = row.try_get::<Option<String>, _>(i) {
         return v;
