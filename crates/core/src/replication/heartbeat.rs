@@ -36,19 +36,22 @@ impl HeartbeatTable {
 /// A pt-heartbeat compatible table (`ts` and `server_id` columns): `percona.heartbeat` first,
 /// else one named `heartbeat` in any database.
 pub async fn find(server: &MysqlServer) -> Result<Option<HeartbeatTable>> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
+    // Unprepared: each refresh asks it on a new connection, where a prepare is a round trip.
+    let row = sqlx::raw_sql(
         "SELECT c.TABLE_SCHEMA, c.TABLE_NAME FROM information_schema.COLUMNS c \
          WHERE c.TABLE_NAME = 'heartbeat' AND c.COLUMN_NAME IN ('ts', 'server_id') \
          GROUP BY c.TABLE_SCHEMA, c.TABLE_NAME HAVING COUNT(*) = 2 \
          ORDER BY c.TABLE_SCHEMA <> 'percona', c.TABLE_SCHEMA LIMIT 1",
     )
-    .fetch_all(&server.pool)
+    .fetch_optional(&server.pool)
     .await
     .map_err(|e| server.err(e))?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .map(|(database, table)| HeartbeatTable { database, table }))
+    Ok(row.and_then(|row| {
+        Some(HeartbeatTable {
+            database: crate::mysql::cell_text(&row, 0)?,
+            table: crate::mysql::cell_text(&row, 1)?,
+        })
+    }))
 }
 
 /// Creates `percona.heartbeat` on the primary (pt-heartbeat's layout), audited.

@@ -228,6 +228,26 @@ pub async fn channels(server: &MysqlServer) -> Result<Vec<ChannelStatus>> {
     Ok(channels)
 }
 
+/// Connects within `limit`, then gives the checks that follow five times as long as the
+/// connection took (at least `limit`): a server 100 ms away each way, whose connect alone
+/// takes a second, is checked rather than timed out, and a dead one still fails in `limit`.
+async fn connect_for_check(
+    target: &MysqlTarget,
+    limit: Duration,
+    max_connections: u32,
+) -> Result<(MysqlServer, Duration)> {
+    let server = bounded(
+        &target.address(),
+        limit,
+        MysqlServer::connect(target, limit, max_connections),
+    )
+    .await?;
+    let rest = limit.max(Duration::from_secs_f64(
+        5.0 * server.info.round_trip_ms / 1000.0,
+    ));
+    Ok((server, rest))
+}
+
 async fn scalar(server: &MysqlServer, sql: &'static str) -> Result<Option<String>> {
     let row = sqlx::raw_sql(sql)
         .fetch_optional(&server.pool)
@@ -257,55 +277,74 @@ async fn check_primary(
         heartbeat_age_s: None,
         error: None,
     };
-    let outcome = bounded(&address, limit, async {
-        let server = MysqlServer::connect(target, limit, 2).await?;
-        let flavour = server.info.flavour;
-        let server_id = scalar(&server, "SELECT @@server_id").await?;
-        let read_only = scalar(&server, "SELECT @@read_only").await?;
-        let gtid = match flavour {
-            Flavour::MariaDb => scalar(&server, "SELECT @@gtid_binlog_pos").await?,
-            Flavour::MySql => scalar(&server, "SELECT @@gtid_executed").await?,
-        };
-        let status_sql = mysql_since(
-            &server,
-            (8, 4, 0),
-            "SHOW BINARY LOG STATUS",
-            "SHOW MASTER STATUS",
-        );
-        let binlog = sqlx::raw_sql(status_sql)
+    let outcome = async {
+        let (server, rest) = connect_for_check(target, limit, 2).await?;
+        bounded(&address, rest, async move {
+            let flavour = server.info.flavour;
+            // One round trip for the three variables: far from the server, each costs one.
+            let variables = sqlx::raw_sql(match flavour {
+                Flavour::MariaDb => "SELECT @@server_id, @@read_only, @@gtid_binlog_pos",
+                Flavour::MySql => "SELECT @@server_id, @@read_only, @@gtid_executed",
+            })
+            .fetch_optional(&server.pool)
+            .await
+            .map_err(|e| server.err(e))?;
+            let variable = |i: usize| {
+                variables
+                    .as_ref()
+                    .and_then(|row| crate::mysql::cell_text(row, i))
+            };
+            let (server_id, read_only, gtid) = (variable(0), variable(1), variable(2));
+            let status_sql = mysql_since(
+                &server,
+                (8, 4, 0),
+                "SHOW BINARY LOG STATUS",
+                "SHOW MASTER STATUS",
+            );
+            let binlog = sqlx::raw_sql(status_sql)
+                .fetch_all(&server.pool)
+                .await
+                .map_err(|e| needs_privilege(server.err(e), flavour))?;
+            let binlog = rows_as_maps(&binlog);
+            let hosts_sql = mysql_since(&server, (8, 0, 22), "SHOW REPLICAS", "SHOW SLAVE HOSTS");
+            let hosts = sqlx::raw_sql(hosts_sql)
+                .fetch_all(&server.pool)
+                .await
+                .map(|r| rows_as_maps(&r))
+                .unwrap_or_default();
+            // Unprepared: one round trip, not a prepare and an execute on this new connection.
+            let dumps: Vec<(String,)> = sqlx::raw_sql(
+                "SELECT HOST FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'",
+            )
             .fetch_all(&server.pool)
             .await
-            .map_err(|e| needs_privilege(server.err(e), flavour))?;
-        let binlog = rows_as_maps(&binlog);
-        let hosts_sql = mysql_since(&server, (8, 0, 22), "SHOW REPLICAS", "SHOW SLAVE HOSTS");
-        let hosts = sqlx::raw_sql(hosts_sql)
-            .fetch_all(&server.pool)
-            .await
-            .map(|r| rows_as_maps(&r))
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(|r| crate::mysql::cell_text(r, 0))
+                    .map(|host| (host,))
+                    .collect()
+            })
             .unwrap_or_default();
-        let dumps: Vec<(String,)> = sqlx::query_as(
-            "SELECT HOST FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'",
-        )
-        .fetch_all(&server.pool)
+            let beat = heartbeat::find(&server).await.ok().flatten();
+            let mut age = None;
+            if let (Some(table), Some(id)) =
+                (&beat, server_id.as_deref().and_then(|v| v.parse().ok()))
+            {
+                age = heartbeat::lag(&server, table, id).await.unwrap_or(None);
+            }
+            Ok((
+                server,
+                server_id,
+                read_only,
+                gtid,
+                binlog,
+                hosts,
+                dumps,
+                (beat, age),
+            ))
+        })
         .await
-        .unwrap_or_default();
-        let beat = heartbeat::find(&server).await.ok().flatten();
-        let mut age = None;
-        if let (Some(table), Some(id)) = (&beat, server_id.as_deref().and_then(|v| v.parse().ok()))
-        {
-            age = heartbeat::lag(&server, table, id).await.unwrap_or(None);
-        }
-        Ok((
-            server,
-            server_id,
-            read_only,
-            gtid,
-            binlog,
-            hosts,
-            dumps,
-            (beat, age),
-        ))
-    })
+    }
     .await;
     match outcome {
         Ok((server, server_id, read_only, gtid, binlog, hosts, dumps, (beat, age))) => {
@@ -362,8 +401,9 @@ async fn check_replica(
     let address = target.address();
     let limit = Duration::from_millis(thresholds.timeout_ms);
     let mut health = ReplicaHealth::unchecked(address.clone(), discovered);
-    let outcome = bounded(&address, limit, async {
-        let server = MysqlServer::connect(target, limit, 1).await?;
+    let outcome = async {
+        let (server, rest) = connect_for_check(target, limit, 1).await?;
+        bounded(&address, rest, async move {
         let channels = channels(&server).await?;
         let read_only = scalar(&server, "SELECT @@read_only").await?;
         let slave_pos = match server.info.flavour {
@@ -386,7 +426,9 @@ async fn check_replica(
             beat_lag = age.map(|a| (a - p.heartbeat_age_s.unwrap_or(0.0)).max(0.0));
         }
         Ok((channels, read_only, slave_pos, semi, beat_lag))
-    })
+        })
+        .await
+    }
     .await;
     let (channels, read_only, slave_pos, semi, beat_lag) = match outcome {
         Ok(v) => v,
