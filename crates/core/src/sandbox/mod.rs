@@ -14,16 +14,21 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
-use crate::mysql::{MysqlServer, MysqlTarget, TlsMode};
+use crate::mysql::{MysqlServer, MysqlTarget};
 use crate::profiles::{self, Profile, RedisMode, RedisProfile, Role};
 use crate::redis::{RedisServer, RedisTarget};
 use crate::seed::{self, SeedEvent, SeedOptions};
 
+mod access;
 pub mod bastion;
 pub mod cluster;
+mod component;
 mod processes;
 pub mod secure;
 
+pub(crate) use access::Access;
+use access::{sandbox_mysql_target, sandbox_redis_target};
+pub use component::Component;
 use processes::*;
 
 pub const DEFAULT_BASE_PORT: u16 = 13306;
@@ -33,66 +38,6 @@ pub const PROFILE_NAME: &str = "sandbox";
 const MARKER: &str = "sandbox.json";
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Component {
-    Primary,
-    Replica,
-    RedisMaster,
-    RedisReplica,
-    Sentinel,
-}
-
-impl Component {
-    pub const ALL: [Component; 5] = [
-        Component::Primary,
-        Component::Replica,
-        Component::RedisMaster,
-        Component::RedisReplica,
-        Component::Sentinel,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Component::Primary => "primary",
-            Component::Replica => "replica",
-            Component::RedisMaster => "redis-master",
-            Component::RedisReplica => "redis-replica",
-            Component::Sentinel => "sentinel",
-        }
-    }
-
-    /// Five consecutive ports from the base, in this order.
-    pub fn port(self, base: u16) -> u16 {
-        base + self as u16
-    }
-
-    fn is_mariadb(self) -> bool {
-        matches!(self, Component::Primary | Component::Replica)
-    }
-
-    /// The folder the process runs in (its data folder).
-    fn workdir(self, dir: &Path) -> PathBuf {
-        if self.is_mariadb() {
-            dir.join(self.name()).join("data")
-        } else {
-            dir.join(self.name())
-        }
-    }
-
-    fn pid_file(self, dir: &Path) -> PathBuf {
-        dir.join(self.name()).join("server.pid")
-    }
-
-    fn log_file(self, dir: &Path) -> PathBuf {
-        dir.join(self.name()).join("server.log")
-    }
-
-    fn socket(self, dir: &Path) -> PathBuf {
-        dir.join(self.name()).join("mysqld.sock")
-    }
-}
 
 /// What `sandbox.json` records: proof the folder is ours, and its ports.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -166,57 +111,6 @@ impl SandboxStatus {
             self.port_of(Component::RedisMaster),
             self.ca_file.as_deref(),
         )
-    }
-}
-
-/// A sandbox MariaDB: plain, or (secure) TLS verified against the sandbox's CA and for
-/// 127.0.0.1, with the password kept in the keyring.
-fn sandbox_mysql_target(port: u16, ca_file: Option<&Path>) -> MysqlTarget {
-    let mut target = MysqlTarget::new("127.0.0.1", port, "root").with_database(DATABASE);
-    match ca_file {
-        Some(ca) => {
-            target.tls = TlsMode::VerifyIdentity;
-            target.ca_file = Some(ca.to_owned());
-            target.password_saved = true;
-        }
-        None => target.tls = TlsMode::Disabled,
-    }
-    target
-}
-
-/// A sandbox Redis data node: plain, or (secure) `rediss://` with the sandbox's CA and the
-/// password kept in the keyring. Sentinels take TLS but no password.
-fn sandbox_redis_target(port: u16, ca_file: Option<&Path>) -> RedisTarget {
-    let mut target = RedisTarget::new("127.0.0.1", port);
-    if let Some(ca) = ca_file {
-        target.tls = true;
-        target.ca_file = Some(ca.to_owned());
-        target.password_saved = true;
-    }
-    target
-}
-
-/// How one run of `up` reaches the sandbox's servers: open, or with TLS and the passwords.
-#[derive(Debug, Clone, Default)]
-pub(super) struct Access {
-    pub ca_file: Option<PathBuf>,
-    pub credentials: Option<secure::Credentials>,
-}
-
-impl Access {
-    fn mysql(&self, port: u16) -> MysqlTarget {
-        let mut target = sandbox_mysql_target(port, self.ca_file.as_deref());
-        target.password = self.credentials.as_ref().map(|c| c.mysql.clone());
-        target
-    }
-
-    fn redis(&self, component: Component, base_port: u16) -> RedisTarget {
-        let mut target = sandbox_redis_target(component.port(base_port), self.ca_file.as_deref());
-        if component != Component::Sentinel {
-            target.password = self.credentials.as_ref().map(|c| c.redis.clone());
-        }
-        target.password_saved = target.password.is_some();
-        target
     }
 }
 

@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::backup::manifest::hex;
 use crate::error::{Error, Result};
 use crate::profiles::secrets::{self, Slot};
 use crate::secret::Secret;
@@ -34,10 +35,6 @@ pub fn generate_password() -> Result<Secret> {
         .and_then(|mut f| f.read_exact(&mut bytes))
         .map_err(|e| Error::io("reading /dev/urandom", e))?;
     Ok(Secret::new(hex(&bytes)))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Credentials {

@@ -41,6 +41,23 @@ fn processes_holding(needle: &str) -> Vec<String> {
         .collect()
 }
 
+/// The sandbox's profile as the window holds it: its passwords filled in (the keyring's, in
+/// the app) and its bastion open.
+fn through_bastion_with(
+    profile: &mut profiles::Profile,
+    credentials: &Credentials,
+    status: &sandbox::SandboxStatus,
+    home: &std::path::Path,
+) {
+    profiles::secrets::resolve(profile, &|slot| match slot {
+        profiles::secrets::Slot::Mysql => Some(credentials.mysql.clone()),
+        profiles::secrets::Slot::Redis => Some(credentials.redis.clone()),
+        _ => None,
+    })
+    .unwrap();
+    crate::support::through_sandbox_bastion(profile, status, home);
+}
+
 #[tokio::test]
 async fn a_secure_sandbox_requires_tls_and_passwords_and_its_profile_goes_through_the_bastion() {
     let home = tempfile::tempdir().unwrap();
@@ -138,13 +155,7 @@ async fn a_secure_sandbox_requires_tls_and_passwords_and_its_profile_goes_throug
     assert!(!raw.contains(&mysql_password) && !raw.contains(&redis_password));
 
     // Through the bastion, every server answers encrypted.
-    profiles::secrets::resolve(&mut profile, &|slot| match slot {
-        profiles::secrets::Slot::Mysql => Some(credentials.mysql.clone()),
-        profiles::secrets::Slot::Redis => Some(credentials.redis.clone()),
-        _ => None,
-    })
-    .unwrap();
-    crate::support::through_sandbox_bastion(&mut profile, &status, home.path());
+    through_bastion_with(&mut profile, &credentials, &status, home.path());
     let checks = profiles::check(&profile, TIMEOUT).await;
     assert_eq!(checks.len(), 3, "{checks:#?}");
     for check in &checks {
@@ -232,13 +243,7 @@ async fn a_secure_cluster_is_browsed_through_the_bastion_over_tls_with_its_passw
     assert_eq!(err.kind(), ErrorKind::AuthFailed, "{err}");
 
     let mut profile = sandbox::sandbox_profile(&status);
-    profiles::secrets::resolve(&mut profile, &|slot| match slot {
-        profiles::secrets::Slot::Mysql => Some(credentials.mysql.clone()),
-        profiles::secrets::Slot::Redis => Some(credentials.redis.clone()),
-        _ => None,
-    })
-    .unwrap();
-    crate::support::through_sandbox_bastion(&mut profile, &status, home.path());
+    through_bastion_with(&mut profile, &credentials, &status, home.path());
     let redis = profile.redis.clone().unwrap();
     assert_eq!(redis.mode, RedisMode::Cluster);
 
