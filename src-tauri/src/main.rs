@@ -30,6 +30,7 @@ fn main() {
             commands::profiles::accept_host_key,
             commands::profiles::tunnel_state,
             commands::overview::load_overview,
+            commands::fleet::check_fleet_profile,
             commands::overview::apply_migrations,
             commands::overview::cancel_job,
             commands::directory::find_users,

@@ -35,6 +35,7 @@ pub(crate) use mindpal_core::explain::hot::HotQuery;
 pub(crate) use mindpal_core::explain::{
     self, ExplainOptions, ExplainReport, HealthReport, SchemaNames,
 };
+pub(crate) use mindpal_core::fleet::{self, FleetEntry};
 pub(crate) use mindpal_core::indexes::{self, IndexReport};
 pub(crate) use mindpal_core::monitor::advisor::{self, Advice};
 pub(crate) use mindpal_core::monitor::redis::RedisStatus;

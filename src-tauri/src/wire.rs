@@ -266,6 +266,12 @@ mod tests {
         KeyChange::export_all(&cfg).unwrap();
         MemoryAnalysis::export_all(&cfg).unwrap();
     }
+
+    #[test]
+    fn export_bindings_fleet() {
+        use mindpal_core::fleet::FleetEntry;
+        FleetEntry::export_all(&Config::from_env()).unwrap();
+    }
 }
 
 /// A profile's SSH tunnel in this session: the way through, and whether it is open.

@@ -11,16 +11,18 @@ import { IndexesScreen } from "./features/indexes/IndexesScreen";
 import { BackupScreen } from "./features/backup/BackupScreen";
 import { ReplicationScreen } from "./features/replication/ReplicationScreen";
 import { ErrorLine, OverviewScreen } from "./features/overview/OverviewScreen";
+import { FleetScreen } from "./features/fleet/FleetScreen";
 import { UsersScreen } from "./features/users/UsersScreen";
 import { CacheScreen } from "./features/cache/CacheScreen";
 import { MonitorScreen } from "./features/monitor/MonitorScreen";
 import { forgetStoredStatements, sendToExplain } from "./features/explain/draft";
 
-type Screen = "overview" | "users" | "digitalHumans" | "conversations" | "explain" | "indexes" | "replication" | "backup" | "monitor" | "cache" | "connections";
+type Screen = "fleet" | "overview" | "users" | "digitalHumans" | "conversations" | "explain" | "indexes" | "replication" | "backup" | "monitor" | "cache" | "connections";
 
 /** The screens of the sidebar, with their Ctrl key; `operators` screens show statements and
  * cached rows unmasked, so support profiles do not get them. */
 const SCREENS: { id: Screen; label: string; key: string; needsProfile: boolean; needs?: Permission }[] = [
+  { id: "fleet", label: "Fleet", key: ".", needsProfile: true },
   { id: "overview", label: "Overview", key: "1", needsProfile: true },
   { id: "users", label: "Users", key: "2", needsProfile: true },
   { id: "digitalHumans", label: "Digital humans", key: "3", needsProfile: true },
@@ -41,7 +43,9 @@ export function App() {
   const profiles = useQuery({ queryKey: ["profiles"], queryFn: listProfiles });
   const list = useMemo(() => profiles.data ?? [], [profiles.data]);
   const [chosen, setChosen] = useState<string | null>(() => localStorage.getItem(ACTIVE_KEY));
-  const [chosenScreen, setScreen] = useState<Screen>("overview");
+  // Until a screen is chosen: with more than one profile the console opens on the fleet
+  // (is anything wrong anywhere?), else on the overview.
+  const [chosenScreen, setScreen] = useState<Screen | null>(null);
   const [editing, setEditing] = useState<Editing>(null);
   const [palette, setPalette] = useState(false);
   const [openUser, setOpenUser] = useState<string | null>(null);
@@ -53,7 +57,8 @@ export function App() {
   // With no profile yet there is nothing to overview: the console opens on Connections.
   const activeProfile = list.find((p) => p.name === active) ?? null;
   const visible = SCREENS.filter((x) => !x.needs || may(activeProfile, x.needs));
-  const screen: Screen = !active ? "connections" : visible.some((x) => x.id === chosenScreen) ? chosenScreen : "overview";
+  const wanted: Screen = chosenScreen ?? (list.length > 1 ? "fleet" : "overview");
+  const screen: Screen = !active ? "connections" : visible.some((x) => x.id === wanted) ? wanted : "overview";
   const choose = (name: string) => {
     setChosen(name);
     setOpenUser(null);
@@ -145,7 +150,7 @@ export function App() {
         <header className="page-header">
           <h1>
             {SCREENS.find((x) => x.id === screen)?.label}
-            {screen !== "connections" && active ? ` · ${active}` : ""}
+            {screen !== "connections" && screen !== "fleet" && active ? ` · ${active}` : ""}
           </h1>
           {screen === "connections" && !editing && (
             <button type="button" className="primary" data-action="new-profile" onClick={() => setEditing({ mode: "new" })}>
@@ -164,6 +169,15 @@ export function App() {
               choose(p.name);
               // Saved from the Connections screen: stay there to test it.
               setScreen("connections");
+            }}
+          />
+        )}
+        {profiles.isSuccess && screen === "fleet" && (
+          <FleetScreen
+            profiles={list}
+            onOpen={(name) => {
+              choose(name);
+              setScreen("overview");
             }}
           />
         )}

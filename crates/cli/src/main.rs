@@ -11,6 +11,7 @@ mod directory;
 mod explain;
 mod monitor;
 mod replication;
+mod status;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +49,7 @@ support profile sees and may do. `seed --reset` and `backup restore --replace` n
 
 Try it:
   mindpal-admin sandbox up                 # a local primary+replica, Redis+replica+Sentinel, demo data
+  mindpal-admin status --all               # every profile at once, worst first; exit 0/1/2
   mindpal-admin --profile sandbox ping
   mindpal-admin --profile sandbox schema diff
   mindpal-admin --profile sandbox users find --query 13
@@ -164,6 +166,11 @@ fn parse_ssh_auth(raw: &str) -> Result<mindpal_core::ssh::SshAuth, String> {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Is anything wrong anywhere? Every profile (--all) checked at once, each within its own
+    /// time limit: primary, replication and worst lag, Redis memory and hit rate, QPS, the
+    /// newest backup's age, schema drift, and what is wrong in words, worst first. Exit code:
+    /// 0 all well, 1 a warning, 2 an alarm somewhere (for cron and alerting).
+    Status(status::StatusArgs),
     /// Connect to the servers and show what they are: flavour, version, role, latency.
     Ping,
     /// Apply the pending MindPal migrations (schema/) to the database.
@@ -382,6 +389,7 @@ fn exit_code(err: &anyhow::Error) -> ExitCode {
 async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
     let g = &cli.global;
     match &cli.command {
+        Command::Status(args) => return status::command(g, args, out).await,
         Command::Ping => ping(g, out).await?,
         Command::Migrate => {
             let server = connect_mysql(g).await?;

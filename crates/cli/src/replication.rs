@@ -77,6 +77,8 @@ fn topology(g: &Global) -> anyhow::Result<Profile> {
         replicas: Vec::new(),
         redis: cluster,
         ssh: None,
+        backup_dir: None,
+        alerts: Default::default(),
     })
 }
 

@@ -52,6 +52,8 @@ async fn screen(server: &MysqlServer, name: &str, user: i64, conversation: i64) 
         replicas: vec![],
         redis: None,
         ssh: None,
+        backup_dir: None,
+        alerts: Default::default(),
     };
     let cancel = CancellationToken::new();
     let sql = explain::hot::queries()[0].sql.clone();

@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod directory;
 pub mod error;
 pub mod explain;
+pub mod fleet;
 pub mod indexes;
 pub mod monitor;
 pub mod mysql;

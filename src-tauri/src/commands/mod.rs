@@ -6,6 +6,7 @@ pub(crate) mod cache;
 pub(crate) mod conversations;
 pub(crate) mod directory;
 pub(crate) mod explain;
+pub(crate) mod fleet;
 pub(crate) mod monitor;
 pub(crate) mod overview;
 pub(crate) mod profiles;

@@ -17,6 +17,7 @@ import type { DigitalHumanSearch } from "./DigitalHumanSearch";
 import type { ExplainOptions } from "./ExplainOptions";
 import type { ExplainReport } from "./ExplainReport";
 import type { ExportFormat } from "./ExportFormat";
+import type { FleetEntry } from "./FleetEntry";
 import type { HealthReport } from "./HealthReport";
 import type { HeartbeatTable } from "./HeartbeatTable";
 import type { HotQuery } from "./HotQuery";
@@ -223,6 +224,11 @@ export function listDatabases(name: string): Promise<Array<string>> {
 /** The index report of `database` (default: the profile's), from `information_schema`. */
 export function indexReport(name: string, database: string | null): Promise<IndexReport> {
   return invoke<IndexReport>("index_report", { name, database });
+}
+
+/** Checks profile `name` within its own time limit: primary, replication, Redis, load, backup age and schema, with what is wrong in words, worst first. A profile whose passwords or bastion cannot be had is an entry saying so, not an error. */
+export function checkFleetProfile(name: string): Promise<FleetEntry> {
+  return invoke<FleetEntry>("check_fleet_profile", { name });
 }
 
 /** One more reading of the server's counters, added to the profile's dashboard history. */

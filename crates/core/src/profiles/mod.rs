@@ -68,6 +68,12 @@ pub struct Profile {
     /// The bastion every server of the profile is reached through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh: Option<crate::ssh::SshProfile>,
+    /// The folder this deployment's backups are written to; the fleet shows its newest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_dir: Option<String>,
+    /// When this profile's figures are a warning or an alarm on the fleet overview.
+    #[serde(default, skip_serializing_if = "crate::fleet::Alerts::is_default")]
+    pub alerts: crate::fleet::Alerts,
 }
 
 /// The profile store file: `<data dir>/com.mindpal.admin/profiles.json`, or `$MINDPAL_PROFILES`.
@@ -144,6 +150,8 @@ mod tests {
             replicas: vec![],
             redis: None,
             ssh: None,
+            backup_dir: None,
+            alerts: Default::default(),
         };
         upsert(&path, profile.clone()).unwrap();
         let raw = std::fs::read_to_string(&path).unwrap();
@@ -399,6 +407,41 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
             bad("ssh.keyFile".into(), "No key file at this path.");
         }
     }
+    if let Some(dir) = &profile.backup_dir
+        && !std::path::Path::new(dir.trim()).is_absolute()
+    {
+        bad(
+            "backupDir".into(),
+            "Give the whole path of the folder, from /.",
+        );
+    }
+    let alerts = &profile.alerts;
+    let thresholds = [
+        ("alerts.lagWarningS", alerts.lag_warning_s),
+        ("alerts.lagCriticalS", alerts.lag_critical_s),
+        ("alerts.backupWarningHours", alerts.backup_warning_hours),
+        ("alerts.backupCriticalHours", alerts.backup_critical_hours),
+        (
+            "alerts.redisMemoryWarningPct",
+            alerts.redis_memory_warning_pct,
+        ),
+        (
+            "alerts.redisMemoryCriticalPct",
+            alerts.redis_memory_critical_pct,
+        ),
+        (
+            "alerts.redisHitRateWarningPct",
+            alerts.redis_hit_rate_warning_pct,
+        ),
+    ];
+    for (field, value) in thresholds {
+        if !value.is_finite() || value < 0.0 {
+            bad(field.into(), "Enter a number, 0 or more.");
+        }
+    }
+    if !(500..=600_000).contains(&alerts.timeout_ms) {
+        bad("alerts.timeoutMs".into(), "Between 0.5 and 600 seconds.");
+    }
     errors
 }
 
@@ -490,6 +533,8 @@ mod save_tests {
             replicas: vec![],
             redis: None,
             ssh: None,
+            backup_dir: None,
+            alerts: Default::default(),
         }
     }
 

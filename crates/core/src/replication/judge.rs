@@ -100,12 +100,23 @@ pub fn judge(h: &ReplicaHealth, thresholds: &Thresholds) -> (Verdict, String) {
             );
         }
     }
+    // A delayed replica (MASTER_DELAY) is behind by its delay on purpose.
+    let delay = h.sql_delay_s();
     match h.lag_s() {
-        Some(lag) if lag > thresholds.lagging_after_s => (
+        Some(lag) if delay > 0.0 && lag <= delay + thresholds.lagging_after_s => (
+            Verdict::Healthy,
+            format!("delayed replica ({delay:.0} s by design), {lag:.1} s behind"),
+        ),
+        Some(lag) if lag > delay + thresholds.lagging_after_s => (
             Verdict::Lagging,
             format!(
-                "{lag:.1} s behind (threshold {:.0} s){}",
+                "{lag:.1} s behind (threshold {:.0} s{}){}",
                 thresholds.lagging_after_s,
+                if delay > 0.0 {
+                    format!(" past a delay of {delay:.0} s")
+                } else {
+                    String::new()
+                },
                 if h.heartbeat_lag_s.is_some() {
                     " by the heartbeat"
                 } else {
@@ -244,6 +255,23 @@ mod tests {
             Verdict::Lagging,
             "thresholds are the operator's"
         );
+    }
+
+    #[test]
+    fn a_delayed_replica_is_judged_past_its_delay() {
+        let mut c = running();
+        c.sql_delay = Some(3600);
+        c.seconds_behind = Some(3605.0);
+        let (verdict, reason) = judge(&replica(c.clone()), &Thresholds::default());
+        assert_eq!(verdict, Verdict::Healthy);
+        assert_eq!(
+            reason,
+            "delayed replica (3600 s by design), 3605.0 s behind"
+        );
+        c.seconds_behind = Some(3700.0);
+        let (verdict, reason) = judge(&replica(c), &Thresholds::default());
+        assert_eq!(verdict, Verdict::Lagging);
+        assert!(reason.contains("past a delay of 3600 s"), "{reason}");
     }
 
     #[test]

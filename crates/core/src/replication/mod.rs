@@ -141,6 +141,16 @@ impl ReplicaHealth {
         }
     }
 
+    /// The delay the replica was set up with (`MASTER_DELAY`): it is that far behind on
+    /// purpose.
+    pub fn sql_delay_s(&self) -> f64 {
+        self.channels
+            .iter()
+            .filter_map(|c| c.sql_delay)
+            .max()
+            .unwrap_or(0) as f64
+    }
+
     /// The lag worth charting: the heartbeat's, else the server's own number.
     pub fn lag_s(&self) -> Option<f64> {
         self.heartbeat_lag_s.or_else(|| {

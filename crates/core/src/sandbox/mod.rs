@@ -398,7 +398,14 @@ async fn bring_up(
 
     let status = status(dir).await?;
     if let Some(store) = &options.profile_store {
-        profiles::upsert(store, sandbox_profile(&status))?;
+        let mut profile = sandbox_profile(&status);
+        // What the operator set on the profile (its backup folder, its alert thresholds)
+        // survives the sandbox registering it again.
+        if let Ok(before) = profiles::find(store, PROFILE_NAME) {
+            profile.backup_dir = before.backup_dir;
+            profile.alerts = before.alerts;
+        }
+        profiles::upsert(store, profile)?;
         say(&format!(
             "profile `{PROFILE_NAME}` registered in {}",
             store.display()
@@ -441,6 +448,8 @@ pub fn sandbox_profile(status: &SandboxStatus) -> Profile {
                 key_file: Some(b.client_key.clone()),
                 ..Default::default()
             }),
+        backup_dir: None,
+        alerts: Default::default(),
     }
 }
 

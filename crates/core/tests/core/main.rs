@@ -8,6 +8,7 @@ mod connections;
 mod conversations;
 mod directory;
 mod explain;
+mod fleet;
 mod monitor;
 mod proxy;
 mod replication;

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { asUiError, saveProfile } from "../../api";
 import type { Profile } from "../../bindings/Profile";
 import type { ProfileView } from "../../bindings/ProfileView";
+import type { Alerts } from "../../bindings/Alerts";
 import type { RedisMode } from "../../bindings/RedisMode";
 import type { SshAuth } from "../../bindings/SshAuth";
 import type { TlsMode } from "../../bindings/TlsMode";
@@ -33,6 +34,10 @@ type Form = {
   sshAuth: SshAuth;
   sshKeyFile: string;
   sshSecret: string;
+  backupDir: string;
+  lagWarningS: string;
+  backupWarningHours: string;
+  timeoutS: string;
 };
 
 const TLS_MODES: TlsMode[] = ["disabled", "preferred", "required", "verify-ca", "verify-identity"];
@@ -64,6 +69,44 @@ function toForm(p: Profile | null): Form {
     sshAuth: p?.ssh?.auth ?? "key",
     sshKeyFile: p?.ssh?.keyFile ?? "",
     sshSecret: "",
+    backupDir: p?.backupDir ?? "",
+    lagWarningS: String(p?.alerts?.lagWarningS ?? DEFAULT_ALERTS.lagWarningS),
+    backupWarningHours: String(p?.alerts?.backupWarningHours ?? DEFAULT_ALERTS.backupWarningHours),
+    timeoutS: String((p?.alerts?.timeoutMs ?? DEFAULT_ALERTS.timeoutMs) / 1000),
+  };
+}
+
+/** The core's defaults (fleet::Alerts), for a new profile. */
+const DEFAULT_ALERTS: Alerts = {
+  lagWarningS: 10,
+  lagCriticalS: 300,
+  backupWarningHours: 26,
+  backupCriticalHours: 50,
+  redisMemoryWarningPct: 80,
+  redisMemoryCriticalPct: 95,
+  redisHitRateWarningPct: 80,
+  threadsRunningWarning: 32,
+  timeoutMs: 5000,
+};
+
+/** A number typed into a threshold field, or the fallback when it is not one. */
+function number(text: string, fallback: number): number {
+  const n = Number(text.trim());
+  return text.trim() !== "" && Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+function toAlerts(f: Form, original: Profile | null): Alerts {
+  const base = original?.alerts ?? DEFAULT_ALERTS;
+  const lag = number(f.lagWarningS, base.lagWarningS);
+  const backup = number(f.backupWarningHours, base.backupWarningHours);
+  return {
+    ...base,
+    lagWarningS: lag,
+    // The alarm stays past the warning when the warning is raised above it.
+    lagCriticalS: Math.max(base.lagCriticalS, lag),
+    backupWarningHours: backup,
+    backupCriticalHours: Math.max(base.backupCriticalHours, backup),
+    timeoutMs: Math.round(Math.min(600, Math.max(0.5, number(f.timeoutS, base.timeoutMs / 1000))) * 1000),
   };
 }
 
@@ -124,6 +167,8 @@ function toProfile(f: Form, original: Profile | null): Profile {
           secretSaved: (original?.ssh?.secretSaved ?? false) && original?.ssh?.auth === f.sshAuth,
         }
       : null,
+    backupDir: f.backupDir.trim() || null,
+    alerts: toAlerts(f, original),
   };
 }
 
@@ -368,6 +413,32 @@ export function ProfileForm({
             )}
         </div>
       )}
+      <h3>Fleet overview</h3>
+      <div className="form-grid">
+        {field(
+          "backupDir",
+          "Backup folder",
+          <input name="backupDir" value={form.backupDir} onChange={(e) => set("backupDir", e.target.value)} placeholder="/var/backups/mindpal (optional)" />,
+          "Where this deployment's backups are written: the fleet shows the newest one's age.",
+        )}
+        {field(
+          "alerts.lagWarningS",
+          "Replica lag warning (s)",
+          <input name="lagWarningS" inputMode="decimal" value={form.lagWarningS} onChange={(e) => set("lagWarningS", e.target.value)} />,
+          "A delayed replica is judged past its delay.",
+        )}
+        {field(
+          "alerts.backupWarningHours",
+          "Backup older than (h)",
+          <input name="backupWarningHours" inputMode="decimal" value={form.backupWarningHours} onChange={(e) => set("backupWarningHours", e.target.value)} />,
+        )}
+        {field(
+          "alerts.timeoutMs",
+          "Check time limit (s)",
+          <input name="timeoutS" inputMode="decimal" value={form.timeoutS} onChange={(e) => set("timeoutS", e.target.value)} />,
+          "A profile slower than this shows as not answering; the others are not held up.",
+        )}
+      </div>
       {error && error.kind === "keyringUnavailable" ? (
         <div className="banner" role="alert">
           {error.message}. The password can be kept for this session only (it is never written to a file).

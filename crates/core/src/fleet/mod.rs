@@ -1,0 +1,526 @@
+//! The fleet: every profile checked at once, each within its own time limit, and what is
+//! wrong anywhere said in words, worst first. A profile that is down or slow holds up only
+//! itself: its entry says so when its limit runs out, while the others show their figures.
+
+pub mod judge;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::backup::catalog::{self, BackupState};
+use crate::error::{Error, Result};
+use crate::monitor::status;
+use crate::mysql::MysqlServer;
+use crate::profiles::{Profile, Role};
+use crate::redis::connect_profile;
+use crate::replication::{self, Thresholds, Verdict};
+use crate::schema::{self, MINDPAL_TABLES};
+
+pub use judge::judge;
+
+/// When a profile's figures become a warning or an alarm. Each profile keeps its own: a
+/// staging replica may lag an hour, production's not ten seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Alerts {
+    /// A replica further behind than this is a warning (a delayed replica: past its delay).
+    pub lag_warning_s: f64,
+    /// … and further than this an alarm.
+    pub lag_critical_s: f64,
+    /// The newest backup in the profile's backup folder older than this is a warning …
+    pub backup_warning_hours: f64,
+    /// … and older than this an alarm.
+    pub backup_critical_hours: f64,
+    /// Redis memory above this share of `maxmemory` is a warning, above the next an alarm.
+    pub redis_memory_warning_pct: f64,
+    pub redis_memory_critical_pct: f64,
+    /// Redis hits below this share of reads is a warning (once it has served enough reads).
+    pub redis_hit_rate_warning_pct: f64,
+    /// More statements running at once than this is a warning.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub threads_running_warning: u64,
+    /// How long the whole check of this profile may take.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub timeout_ms: u64,
+}
+
+impl Default for Alerts {
+    fn default() -> Self {
+        Alerts {
+            lag_warning_s: 10.0,
+            lag_critical_s: 300.0,
+            backup_warning_hours: 26.0,
+            backup_critical_hours: 50.0,
+            redis_memory_warning_pct: 80.0,
+            redis_memory_critical_pct: 95.0,
+            redis_hit_rate_warning_pct: 80.0,
+            threads_running_warning: 32,
+            timeout_ms: 5_000,
+        }
+    }
+}
+
+// Thresholds are typed numbers, never NaN: a profile compares equal to itself.
+impl Eq for Alerts {}
+
+impl Alerts {
+    pub fn is_default(&self) -> bool {
+        *self == Alerts::default()
+    }
+}
+
+/// How bad: the exit code of `status` is the worst of these (0, 1, 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum Severity {
+    Ok,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn exit_code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// One thing wrong with a profile.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Problem {
+    pub severity: Severity,
+    /// `primary`, `replication`, `redis`, `load`, `backup` or `schema`.
+    pub area: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct FleetPrimary {
+    pub address: String,
+    /// `MariaDB 10.11.19`, `MySQL 8.0.36`.
+    pub version: Option<String>,
+    /// `direct`, or the bastion it is reached through.
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct FleetReplication {
+    pub verdict: Verdict,
+    pub reason: String,
+    pub replicas: u32,
+    /// The furthest-behind replica's lag, by heartbeat else by the server.
+    pub worst_lag_s: Option<f64>,
+    /// Redis replication's own verdict, when the profile has Redis.
+    pub redis_verdict: Option<Verdict>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct FleetRedis {
+    pub address: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub used_memory_bytes: u64,
+    /// 0 when no `maxmemory` is set.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub max_memory_bytes: u64,
+    /// Hits among reads since the server started; `None` before it has served 1,000 reads.
+    pub hit_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct FleetLoad {
+    pub qps: f64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub threads_running: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub threads_connected: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct FleetBackup {
+    pub folder: String,
+    /// The newest complete backup's folder name.
+    pub newest: Option<String>,
+    pub age_hours: Option<f64>,
+    /// Why the folder could not be read.
+    pub error: Option<String>,
+}
+
+/// The schema against the migrations this console carries (cheap enough for every refresh;
+/// `schema diff` compares every column and index).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct FleetSchema {
+    pub pending_migrations: u32,
+    /// Migrations applied that this console does not know (a newer console migrated it).
+    pub unknown_migrations: u32,
+    pub missing_tables: Vec<String>,
+}
+
+/// One profile as the fleet check saw it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct FleetEntry {
+    pub profile: String,
+    pub role: Role,
+    /// The worst of `problems`.
+    pub severity: Severity,
+    /// Worst first.
+    pub problems: Vec<Problem>,
+    pub primary: Option<FleetPrimary>,
+    pub replication: Option<FleetReplication>,
+    pub redis: Option<FleetRedis>,
+    pub load: Option<FleetLoad>,
+    pub backup: Option<FleetBackup>,
+    pub schema: Option<FleetSchema>,
+    /// Milliseconds since the Unix epoch when the check started.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub checked_at_ms: u64,
+    pub elapsed_ms: f64,
+    /// The check ran out of its time limit: what it had learnt by then is shown.
+    pub timed_out: bool,
+}
+
+/// What one check gathered before judging; each part is its own error.
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub replication: Option<replication::ReplicationReport>,
+    pub mysql: Option<Result<MysqlFigures>>,
+    pub redis: Option<Result<FleetRedis>>,
+    pub backup: Option<FleetBackup>,
+    /// The profile could not even be prepared (a keyring or bastion error).
+    pub setup_error: Option<Error>,
+    pub timed_out: bool,
+}
+
+#[derive(Debug)]
+pub struct MysqlFigures {
+    pub primary: FleetPrimary,
+    pub load: FleetLoad,
+    pub schema: FleetSchema,
+}
+
+/// How far apart the two status readings are that give the QPS.
+const RATE_WINDOW: Duration = Duration::from_millis(1_000);
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Checks one profile (passwords and bastion already attached) within its `alerts.timeout_ms`.
+pub async fn check(profile: &Profile) -> FleetEntry {
+    let started = Instant::now();
+    let checked_at_ms = now_ms();
+    let alerts = profile.alerts;
+    let limit = Duration::from_millis(alerts.timeout_ms.max(500));
+    // Each part fills its slot as it finishes, so a limit running out keeps what is done.
+    let findings = std::sync::Mutex::new(Findings::default());
+    let thresholds = Thresholds {
+        lagging_after_s: alerts.lag_warning_s,
+        // The replication check's own limit leaves it time to report within the profile's.
+        timeout_ms: (alerts.timeout_ms * 4 / 5).max(400),
+    };
+    let gather = async {
+        let replication = async {
+            let report = replication::check(profile, &thresholds).await;
+            findings.lock().expect("findings").replication = Some(report);
+        };
+        let mysql = async {
+            let figures = mysql_figures(profile, limit).await;
+            findings.lock().expect("findings").mysql = Some(figures);
+        };
+        let redis = async {
+            if let Some(redis) = &profile.redis {
+                let figures = redis_figures(redis, limit).await;
+                findings.lock().expect("findings").redis = Some(figures);
+            }
+        };
+        let backup = async {
+            if let Some(folder) = &profile.backup_dir {
+                let folder = folder.clone();
+                let now = chrono::Utc::now();
+                let seen = tokio::task::spawn_blocking(move || newest_backup(&folder, now))
+                    .await
+                    .ok();
+                findings.lock().expect("findings").backup = seen;
+            }
+        };
+        tokio::join!(replication, mysql, redis, backup);
+    };
+    let timed_out = tokio::time::timeout(limit, gather).await.is_err();
+    let mut findings = findings.into_inner().expect("findings");
+    findings.timed_out = timed_out;
+    entry(profile, findings, checked_at_ms, started.elapsed())
+}
+
+/// Judges what was found into the entry the fleet shows.
+pub fn entry(
+    profile: &Profile,
+    findings: Findings,
+    checked_at_ms: u64,
+    elapsed: Duration,
+) -> FleetEntry {
+    let problems = judge(&findings, &profile.alerts, profile.backup_dir.is_some());
+    let severity = problems.first().map(|p| p.severity).unwrap_or(Severity::Ok);
+    let (primary, load, schema) = match findings.mysql {
+        Some(Ok(m)) => (Some(m.primary), Some(m.load), Some(m.schema)),
+        _ => (None, None, None),
+    };
+    FleetEntry {
+        profile: profile.name.clone(),
+        role: profile.role,
+        severity,
+        problems,
+        primary,
+        // Nothing is known of replication when the primary did not answer and no replica
+        // is listed.
+        replication: findings
+            .replication
+            .as_ref()
+            .filter(|r| r.primary.error.is_none() || !r.replicas.is_empty())
+            .map(replication_summary),
+        redis: findings.redis.and_then(|r| r.ok()),
+        load,
+        backup: findings.backup,
+        schema,
+        checked_at_ms,
+        elapsed_ms: elapsed.as_secs_f64() * 1000.0,
+        timed_out: findings.timed_out,
+    }
+}
+
+/// An entry for a profile that could not be prepared (its keyring entry or bastion).
+pub fn unprepared(profile: &Profile, error: Error) -> FleetEntry {
+    let findings = Findings {
+        setup_error: Some(error),
+        ..Findings::default()
+    };
+    entry(profile, findings, now_ms(), Duration::ZERO)
+}
+
+fn replication_summary(report: &replication::ReplicationReport) -> FleetReplication {
+    let mysql_verdict = report
+        .replicas
+        .iter()
+        .map(|r| r.verdict)
+        .max()
+        .unwrap_or(Verdict::Healthy);
+    let worst = report
+        .replicas
+        .iter()
+        .filter(|r| r.verdict == mysql_verdict && mysql_verdict != Verdict::Healthy)
+        .map(|r| format!("{}: {}", r.address, r.reason))
+        .next();
+    FleetReplication {
+        verdict: mysql_verdict,
+        reason: worst.unwrap_or_else(|| match report.replicas.len() {
+            0 => "no replicas".into(),
+            1 => "1 replica healthy".into(),
+            n => format!("{n} replicas healthy"),
+        }),
+        replicas: report.replicas.len() as u32,
+        worst_lag_s: report
+            .replicas
+            .iter()
+            .filter_map(|r| r.lag_s())
+            .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b)))),
+        redis_verdict: report.redis.as_ref().map(|r| r.overall),
+    }
+}
+
+/// Version, load and migrations of the primary, on a connection of its own.
+async fn mysql_figures(profile: &Profile, limit: Duration) -> Result<MysqlFigures> {
+    let server = MysqlServer::connect(&profile.mysql, limit, 2).await?;
+    let figures = async {
+        let before = status::sample(&server).await?;
+        let schema = schema_figures(&server).await?;
+        let spent = Instant::now();
+        tokio::time::sleep(RATE_WINDOW.saturating_sub(spent.elapsed())).await;
+        let after = status::sample(&server).await?;
+        let point = status::between(&before, &after);
+        Ok(MysqlFigures {
+            primary: FleetPrimary {
+                address: server.info.address.clone(),
+                version: Some(format!(
+                    "{} {}",
+                    match server.info.flavour {
+                        crate::mysql::Flavour::MariaDb => "MariaDB",
+                        crate::mysql::Flavour::MySql => "MySQL",
+                    },
+                    server.info.version
+                )),
+                path: server.info.path.clone(),
+            },
+            load: FleetLoad {
+                qps: point.qps,
+                threads_running: point.threads_running,
+                threads_connected: point.threads_connected,
+            },
+            schema,
+        })
+    }
+    .await;
+    server.pool.close().await;
+    figures
+}
+
+async fn schema_figures(server: &MysqlServer) -> Result<FleetSchema> {
+    let migrations = schema::status(server).await?;
+    let database = schema::current_database(server).await?;
+    let tables: Vec<(String,)> =
+        sqlx::query_as("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?")
+            .bind(&database)
+            .fetch_all(&server.pool)
+            .await
+            .map_err(|e| server.err(e))?;
+    let has = |name: &str| tables.iter().any(|(t,)| t == name);
+    let unknown_migrations = if has("_sqlx_migrations") {
+        let newest_known = schema::MIGRATOR
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0);
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM _sqlx_migrations WHERE success = 1 AND version > ?",
+        )
+        .bind(newest_known)
+        .fetch_one(&server.pool)
+        .await
+        .map_err(|e| server.err(e))?;
+        n as u32
+    } else {
+        0
+    };
+    Ok(FleetSchema {
+        pending_migrations: migrations.iter().filter(|m| !m.applied).count() as u32,
+        unknown_migrations,
+        missing_tables: MINDPAL_TABLES
+            .iter()
+            .filter(|t| !has(t))
+            .map(|t| (*t).to_owned())
+            .collect(),
+    })
+}
+
+async fn redis_figures(
+    redis: &crate::profiles::RedisProfile,
+    limit: Duration,
+) -> Result<FleetRedis> {
+    let server = connect_profile(redis, limit).await?;
+    let memory = server.info_section("memory").await?;
+    let stats = server.info_section("stats").await?;
+    let number = |map: &std::collections::BTreeMap<String, String>, key: &str| -> u64 {
+        map.get(key).and_then(|v| v.parse().ok()).unwrap_or(0)
+    };
+    let (hits, misses) = (
+        number(&stats, "keyspace_hits"),
+        number(&stats, "keyspace_misses"),
+    );
+    Ok(FleetRedis {
+        address: server.info.address.clone(),
+        used_memory_bytes: number(&memory, "used_memory"),
+        max_memory_bytes: number(&memory, "maxmemory"),
+        hit_rate: (hits + misses >= 1_000).then(|| hits as f64 / (hits + misses) as f64),
+    })
+}
+
+/// The newest complete backup in `folder` and its age.
+pub fn newest_backup(folder: &str, now: chrono::DateTime<chrono::Utc>) -> FleetBackup {
+    let mut seen = FleetBackup {
+        folder: folder.to_owned(),
+        newest: None,
+        age_hours: None,
+        error: None,
+    };
+    match catalog::list(Path::new(folder)) {
+        Ok(entries) => {
+            if let Some(newest) = entries
+                .iter()
+                .filter(|e| matches!(e.state, BackupState::Complete))
+                .filter_map(|e| e.finished_at.map(|at| (at, e)))
+                .max_by_key(|(at, _)| *at)
+            {
+                seen.newest = Some(newest.1.name.clone());
+                seen.age_hours = Some((now - newest.0).num_seconds().max(0) as f64 / 3600.0);
+            }
+        }
+        Err(e) => seen.error = Some(e.to_string()),
+    }
+    seen
+}
+
+/// A stored profile made ready to check: its passwords from the OS keyring (this blocks:
+/// call it off the async workers) and its servers behind its bastion.
+pub fn prepare(stored: &Profile) -> Prepared {
+    let mut profile = stored.clone();
+    let timeout = Duration::from_millis(profile.alerts.timeout_ms.max(500));
+    match crate::profiles::secrets::resolve(&mut profile, &|_| None)
+        .and_then(|()| crate::ssh::attach(&mut profile, timeout))
+    {
+        Ok(()) => Prepared {
+            profile,
+            error: None,
+        },
+        Err(e) => Prepared {
+            profile: stored.clone(),
+            error: Some(e),
+        },
+    }
+}
+
+/// A profile ready to check, or as stored with why it is not.
+#[derive(Debug)]
+pub struct Prepared {
+    pub profile: Profile,
+    pub error: Option<Error>,
+}
+
+impl From<Profile> for Prepared {
+    fn from(profile: Profile) -> Self {
+        Prepared {
+            profile,
+            error: None,
+        }
+    }
+}
+
+/// Every profile at once; worst first, then by name.
+pub async fn check_all(profiles: Vec<Prepared>) -> Vec<FleetEntry> {
+    let mut entries = futures_util::future::join_all(profiles.into_iter().map(|p| async move {
+        match p.error {
+            None => check(&p.profile).await,
+            Some(error) => unprepared(&p.profile, error),
+        }
+    }))
+    .await;
+    sort(&mut entries);
+    entries
+}
+
+/// Worst first, then by name.
+pub fn sort(entries: &mut [FleetEntry]) {
+    entries.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.profile.cmp(&b.profile))
+    });
+}
