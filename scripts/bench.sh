@@ -83,6 +83,10 @@ echo "$links"
 echo
 echo "Replication health on a sandbox of its own (MariaDB primary + replica, Redis + replica, Sentinel)"
 cargo bench -q -p mindpal-core --bench replication
+echo
+echo "Fleet overview at scale $scale: three profiles at once against each alone"
+BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench fleet
+echo
 cargo bench -q -p mindpal-core --bench monitor
 echo
 echo "Redis Cluster SCAN on a sandbox cluster of its own (BENCH_CLUSTER_KEYS, default 1000000)"

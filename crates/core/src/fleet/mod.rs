@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::backup::catalog::{self, BackupState};
 use crate::error::{Error, Result};
-use crate::monitor::status;
 use crate::mysql::MysqlServer;
 use crate::profiles::{Profile, Role};
 use crate::redis::connect_profile;
@@ -351,12 +350,12 @@ fn replication_summary(report: &replication::ReplicationReport) -> FleetReplicat
 async fn mysql_figures(profile: &Profile, limit: Duration) -> Result<MysqlFigures> {
     let server = MysqlServer::connect(&profile.mysql, limit, 2).await?;
     let figures = async {
-        let before = status::sample(&server).await?;
+        let before = load_sample(&server).await?;
+        // The schema is read inside the rate window, not after it.
         let schema = schema_figures(&server).await?;
-        let spent = Instant::now();
-        tokio::time::sleep(RATE_WINDOW.saturating_sub(spent.elapsed())).await;
-        let after = status::sample(&server).await?;
-        let point = status::between(&before, &after);
+        tokio::time::sleep(RATE_WINDOW.saturating_sub(before.0.elapsed())).await;
+        let after = load_sample(&server).await?;
+        let seconds = after.0.duration_since(before.0).as_secs_f64().max(0.001);
         Ok(MysqlFigures {
             primary: FleetPrimary {
                 address: server.info.address.clone(),
@@ -371,9 +370,9 @@ async fn mysql_figures(profile: &Profile, limit: Duration) -> Result<MysqlFigure
                 path: server.info.path.clone(),
             },
             load: FleetLoad {
-                qps: point.qps,
-                threads_running: point.threads_running,
-                threads_connected: point.threads_connected,
+                qps: after.1.saturating_sub(before.1) as f64 / seconds,
+                threads_running: after.2,
+                threads_connected: after.3,
             },
             schema,
         })
@@ -383,39 +382,58 @@ async fn mysql_figures(profile: &Profile, limit: Duration) -> Result<MysqlFigure
     figures
 }
 
+/// When, `Questions`, `Threads_running` and `Threads_connected`: three rows, one round trip
+/// (the whole of SHOW GLOBAL STATUS is hundreds of rows, slow over a far link).
+async fn load_sample(server: &MysqlServer) -> Result<(Instant, u64, u64, u64)> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Threads_running', 'Threads_connected')",
+    )
+    .fetch_all(&server.pool)
+    .await
+    .map_err(|e| server.err(e))?;
+    let at = Instant::now();
+    let get = |name: &str| {
+        rows.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0)
+    };
+    Ok((
+        at,
+        get("Questions"),
+        get("Threads_running"),
+        get("Threads_connected"),
+    ))
+}
+
+/// Two round trips: the database's tables, then the migrations it has applied.
 async fn schema_figures(server: &MysqlServer) -> Result<FleetSchema> {
-    let migrations = schema::status(server).await?;
-    let database = schema::current_database(server).await?;
-    let tables: Vec<(String,)> =
-        sqlx::query_as("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?")
-            .bind(&database)
+    let (tables,): (Option<String>,) = sqlx::query_as(
+        "SELECT GROUP_CONCAT(TABLE_NAME SEPARATOR ',') FROM information_schema.TABLES \
+         WHERE TABLE_SCHEMA = DATABASE()",
+    )
+    .fetch_one(&server.pool)
+    .await
+    .map_err(|e| server.err(e))?;
+    let tables: Vec<&str> = tables.as_deref().unwrap_or("").split(',').collect();
+    let applied: Vec<(i64,)> = if tables.contains(&"_sqlx_migrations") {
+        sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = 1")
             .fetch_all(&server.pool)
             .await
-            .map_err(|e| server.err(e))?;
-    let has = |name: &str| tables.iter().any(|(t,)| t == name);
-    let unknown_migrations = if has("_sqlx_migrations") {
-        let newest_known = schema::MIGRATOR
-            .iter()
-            .map(|m| m.version)
-            .max()
-            .unwrap_or(0);
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM _sqlx_migrations WHERE success = 1 AND version > ?",
-        )
-        .bind(newest_known)
-        .fetch_one(&server.pool)
-        .await
-        .map_err(|e| server.err(e))?;
-        n as u32
+            .map_err(|e| server.err(e))?
     } else {
-        0
+        Vec::new()
     };
+    let known = |v: i64| schema::MIGRATOR.iter().any(|m| m.version == v);
     Ok(FleetSchema {
-        pending_migrations: migrations.iter().filter(|m| !m.applied).count() as u32,
-        unknown_migrations,
+        pending_migrations: schema::MIGRATOR
+            .iter()
+            .filter(|m| !applied.iter().any(|(v,)| *v == m.version))
+            .count() as u32,
+        unknown_migrations: applied.iter().filter(|(v,)| !known(*v)).count() as u32,
         missing_tables: MINDPAL_TABLES
             .iter()
-            .filter(|t| !has(t))
+            .filter(|t| !tables.contains(t))
             .map(|t| (*t).to_owned())
             .collect(),
     })

@@ -1,0 +1,95 @@
+//! One fleet refresh of three profiles (the bench database with Redis, the same database
+//! through a link adding 100 ms each way, and a closed port) against each profile's check
+//! alone: the fleet should take about as long as its slowest profile (aim ≤ 1.2×), not the
+//! sum. Run by `make bench` on the seeded bench database.
+
+mod common;
+#[allow(dead_code)]
+#[path = "../tests/core/proxy.rs"]
+mod proxy;
+
+use std::time::{Duration, Instant};
+
+use mindpal_core::fleet::{self, Alerts};
+use mindpal_core::mysql::MysqlTarget;
+use mindpal_core::profiles::{Profile, RedisMode, RedisProfile, Role};
+use mindpal_core::redis::RedisTarget;
+
+fn profile(name: &str, mysql: MysqlTarget, redis: Option<RedisProfile>) -> Profile {
+    Profile {
+        name: name.into(),
+        role: Role::Operator,
+        read_only: true,
+        mysql,
+        replicas: vec![],
+        redis,
+        ssh: None,
+        backup_dir: None,
+        alerts: Alerts::default(),
+    }
+}
+
+async fn median_ms(mut run: impl AsyncFnMut()) -> f64 {
+    let mut samples = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        run().await;
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+#[tokio::main]
+async fn main() {
+    let Some((_server, url)) = common::bench_database().await else {
+        return;
+    };
+    let target = MysqlTarget::from_url(&url).unwrap();
+    let redis = RedisProfile {
+        mode: RedisMode::Standalone,
+        nodes: vec![RedisTarget::new("127.0.0.1", 6379)],
+        master_name: None,
+    };
+    let link = proxy::LinkProxy::start(target.port, Duration::from_millis(100)).await;
+    let mut far = target.clone();
+    far.host = "127.0.0.1".into();
+    far.port = link.port;
+    far.socket = None;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let profiles = [
+        profile("near", target.clone(), Some(redis)),
+        profile("far", far, None),
+        profile(
+            "closed",
+            MysqlTarget::new("127.0.0.1", closed, "root"),
+            None,
+        ),
+    ];
+    println!(
+        "fleet refresh (median of 5), {}:",
+        url.rsplit('/').next().unwrap_or("")
+    );
+    let mut slowest: f64 = 0.0;
+    for p in &profiles {
+        let ms = median_ms(async || {
+            fleet::check(p).await;
+        })
+        .await;
+        slowest = slowest.max(ms);
+        println!("  {:<8} alone         {ms:>8.0} ms", p.name);
+    }
+    let all = median_ms(async || {
+        let entries = fleet::check_all(profiles.iter().cloned().map(Into::into).collect()).await;
+        assert_eq!(entries.len(), 3);
+    })
+    .await;
+    println!(
+        "  all three at once      {all:>8.0} ms  ×{:.2} of the slowest alone (aim ≤ 1.2)",
+        all / slowest
+    );
+}
