@@ -8,7 +8,7 @@ mod common;
 #[path = "../tests/core/proxy.rs"]
 mod proxy;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mindpal_core::fleet::{self, Alerts};
 use mindpal_core::mysql::MysqlTarget;
@@ -27,17 +27,6 @@ fn profile(name: &str, mysql: MysqlTarget, redis: Option<RedisProfile>) -> Profi
         backup_dir: None,
         alerts: Alerts::default(),
     }
-}
-
-async fn median_ms(mut run: impl AsyncFnMut()) -> f64 {
-    let mut samples = Vec::new();
-    for _ in 0..5 {
-        let started = Instant::now();
-        run().await;
-        samples.push(started.elapsed().as_secs_f64() * 1000.0);
-    }
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
 }
 
 #[tokio::main]
@@ -76,14 +65,14 @@ async fn main() {
     );
     let mut slowest: f64 = 0.0;
     for p in &profiles {
-        let ms = median_ms(async || {
+        let ms = common::median_ms(async || {
             fleet::check(p).await;
         })
         .await;
         slowest = slowest.max(ms);
         println!("  {:<8} alone         {ms:>8.0} ms", p.name);
     }
-    let all = median_ms(async || {
+    let all = common::median_ms(async || {
         let entries = fleet::check_all(profiles.iter().cloned().map(Into::into).collect()).await;
         assert_eq!(entries.len(), 3);
     })

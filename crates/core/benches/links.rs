@@ -10,7 +10,7 @@ mod common;
 #[path = "../tests/core/proxy.rs"]
 mod proxy;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mindpal_core::CancellationToken;
 use mindpal_core::access::Actor;
@@ -21,18 +21,6 @@ use mindpal_core::profiles::{Profile, Role};
 use mindpal_core::replication::{self, Thresholds};
 
 const ONE_WAY: Duration = Duration::from_millis(100);
-
-async fn median(mut run: impl AsyncFnMut()) -> f64 {
-    // Five runs of the same call: the round trips counted are five times one run's.
-    let mut samples = Vec::new();
-    for _ in 0..5 {
-        let started = Instant::now();
-        run().await;
-        samples.push(started.elapsed().as_secs_f64() * 1000.0);
-    }
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
-}
 
 const SCREENS: [&str; 4] = [
     "a user's detail",
@@ -57,7 +45,7 @@ async fn screen(server: &MysqlServer, name: &str, user: i64, conversation: i64) 
     };
     let cancel = CancellationToken::new();
     let sql = explain::hot::queries()[0].sql.clone();
-    median(async || match name {
+    common::median_ms(async || match name {
         "a user's detail" => {
             mindpal_core::directory::users::show(server, None, user, viewer)
                 .await

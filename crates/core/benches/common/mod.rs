@@ -23,3 +23,16 @@ pub async fn bench_database() -> Option<(MysqlServer, String)> {
     .expect("the bench database answers");
     Some((server, url))
 }
+
+/// The median of five runs of `run`, in milliseconds.
+#[allow(dead_code)] // not every bench times a call this way
+pub async fn median_ms(mut run: impl AsyncFnMut()) -> f64 {
+    let mut samples = Vec::new();
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        run().await;
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
