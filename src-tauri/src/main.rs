@@ -31,6 +31,7 @@ fn main() {
             commands::profiles::tunnel_state,
             commands::overview::load_overview,
             commands::fleet::check_fleet_profile,
+            commands::audit::find_audit,
             commands::overview::apply_migrations,
             commands::overview::cancel_job,
             commands::directory::find_users,

@@ -5,6 +5,7 @@ pub(crate) use crate::wire::{
     JobEvent, Overview, ProfileInput, ProfileView, ServerCheck, TunnelView, UiError,
 };
 pub(crate) use mindpal_core::access::{Actor, Permission};
+pub(crate) use mindpal_core::audit::trail::{self, AuditRow, AuditSearch};
 pub(crate) use mindpal_core::backup::catalog::VerifyReport;
 pub(crate) use mindpal_core::backup::pitr::RestorableWindow;
 pub(crate) use mindpal_core::backup::redis::{Persistence, Trigger};

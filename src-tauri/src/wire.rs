@@ -269,8 +269,12 @@ mod tests {
 
     #[test]
     fn export_bindings_fleet() {
+        use mindpal_core::audit::trail::{AuditRow, AuditSearch};
         use mindpal_core::fleet::FleetEntry;
-        FleetEntry::export_all(&Config::from_env()).unwrap();
+        let cfg = Config::from_env();
+        FleetEntry::export_all(&cfg).unwrap();
+        Page::<AuditRow>::export_all(&cfg).unwrap();
+        AuditSearch::export_all(&cfg).unwrap();
     }
 }
 

@@ -12,12 +12,13 @@ import { BackupScreen } from "./features/backup/BackupScreen";
 import { ReplicationScreen } from "./features/replication/ReplicationScreen";
 import { ErrorLine, OverviewScreen } from "./features/overview/OverviewScreen";
 import { FleetScreen } from "./features/fleet/FleetScreen";
+import { AuditScreen } from "./features/audit/AuditScreen";
 import { UsersScreen } from "./features/users/UsersScreen";
 import { CacheScreen } from "./features/cache/CacheScreen";
 import { MonitorScreen } from "./features/monitor/MonitorScreen";
 import { forgetStoredStatements, sendToExplain } from "./features/explain/draft";
 
-type Screen = "fleet" | "overview" | "users" | "digitalHumans" | "conversations" | "explain" | "indexes" | "replication" | "backup" | "monitor" | "cache" | "connections";
+type Screen = "fleet" | "audit" | "overview" | "users" | "digitalHumans" | "conversations" | "explain" | "indexes" | "replication" | "backup" | "monitor" | "cache" | "connections";
 
 /** The screens of the sidebar, with their Ctrl key; `operators` screens show statements and
  * cached rows unmasked, so support profiles do not get them. */
@@ -33,6 +34,7 @@ const SCREENS: { id: Screen; label: string; key: string; needsProfile: boolean; 
   { id: "backup", label: "Backup", key: "8", needsProfile: true },
   { id: "monitor", label: "Monitor", key: "9", needsProfile: true, needs: "monitor" },
   { id: "cache", label: "Cache", key: "0", needsProfile: true, needs: "browseCache" },
+  { id: "audit", label: "Audit trail", key: ";", needsProfile: true },
   { id: "connections", label: "Connections", key: ",", needsProfile: false },
 ];
 const ACTIVE_KEY = "mindpal.activeProfile";
@@ -179,6 +181,13 @@ export function App() {
               choose(name);
               setScreen("overview");
             }}
+          />
+        )}
+        {profiles.isSuccess && screen === "audit" && activeProfile && (
+          <AuditScreen
+            key={activeProfile.name}
+            profile={activeProfile}
+            open={{ user: goUser, digitalHuman: goDh, conversation: goConversation, backup: () => setScreen("backup") }}
           />
         )}
         {profiles.isSuccess && screen === "overview" && active && <OverviewScreen key={active} profile={active} />}

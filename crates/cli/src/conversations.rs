@@ -226,6 +226,10 @@ pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyho
             };
             let mut stdout = std::io::BufWriter::new(std::io::stdout());
             let written = export::export(&server, id, format, viewer, &mut stdout).await?;
+            drop(stdout);
+            // Recorded on the primary, whichever server the thread was read from.
+            let primary = connect_mysql(g).await?;
+            export::record(&primary, actor(g)?, id, format, written).await?;
             eprintln!("{written} messages exported");
         }
         ConversationsCommand::Review {

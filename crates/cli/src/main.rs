@@ -3,6 +3,7 @@
 // First, so that its `say!` is in scope in the modules after it.
 #[macro_use]
 mod output;
+mod audit;
 mod backup;
 mod cache;
 mod context;
@@ -50,6 +51,7 @@ support profile sees and may do. `seed --reset` and `backup restore --replace` n
 Try it:
   mindpal-admin sandbox up                 # a local primary+replica, Redis+replica+Sentinel, demo data
   mindpal-admin status --all               # every profile at once, worst first; exit 0/1/2
+  mindpal-admin --profile sandbox audit --action user. --from 2026-12-01   # who changed users
   mindpal-admin --profile sandbox ping
   mindpal-admin --profile sandbox schema diff
   mindpal-admin --profile sandbox users find --query 13
@@ -171,6 +173,11 @@ enum Command {
     /// newest backup's age, schema drift, and what is wrong in words, worst first. Exit code:
     /// 0 all well, 1 a warning, 2 an alarm somewhere (for cron and alerting).
     Status(status::StatusArgs),
+    /// The audit trail: every change the console recorded in operation_logs, newest first,
+    /// filtered by operator, action prefix, resource, client host and days; before/after of
+    /// each changed field; --export csv|json for every matching row. Support sees reviews and
+    /// exports only, masked.
+    Audit(audit::AuditArgs),
     /// Connect to the servers and show what they are: flavour, version, role, latency.
     Ping,
     /// Apply the pending MindPal migrations (schema/) to the database.
@@ -390,6 +397,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
     let g = &cli.global;
     match &cli.command {
         Command::Status(args) => return status::command(g, args, out).await,
+        Command::Audit(args) => audit::command(g, args, out).await?,
         Command::Ping => ping(g, out).await?,
         Command::Migrate => {
             let server = connect_mysql(g).await?;

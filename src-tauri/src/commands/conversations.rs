@@ -126,11 +126,15 @@ pub(crate) async fn export_conversation(
     let mut out = std::io::BufWriter::new(file);
     let written = export::export(&server, id, format, profile.role, &mut out).await;
     drop(out);
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return forgetting(&state, &name, Err(e)).await;
-    }
+    let messages = match written {
+        Ok(messages) => messages,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return forgetting(&state, &name, Err(e)).await;
+        }
+    };
     std::fs::rename(&tmp, &path)
         .map_err(|e| io_error(format!("writing {}: {e}", path.display())))?;
+    export::record(&server, Actor::of(&profile), id, format, messages).await?;
     Ok(path.display().to_string())
 }

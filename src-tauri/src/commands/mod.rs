@@ -1,6 +1,7 @@
 //! The commands the window invokes, one file per screen: each takes the profile's session,
 //! makes one core call and returns its result.
 
+pub(crate) mod audit;
 pub(crate) mod backup;
 pub(crate) mod cache;
 pub(crate) mod conversations;

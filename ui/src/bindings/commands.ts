@@ -3,6 +3,8 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { ActionOutcome } from "./ActionOutcome";
 import type { Advice } from "./Advice";
+import type { AuditRow } from "./AuditRow";
+import type { AuditSearch } from "./AuditSearch";
 import type { BackupEntry } from "./BackupEntry";
 import type { BackupOutcome } from "./BackupOutcome";
 import type { BackupProgress } from "./BackupProgress";
@@ -63,6 +65,11 @@ import type { UserDetail } from "./UserDetail";
 import type { UserRow } from "./UserRow";
 import type { UserSearch } from "./UserSearch";
 import type { VerifyReport } from "./VerifyReport";
+
+/** A page of the audit trail of profile `name`, filtered; support profiles get the trail of reviews and exports only, masked. */
+export function findAudit(name: string, search: AuditSearch, after: string | null): Promise<Page<AuditRow>> {
+  return invoke<Page<AuditRow>>("find_audit", { name, search, after });
+}
 
 /** Where backups go unless the operator picks another folder. */
 export function backupFolder(): Promise<string> {

@@ -1,5 +1,7 @@
 //! The one place the console writes down what it changed: `operation_logs`.
 
+pub mod trail;
+
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::MySqlConnection;

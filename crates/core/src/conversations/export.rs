@@ -28,6 +28,30 @@ fn io(e: std::io::Error) -> Error {
     Error::io("writing the export", e)
 }
 
+/// Records in `operation_logs` that `actor` exported conversation `id` (a support lead asks
+/// who took which conversation out). A read-only profile writes nothing, this row included.
+pub async fn record(
+    primary: &MysqlServer,
+    actor: crate::access::Actor,
+    id: i64,
+    format: ExportFormat,
+    messages: u64,
+) -> Result<()> {
+    if actor.read_only {
+        return Ok(());
+    }
+    crate::audit::record(
+        primary,
+        crate::audit::Change {
+            action: "conversation.export",
+            resource_type: "conversation",
+            resource_id: Some(id),
+            details: serde_json::json!({"format": format, "messages": messages, "role": actor.role}),
+        },
+    )
+    .await
+}
+
 /// Writes conversation `id` to `out` in `format`; support viewers get the user's phone masked.
 /// Returns the number of messages written.
 pub async fn export(
