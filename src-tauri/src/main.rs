@@ -15,7 +15,32 @@ mod wire;
 
 use state::AppState;
 
+/// Logs to a file in the app's log folder, rotated by size while the app runs; stderr when
+/// the folder cannot be written (the app works either way).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| mindpal_core::logs::FILTER.into());
+    let file = mindpal_core::logs::default_dir()
+        .and_then(|dir| mindpal_core::logs::RotatingFile::open(&dir));
+    match file {
+        Ok(file) => tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_env_filter(filter)
+            .with_writer(std::sync::Mutex::new(file))
+            .init(),
+        Err(e) => {
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .init();
+            tracing::warn!("logging to stderr: {e}");
+        }
+    }
+    tracing::info!("{} started", mindpal_core::audit::USER_AGENT);
+}
+
 fn main() {
+    init_logging();
     let state = AppState::default();
     tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::default().build())
@@ -32,6 +57,9 @@ fn main() {
             commands::overview::load_overview,
             commands::fleet::check_fleet_profile,
             commands::audit::find_audit,
+            commands::diagnostics::log_folder,
+            commands::diagnostics::open_log_folder,
+            commands::diagnostics::save_diagnostics,
             commands::overview::apply_migrations,
             commands::overview::cancel_job,
             commands::directory::find_users,

@@ -28,6 +28,14 @@ pub struct UiError {
 
 impl From<Error> for UiError {
     fn from(e: Error) -> Self {
+        // What the user typed (a search, an id) may be personal data: those errors are
+        // logged by kind only. No error names a password.
+        match e.kind() {
+            ErrorKind::InvalidInput | ErrorKind::NotFound => {
+                tracing::info!(kind = ?e.kind(), "refused")
+            }
+            kind => tracing::warn!(?kind, "{e}"),
+        }
         UiError {
             kind: e.kind(),
             message: e.to_string(),

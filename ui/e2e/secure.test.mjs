@@ -1,11 +1,12 @@
 // Production-like, in the real window: a secure sandbox (passwords on every account, TLS
 // required by MariaDB and Redis, an SSH bastion in front) is entered in the profile form as an
 // operator would enter production, its bastion's host key trusted once, tested (path and TLS
-// shown), then used for users, a conversation, EXPLAIN and replication.
+// shown), then used for users, a conversation, EXPLAIN and replication; the app's log and its
+// saved diagnostics hold none of the passwords typed.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Session } from "./webdriver.mjs";
@@ -147,4 +148,31 @@ test("users, a conversation, an EXPLAIN and replication work over it", async () 
   await s.waitFor("[data-testid=replica][data-verdict=healthy]", 30000);
   assert.match(await s.text("[data-testid=redis-replication]"), /master 127\.0\.0\.1:\d+ with 1 replica/);
   await shot("55-secure-replication");
+});
+
+test("the log and the saved diagnostics name every server and hold none of the passwords", async () => {
+  const logDir = join(process.env.HOME, ".local/share/com.mindpal.admin/logs");
+  const logs = readdirSync(logDir)
+    .filter((f) => f.startsWith("mindpal-admin.log"))
+    .map((f) => readFileSync(join(logDir, f), "utf8"))
+    .join("\n");
+  assert.match(logs, /mindpal-admin\/[\d.]+ started/);
+  assert.match(logs, /connected in \d+ ms/, "the log says what the window connected to");
+  await s.clickOn("nav button[data-screen=connections]");
+  assert.equal(await s.text("[data-testid=log-folder]", 10000), logDir);
+  await s.clickOn("[data-action=save-diagnostics]");
+  const saved = (await s.text("[data-testid=diagnostics-path]", 15000)).replace(/^saved to /, "");
+  const report = readFileSync(saved, "utf8");
+  assert.match(report, /profiles: .*profiles\.json/);
+  assert.match(report, /secure \(operator\): mysql 127\.0\.0\.1:\d+ \(verify-identity\)/);
+  assert.match(report, /passwords in the keyring: mysql/);
+  for (const [name, text] of [
+    ["the log", logs],
+    ["the diagnostics", report],
+  ]) {
+    for (const password of [sandbox.passwords.mysql, sandbox.passwords.redis]) {
+      assert.ok(!text.includes(password), `${name} holds a password`);
+    }
+  }
+  await shot("56-logs-and-diagnostics");
 });

@@ -40,7 +40,8 @@ console's access rules refused, or an SSH host key not known (accept it once wit
 a restore target that exists, is a system schema or the live database, a large keyspace without
 --yes); 130 cancelled with Ctrl-C. With --json, errors are also a JSON object on stdout.
 `replication status` exits 0 healthy, 1 degraded (lagging, or cannot tell), 2 broken or
-unreachable, for monitoring scripts. `backup verify` and `backup restore` exit 5 when a file is
+unreachable, for monitoring scripts; `status` likewise 0 all well, 1 a warning, 2 an alarm
+somewhere. `backup verify` and `backup restore` exit 5 when a file is
 damaged or a restored table differs from the backup. `monitor advise` exits 5 when a setting
 differs from the platform's recommendation.
 
@@ -110,6 +111,10 @@ struct Global {
     /// Print machine-readable JSON on stdout instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Log what the console does to stderr: -v its steps, -vv with detail (RUST_LOG, when set,
+    /// chooses instead). Statements and passwords are never logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     /// Act as this role: `support` sees phone, email and IP masked and is refused changes,
     /// backups, KILL and the cache browser (a support profile cannot be raised to operator).
     #[arg(long, global = true, value_name = "operator|support", value_parser = parse_role)]
@@ -178,6 +183,9 @@ enum Command {
     /// each changed field; --export csv|json for every matching row. Support sees reviews and
     /// exports only, masked.
     Audit(audit::AuditArgs),
+    /// What to send when something goes wrong: versions, the system and its WebKit/GPU
+    /// settings, the keyring, the profiles without secrets, and the end of the app's log.
+    Diagnostics,
     /// Connect to the servers and show what they are: flavour, version, role, latency.
     Ping,
     /// Apply the pending MindPal migrations (schema/) to the database.
@@ -325,8 +333,14 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,sqlx::query=error".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                match cli.global.verbose {
+                    0 => "warn,sqlx=off",
+                    1 => mindpal_core::logs::FILTER,
+                    _ => "debug,sqlx=off,russh=info,hyper=info",
+                }
+                .into()
+            }),
         )
         .init();
     let out = Out::new(cli.global.json);
@@ -398,6 +412,12 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Status(args) => return status::command(g, args, out).await,
         Command::Audit(args) => audit::command(g, args, out).await?,
+        Command::Diagnostics => {
+            let logs = mindpal_core::logs::default_dir().ok();
+            let report =
+                mindpal_core::diagnostics::collect("cli", &store_path(g)?, logs.as_deref());
+            out.show(&report, || say!("{}", report.text().trim_end()));
+        }
         Command::Ping => ping(g, out).await?,
         Command::Migrate => {
             let server = connect_mysql(g).await?;

@@ -158,3 +158,40 @@ async fn every_profile_at_once_worst_first_and_the_exit_code_is_the_worst() {
     .await
     .unwrap();
 }
+
+#[test]
+fn diagnostics_list_the_profiles_without_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("profiles.json");
+    let mut p = profile("production", "db.internal", 3306, "mindpal");
+    p["mysql"]["passwordSaved"] = serde_json::json!(true);
+    write_store(&store, &[p]);
+    let out = Command::new(BIN)
+        .args(["--json", "diagnostics"])
+        .env("MINDPAL_PROFILES", &store)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["runningAs"], "cli");
+    assert!(
+        report["tool"]
+            .as_str()
+            .unwrap()
+            .starts_with("mindpal-admin/")
+    );
+    let listed = &report["profiles"][0];
+    assert_eq!(listed["name"], "production");
+    assert_eq!(listed["mysql"][0], "db.internal:3306 (disabled)");
+    assert_eq!(listed["passwordsSaved"][0], "mysql");
+    let text = Command::new(BIN)
+        .arg("diagnostics")
+        .env("MINDPAL_PROFILES", &store)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("production (operator): mysql db.internal:3306 (disabled)"),
+        "{text}"
+    );
+}

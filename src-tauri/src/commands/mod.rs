@@ -5,6 +5,7 @@ pub(crate) mod audit;
 pub(crate) mod backup;
 pub(crate) mod cache;
 pub(crate) mod conversations;
+pub(crate) mod diagnostics;
 pub(crate) mod directory;
 pub(crate) mod explain;
 pub(crate) mod fleet;

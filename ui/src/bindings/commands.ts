@@ -164,6 +164,21 @@ export function exportConversation(name: string, id: string, format: ExportForma
   return invoke<string>("export_conversation", { name, id, format });
 }
 
+/** Where the app writes its log. */
+export function logFolder(): Promise<string> {
+  return invoke<string>("log_folder");
+}
+
+/** Opens the log folder in the desktop's file manager. */
+export function openLogFolder(): Promise<null> {
+  return invoke<null>("open_log_folder");
+}
+
+/** Writes the diagnostics (versions, system, WebKit settings, keyring, profiles without secrets, the end of the log) to the Downloads folder; returns the file's path. */
+export function saveDiagnostics(): Promise<string> {
+  return invoke<string>("save_diagnostics");
+}
+
 export function findUsers(name: string, search: UserSearch, after: string | null, fromReplica: boolean): Promise<Page<UserRow>> {
   return invoke<Page<UserRow>>("find_users", { name, search, after, fromReplica });
 }

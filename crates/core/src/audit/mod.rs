@@ -68,5 +68,12 @@ pub async fn record_in(
     .bind(USER_AGENT)
     .execute(&mut *conn)
     .await?;
+    tracing::info!(
+        action = change.action,
+        resource = change.resource_type,
+        id = change.resource_id,
+        "recorded as operation_logs #{}",
+        done.last_insert_id()
+    );
     Ok(done.last_insert_id() as i64)
 }

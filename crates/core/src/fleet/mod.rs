@@ -268,7 +268,15 @@ pub async fn check(profile: &Profile) -> FleetEntry {
     let timed_out = tokio::time::timeout(limit, gather).await.is_err();
     let mut findings = findings.into_inner().expect("findings");
     findings.timed_out = timed_out;
-    entry(profile, findings, checked_at_ms, started.elapsed())
+    let entry = entry(profile, findings, checked_at_ms, started.elapsed());
+    tracing::info!(
+        profile = %entry.profile,
+        severity = ?entry.severity,
+        problems = entry.problems.len(),
+        "fleet check in {:.0} ms",
+        entry.elapsed_ms
+    );
+    entry
 }
 
 /// Judges what was found into the entry the fleet shows.

@@ -198,6 +198,13 @@ impl MysqlServer {
                 })
             })
             .connect_lazy_with(options);
+        tracing::info!(
+            server = %address,
+            version = %version_string,
+            tls = tls_cipher.is_some(),
+            "connected in {:.0} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
         Ok(MysqlServer {
             pool,
             info: ServerInfo {

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { asUiError, deleteProfile, sandboxOffer, saveProfile, testProfile, tunnelState } from "../../api";
+import { asUiError, deleteProfile, logFolder, openLogFolder, sandboxOffer, saveDiagnostics, saveProfile, testProfile, tunnelState } from "../../api";
 import type { Capabilities } from "../../bindings/Capabilities";
 import type { Profile as StoredProfile } from "../../bindings/Profile";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
@@ -84,7 +84,41 @@ export function ConnectionsScreen({
           ))}
         </ul>
       )}
+      <LogsCard />
     </div>
+  );
+}
+
+/** Where the app logs, and the report to send when something goes wrong. */
+function LogsCard() {
+  const toasts = useToasts();
+  const folder = useQuery({ queryKey: ["log-folder"], queryFn: logFolder, staleTime: Infinity });
+  const open = useMutation({ mutationFn: openLogFolder, onError: (e) => toasts.error(asUiError(e)) });
+  const save = useMutation({
+    mutationFn: saveDiagnostics,
+    onSuccess: (path) => toasts.info("Diagnostics saved", path),
+    onError: (e) => toasts.error(asUiError(e)),
+  });
+  return (
+    <section className="card logs-card" aria-label="Logs and diagnostics">
+      <h2>Logs and diagnostics</h2>
+      <p className="muted">
+        The app logs to <code data-testid="log-folder">{folder.data ?? "…"}</code> (a few files of 2 MB, rotated while it runs; never a password or a statement).
+      </p>
+      <div className="form-actions">
+        <button type="button" onClick={() => open.mutate()} disabled={open.isPending}>
+          Open log folder
+        </button>
+        <button type="button" onClick={() => save.mutate()} disabled={save.isPending} data-action="save-diagnostics">
+          {save.isPending ? "Saving…" : "Save diagnostics"}
+        </button>
+        {save.data && (
+          <span className="muted" data-testid="diagnostics-path">
+            saved to {save.data}
+          </span>
+        )}
+      </div>
+    </section>
   );
 }
 
