@@ -57,6 +57,7 @@ fn main() {
             commands::overview::load_overview,
             commands::fleet::check_fleet_profile,
             commands::audit::find_audit,
+            commands::audit::export_audit,
             commands::diagnostics::log_folder,
             commands::diagnostics::open_log_folder,
             commands::diagnostics::save_diagnostics,

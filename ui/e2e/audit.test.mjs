@@ -3,7 +3,7 @@
 // before/after side by side, and links to the user it names.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { Session } from "./webdriver.mjs";
@@ -37,6 +37,13 @@ test("a disabled user is found in the audit trail with its before and after", as
   await s.clickOn("nav button[data-screen=audit]");
   await s.fill("input[aria-label=Action]", "user.dis");
   await s.fill("input[aria-label='Resource id']", userId);
+  // Found by its filters: the list holds this one change.
+  await s.waitUntil(
+    () => /^1 change\b/.test(document.querySelector("[data-testid=changes-status] strong")?.textContent ?? ""),
+    [],
+    10000,
+    "the filtered trail",
+  );
   await s.clickOn(`[aria-label='Audit trail'] [role=row] [data-column=id][data-value='${auditId}']`, 20000);
   await s.waitFor("[data-testid=audit-detail] [data-testid=audit-diff]", 10000);
   const status = await s.waitUntil(
@@ -57,6 +64,14 @@ test("a disabled user is found in the audit trail with its before and after", as
   assert.match(who, /user\.disable/);
   assert.match(who, /from 127\.0\.0\.1/);
   await shot("61-audit-diff");
+
+  // Export writes every match to a file: the header and this one change.
+  await s.clickOn("[data-action=audit-export-csv]");
+  const path = (await s.text("[data-testid=audit-export-path]", 15000)).replace(/^exported to /, "");
+  const lines = readFileSync(path, "utf8").trim().split("\n");
+  assert.equal(lines.length, 2, lines.join("\n"));
+  assert.match(lines[0], /^id,created_at,operator,action,/);
+  assert.match(lines[1], new RegExp(`^${auditId},.*,user\\.disable,user,${userId},127\\.0\\.0\\.1,`));
 
   // The row names the user: its link opens them.
   await s.clickOn("[data-action=audit-open-resource]");

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
-use mindpal_core::audit::trail::{self, AuditRow, AuditSearch};
+use mindpal_core::audit::trail::{self, AuditSearch};
 
 use crate::Global;
 use crate::context::*;
@@ -66,27 +66,15 @@ pub async fn command(g: &Global, args: &AuditArgs, out: &Out) -> anyhow::Result<
     let actor = actor(g)?;
     let server = connect_mysql(g).await?;
     if let Some(format) = args.export {
-        if matches!(format, ExportArg::Csv) {
-            say!(
-                "id,created_at,operator,action,resource_type,resource_id,client_host,user_agent,details"
-            );
-        }
-        let mut after = args.after.clone();
-        let mut rows = 0u64;
-        loop {
-            let page = trail::find(&server, actor, &search, after.as_deref()).await?;
-            for row in &page.rows {
-                match format {
-                    ExportArg::Csv => say!("{}", csv_line(row)),
-                    ExportArg::Json => say!("{}", serde_json::to_string(row)?),
-                }
-            }
-            rows += page.rows.len() as u64;
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
+        let mut stdout = std::io::BufWriter::new(std::io::stdout());
+        let rows = trail::export(
+            &server,
+            actor,
+            &search,
+            matches!(format, ExportArg::Json),
+            &mut stdout,
+        )
+        .await?;
         eprintln!("{rows} rows exported");
         return Ok(());
     }
@@ -135,33 +123,4 @@ pub async fn command(g: &Global, args: &AuditArgs, out: &Out) -> anyhow::Result<
         }
     });
     Ok(())
-}
-
-/// One CSV line: fields quoted where they hold a comma, a quote or a line break.
-fn csv_line(row: &AuditRow) -> String {
-    let field = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_owned()
-        }
-    };
-    [
-        row.id.to_string(),
-        row.created_at.clone().unwrap_or_default(),
-        row.operator.clone().unwrap_or_default(),
-        row.action.clone(),
-        row.resource_type.clone(),
-        row.resource_id.map(|i| i.to_string()).unwrap_or_default(),
-        row.client_host.clone().unwrap_or_default(),
-        row.user_agent.clone().unwrap_or_default(),
-        row.details
-            .as_ref()
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-    ]
-    .iter()
-    .map(|s| field(s))
-    .collect::<Vec<_>>()
-    .join(",")
 }

@@ -71,6 +71,11 @@ export function findAudit(name: string, search: AuditSearch, after: string | nul
   return invoke<Page<AuditRow>>("find_audit", { name, search, after });
 }
 
+/** Writes every matching row of the audit trail of profile `name` (all pages) to the Downloads folder as CSV or JSON lines; returns the file's path. */
+export function exportAudit(name: string, search: AuditSearch, json: boolean): Promise<string> {
+  return invoke<string>("export_audit", { name, search, json });
+}
+
 /** Where backups go unless the operator picks another folder. */
 export function backupFolder(): Promise<string> {
   return invoke<string>("backup_folder");

@@ -157,6 +157,78 @@ pub async fn find(
     })
 }
 
+/// The CSV header of [`csv_line`].
+pub const CSV_HEADER: &str =
+    "id,created_at,operator,action,resource_type,resource_id,client_host,user_agent,details";
+
+/// One row as CSV: fields quoted where they hold a comma, a quote or a line break.
+pub fn csv_line(row: &AuditRow) -> String {
+    let field = |s: &str| {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_owned()
+        }
+    };
+    [
+        row.id.to_string(),
+        row.created_at.clone().unwrap_or_default(),
+        row.operator.clone().unwrap_or_default(),
+        row.action.clone(),
+        row.resource_type.clone(),
+        row.resource_id.map(|i| i.to_string()).unwrap_or_default(),
+        row.client_host.clone().unwrap_or_default(),
+        row.user_agent.clone().unwrap_or_default(),
+        row.details
+            .as_ref()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    ]
+    .iter()
+    .map(|s| field(s))
+    .collect::<Vec<_>>()
+    .join(",")
+}
+
+/// Writes every row matching `search` (all pages, newest first) to `out` as CSV or JSON lines;
+/// returns how many.
+pub async fn export(
+    server: &MysqlServer,
+    actor: Actor,
+    search: &AuditSearch,
+    json: bool,
+    out: &mut (dyn std::io::Write + Send),
+) -> Result<u64> {
+    let io = |e: std::io::Error| Error::io("writing the audit export", e);
+    if !json {
+        writeln!(out, "{CSV_HEADER}").map_err(io)?;
+    }
+    let search = AuditSearch {
+        limit: MAX_PAGE,
+        ..search.clone()
+    };
+    let mut after: Option<String> = None;
+    let mut rows = 0u64;
+    loop {
+        let page = find(server, actor, &search, after.as_deref()).await?;
+        for row in &page.rows {
+            if json {
+                serde_json::to_writer(&mut *out, row).map_err(|e| io(e.into()))?;
+                writeln!(out).map_err(io)?;
+            } else {
+                writeln!(out, "{}", csv_line(row)).map_err(io)?;
+            }
+        }
+        rows += page.rows.len() as u64;
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    out.flush().map_err(io)?;
+    Ok(rows)
+}
+
 /// What changed in a row's details: each field of `before` and `after`, side by side, the
 /// changed ones marked.
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -1,10 +1,12 @@
 import { useState } from "react";
-import { asUiError, findAudit } from "../../api";
+import { useMutation } from "@tanstack/react-query";
+import { asUiError, exportAudit, findAudit } from "../../api";
 import type { AuditRow } from "../../bindings/AuditRow";
 import type { AuditSearch } from "../../bindings/AuditSearch";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import { ListStatus } from "../../components/ListStatus";
+import { useToasts } from "../../components/Toasts";
 import { useDebounced, useKeysetList } from "../../hooks";
 import { ErrorLine } from "../overview/OverviewScreen";
 
@@ -84,28 +86,13 @@ export function AuditScreen({ profile, open }: { profile: Profile; open: Links }
   };
   const { list, rows, first, more } = useKeysetList(["audit", profile.name, search], (after) => findAudit(profile.name, search, after));
 
-  const exportRows = (format: "csv" | "json") => {
-    const lines =
-      format === "json"
-        ? rows.map((r) => JSON.stringify(r))
-        : [
-            "id,created_at,operator,action,resource_type,resource_id,client_host,user_agent,details",
-            ...rows.map((r) =>
-              [r.id, r.createdAt, r.operator, r.action, r.resourceType, r.resourceId, r.clientHost, r.userAgent, r.details === null ? "" : JSON.stringify(r.details)]
-                .map((v) => {
-                  const s = v === null || v === undefined ? "" : String(v);
-                  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-                })
-                .join(","),
-            ),
-          ];
-    const blob = new Blob([lines.join("\n") + "\n"], { type: format === "json" ? "application/x-ndjson" : "text/csv" });
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = `mindpal-audit-${profile.name}.${format === "json" ? "jsonl" : "csv"}`;
-    a.click();
-    URL.revokeObjectURL(a.href);
-  };
+  const toasts = useToasts();
+  // Every match, all pages, written by the shell to the Downloads folder.
+  const exporting = useMutation({
+    mutationFn: (json: boolean) => exportAudit(profile.name, search, json),
+    onSuccess: (path) => toasts.info("Audit trail exported", path),
+    onError: (e) => toasts.error(asUiError(e)),
+  });
 
   const link = (r: AuditRow) => {
     if (!r.resourceId) return r.resourceType === "backup" ? { label: "Open Backup", go: open.backup } : null;
@@ -132,17 +119,22 @@ export function AuditScreen({ profile, open }: { profile: Profile; open: Links }
           <label>
             to <input type="date" aria-label="To day" value={to} onChange={(e) => setTo(e.target.value)} />
           </label>
-          <button type="button" onClick={() => exportRows("csv")} disabled={rows.length === 0} data-action="audit-export-csv">
+          <button type="button" onClick={() => exporting.mutate(false)} disabled={rows.length === 0 || exporting.isPending} data-action="audit-export-csv">
             Export CSV
           </button>
-          <button type="button" onClick={() => exportRows("json")} disabled={rows.length === 0}>
+          <button type="button" onClick={() => exporting.mutate(true)} disabled={rows.length === 0 || exporting.isPending}>
             Export JSON
           </button>
         </div>
         {!idOk && <p className="error">The resource id is a number.</p>}
         {list.isError && <ErrorLine error={asUiError(list.error)} />}
         {first && <ListStatus page={first} one="change" many="changes" />}
-        {rows.length > 0 && <p className="muted">Export writes the {rows.length} rows loaded; scroll to load more, or use `mindpal-admin audit --export csv` for every match.</p>}
+        {exporting.isPending && <p className="muted">Exporting every match…</p>}
+        {exporting.data && (
+          <p className="muted" data-testid="audit-export-path">
+            exported to {exporting.data}
+          </p>
+        )}
         {list.isPending ? (
           <p className="muted">Reading the trail…</p>
         ) : (
