@@ -3,7 +3,7 @@ SHELL := bash
 CLI := target/debug/mindpal-admin
 APP := target/debug/mindpal-admin-app
 
-.PHONY: run test check bench deps services ui bindings app
+.PHONY: run test check bench deps services ui bindings app package
 
 ## run: install what is missing, bring the sandbox up, open the console on it
 run: deps app
@@ -12,13 +12,15 @@ run: deps app
 	$(APP)
 
 ## test: unit and integration tests against MariaDB :3306, Redis :6379 and a sandbox pair,
-## then the end-to-end tests of the real window (screenshots in artifacts/e2e/)
+## then the end-to-end tests of the real window (screenshots in artifacts/e2e/), then the .deb
+## built, installed, its CLI run from the PATH, its app launched on a sandbox, and removed
 test: services app
 	@mkdir -p target
 	set -o pipefail; cargo test -p mindpal-core -p mindpal-admin-cli --all-targets 2>&1 | tee target/test.log
 	set -o pipefail; scripts/e2e.sh 2>&1 | tee target/e2e.log
+	set -o pipefail; (PROFILE=debug scripts/package.sh && scripts/package-check.sh) 2>&1 | tee target/package.log
 	@awk '/^test result:/ { p += $$4; f += $$6 } /^ℹ pass / { p += $$3 } /^ℹ fail / { f += $$3 } \
-		END { printf "tests: %d passed, %d failed\n", p, f }' target/test.log target/e2e.log
+		END { printf "tests: %d passed, %d failed\n", p, f }' target/test.log target/e2e.log target/package.log
 
 ## check: formatting, lints, generated UI types up to date, TypeScript and the UI linter
 check: ui
@@ -40,6 +42,11 @@ bench: services ui
 	scripts/bench-backup.sh
 	scripts/bench-pitr.sh
 	scripts/bench-window.sh
+
+## package: the .deb and .rpm (release) with the Tauri bundler: the app, its menu entry and
+## icons, and the mindpal-admin CLI on the PATH (target/release/bundle/)
+package: deps
+	scripts/package.sh
 
 deps:
 	scripts/install-deps.sh

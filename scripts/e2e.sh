@@ -22,7 +22,7 @@ export PATH=$CARGO_HOME/bin:$PATH
 command -v tauri-driver >/dev/null || { echo "tauri-driver is missing: run scripts/install-deps.sh" >&2; exit 1; }
 
 tmp=$(mktemp -d /tmp/mindpal-e2e.XXXXXX)
-artifacts=$root/artifacts/e2e
+artifacts=${E2E_ARTIFACTS_DIR:-$root/artifacts/e2e}
 rm -rf "$artifacts" && mkdir -p "$artifacts"
 
 free_run() { # the first of $1 consecutive free loopback ports
