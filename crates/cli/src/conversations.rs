@@ -62,6 +62,17 @@ pub enum ConversationsCommand {
         #[command(flatten)]
         read: ReadFrom,
     },
+    /// The team's shared queue: claim the next conversation to review (nobody else gets it
+    /// while you hold it), renew, release or skip it.
+    #[command(subcommand)]
+    Queue(crate::queue::QueueCommand),
+    /// A reproducible random sample for QA: N conversations per digital human, day or
+    /// satisfaction score from a window, by a seeded hash of their ids; --name keeps it as
+    /// a review queue.
+    Sample(crate::queue::SampleArgs),
+    /// Per reviewer and day: reviews, verdict mix, median time to save, expired claims; and
+    /// agreement (Cohen's kappa) on conversations two people reviewed, with the disagreements.
+    Dashboard(crate::queue::DashboardArgs),
     /// Record a verdict (with tags and a note) in conversation_reviews and operation_logs.
     Review {
         /// The conversation's id.
@@ -82,7 +93,7 @@ pub enum ConversationsCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct FindArgs {
+pub struct FilterArgs {
     /// Only this user's conversations.
     #[arg(long, value_name = "ID")]
     user: Option<String>,
@@ -131,6 +142,12 @@ pub struct FindArgs {
     /// Words in the title or summary.
     #[arg(long, short)]
     text: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FindArgs {
+    #[command(flatten)]
+    filters: FilterArgs,
     /// Conversations on the page (1–500).
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=500))]
     limit: u32,
@@ -161,36 +178,14 @@ pub struct ShowArgs {
     read: ReadFrom,
 }
 
-pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyhow::Result<()> {
+pub async fn command(
+    g: &Global,
+    cmd: &ConversationsCommand,
+    out: &Out,
+) -> anyhow::Result<std::process::ExitCode> {
     match cmd {
         ConversationsCommand::Find(f) => {
-            let id = |v: &Option<String>, what| {
-                v.as_deref()
-                    .map(|v| crate::context::id_arg(v, what))
-                    .transpose()
-            };
-            let search = ConversationSearch {
-                user_id: id(&f.user, "user")?,
-                digital_human_id: id(&f.digital_human, "digital human")?,
-                status: f.status.clone(),
-                last_message_from: f.from,
-                last_message_to: f.to,
-                max_satisfaction: f.max_satisfaction,
-                user_emotion: f.emotion.clone(),
-                min_quality_below: f.min_quality_below,
-                avg_quality_below: f.avg_quality_below,
-                min_messages: f.min_messages,
-                max_messages: f.max_messages,
-                reviewed: match (f.reviewed, f.unreviewed) {
-                    (true, _) => Some(true),
-                    (_, true) => Some(false),
-                    _ => None,
-                },
-                verdict: f.verdict.map(Verdict::from),
-                tag: f.tag.clone(),
-                text: f.text.clone(),
-                limit: f.limit,
-            };
+            let search = search_of(&f.filters, f.limit)?;
             let server = reader(g, &f.read).await?;
             out.conversation_page(
                 &conversations::find(&server, &search, f.after.as_deref()).await?,
@@ -232,6 +227,13 @@ pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyho
             export::record(&primary, actor(g)?, id, format, written).await?;
             eprintln!("{written} messages exported");
         }
+        ConversationsCommand::Queue(cmd) => {
+            if !crate::queue::queue_command(g, cmd, out).await? {
+                return Ok(std::process::ExitCode::from(8));
+            }
+        }
+        ConversationsCommand::Sample(a) => crate::queue::sample_command(g, a, out).await?,
+        ConversationsCommand::Dashboard(a) => crate::queue::dashboard_command(g, a, out).await?,
         ConversationsCommand::Review {
             id,
             verdict,
@@ -256,11 +258,42 @@ pub async fn command(g: &Global, cmd: &ConversationsCommand, out: &Out) -> anyho
             out.review(id, &saved);
         }
     }
-    Ok(())
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The finder's search from its flags.
+pub(crate) fn search_of(f: &FilterArgs, limit: u32) -> anyhow::Result<ConversationSearch> {
+    let id = |v: &Option<String>, what| {
+        v.as_deref()
+            .map(|v| crate::context::id_arg(v, what))
+            .transpose()
+    };
+    Ok(ConversationSearch {
+        user_id: id(&f.user, "user")?,
+        digital_human_id: id(&f.digital_human, "digital human")?,
+        status: f.status.clone(),
+        last_message_from: f.from,
+        last_message_to: f.to,
+        max_satisfaction: f.max_satisfaction,
+        user_emotion: f.emotion.clone(),
+        min_quality_below: f.min_quality_below,
+        avg_quality_below: f.avg_quality_below,
+        min_messages: f.min_messages,
+        max_messages: f.max_messages,
+        reviewed: match (f.reviewed, f.unreviewed) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+        verdict: f.verdict.map(Verdict::from),
+        tag: f.tag.clone(),
+        text: f.text.clone(),
+        limit,
+    })
 }
 
 /// Who signs a review: the OS account, with the profile's name when one is used.
-fn reviewer_name(g: &Global) -> String {
+pub(crate) fn reviewer_name(g: &Global) -> String {
     let account = mindpal_core::audit::operator();
     match &g.profile {
         Some(p) => format!("{account}@{p}"),

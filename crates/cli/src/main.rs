@@ -11,6 +11,7 @@ mod conversations;
 mod directory;
 mod explain;
 mod monitor;
+mod queue;
 mod replication;
 mod status;
 
@@ -43,7 +44,8 @@ a restore target that exists, is a system schema or the live database, a large k
 unreachable, for monitoring scripts; `status` likewise 0 all well, 1 a warning, 2 an alarm
 somewhere. `backup verify` and `backup restore` exit 5 when a file is
 damaged or a restored table differs from the backup. `monitor advise` exits 5 when a setting
-differs from the platform's recommendation.
+differs from the platform's recommendation. `conversations queue next` exits 8 when nothing is
+left to claim.
 
 Support profiles see phone, email and IP masked and may not seed, migrate, back up, restore,
 KILL or browse the cache; read-only profiles change nothing. `--role support` shows what a
@@ -58,6 +60,8 @@ Try it:
   mindpal-admin --profile sandbox users find --query 13
   mindpal-admin --profile sandbox --role support users show 42
   mindpal-admin --profile sandbox conversations find --emotion angry --unreviewed
+  mindpal-admin --profile sandbox conversations queue next --emotion angry --reviewer li --json
+  mindpal-admin --profile sandbox conversations sample --per-dh 2 --seed 7 --name qa-week --double
   mindpal-admin --profile sandbox explain \"SELECT id FROM conversations WHERE DATE(created_at) = '2026-11-11'\"
   mindpal-admin --profile sandbox explain --health
   mindpal-admin explain --plan plan-from-production.json
@@ -444,7 +448,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         }
         Command::Users(cmd) => directory::users_command(g, cmd, out).await?,
         Command::Dh(cmd) => directory::dh_command(g, cmd, out).await?,
-        Command::Conversations(cmd) => conversations::command(g, cmd, out).await?,
+        Command::Conversations(cmd) => return conversations::command(g, cmd, out).await,
         Command::Explain(args) => return explain::explain_command(g, args, out).await,
         Command::Indexes(args) => return explain::indexes_command(g, args, out).await,
         Command::Replication(cmd) => return replication::command(g, cmd, out).await,

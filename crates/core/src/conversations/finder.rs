@@ -102,7 +102,12 @@ pub async fn find(
     search: &ConversationSearch,
     after: Option<&str>,
 ) -> Result<Page<ConversationRow>> {
-    let limit = search.limit.clamp(1, MAX_PAGE);
+    let (filter, scans) = filter_for(search);
+    page(server, search, filter, &scans, after).await
+}
+
+/// The WHERE clause of `search`, and what of it the server must check row by row.
+pub(super) fn filter_for(search: &ConversationSearch) -> (Filter, Vec<&'static str>) {
     let mut filter = Filter::default();
     let mut scans = Vec::new();
     filter.push("c.deleted_at IS NULL", []);
@@ -184,6 +189,18 @@ pub async fn find(
         );
         scans.push("text in titles and summaries is matched row by row");
     }
+    (filter, scans)
+}
+
+/// One page of `filter`'s conversations, most recent last message first.
+pub(super) async fn page(
+    server: &MysqlServer,
+    search: &ConversationSearch,
+    filter: Filter,
+    scans: &[&str],
+    after: Option<&str>,
+) -> Result<Page<ConversationRow>> {
+    let limit = search.limit.clamp(1, MAX_PAGE);
     let order = Order {
         column: Some("last_message_at"),
         nullable: true,

@@ -1,8 +1,11 @@
 //! Conversation review: find the conversations that need a human, read their threads page by
 //! page, compare their context with Redis, record a verdict, export them.
 
+pub mod agreement;
 pub mod export;
+pub mod queue;
 pub mod review;
+pub mod sample;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};

@@ -155,6 +155,14 @@ pub async fn record(
     .await
     .map_err(err)?;
     let review_id = done.last_insert_id() as i64;
+    // The reviewer's claim on it ends with the review (a database without the queue's
+    // migration has no claims to end).
+    match super::queue::end_claim(&mut tx, reviewer, id, super::queue::ClaimEnd::Saved).await {
+        Err(e) if super::queue::errno(&e) != Some(super::queue::NO_SUCH_TABLE) => {
+            return Err(err(e));
+        }
+        _ => {}
+    }
     audit::record_in(
         &mut tx,
         Change {

@@ -20,8 +20,8 @@ use crate::mysql::MysqlServer;
 /// The migrations of `schema/`, embedded at build time.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../schema");
 
-/// The nine tables of the platform's design plus the console's own review table.
-pub const MINDPAL_TABLES: [&str; 10] = [
+/// The nine tables of the platform's design plus the console's own review tables.
+pub const MINDPAL_TABLES: [&str; 13] = [
     "users",
     "digital_humans",
     "user_preferences",
@@ -32,6 +32,9 @@ pub const MINDPAL_TABLES: [&str; 10] = [
     "system_settings",
     "operation_logs",
     "conversation_reviews",
+    "review_claims",
+    "review_queues",
+    "review_queue_items",
 ];
 
 #[derive(Debug, Clone, Serialize)]

@@ -11,6 +11,7 @@ mod explain;
 mod fleet;
 mod monitor;
 mod proxy;
+mod queue;
 mod replication;
 mod restore;
 mod sandbox;

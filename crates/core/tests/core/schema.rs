@@ -8,7 +8,7 @@ async fn migrate_creates_every_table_and_is_recorded_once() {
     let applied = schema::migrate(&db.server, mindpal_core::access::Actor::OPERATOR)
         .await
         .unwrap();
-    assert_eq!(applied, vec![1, 2, 3, 4]);
+    assert_eq!(applied, vec![1, 2, 3, 4, 5]);
     for table in MINDPAL_TABLES {
         assert_eq!(
             db.count(table).await,
@@ -139,10 +139,10 @@ async fn migrations_report_each_step_and_stop_when_cancelled() {
     )
     .await
     .unwrap();
-    assert_eq!(applied, vec![1, 2, 3, 4]);
+    assert_eq!(applied, vec![1, 2, 3, 4, 5]);
     assert_eq!(
         *steps.lock().unwrap(),
-        vec![(1, true), (2, true), (3, true), (4, true)]
+        vec![(1, true), (2, true), (3, true), (4, true), (5, true)]
     );
     db.drop().await;
 }
