@@ -2,7 +2,7 @@
 // Started by scripts/e2e.sh, which provides the environment below.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { Session } from "./webdriver.mjs";
@@ -357,4 +357,43 @@ test("a verdict with a tag and a note is saved, found as reviewed, and exported 
   assert.match(md, /checked by the window test/);
   assert.ok(!md.includes(phone), "support exports carry masked PII");
   await shot("18-exported");
+});
+
+test("what the support session typed and read left no unmasked phone, email or IP in the app's log", async () => {
+  const [email, ip] = sql(`SELECT email, COALESCE(last_login_ip, '') FROM users WHERE id = ${userId}`).split("\t");
+  // Support types the whole phone and the whole email, as a customer reads them out.
+  await s.clickOn("nav button[data-screen=users]");
+  // The list at full width, as a support agent starts a new search.
+  await s.clickOn("[data-testid=user-detail] button[aria-label=Close]");
+  for (const typed of [phone, email]) {
+    await s.fill("input[name=user-search]", typed);
+    await shot(`18a-support-typed-${typed === phone ? "phone" : "email"}`);
+    await s.waitUntil(
+      (id) => {
+        const ids = [...document.querySelectorAll("[aria-label=Users] [data-column=id]")].map((c) => c.getAttribute("data-value"));
+        return ids.length === 1 && ids[0] === id;
+      },
+      [userId],
+      20000,
+      "exactly the user typed for",
+    );
+  }
+  await s.clickOn(`[role=row] [data-column=id][data-value='${userId}']`, 20000);
+  await s.waitUntil(
+    (id) => document.querySelector("[data-testid=user-detail]")?.getAttribute("aria-label") === `User ${id}`,
+    [userId],
+    20000,
+    "the user's detail",
+  );
+  const logDir = join(process.env.HOME, ".local/share/com.mindpal.admin/logs");
+  const logs = readdirSync(logDir)
+    .filter((f) => f.startsWith("mindpal-admin.log"))
+    .map((f) => readFileSync(join(logDir, f), "utf8"))
+    .join("\n");
+  assert.match(logs, /action="conversation\.review"/, "the log has the support session's review");
+  assert.match(logs, /refused: operator profiles only/, "and the refusals it met");
+  for (const [what, value] of [["phone", phone], ["email", email], ["IP", ip]]) {
+    if (value) assert.ok(!logs.includes(value), `the ${what} of user ${userId} is in the log`);
+  }
+  await shot("18b-support-log-clean");
 });
