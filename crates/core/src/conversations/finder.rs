@@ -102,12 +102,60 @@ pub async fn find(
     search: &ConversationSearch,
     after: Option<&str>,
 ) -> Result<Page<ConversationRow>> {
-    let (filter, scans) = filter_for(search);
-    page(server, search, filter, &scans, after).await
+    let driver = driver(server, search).await?;
+    let (filter, scans) = filter_for(search, driver);
+    page(server, search, driver, filter, &scans, after).await
+}
+
+/// Where a page starts reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Driver {
+    /// Walk conversations newest first, checking each against the filters.
+    Conversations,
+    /// Start from the reviewed conversations (`conversation_reviews`), then sort them: for
+    /// the review filters when reviews are few, where the walk would pass thousands of
+    /// unreviewed conversations for each match.
+    Reviews,
+}
+
+/// Chooses the driver from the two tables' row estimates: walking costs about `limit / share`
+/// probes (ten times more for a verdict or tag, which few reviews carry), starting from the
+/// reviews costs one row per review.
+async fn driver(server: &MysqlServer, search: &ConversationSearch) -> Result<Driver> {
+    let narrowed = search.verdict.is_some() || search.tag.as_deref().is_some_and(|t| !t.is_empty());
+    if search.reviewed != Some(true) && !narrowed {
+        return Ok(Driver::Conversations);
+    }
+    let estimates: Vec<(String, Option<u64>)> = sqlx::query_as(
+        "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('conversations', 'conversation_reviews')",
+    )
+    .fetch_all(&server.pool)
+    .await
+    .map_err(|e| server.err(e))?;
+    let rows = |name: &str| {
+        estimates
+            .iter()
+            .find(|(t, _)| t == name)
+            .and_then(|(_, n)| *n)
+            .unwrap_or(0) as f64
+    };
+    let (conversations, reviews) = (rows("conversations"), rows("conversation_reviews"));
+    let share = (reviews / conversations.max(1.0)).clamp(1e-6, 1.0);
+    let walk =
+        f64::from(search.limit.clamp(1, MAX_PAGE)) / share * if narrowed { 10.0 } else { 1.0 };
+    Ok(if reviews < walk {
+        Driver::Reviews
+    } else {
+        Driver::Conversations
+    })
 }
 
 /// The WHERE clause of `search`, and what of it the server must check row by row.
-pub(super) fn filter_for(search: &ConversationSearch) -> (Filter, Vec<&'static str>) {
+pub(super) fn filter_for(
+    search: &ConversationSearch,
+    driver: Driver,
+) -> (Filter, Vec<&'static str>) {
     let mut filter = Filter::default();
     let mut scans = Vec::new();
     filter.push("c.deleted_at IS NULL", []);
@@ -154,6 +202,8 @@ pub(super) fn filter_for(search: &ConversationSearch) -> (Filter, Vec<&'static s
         scans.push("the average score reads every reply of each conversation it looks at");
     }
     match search.reviewed {
+        // Every row the reviews drive is reviewed.
+        Some(true) if driver == Driver::Reviews => {}
         Some(true) => filter.push(
             "EXISTS (SELECT 1 FROM conversation_reviews r WHERE r.conversation_id = c.id)",
             [],
@@ -196,6 +246,7 @@ pub(super) fn filter_for(search: &ConversationSearch) -> (Filter, Vec<&'static s
 pub(super) async fn page(
     server: &MysqlServer,
     search: &ConversationSearch,
+    driver: Driver,
     filter: Filter,
     scans: &[&str],
     after: Option<&str>,
@@ -207,10 +258,17 @@ pub(super) async fn page(
         descending: true,
         unique: false,
     };
+    let from = match driver {
+        Driver::Conversations => "FROM conversations c",
+        Driver::Reviews => {
+            "FROM (SELECT DISTINCT r.conversation_id FROM conversation_reviews r) rv \
+             STRAIGHT_JOIN conversations c ON c.id = rv.conversation_id"
+        }
+    };
     let select = format!(
         "SELECT c.id, c.user_id, u.nickname AS user_nickname, c.digital_human_id, d.name AS digital_human_name, \
          c.title, c.status, c.message_count, c.last_message_at, c.user_satisfaction, {} AS verdict \
-         FROM conversations c LEFT JOIN users u ON u.id = c.user_id LEFT JOIN digital_humans d ON d.id = c.digital_human_id",
+         {from} LEFT JOIN users u ON u.id = c.user_id LEFT JOIN digital_humans d ON d.id = c.digital_human_id",
         latest("verdict")
     );
     let PageRows { rows, next, total } = PageQuery {
@@ -221,7 +279,7 @@ pub(super) async fn page(
             limit: 0,
             ..search.clone()
         }),
-        from: "FROM conversations c",
+        from,
         select: &select,
         alias: "c.",
         limit,

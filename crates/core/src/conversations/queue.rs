@@ -203,7 +203,7 @@ async fn filter_candidates(
         limit: CANDIDATES,
         ..search.clone()
     };
-    let (mut filter, scans) = finder::filter_for(&search);
+    let (mut filter, scans) = finder::filter_for(&search, finder::Driver::Conversations);
     filter.push(
         "NOT EXISTS (SELECT 1 FROM review_claims k WHERE k.held_conversation_id = c.id)",
         [],
@@ -212,7 +212,15 @@ async fn filter_candidates(
         "NOT EXISTS (SELECT 1 FROM review_claims k WHERE k.conversation_id = c.id AND k.reviewer = ? AND k.outcome = 'skipped')",
         [crate::directory::Bind::Text(reviewer.to_owned())],
     );
-    let page = finder::page(server, &search, filter, &scans, None).await?;
+    let page = finder::page(
+        server,
+        &search,
+        finder::Driver::Conversations,
+        filter,
+        &scans,
+        None,
+    )
+    .await?;
     Ok(page.rows.into_iter().map(|r| r.id).collect())
 }
 
