@@ -28,6 +28,7 @@ size_mb=$(sql -N -e "SELECT ROUND(SUM(data_length+index_length)/1048576) FROM in
 sql mindpal_bench -e "ANALYZE TABLE users, digital_humans, knowledge_base" >/dev/null
 pages=$(BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench directory)
 threads=$(BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench conversations)
+review_filters=$(BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench review_filters)
 explains=$(BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench explain)
 links=$(BENCH_DIRECTORY_URL="$url/mindpal_bench" cargo bench -q -p mindpal-core --bench links)
 sql -e "DROP DATABASE mindpal_bench"
@@ -73,6 +74,9 @@ echo "$pages"
 echo
 echo "Conversation finder and thread pages at scale $scale: through the core against OFFSET (median of 15)"
 echo "$threads"
+echo
+echo "the finder's review filters, 1% of conversations reviewed:"
+echo "$review_filters"
 echo
 echo "EXPLAIN at scale $scale: guard, plan parsing and lint per hot query (median of 2,000), and"
 echo "one EXPLAIN through the core against the bare EXPLAIN FORMAT=JSON round trip (median of 15)"

@@ -228,6 +228,8 @@ mod tests {
             "GRANT USAGE ON *.* TO `support`@`%`",
             "GRANT SELECT ON `mindpal`.* TO `support`@`%`",
             "GRANT INSERT ON `mindpal`.`conversation_reviews` TO `support`@`%`",
+            "GRANT INSERT, UPDATE ON `mindpal`.`review_claims` TO `support`@`%`",
+            "GRANT INSERT ON `mindpal`.`review_queues` TO `support`@`%`",
             "GRANT INSERT ON `mindpal`.`operation_logs` TO `support`@`%`",
         ]);
         assert!(excess(&least, support).is_empty());
