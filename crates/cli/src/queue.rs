@@ -39,7 +39,7 @@ pub enum QueueCommand {
         #[command(flatten)]
         lease: Lease,
     },
-    /// The conversations you hold now, and who holds a given one (--id).
+    /// The conversations you hold now, with the time left on each.
     Mine {
         #[command(flatten)]
         who: Reviewer,
