@@ -21,11 +21,14 @@ pub struct ReviewerDay {
     pub reviewer: String,
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub day: NaiveDate,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub reviews: i64,
     /// Reviews per verdict (ok, needs_followup, escalated, harmful).
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, number>"))]
     pub verdicts: BTreeMap<String, i64>,
     /// Median seconds from claiming a conversation to saving its review (claims only).
     pub median_seconds_to_save: Option<f64>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub claims_expired: i64,
 }
 
@@ -36,7 +39,9 @@ pub struct PairAgreement {
     pub a: String,
     pub b: String,
     /// Conversations both reviewed (each one's latest verdict counts).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub conversations: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub agreed: i64,
     /// Cohen's kappa; none when it is undefined (both gave one same verdict throughout).
     pub kappa: Option<f64>,
@@ -58,7 +63,7 @@ pub struct Disagreement {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct Dashboard {
+pub struct ReviewerDashboard {
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub from: NaiveDate,
     #[cfg_attr(feature = "ts", ts(type = "string"))]
@@ -114,7 +119,7 @@ pub async fn dashboard(
     only: Option<&str>,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Dashboard> {
+) -> Result<ReviewerDashboard> {
     if to < from {
         return Err(Error::InvalidInput(
             "the range ends before it starts".into(),
@@ -177,7 +182,7 @@ pub async fn dashboard(
         .collect();
 
     let (pairs, disagreements) = agreement(server, only, start, end).await?;
-    Ok(Dashboard {
+    Ok(ReviewerDashboard {
         from,
         to,
         only: only.map(str::to_owned),

@@ -107,6 +107,82 @@ pub async fn find(
     page(server, search, driver, filter, &scans, after).await
 }
 
+/// *Count now* counts at most this many matches ("more than 1,000,000").
+pub const COUNT_CAP: i64 = 1_000_000;
+/// How long *Count now* may run on the server before it is stopped there.
+pub const COUNT_TIME_LIMIT_MS: u64 = 30_000;
+
+/// Counts the conversations matching `search`, for a search whose page comes without a
+/// total: up to [`COUNT_CAP`] matches, for at most [`COUNT_TIME_LIMIT_MS`]. `cancel` stops
+/// the statement on the server (KILL QUERY), not only the wait for it.
+pub async fn count(
+    server: &MysqlServer,
+    search: &ConversationSearch,
+    cancel: &crate::CancellationToken,
+) -> Result<Total> {
+    let driver = driver(server, search).await?;
+    let (mut filter, _) = filter_for(search, driver);
+    let from = from_of(search, driver, &mut filter);
+    let select = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 {from}{} LIMIT {}) matching",
+        filter.sql(),
+        COUNT_CAP + 1
+    );
+    let sql = crate::directory::time_limited(server.info.flavour, &select, COUNT_TIME_LIMIT_MS);
+    let err = |e| server.err(e);
+    let mut conn = server.pool.acquire().await.map_err(err)?;
+    let (connection_id,): (u64,) = sqlx::query_as("SELECT CONNECTION_ID()")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(err)?;
+    let counting = crate::directory::bind_all_as(
+        sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql)),
+        &filter.binds,
+    )
+    .fetch_one(&mut *conn);
+    let counted = tokio::select! {
+        r = counting => Some(r),
+        _ = cancel.cancelled() => None,
+    };
+    match counted {
+        Some(Ok((n,))) => Ok(Total {
+            count: n.min(COUNT_CAP),
+            exact: n <= COUNT_CAP,
+            more_than: n > COUNT_CAP,
+        }),
+        Some(Err(e)) => Err(match err(e) {
+            Error::StatementLimit { server, .. } => Error::StatementLimit {
+                server,
+                message: format!(
+                    "counting was stopped after {} s; narrow the filters (a date range, a digital human) and count again",
+                    COUNT_TIME_LIMIT_MS / 1000
+                ),
+            },
+            other => other,
+        }),
+        None => {
+            // Stop the statement from another connection; this one is not handed back.
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("KILL QUERY {connection_id}")))
+                .execute(&server.pool)
+                .await;
+            drop(conn.detach());
+            Err(Error::Cancelled)
+        }
+    }
+}
+
+/// The FROM of a search: conversations, or the reviews that drive it (their binds first).
+fn from_of(search: &ConversationSearch, driver: Driver, filter: &mut Filter) -> String {
+    match driver {
+        Driver::Conversations => "FROM conversations c".to_owned(),
+        Driver::Reviews => {
+            let (from, binds) = driven_from(search);
+            filter.binds.splice(0..0, binds);
+            from
+        }
+    }
+}
+
 /// Where a page starts reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Driver {
@@ -297,14 +373,7 @@ pub(super) async fn page(
         unique: false,
     };
     let mut filter = filter;
-    let from = match driver {
-        Driver::Conversations => "FROM conversations c".to_owned(),
-        Driver::Reviews => {
-            let (from, binds) = driven_from(search);
-            filter.binds.splice(0..0, binds);
-            from
-        }
-    };
+    let from = from_of(search, driver, &mut filter);
     let select = format!(
         "SELECT c.id, c.user_id, u.nickname AS user_nickname, c.digital_human_id, d.name AS digital_human_name, \
          c.title, c.status, c.message_count, c.last_message_at, c.user_satisfaction, {} AS verdict \

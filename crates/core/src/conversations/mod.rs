@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::directory::cache::{FieldMatch, compare};
 use crate::directory::cursor::{self, KeyValue};
 use crate::directory::{
-    Bind, DEFAULT_PAGE, Filter, MAX_PAGE, Order, Page, PageQuery, PageRows, Viewer, like_contains,
-    mask,
+    Bind, DEFAULT_PAGE, Filter, MAX_PAGE, Order, Page, PageQuery, PageRows, Total, Viewer,
+    like_contains, mask,
 };
 use crate::error::{Error, ErrorSummary, Result};
 use crate::mysql::MysqlServer;
@@ -24,7 +24,9 @@ pub use review::{Review, Verdict};
 mod finder;
 mod thread;
 
-pub use finder::{ConversationRow, ConversationSearch, find};
+pub use finder::{
+    COUNT_CAP, COUNT_TIME_LIMIT_MS, ConversationRow, ConversationSearch, count, find,
+};
 pub use thread::{Message, THREAD_MATCHES, ThreadAnchor, ThreadPage, find_in_thread, thread};
 
 /// One point of the emotion timeline: a user message's emotion, or an `emotion_logs` entry.

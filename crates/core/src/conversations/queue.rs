@@ -179,16 +179,21 @@ fn lease_ms(lease: Duration) -> Result<i64> {
 struct NamedQueue {
     id: i64,
     reviews_wanted: i8,
+    /// To the whole second: reviews are timed in whole seconds (`reviewed_at` is a DATETIME),
+    /// so a review in the queue's first second still counts for it.
     created_at: NaiveDateTime,
 }
 
 async fn named_queue(server: &MysqlServer, name: &str) -> Result<NamedQueue> {
-    sqlx::query_as("SELECT id, reviews_wanted, created_at FROM review_queues WHERE name = ?")
-        .bind(name)
-        .fetch_optional(&server.pool)
-        .await
-        .map_err(|e| server.err(e))?
-        .ok_or_else(|| Error::NotFound(format!("no review queue named `{name}`")))
+    sqlx::query_as(
+        "SELECT id, reviews_wanted, created_at - INTERVAL MICROSECOND(created_at) MICROSECOND AS created_at \
+         FROM review_queues WHERE name = ?",
+    )
+    .bind(name)
+    .fetch_optional(&server.pool)
+    .await
+    .map_err(|e| server.err(e))?
+    .ok_or_else(|| Error::NotFound(format!("no review queue named `{name}`")))
 }
 
 /// The first unreviewed conversations of the filters that nobody holds and this reviewer did

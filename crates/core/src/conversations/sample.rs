@@ -216,5 +216,39 @@ pub async fn create(
     })
 }
 
+/// A named queue and how far its reviewers have got.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct QueueSummary {
+    pub name: String,
+    pub created_by: String,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub created_at: NaiveDateTime,
+    pub reviews_wanted: i8,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub conversations: i64,
+    /// Conversations with all the reviews the queue asks for since it was made.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub done: i64,
+}
+
+/// The named queues, newest first (at most 200). Reviews count from the queue's creation,
+/// to the whole second as reviews are timed.
+pub async fn queues(server: &MysqlServer) -> Result<Vec<QueueSummary>> {
+    sqlx::query_as(
+        "SELECT q.name, q.created_by, q.created_at, q.reviews_wanted, \
+           COUNT(i.conversation_id) AS conversations, \
+           CAST(COALESCE(SUM((SELECT COUNT(DISTINCT r.reviewer) FROM conversation_reviews r \
+             WHERE r.conversation_id = i.conversation_id \
+             AND r.reviewed_at >= q.created_at - INTERVAL MICROSECOND(q.created_at) MICROSECOND) >= q.reviews_wanted), 0) AS SIGNED) AS done \
+         FROM review_queues q LEFT JOIN review_queue_items i ON i.queue_id = q.id \
+         GROUP BY q.id ORDER BY q.created_at DESC, q.id DESC LIMIT 200",
+    )
+    .fetch_all(&server.pool)
+    .await
+    .map_err(|e| server.err(e))
+}
+
 pub const METHOD: &str = "conversations with their last message in the window (read by the last_message_at index), \
      ranked within each group by CRC32(seed ':' id), the first N of each group";

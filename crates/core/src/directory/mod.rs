@@ -384,7 +384,7 @@ pub fn parse_id(raw: &str, what: &str) -> Result<i64> {
 }
 
 /// Runs the statement time limit the server understands around a SELECT.
-fn time_limited(flavour: Flavour, select: &str, millis: u64) -> String {
+pub(crate) fn time_limited(flavour: Flavour, select: &str, millis: u64) -> String {
     match flavour {
         Flavour::MariaDb => format!(
             "SET STATEMENT max_statement_time={:.3} FOR {select}",

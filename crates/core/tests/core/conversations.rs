@@ -2,7 +2,6 @@
 //! page both ways, reviews are recorded and audited (and refused on a deleted conversation),
 //! exports carry every message and mask PII for support.
 
-use mindpal_core::ErrorKind;
 use mindpal_core::conversations::export::{self, ExportFormat};
 use mindpal_core::conversations::review::{self, ReviewInput, Verdict};
 use mindpal_core::conversations::{self, ConversationSearch, ThreadAnchor};
@@ -10,6 +9,7 @@ use mindpal_core::directory::Viewer;
 use mindpal_core::directory::actions::Actor;
 use mindpal_core::mysql::MysqlServer;
 use mindpal_core::profiles::Role;
+use mindpal_core::{CancellationToken, ErrorKind};
 
 use crate::support::{TestDb, seeded};
 
@@ -60,6 +60,27 @@ async fn the_finder_pages_match_sql_and_threads_page_both_ways() {
         "the seed has angry threads to page through"
     );
     assert_eq!(walk(s, &angry).await, expected);
+    // The page comes without a total; *Count now* counts it exactly, and a cancel stops it.
+    assert!(
+        conversations::find(s, &angry, None)
+            .await
+            .unwrap()
+            .total
+            .is_none()
+    );
+    let counted = conversations::count(s, &angry, &CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        (counted.count, counted.exact),
+        (expected.len() as i64, true)
+    );
+    let cancelled = CancellationToken::new();
+    cancelled.cancel();
+    let stopped = conversations::count(s, &angry, &cancelled)
+        .await
+        .unwrap_err();
+    assert_eq!(stopped.kind(), ErrorKind::Cancelled);
 
     let unhappy = ConversationSearch {
         max_satisfaction: Some(2),

@@ -267,6 +267,19 @@ async fn samples_are_reproducible_by_seed_and_become_double_review_queues() {
         wang.conversation_id, drawn[0].conversation_id,
         "the second review of the first conversation"
     );
+    let listed = sample::queues(s).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (
+            listed[0].conversations,
+            listed[0].done,
+            listed[0].reviews_wanted
+        ),
+        (drawn.len() as i64, 0, 2),
+        "one review of two is not done"
+    );
+    save(s, "wang", wang.conversation_id, Verdict::Ok).await;
+    assert_eq!(sample::queues(s).await.unwrap()[0].done, 1);
     let li_again = queue::next(s, Actor::OPERATOR, "li", &named, LEASE)
         .await
         .unwrap()
