@@ -31,7 +31,7 @@ pub(crate) use mindpal_core::directory::digital_humans::{
     self, DigitalHumanDetail, DigitalHumanRow, DigitalHumanSearch, KnowledgeRow, KnowledgeSearch,
 };
 pub(crate) use mindpal_core::directory::users::{self, UserDetail, UserRow, UserSearch};
-pub(crate) use mindpal_core::directory::{Page, Viewer};
+pub(crate) use mindpal_core::directory::{Page, Total, Viewer};
 pub(crate) use mindpal_core::explain::hot::HotQuery;
 pub(crate) use mindpal_core::explain::{
     self, ExplainOptions, ExplainReport, HealthReport, SchemaNames,

@@ -158,6 +158,16 @@ pub fn step_label(m: &MigrationState) -> String {
     format!("{:04} {}", m.version, m.description)
 }
 
+/// The claim on an opened conversation: this reviewer's, or someone else's ("li is
+/// reviewing this, 4 min left"), or neither (nobody holds it and this profile cannot review).
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ClaimState {
+    pub mine: Option<mindpal_core::conversations::queue::Claim>,
+    pub held_by: Option<mindpal_core::conversations::queue::Claim>,
+}
+
 #[cfg(test)]
 mod tests {
     use mindpal_core::conversations::export::ExportFormat;
@@ -283,6 +293,21 @@ mod tests {
         FleetEntry::export_all(&cfg).unwrap();
         Page::<AuditRow>::export_all(&cfg).unwrap();
         AuditSearch::export_all(&cfg).unwrap();
+    }
+
+    #[test]
+    fn export_bindings_queue() {
+        use mindpal_core::conversations::agreement::ReviewerDashboard;
+        use mindpal_core::conversations::queue::{ClaimEnd, QueueSource};
+        use mindpal_core::conversations::sample::{QueueSummary, SampleReport, SampleSpec};
+        let cfg = Config::from_env();
+        super::ClaimState::export_all(&cfg).unwrap();
+        QueueSource::export_all(&cfg).unwrap();
+        ClaimEnd::export_all(&cfg).unwrap();
+        QueueSummary::export_all(&cfg).unwrap();
+        SampleSpec::export_all(&cfg).unwrap();
+        SampleReport::export_all(&cfg).unwrap();
+        ReviewerDashboard::export_all(&cfg).unwrap();
     }
 }
 

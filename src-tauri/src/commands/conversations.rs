@@ -22,6 +22,24 @@ pub(crate) async fn find_conversations(
     forgetting(&state, &name, page).await
 }
 
+/// *Count now*: counts a search shown as not counted, bounded on the server (a cap and a
+/// time limit) and stopped there by `cancel_job(job)`.
+#[tauri::command]
+pub(crate) async fn count_conversations(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    search: ConversationSearch,
+    job: String,
+    from_replica: bool,
+) -> Result<Total, UiError> {
+    let (_guard, cancel) = JobGuard::new(&state, &job)?;
+    let profile = profile_with_passwords(&app, &name).await?;
+    let server = reader(&state, &profile, from_replica).await?;
+    let counted = conversations::count(&server, &search, &cancel).await;
+    forgetting(&state, &name, counted).await
+}
+
 #[tauri::command]
 pub(crate) async fn show_conversation(
     app: AppHandle,
@@ -94,7 +112,7 @@ pub(crate) async fn review_conversation(
     let id = id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
-    let reviewer = format!("{}@{}", mindpal_core::audit::operator(), profile.name);
+    let reviewer = super::queue::reviewer_of(&profile);
     let saved = review::record(&server, Actor::of(&profile), &reviewer, id, &input).await;
     forgetting(&state, &name, saved).await
 }

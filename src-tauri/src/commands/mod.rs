@@ -12,4 +12,5 @@ pub(crate) mod fleet;
 pub(crate) mod monitor;
 pub(crate) mod overview;
 pub(crate) mod profiles;
+pub(crate) mod queue;
 pub(crate) mod replication;

@@ -8,6 +8,9 @@ import type { AuditSearch } from "./AuditSearch";
 import type { BackupEntry } from "./BackupEntry";
 import type { BackupOutcome } from "./BackupOutcome";
 import type { BackupProgress } from "./BackupProgress";
+import type { Claim } from "./Claim";
+import type { ClaimEnd } from "./ClaimEnd";
+import type { ClaimState } from "./ClaimState";
 import type { ConversationDetail } from "./ConversationDetail";
 import type { ConversationRow } from "./ConversationRow";
 import type { ConversationSearch } from "./ConversationSearch";
@@ -40,6 +43,8 @@ import type { Profile } from "./Profile";
 import type { ProfileInput } from "./ProfileInput";
 import type { ProfileView } from "./ProfileView";
 import type { PruneReport } from "./PruneReport";
+import type { QueueSource } from "./QueueSource";
+import type { QueueSummary } from "./QueueSummary";
 import type { RedisStatus } from "./RedisStatus";
 import type { ReplicationReport } from "./ReplicationReport";
 import type { RestorableWindow } from "./RestorableWindow";
@@ -47,6 +52,9 @@ import type { RestoreOptions } from "./RestoreOptions";
 import type { RestoreReport } from "./RestoreReport";
 import type { Review } from "./Review";
 import type { ReviewInput } from "./ReviewInput";
+import type { ReviewerDashboard } from "./ReviewerDashboard";
+import type { SampleReport } from "./SampleReport";
+import type { SampleSpec } from "./SampleSpec";
 import type { ScanPage } from "./ScanPage";
 import type { ScanRequest } from "./ScanRequest";
 import type { SchemaNames } from "./SchemaNames";
@@ -58,6 +66,7 @@ import type { ThreadPage } from "./ThreadPage";
 import type { Thresholds } from "./Thresholds";
 import type { TokenScan } from "./TokenScan";
 import type { TopReport } from "./TopReport";
+import type { Total } from "./Total";
 import type { Trigger } from "./Trigger";
 import type { TunnelView } from "./TunnelView";
 import type { UserAction } from "./UserAction";
@@ -146,6 +155,11 @@ export function cacheAnalyze(name: string, sample: number): Promise<MemoryAnalys
 
 export function findConversations(name: string, search: ConversationSearch, after: string | null, fromReplica: boolean): Promise<Page<ConversationRow>> {
   return invoke<Page<ConversationRow>>("find_conversations", { name, search, after, fromReplica });
+}
+
+/** *Count now*: counts a search shown as not counted, bounded on the server (a cap and a time limit) and stopped there by `cancel_job(job)`. */
+export function countConversations(name: string, search: ConversationSearch, job: string, fromReplica: boolean): Promise<Total> {
+  return invoke<Total>("count_conversations", { name, search, job, fromReplica });
 }
 
 export function showConversation(name: string, id: string, fromReplica: boolean): Promise<ConversationDetail> {
@@ -330,6 +344,45 @@ export function acceptHostKey(fingerprint: string): Promise<string> {
 /** The state of the profile's SSH tunnel in this session; `None` without a bastion or before anything went through it. */
 export function tunnelState(name: string): Promise<TunnelView | null> {
   return invoke<TunnelView | null>("tunnel_state", { name });
+}
+
+export function reviewerName(name: string): Promise<string> {
+  return invoke<string>("reviewer_name", { name });
+}
+
+/** Claims the next conversation of `source` for this reviewer; `None` when nothing is left. */
+export function queueNext(name: string, source: QueueSource): Promise<Claim | null> {
+  return invoke<Claim | null>("queue_next", { name, source });
+}
+
+/** A conversation opened by hand: claimed for this reviewer when nobody else holds it, else whose claim it is. Profiles that cannot review only learn who holds it. */
+export function queueOpen(name: string, id: string): Promise<ClaimState> {
+  return invoke<ClaimState>("queue_open", { name, id });
+}
+
+/** Extends this reviewer's claim by the lease, from now (called while the conversation is open). */
+export function queueRenew(name: string, id: string): Promise<Claim> {
+  return invoke<Claim>("queue_renew", { name, id });
+}
+
+/** Ends this reviewer's claim: skipped (not offered to them again) or released (closed). */
+export function queueRelease(name: string, id: string, end: ClaimEnd): Promise<boolean> {
+  return invoke<boolean>("queue_release", { name, id, end });
+}
+
+/** The named queues (QA samples), newest first, with how many conversations are done. */
+export function reviewQueues(name: string): Promise<Array<QueueSummary>> {
+  return invoke<Array<QueueSummary>>("review_queues", { name });
+}
+
+/** Draws a QA sample and keeps it as the named queue `queue` (recorded in operation_logs). */
+export function sampleForQa(name: string, queue: string, spec: SampleSpec): Promise<SampleReport> {
+  return invoke<SampleReport>("sample_for_qa", { name, queue, spec });
+}
+
+/** Reviews per reviewer and day, and the agreement of each pair; support profiles get their own figures only. */
+export function reviewerDashboard(name: string, from: string, to: string): Promise<ReviewerDashboard> {
+  return invoke<ReviewerDashboard>("reviewer_dashboard", { name, from, to });
 }
 
 /** One health check of the profile's whole topology; the window calls it again only after the last one answered, so a slow server never piles up requests. */
