@@ -16,9 +16,10 @@ import { AuditScreen } from "./features/audit/AuditScreen";
 import { UsersScreen } from "./features/users/UsersScreen";
 import { CacheScreen } from "./features/cache/CacheScreen";
 import { MonitorScreen } from "./features/monitor/MonitorScreen";
+import { ReviewersScreen } from "./features/reviewers/ReviewersScreen";
 import { forgetStoredStatements, sendToExplain } from "./features/explain/draft";
 
-type Screen = "fleet" | "audit" | "overview" | "users" | "digitalHumans" | "conversations" | "explain" | "indexes" | "replication" | "backup" | "monitor" | "cache" | "connections";
+type Screen = "fleet" | "audit" | "overview" | "users" | "digitalHumans" | "conversations" | "reviewers" | "explain" | "indexes" | "replication" | "backup" | "monitor" | "cache" | "connections";
 
 /** The screens of the sidebar, with their Ctrl key; `operators` screens show statements and
  * cached rows unmasked, so support profiles do not get them. */
@@ -28,6 +29,7 @@ const SCREENS: { id: Screen; label: string; key: string; needsProfile: boolean; 
   { id: "users", label: "Users", key: "2", needsProfile: true },
   { id: "digitalHumans", label: "Digital humans", key: "3", needsProfile: true },
   { id: "conversations", label: "Conversations", key: "4", needsProfile: true },
+  { id: "reviewers", label: "Reviewers", key: "/", needsProfile: true },
   { id: "explain", label: "Explain", key: "5", needsProfile: true },
   { id: "indexes", label: "Indexes", key: "6", needsProfile: true },
   { id: "replication", label: "Replication", key: "7", needsProfile: true },
@@ -218,6 +220,9 @@ export function App() {
             onOpenUser={goUser}
             onOpenDigitalHuman={goDh}
           />
+        )}
+        {profiles.isSuccess && screen === "reviewers" && activeProfile && (
+          <ReviewersScreen key={activeProfile.name} profile={activeProfile} onOpenConversation={goConversation} />
         )}
         {profiles.isSuccess && screen === "explain" && activeProfile && (
           <Suspense fallback={<p className="muted">Loading the editor…</p>}>

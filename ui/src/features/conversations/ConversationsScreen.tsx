@@ -2,7 +2,8 @@
 // emotion timeline, its thread, its context beside Redis, its reviews and the review form).
 import { useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { asUiError, exportConversation, findConversations, findInThread, formatTime, may, reviewConversation, showConversation } from "../../api";
+import { asUiError, exportConversation, findConversations, findInThread, formatTime, may, queueNext, queueRelease, reviewConversation, showConversation } from "../../api";
+import type { Claim } from "../../bindings/Claim";
 import type { ConversationDetail } from "../../bindings/ConversationDetail";
 import type { ConversationRow } from "../../bindings/ConversationRow";
 import type { ConversationSearch } from "../../bindings/ConversationSearch";
@@ -17,6 +18,8 @@ import { useDebounced, useKeysetList } from "../../hooks";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { EmotionChart } from "./EmotionChart";
 import { ThreadView, type Jump } from "./ThreadView";
+import { CountNow } from "./CountNow";
+import { ClaimBanner, FILTERS, QueueBar, sourceOf, useClaim, type QueueChoice } from "./ReviewQueue";
 
 const COLUMNS: GridColumn<ConversationRow>[] = [
   { id: "id", header: "ID", type: "id", value: (c) => c.id, width: 80 },
@@ -100,13 +103,26 @@ export function ConversationsScreen({
       <input aria-label={label} value={f[k]} onChange={(e) => set(k)(e.target.value)} {...props} />
     </label>
   );
-  /** The next conversation to review: the first unreviewed one matching these filters. */
-  const next = async () => {
-    const page = await findConversations(profile.name, { ...search, reviewed: false, limit: 2 }, null, replica);
-    const n = page.rows.find((r) => r.id !== openId);
-    onOpen(n ? n.id : null);
+  const toasts = useToasts();
+  const [queue, setQueue] = useState<QueueChoice>(FILTERS);
+  const [starting, setStarting] = useState(false);
+  /** Claims the next conversation of the queue (these filters, not reviewed yet, or a named
+   * sample) and opens it: nobody else is offered it while it is open. */
+  const next = async (): Promise<Claim | null> => {
+    const claim = await queueNext(profile.name, sourceOf(queue, { kind: "filters", search: { ...search, reviewed: false } }));
+    onOpen(claim ? claim.conversationId : null);
     void list.refetch();
-    return n;
+    return claim;
+  };
+  const start = async () => {
+    setStarting(true);
+    try {
+      if (!(await next())) toasts.info("Nothing to review", queue === FILTERS ? "No unreviewed conversation matches these filters that nobody holds." : `Queue ${queue} has nothing left for you.`);
+    } catch (e) {
+      toasts.error(asUiError(e));
+    } finally {
+      setStarting(false);
+    }
   };
 
   return (
@@ -154,8 +170,10 @@ export function ConversationsScreen({
             </label>
           )}
         </div>
+        {may(profile, "review") && <QueueBar profile={profile} choice={queue} onChoose={setQueue} onStart={() => void start()} busy={starting} />}
         {list.isError && <ErrorLine error={asUiError(list.error)} />}
         {first && <ListStatus page={first} one="conversation" many="conversations" replica={replica} />}
+        {first && !first.total && <CountNow key={JSON.stringify([search, replica])} profile={profile.name} search={search} fromReplica={replica} />}
         {list.isPending ? (
           <p className="muted">Searching…</p>
         ) : (
@@ -206,9 +224,19 @@ function ConversationPanel({
   onOpenUser: (id: string) => void;
   onOpenDigitalHuman: (id: string) => void;
   onReviewed: () => void;
-  onNext: () => Promise<ConversationRow | undefined>;
+  onNext: () => Promise<Claim | null>;
 }) {
   const toasts = useToasts();
+  const [saved, setSaved] = useState(false);
+  const claim = useClaim(profile, id, !saved);
+  const skip = async () => {
+    try {
+      await queueRelease(profile.name, id, "skipped");
+      if (!(await onNext())) toasts.info("Queue empty", "Nothing else to review here.");
+    } catch (e) {
+      toasts.error(asUiError(e));
+    }
+  };
   const detail = useQuery({
     queryKey: ["conversation", profile.name, id, fromReplica],
     queryFn: () => showConversation(profile.name, id, fromReplica),
@@ -278,6 +306,11 @@ function ConversationPanel({
           <button type="button" data-action="back-to-list" onClick={onClose}>
             ← List
           </button>
+          {claim.data?.mine && !saved && (
+            <button type="button" data-action="skip" title="Pass it on: not offered to you again" onClick={() => void skip()}>
+              Skip
+            </button>
+          )}
           {(["md", "json", "csv"] as ExportFormat[]).map((fmt) => (
             <button key={fmt} type="button" data-action={`export-${fmt}`} onClick={() => void save(fmt)}>
               {fmt === "md" ? "Markdown" : fmt.toUpperCase()}
@@ -285,6 +318,7 @@ function ConversationPanel({
           ))}
         </div>
       </div>
+      <ClaimBanner claim={claim} saved={saved} />
       {detail.isPending && <p className="muted">Loading conversation {id}…</p>}
       {detail.isError && <ErrorLine error={asUiError(detail.error)} />}
       {d && (
@@ -355,12 +389,16 @@ function ConversationPanel({
                 profile={profile}
                 d={d}
                 onSaved={(andNext) => {
+                  setSaved(true);
                   onReviewed();
                   void detail.refetch();
                   if (andNext)
-                    void onNext().then((n) => {
-                      if (!n) toasts.info("Queue empty", "No unreviewed conversation matches these filters.");
-                    });
+                    onNext().then(
+                      (n) => {
+                        if (!n) toasts.info("Queue empty", "Nothing left to review that nobody holds.");
+                      },
+                      (e: unknown) => toasts.error(asUiError(e)),
+                    );
                 }}
               />
               <Context d={d} />
