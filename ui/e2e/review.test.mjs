@@ -49,11 +49,16 @@ const openIn = (s) =>
 /** The conversation `who` claimed last in this file (held or not). */
 const claimedBy = async (who) => sql(`SELECT conversation_id FROM review_claims WHERE reviewer LIKE '%@${who}' ORDER BY id DESC LIMIT 1`) || null;
 
-/** Saves a verdict on the open conversation and waits for it to be listed. */
-async function review(s, verdict) {
+/** Saves `who`'s verdict on the open conversation and waits for it to be listed as theirs. */
+async function review(s, who, verdict) {
   await s.clickOn(`input[name=verdict][value=${verdict}]`);
   await s.clickOn("[data-action=save-review]");
-  await s.waitUntil((v) => document.querySelector("[data-testid=reviews] li")?.textContent?.includes(v), [verdict], 15000, "the saved review");
+  await s.waitUntil(
+    (v, w) => [...document.querySelectorAll("[data-testid=reviews] li")].some((li) => li.textContent.startsWith(`${v} by `) && li.textContent.includes(`@${w} `)),
+    [verdict, who],
+    15000,
+    "the saved review",
+  );
 }
 
 async function startReviewing(s, queue) {
@@ -173,7 +178,7 @@ test("each sample conversation gets its two reviews; the lead's dashboard shows 
   const a = await openIn(li);
   const b = (await claimedBy("wang")) ?? "";
   // wang went back to the list above, so their claim on b was released; li holds a.
-  await review(li, "ok");
+  await review(li, "li", "ok");
   await li.waitFor("[data-testid=claim-state][data-ended=saved]");
   // Whichever of a and b comes first in the sample, each reviewer is offered the one they
   // have not reviewed yet, never the other's open one: li says ok to both, wang escalates b.
@@ -185,7 +190,7 @@ test("each sample conversation gets its two reviews; the lead's dashboard shows 
     const got = await startReviewing(s, QUEUE);
     assert.ok([a, b].includes(got) && !done[who].has(got), `${who} is offered a conversation of the sample not reviewed by them (${got})`);
     done[who].add(got);
-    await review(s, who === "wang" && got === b ? "escalated" : "ok");
+    await review(s, who, who === "wang" && got === b ? "escalated" : "ok");
   }
   assert.equal(
     sql(`SELECT COUNT(DISTINCT conversation_id, SUBSTRING_INDEX(reviewer, '@', -1)) FROM conversation_reviews WHERE conversation_id IN (${a}, ${b}) AND (reviewer LIKE '%@li' OR reviewer LIKE '%@wang')`),
@@ -223,4 +228,20 @@ test("each sample conversation gets its two reviews; the lead's dashboard shows 
   assert.equal(await openIn(li), b);
   await li.waitUntil(() => document.querySelectorAll("[data-testid=reviews] li").length === 2, [], 15000, "both reviews listed");
   await shot(li, "30g-disagreement-opened");
+});
+
+test("a search shown as not counted is counted on demand, exactly", async () => {
+  await li.clickOn("[data-action=back-to-list]");
+  await li.clickOn("select[aria-label='User emotion'] option[value=angry]");
+  await li.waitUntil(() => document.querySelector("[data-testid=conversations-status]")?.textContent?.includes("not counted"), [], 20000, "not counted");
+  await li.clickOn("[data-action=count-now]");
+  const truth = Number(
+    sql(
+      "SELECT COUNT(*) FROM conversations c WHERE c.deleted_at IS NULL AND EXISTS (SELECT 1 FROM conversation_messages m " +
+        "WHERE m.conversation_id = c.id AND m.user_emotion = 'angry')",
+    ),
+  );
+  const counted = await li.text("[data-testid=counted]", 30000);
+  assert.equal(counted, `${truth.toLocaleString("en-US")} conversations`);
+  await shot(li, "30h-count-now");
 });
