@@ -198,6 +198,8 @@ export function useClaim(profile: Profile, id: string, holding: boolean) {
     // Claiming again one's own claim renews it; someone else's comes back as theirs.
     queryFn: () => queueOpen(profile.name, id),
     refetchInterval: RENEW_MS,
+    // Open in a minimised window is still open: the lease is kept.
+    refetchIntervalInBackground: true,
     // Once its review is saved the claim has ended: it is not taken again while still open.
     enabled: holding,
     gcTime: 0,
