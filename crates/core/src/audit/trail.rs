@@ -134,6 +134,7 @@ pub async fn find(
         limit,
         // The operator lives inside JSON: the optimizer cannot estimate it.
         estimate_unreliable: trimmed(&search.operator).is_some(),
+        details: None,
     }
     .run(after, |last: &AuditRow| vec![KeyValue::Int(last.id)])
     .await?;

@@ -183,6 +183,21 @@ fn from_of(search: &ConversationSearch, driver: Driver, filter: &mut Filter) -> 
     }
 }
 
+/// Whether some filter besides the review ones has no index to start from and is checked on
+/// each conversation walked.
+fn checked_row_by_row(search: &ConversationSearch) -> bool {
+    search.max_satisfaction.is_some()
+        || search
+            .user_emotion
+            .as_deref()
+            .is_some_and(|e| !e.is_empty())
+        || search.min_quality_below.is_some()
+        || search.avg_quality_below.is_some()
+        || search.min_messages.is_some()
+        || search.max_messages.is_some()
+        || search.text.as_deref().is_some_and(|t| !t.trim().is_empty())
+}
+
 /// Where a page starts reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Driver {
@@ -313,6 +328,14 @@ pub(super) fn filter_for(
     match search.reviewed {
         // Every row the reviews drive is reviewed.
         Some(true) if driver == Driver::Reviews => {}
+        // Alone, a scalar probe: MariaDB turns EXISTS into a semi-join that reads every review
+        // and sorts their conversations (172 ms at scale 1), where the walk in last-message
+        // order stops at the page (16 ms). With other row-by-row filters the semi-join is the
+        // better start (satisfaction ≤ 2: 10 ms against 184 ms walking), so EXISTS it stays.
+        Some(true) if !checked_row_by_row(search) => filter.push(
+            "(SELECT 1 FROM conversation_reviews r WHERE r.conversation_id = c.id LIMIT 1) IS NOT NULL",
+            [],
+        ),
         Some(true) => filter.push(
             "EXISTS (SELECT 1 FROM conversation_reviews r WHERE r.conversation_id = c.id)",
             [],
@@ -374,10 +397,15 @@ pub(super) async fn page(
     };
     let mut filter = filter;
     let from = from_of(search, driver, &mut filter);
-    let select = format!(
+    // The page's ids first, then their rows with the owner's and digital human's names: joined
+    // before the sort, those names were read for every candidate (every reviewed conversation
+    // when the server starts from the reviews: 216 ms against 17 ms at scale 1).
+    let select = format!("SELECT c.id, c.last_message_at {from}");
+    let details = format!(
         "SELECT c.id, c.user_id, u.nickname AS user_nickname, c.digital_human_id, d.name AS digital_human_name, \
          c.title, c.status, c.message_count, c.last_message_at, c.user_satisfaction, {} AS verdict \
-         {from} LEFT JOIN users u ON u.id = c.user_id LEFT JOIN digital_humans d ON d.id = c.digital_human_id",
+         FROM ({{page}}) k JOIN conversations c ON c.id = k.id \
+         LEFT JOIN users u ON u.id = c.user_id LEFT JOIN digital_humans d ON d.id = c.digital_human_id",
         latest("verdict")
     );
     let PageRows { rows, next, total } = PageQuery {
@@ -400,6 +428,7 @@ pub(super) async fn page(
             || search.verdict.is_some()
             || search.tag.is_some()
             || search.text.is_some(),
+        details: Some(&details),
     }
     .run(after, |last: &ConversationRow| {
         vec![

@@ -133,6 +133,7 @@ pub async fn find(
         alias: "d.",
         limit,
         estimate_unreliable: false,
+        details: None,
     }
     .run(after, |last: &DigitalHumanRow| {
         if by_name {
@@ -400,6 +401,7 @@ pub async fn knowledge(
         limit,
         // Neither FULLTEXT nor a substring match gives the optimizer a usable row estimate.
         estimate_unreliable: text.is_some(),
+        details: None,
     }
     .run(after, |last: &KnowledgeRow| vec![KeyValue::Int(last.id)])
     .await?;

@@ -310,6 +310,10 @@ pub(crate) struct PageQuery<'a> {
     /// Some filter is one the optimizer cannot estimate (a LIKE '%…%', a subquery): the page
     /// comes without a total rather than with a misleading one or a slow count.
     pub estimate_unreliable: bool,
+    /// A deferred join: `select` then finds only the page's keys, and this statement, around
+    /// `{page}`, reads their rows and joins what they show. Joins the page does not filter on
+    /// are then made for its rows only, not for every candidate the server sorts.
+    pub details: Option<&'a str>,
 }
 
 /// The rows of one page, the next page's cursor, and (on the first page) the total.
@@ -348,13 +352,21 @@ impl PageQuery<'_> {
                 None
             }
         };
-        let sql = format!(
+        let page = format!(
             "{}{}{} LIMIT {}",
             self.select,
             self.filter.sql(),
             self.order.sql(self.alias),
             self.limit + 1
         );
+        let sql = match self.details {
+            Some(details) => format!(
+                "{}{}",
+                details.replace("{page}", &page),
+                self.order.sql(self.alias)
+            ),
+            None => page,
+        };
         let mut rows: Vec<T> = fetch_page(self.server, &sql, &self.filter.binds).await?;
         let next = if rows.len() > self.limit as usize {
             rows.truncate(self.limit as usize);

@@ -246,6 +246,7 @@ pub async fn find(
         alias: "",
         limit,
         estimate_unreliable: false,
+        details: None,
     };
     let PageRows {
         mut rows,
