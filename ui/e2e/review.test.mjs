@@ -56,7 +56,7 @@ async function review(s, who, verdict) {
   await s.waitUntil(
     (v, w) => [...document.querySelectorAll("[data-testid=reviews] li")].some((li) => li.textContent.startsWith(`${v} by `) && li.textContent.includes(`@${w} `)),
     [verdict, who],
-    15000,
+    30000,
     "the saved review",
   );
 }
@@ -72,8 +72,10 @@ before(async () => {
   const storeFile = env("E2E_STORE_FILE");
   const store = JSON.parse(readFileSync(storeFile, "utf8"));
   const sandbox = store.profiles.find((p) => p.name === "sandbox");
-  const support = (name) => ({ ...sandbox, name, role: "support", readOnly: false });
-  store.profiles = store.profiles.filter((p) => !["li", "wang"].includes(p.name)).concat([support("li"), support("wang")]);
+  const support = (name, role = "support") => ({ ...sandbox, name, role, readOnly: false });
+  store.profiles = store.profiles
+    .filter((p) => !["li", "wang", "chen"].includes(p.name))
+    .concat([support("li"), support("wang"), support("chen", "lead")]);
   writeFileSync(storeFile, JSON.stringify(store));
   sql(`DELETE FROM review_queues WHERE name = '${QUEUE}'`);
 
@@ -97,7 +99,7 @@ after(async () => {
   // The files after this one find the store as they would without it.
   const storeFile = env("E2E_STORE_FILE");
   const store = JSON.parse(readFileSync(storeFile, "utf8"));
-  store.profiles = store.profiles.filter((p) => !["li", "wang"].includes(p.name));
+  store.profiles = store.profiles.filter((p) => !["li", "wang", "chen"].includes(p.name));
   writeFileSync(storeFile, JSON.stringify(store));
 });
 
@@ -204,8 +206,8 @@ test("each sample conversation gets its two reviews; the lead's dashboard shows 
   assert.ok(own.length > 0 && own.every((r) => r.endsWith("@li")), `li sees only li: ${own}`);
   await shot(li, "30e-dashboard-own");
 
-  // The lead (an operator profile) sees both, and the pair's agreement.
-  await li.clickOn("#active-profile option[value=sandbox]");
+  // The team's lead (a support-lead profile: PII still masked) sees both, and their agreement.
+  await li.clickOn("#active-profile option[value=chen]");
   await li.clickOn("nav button[data-screen=reviewers]");
   const both = await li.waitUntil(
     () => {

@@ -253,13 +253,13 @@ pub struct ReadFrom {
     from_replica: bool,
 }
 
-/// The profile's role, or `--role support` to see what a support profile sees. A support
-/// profile cannot be raised to operator from the command line.
+/// The profile's role, or `--role support` to see what a support profile sees. A profile
+/// cannot be raised (support to lead or operator, lead to operator) from the command line.
 pub fn viewer(g: &Global) -> anyhow::Result<Viewer> {
     let profile_role = profile(g)?.map(|p| p.role).unwrap_or(Role::Operator);
     match (g.role, profile_role) {
-        (Some(Role::Operator), Role::Support) => Err(mindpal_core::Error::Forbidden(
-            "--role operator is refused: a support profile cannot be used as an operator".into(),
+        (Some(asked), have) if asked.outranks(have) => Err(mindpal_core::Error::Forbidden(
+            format!("--role {asked:?} is refused: this is a {have:?} profile").to_lowercase(),
         )
         .into()),
         (Some(role), _) => Ok(role),

@@ -119,9 +119,9 @@ struct Global {
     /// chooses instead). Statements and passwords are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
-    /// Act as this role: `support` sees phone, email and IP masked and is refused changes,
-    /// backups, KILL and the cache browser (a support profile cannot be raised to operator).
-    #[arg(long, global = true, value_name = "operator|support", value_parser = parse_role)]
+    /// Act as this role: `support` sees PII masked, is refused changes, backups, KILL and the
+    /// cache; `lead` is support that sees every reviewer's figures. Never raises a profile.
+    #[arg(long, global = true, value_name = "operator|lead|support", value_parser = parse_role)]
     role: Option<Role>,
     /// Seconds to wait for a server to answer before giving up.
     #[arg(long, global = true, default_value_t = 5, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
@@ -236,11 +236,8 @@ enum Command {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    match s {
-        "operator" => Ok(Role::Operator),
-        "support" => Ok(Role::Support),
-        _ => Err("expected operator or support".into()),
-    }
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| "expected operator, lead or support".into())
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,7 +8,6 @@ use clap::{Args, Subcommand, ValueEnum};
 use mindpal_core::conversations::agreement;
 use mindpal_core::conversations::queue::{self, Claim, ClaimEnd, QueueSource};
 use mindpal_core::conversations::sample::{self, SampleBy, SampleSpec};
-use mindpal_core::profiles::Role;
 
 use crate::Global;
 use crate::context::*;
@@ -277,13 +276,14 @@ pub async fn dashboard_command(g: &Global, a: &DashboardArgs, out: &Out) -> anyh
     let from = a.from.unwrap_or(today - chrono::Duration::days(7));
     let to = a.to.unwrap_or(today);
     let own = reviewer_name(g);
-    // Support staff see their own figures; operators (the team's leads) see everyone's.
-    let only = match (actor(g)?.role, a.reviewer.as_deref()) {
-        (Role::Support, Some(r)) if r != own => {
-            return Err(usage("support profiles see their own figures only"));
-        }
-        (Role::Support, _) => Some(own),
-        (_, r) => r.map(str::to_owned),
+    // Support staff see their own figures; leads and operators see everyone's.
+    let role = actor(g)?.role;
+    let only = if role.sees_every_reviewer() {
+        a.reviewer.clone()
+    } else if a.reviewer.as_deref().is_some_and(|r| r != own) {
+        return Err(usage("support profiles see their own figures only"));
+    } else {
+        Some(own)
     };
     let server = connect_mysql(g).await?;
     let board = agreement::dashboard(&server, only.as_deref(), from, to).await?;

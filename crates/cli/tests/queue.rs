@@ -215,6 +215,13 @@ async fn reviewers_share_one_queue_from_the_command_line() {
         ],
     );
     assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    // A support lead sees everyone's.
+    let lead = json(&run(
+        &url,
+        &["--json", "--role", "lead", "conversations", "dashboard"],
+    ));
+    assert_eq!(lead["pairs"][0]["conversations"].as_i64(), Some(1));
+    assert!(lead["only"].is_null(), "{lead}");
 
     db.drop().await;
 }

@@ -132,7 +132,9 @@ impl Actor {
             return Ok(());
         }
         let why = match (self.role, self.read_only) {
-            (Role::Support, _) if permission.operators_only() => "operator profiles only",
+            (Role::Support | Role::Lead, _) if permission.operators_only() => {
+                "operator profiles only"
+            }
             _ => "this profile is read-only",
         };
         Err(Error::Forbidden(format!(
@@ -186,6 +188,8 @@ mod tests {
                 (Role::Operator, true, op_ro),
                 (Role::Support, false, support),
                 (Role::Support, true, support_ro),
+                (Role::Lead, false, support),
+                (Role::Lead, true, support_ro),
             ] {
                 let actor = Actor { role, read_only };
                 assert_eq!(

@@ -8,7 +8,6 @@ use chrono::NaiveDate;
 use mindpal_core::conversations::agreement::{self, ReviewerDashboard};
 use mindpal_core::conversations::queue::{self, Claim, ClaimEnd, DEFAULT_LEASE, QueueSource};
 use mindpal_core::conversations::sample::{self, QueueSummary, SampleReport, SampleSpec};
-use mindpal_core::profiles::Role;
 
 /// Who this window reviews as: the operating-system account at the profile's name, the same
 /// name the CLI uses, so one person's claims and reviews are theirs in both.
@@ -171,7 +170,7 @@ pub(crate) async fn reviewer_dashboard(
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let own = reviewer_of(&profile);
-    let only = (profile.role != Role::Operator).then_some(own.as_str());
+    let only = (!profile.role.sees_every_reviewer()).then_some(own.as_str());
     let board = read_within(
         &server,
         READ_DEADLINE,

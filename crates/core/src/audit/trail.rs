@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::access::Actor;
 use crate::directory::cursor::{self, KeyValue};
 use crate::directory::{
-    Bind, DEFAULT_PAGE, Filter, MAX_PAGE, Order, Page, PageQuery, PageRows, Viewer, mask,
+    Bind, DEFAULT_PAGE, Filter, MAX_PAGE, Order, Page, PageQuery, PageRows, mask,
 };
 use crate::error::{Error, Result};
 use crate::mysql::MysqlServer;
@@ -91,7 +91,7 @@ pub async fn find(
         )));
     }
     let mut filter = Filter::default();
-    if actor.role == Viewer::Support {
+    if actor.role.masked() {
         filter.push(
             "action IN (?, ?)",
             SUPPORT_ACTIONS.map(|a| Bind::Text(a.to_owned())),
@@ -138,7 +138,7 @@ pub async fn find(
     }
     .run(after, |last: &AuditRow| vec![KeyValue::Int(last.id)])
     .await?;
-    let masked = actor.role == Viewer::Support;
+    let masked = actor.role.masked();
     if masked {
         for row in &mut rows {
             row.client_host = row.client_host.as_deref().map(mask::ip);

@@ -313,7 +313,7 @@ pub async fn find_tokens(
             .map_err(|e| redis.err(e))?;
         let token = key.trim_start_matches("token:").to_owned();
         tokens.push(TokenEntry {
-            token: if viewer == super::Viewer::Support {
+            token: if viewer.masked() {
                 mask::token(&token)
             } else {
                 token

@@ -262,7 +262,7 @@ pub async fn find(
             Some(_) => vec![time_key(last.last_login_at), KeyValue::Int(last.id)],
         })
         .await?;
-    let masked = viewer == Viewer::Support;
+    let masked = viewer.masked();
     if masked {
         rows.iter_mut().for_each(UserRow::mask);
     }
@@ -462,7 +462,7 @@ pub async fn show(
         Some(Err(e)) => (None, Some(e.summary())),
         Some(Ok(redis)) => match cache::user_entries(redis, &user, count.0).await {
             Ok(mut c) => {
-                if viewer == Viewer::Support {
+                if viewer.masked() {
                     c.mask();
                 }
                 (Some(c), None)
@@ -470,7 +470,7 @@ pub async fn show(
             Err(e) => (None, Some(e.summary())),
         },
     };
-    let masked = viewer == Viewer::Support;
+    let masked = viewer.masked();
     if masked {
         user.phone = mask::phone(&user.phone);
         user.email = user.email.as_deref().map(mask::email);

@@ -132,7 +132,7 @@ const BEYOND_READ_ONLY: &[&str] = &[
 /// worth a warning.
 pub fn excess(lines: &[String], actor: crate::access::Actor) -> Vec<String> {
     let beyond = match (actor.role, actor.read_only) {
-        (crate::profiles::Role::Support, _) => BEYOND_SUPPORT,
+        (crate::profiles::Role::Support | crate::profiles::Role::Lead, _) => BEYOND_SUPPORT,
         (_, true) => BEYOND_READ_ONLY,
         _ => return Vec::new(),
     };

@@ -30,6 +30,30 @@ pub enum Role {
     Operator,
     /// Reads conversations; sees PII masked.
     Support,
+    /// Leads the support team: what support sees, and every reviewer's figures.
+    Lead,
+}
+
+impl Role {
+    /// Phone, email, IP and tokens are masked for this role.
+    pub fn masked(self) -> bool {
+        self != Role::Operator
+    }
+
+    /// The reviewers' dashboard shows everyone's figures, not only the viewer's own.
+    pub fn sees_every_reviewer(self) -> bool {
+        matches!(self, Role::Operator | Role::Lead)
+    }
+
+    /// Whether this role may do something `other` may not (a profile cannot be raised).
+    pub fn outranks(self, other: Role) -> bool {
+        let rank = |r: Role| match r {
+            Role::Support => 0,
+            Role::Lead => 1,
+            Role::Operator => 2,
+        };
+        rank(self) > rank(other)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +161,16 @@ fn write_atomically(path: &Path, contents: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lead_is_masked_sees_every_reviewer_and_is_never_raised() {
+        assert!(Role::Lead.masked() && Role::Support.masked() && !Role::Operator.masked());
+        assert!(Role::Lead.sees_every_reviewer() && !Role::Support.sees_every_reviewer());
+        assert!(Role::Operator.outranks(Role::Lead) && Role::Lead.outranks(Role::Support));
+        assert!(!Role::Support.outranks(Role::Lead) && !Role::Lead.outranks(Role::Operator));
+        let parsed: Role = serde_json::from_str("\"lead\"").unwrap();
+        assert_eq!(parsed, Role::Lead);
+    }
     use crate::secret::Secret;
 
     #[test]

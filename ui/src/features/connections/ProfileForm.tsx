@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { asUiError, saveProfile } from "../../api";
 import type { Profile } from "../../bindings/Profile";
+import type { Role } from "../../bindings/Role";
 import type { ProfileView } from "../../bindings/ProfileView";
 import type { Alerts } from "../../bindings/Alerts";
 import type { RedisMode } from "../../bindings/RedisMode";
@@ -10,7 +11,7 @@ import type { UiError } from "../../bindings/UiError";
 
 type Form = {
   name: string;
-  role: "operator" | "support";
+  role: Role;
   readOnly: boolean;
   host: string;
   port: string;
@@ -267,6 +268,7 @@ export function ProfileForm({
           <select name="role" value={form.role} onChange={(e) => set("role", e.target.value as Form["role"])}>
             <option value="operator">operator</option>
             <option value="support">support (PII masked)</option>
+            <option value="lead">support lead (PII masked, every reviewer's figures)</option>
           </select>,
         )}
         <label className="check">

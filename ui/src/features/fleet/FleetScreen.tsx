@@ -94,7 +94,7 @@ function FleetCard({ card, now, onOpen }: { card: Card; now: number; onOpen: () 
         <h2>
           {card.name}
           {severity && <span className={`badge ${BADGE[severity]}`}>{WORD[severity]}</span>}
-          {e?.role === "support" && <span className="badge">support</span>}
+          {e && e.role !== "operator" && <span className="badge">{e.role === "lead" ? "support lead" : "support"}</span>}
         </h2>
         <button type="button" onClick={onOpen} data-action="fleet-open">
           Open

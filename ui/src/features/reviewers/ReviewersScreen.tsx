@@ -40,7 +40,7 @@ export function ReviewersScreen({ profile, onOpenConversation }: { profile: Prof
         <button type="button" data-action="refresh-dashboard" onClick={() => void board.refetch()} disabled={board.isFetching}>
           {board.isFetching ? "Reading…" : "Refresh"}
         </button>
-        {b?.only && <span className="muted">Your own figures ({b.only}): support profiles see only their own.</span>}
+        {b?.only && <span className="muted">Your own figures ({b.only}): support profiles see only their own; leads and operators see everyone.</span>}
       </div>
       {board.isError && <ErrorLine error={asUiError(board.error)} />}
       {board.isPending && <p className="muted">Reading reviews…</p>}
