@@ -82,7 +82,6 @@ fn main() {
             commands::queue::reviewer_name,
             commands::queue::queue_next,
             commands::queue::queue_open,
-            commands::queue::queue_renew,
             commands::queue::queue_release,
             commands::queue::review_queues,
             commands::queue::sample_for_qa,

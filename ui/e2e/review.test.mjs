@@ -49,16 +49,29 @@ const openIn = (s) =>
 /** The conversation `who` claimed last in this file (held or not). */
 const claimedBy = async (who) => sql(`SELECT conversation_id FROM review_claims WHERE reviewer LIKE '%@${who}' ORDER BY id DESC LIMIT 1`) || null;
 
-/** Saves `who`'s verdict on the open conversation and waits for it to be listed as theirs. */
+/**
+ * Saves `who`'s verdict on the open conversation and waits for it to be listed as theirs. The
+ * claim's line settles first, and the verdict is seen checked before Save; a failure names the
+ * toasts on screen and leaves a screenshot.
+ */
 async function review(s, who, verdict) {
-  await s.clickOn(`input[name=verdict][value=${verdict}]`);
+  await s.waitFor("[data-testid=claim-state]:not([data-pending])", 20000);
+  const checked = (v) => s.cmd("POST", "/execute/sync", { script: "return !!document.querySelector(`input[name=verdict][value=${arguments[0]}]`)?.checked", args: [v] });
+  for (let i = 0; i < 5 && !(await checked(verdict)); i++) await s.clickOn(`input[name=verdict][value=${verdict}]`);
+  assert.ok(await checked(verdict), `${who}'s verdict ${verdict} is checked`);
   await s.clickOn("[data-action=save-review]");
-  await s.waitUntil(
-    (v, w) => [...document.querySelectorAll("[data-testid=reviews] li")].some((li) => li.textContent.startsWith(`${v} by `) && li.textContent.includes(`@${w} `)),
-    [verdict, who],
-    30000,
-    "the saved review",
-  );
+  try {
+    await s.waitUntil(
+      (v, w) => [...document.querySelectorAll("[data-testid=reviews] li")].some((li) => li.textContent.startsWith(`${v} by `) && li.textContent.includes(`@${w} `)),
+      [verdict, who],
+      30000,
+      "the saved review",
+    );
+  } catch (e) {
+    await shot(s, `30x-review-not-listed-${who}`);
+    const toasts = await s.cmd("POST", "/execute/sync", { script: "return [...document.querySelectorAll('.toast')].map((t) => t.textContent).join(' | ')", args: [] });
+    throw new Error(`${who}'s ${verdict} review was not listed (toasts: ${toasts || "none"})`, { cause: e });
+  }
 }
 
 async function startReviewing(s, queue) {

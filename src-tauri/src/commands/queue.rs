@@ -85,28 +85,6 @@ async fn open_claim(server: &MysqlServer, profile: &Profile, id: i64) -> Result<
     }
 }
 
-/// Extends this reviewer's claim by the lease, from now (called while the conversation is open).
-#[tauri::command]
-pub(crate) async fn queue_renew(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    name: String,
-    id: Id,
-) -> Result<Claim, UiError> {
-    let profile = profile_with_passwords(&app, &name).await?;
-    let server = pool(&state, &profile).await?;
-    let reviewer = reviewer_of(&profile);
-    let claim = queue::renew(
-        &server,
-        Actor::of(&profile),
-        &reviewer,
-        id.get(),
-        DEFAULT_LEASE,
-    )
-    .await;
-    forgetting(&state, &name, claim).await
-}
-
 /// Ends this reviewer's claim: skipped (not offered to them again) or released (closed).
 #[tauri::command]
 pub(crate) async fn queue_release(

@@ -360,11 +360,6 @@ export function queueOpen(name: string, id: string): Promise<ClaimState> {
   return invoke<ClaimState>("queue_open", { name, id });
 }
 
-/** Extends this reviewer's claim by the lease, from now (called while the conversation is open). */
-export function queueRenew(name: string, id: string): Promise<Claim> {
-  return invoke<Claim>("queue_renew", { name, id });
-}
-
 /** Ends this reviewer's claim: skipped (not offered to them again) or released (closed). */
 export function queueRelease(name: string, id: string, end: ClaimEnd): Promise<boolean> {
   return invoke<boolean>("queue_release", { name, id, end });

@@ -3,7 +3,7 @@
 // renewed while it stays open and released when it closes.
 import { useEffect, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { asUiError, queueOpen, queueRelease, reviewerName, reviewQueues, sampleForQa } from "../../api";
+import { asUiError, may, queueOpen, queueRelease, reviewerName, reviewQueues, sampleForQa } from "../../api";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { QueueSource } from "../../bindings/QueueSource";
 import type { SampleBy } from "../../bindings/SampleBy";
@@ -193,6 +193,7 @@ function SampleDialog({ profile, onClose, onMade }: { profile: Profile; onClose:
  */
 export function useClaim(profile: Profile, id: string, holding: boolean) {
   const key = `${profile.name}/${id}`;
+  const reviews = may(profile, "review");
   const claim = useQuery({
     queryKey: ["claim", profile.name, id],
     // Claiming again one's own claim renews it; someone else's comes back as theirs.
@@ -201,7 +202,8 @@ export function useClaim(profile: Profile, id: string, holding: boolean) {
     // Open in a minimised window is still open: the lease is kept.
     refetchIntervalInBackground: true,
     // Once its review is saved the claim has ended: it is not taken again while still open.
-    enabled: holding,
+    // A read-only profile only reads: it claims nothing.
+    enabled: holding && reviews,
     gcTime: 0,
   });
   useEffect(() => {
@@ -210,6 +212,8 @@ export function useClaim(profile: Profile, id: string, holding: boolean) {
       window.clearTimeout(pending);
       pendingRelease.delete(key);
     }
+    // A profile that may not review never claimed anything to release.
+    if (!reviews) return;
     return () => {
       pendingRelease.set(
         key,
@@ -219,7 +223,7 @@ export function useClaim(profile: Profile, id: string, holding: boolean) {
         }, RELEASE_DELAY_MS),
       );
     };
-  }, [key, profile.name, id]);
+  }, [key, profile.name, id, reviews]);
   return claim;
 }
 
@@ -233,7 +237,8 @@ export function ClaimBanner({ claim, saved }: { claim: ReturnType<typeof useClai
       </p>
     );
   if (claim.isError) return <p className="warn-text" data-testid="claim-state">Claim not taken: {asUiError(claim.error).message}</p>;
-  if (!c) return null;
+  // The line is there while the claim is taken, so the review form below does not jump under a click.
+  if (!c) return claim.fetchStatus === "fetching" ? <p className="muted" data-testid="claim-state" data-pending="">Taking the claim…</p> : null;
   if (c.heldBy)
     return (
       <div className="banner" role="status" data-testid="claim-state" data-held-by={c.heldBy.reviewer}>

@@ -31,7 +31,8 @@ export function ThreadView({
 }) {
   const [messages, setMessages] = useState<Message[]>([]);
   const [more, setMore] = useState({ before: false, after: false });
-  const [loading, setLoading] = useState(false);
+  // Loading from the first render: "No messages" must not flash before the first page.
+  const [loading, setLoading] = useState(true);
   const [error, setError] = useState<UiError | null>(null);
   const [focus, setFocus] = useState<string | null>(null);
   const [open, setOpen] = useState<Message | null>(null);
