@@ -56,11 +56,11 @@ after(async () => {
 test("the platform's DATE(created_at) query is a red full scan, and its range rewrite uses the index", async () => {
   await s.clickOn("[data-hot=conversations-of-a-day]");
   await s.waitFor("[data-testid=plan-tree] li[data-table=conversations][data-access=ALL] > .plan-node.sev-bad", 20000);
-  const rewrite = await s.text("[data-rule=functionOnIndexedColumn] [data-testid=rewrite]");
+  const rewrite = await s.text("[data-rule=hiddenIndex] [data-testid=rewrite]");
   assert.match(rewrite, /created_at >= '2026-11-11 00:00:00' AND created_at < '2026-11-12 00:00:00'/);
   await shot("20-explain-date-full-scan");
 
-  await s.clickOn("[data-rule=functionOnIndexedColumn] [data-action=explain-rewrite]");
+  await s.clickOn("[data-rule=hiddenIndex] [data-action=explain-rewrite]");
   await s.waitFor("[data-testid=plan-tree] li[data-table=conversations][data-access=range] > .plan-node.sev-warn", 20000);
   const tree = await s.text("[data-testid=plan-tree]");
   assert.match(tree, /idx_created_at/, "the range is on idx_created_at");

@@ -123,13 +123,18 @@ pub const SOURCE_DESIGN: &str = include_str!("../fixtures/mindpal-source-design.
 
 /// A fresh database seeded at `scale` with `seed`; Redis keys too when `redis` is given.
 pub async fn seeded(label: &str, seed: u64, redis: Option<&RedisServer>) -> TestDb {
+    seeded_at(label, seed, redis, 0.002).await
+}
+
+/// A database seeded at `scale` (1 is the production-sized 300,000 conversations).
+pub async fn seeded_at(label: &str, seed: u64, redis: Option<&RedisServer>, scale: f64) -> TestDb {
     let db = TestDb::new(label).await;
     mindpal_core::seed::run(
         &db.server,
         mindpal_core::access::Actor::OPERATOR,
         redis,
         &mindpal_core::seed::SeedOptions {
-            scale: 0.002,
+            scale,
             seed,
             reset: false,
             writers: 2,

@@ -13,24 +13,24 @@ use sqlparser::ast::{
     TableFactor, Value, visit_expressions, visit_expressions_mut,
 };
 
-use super::catalog::{BIG_TABLE_ROWS, Catalog};
+use super::catalog::{BIG_TABLE_ROWS, Catalog, strip_prefix_len};
 use super::plan::{Access, NodeKind, Plan};
 
 mod conversions;
 mod count;
-mod functions;
 mod offset;
 mod or_columns;
 mod plan_rules;
+mod sargable;
 mod select_star;
 mod wildcards;
 
 use conversions::implicit_conversions;
 use count::dependent_count;
-use functions::functions_on_columns;
 use offset::deep_offset;
 use or_columns::or_across_columns;
 use plan_rules::plan_rules;
+use sargable::hidden_indexes;
 use select_star::select_star_wide;
 use wildcards::leading_wildcards;
 
@@ -42,7 +42,9 @@ pub const DEEP_OFFSET: u64 = 1_000;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Rule {
     FullScan,
-    FunctionOnIndexedColumn,
+    /// A predicate computes something of an indexed column (or joins columns of different
+    /// kinds), so the index cannot be used.
+    HiddenIndex,
     LeadingWildcard,
     DeepOffset,
     FilesortOnBigResult,
@@ -88,7 +90,7 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     let scope = input.statement.map(Scope::of).unwrap_or_default();
     let mut out = Vec::new();
     if let Some(stmt) = input.statement {
-        functions_on_columns(stmt, &scope, input.catalog, &mut out);
+        hidden_indexes(stmt, &scope, input.catalog, &mut out);
         leading_wildcards(stmt, &scope, input.catalog, &mut out);
         deep_offset(stmt, &mut out);
         implicit_conversions(stmt, &scope, input.catalog, &mut out);
@@ -123,6 +125,16 @@ impl Scope {
             ControlFlow::<()>::Continue(())
         });
         collect_aliases(stmt, &mut scope);
+        scope
+    }
+
+    /// A scope of one table, as a plan's attached condition has.
+    fn single(table: &str) -> Scope {
+        let mut scope = Scope::default();
+        scope.tables.push(table.to_owned());
+        scope
+            .by_alias
+            .insert(table.to_ascii_lowercase(), table.to_owned());
         scope
     }
 
@@ -220,19 +232,6 @@ fn cmp(left: Expr, op: BinaryOperator, right: Expr) -> Expr {
         left: Box::new(left),
         op,
         right: Box::new(right),
-    }
-}
-
-/// The one plain argument of `f(x)`, with the function's lower-case name.
-fn single_arg_function(expr: &Expr) -> Option<(String, &Expr)> {
-    let Expr::Function(f) = expr else { return None };
-    let name = f.name.0.last()?.as_ident()?.value.to_ascii_lowercase();
-    let FunctionArguments::List(list) = &f.args else {
-        return None;
-    };
-    match list.args.as_slice() {
-        [FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))] => Some((name, arg)),
-        _ => None,
     }
 }
 

@@ -104,7 +104,7 @@ pub(super) fn plan_rules(
             .and_then(|t| catalog.and_then(|c| c.rows_of(&real(t))));
         table_rows.unwrap_or(0.0).max(node.rows.unwrap_or(0.0))
     };
-    let has_function_finding = out.iter().any(|f| f.rule == Rule::FunctionOnIndexedColumn);
+    let index_hidden = out.iter().any(|f| f.rule == Rule::HiddenIndex);
     let tables = plan.tables();
     for (position, node) in tables.iter().enumerate() {
         let table = real(node.table.as_deref().unwrap_or_default());
@@ -128,8 +128,8 @@ pub(super) fn plan_rules(
                 let cols = stmt.map(|s| filtered_columns(s, scope, catalog, &table)).unwrap_or_default();
                 let facts = catalog.and_then(|c| c.table(&table));
                 let ddl = (!cols.is_empty() && !facts.is_some_and(|t| t.has_index_leading(&cols))).then(|| index_ddl(&table, &cols));
-                let hint = if has_function_finding {
-                    "; a function on an indexed column is why (see below)"
+                let hint = if index_hidden {
+                    "; an expression over an indexed column is why (see below)"
                 } else if ddl.is_none() && !cols.is_empty() {
                     "; an index exists, but the optimizer expects to read most of the table anyway"
                 } else {
@@ -211,22 +211,8 @@ pub(super) fn plan_condition_rules(
     let Some(cond) = node.condition.as_deref() else {
         return;
     };
+    super::sargable::hidden_in_condition(cond, table, out);
     let lower = cond.to_ascii_lowercase();
-    if lower.contains(" as date)")
-        || lower.contains("date(")
-        || lower.contains("year(")
-        || lower.contains("cast(")
-    {
-        out.push(Finding {
-            rule: Rule::FunctionOnIndexedColumn,
-            level: Level::Bad,
-            table: Some(table.to_owned()),
-            title: format!("a function wraps a column of {table} in the condition"),
-            why: format!("the condition `{cond}` computes a function of the column for every row, so no index on it can be used; compare the bare column with a range instead"),
-            rewrite: None,
-            ddl: None,
-        });
-    }
     if lower.contains("like '%") || lower.contains("like '_") {
         out.push(Finding {
             rule: Rule::LeadingWildcard,
@@ -309,9 +295,7 @@ mod tests {
             "{found:#?}"
         );
         assert!(
-            found
-                .iter()
-                .any(|f| f.rule == Rule::FunctionOnIndexedColumn),
+            found.iter().any(|f| f.rule == Rule::HiddenIndex),
             "the pasted plan's condition shows the function"
         );
 
