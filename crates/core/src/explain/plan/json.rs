@@ -309,12 +309,17 @@ impl JsonReader {
                 | "group_by_subqueries"
                 | "having_subqueries" => {
                     for sub in value.as_array().into_iter().flatten() {
-                        // MariaDB wraps a correlated subquery in its expression cache.
-                        let inner = sub.get("expression_cache").unwrap_or(sub);
+                        // MariaDB wraps a correlated subquery in its expression cache, and
+                        // one it runs once into a temporary table in its materialization.
+                        let materialized = sub.get("materialization");
+                        let inner = sub.get("expression_cache").or(materialized).unwrap_or(sub);
                         let mut node =
                             self.block(inner.get("query_block").unwrap_or(inner), "subquery");
                         node.kind = Some(NodeKind::Subquery);
                         node.label = format!("subquery #{}", node.select_id.unwrap_or(0));
+                        if materialized.is_some() {
+                            node.label.push_str(" (materialized once)");
+                        }
                         node.dependent = sub
                             .get("dependent")
                             .and_then(Value::as_bool)
@@ -458,6 +463,33 @@ mod tests {
             plan.tables()[0].condition.as_deref(),
             Some("cast(t.c as date) = '2025-01-01'")
         );
+    }
+
+    #[test]
+    fn mariadb_materialized_subqueries_are_read_with_their_tables() {
+        // MariaDB 10.11, `SELECT id FROM users WHERE id NOT IN (SELECT user_id FROM knowledge_base)`.
+        let plan = parse(r#"{"query_block": {"select_id": 1, "nested_loop": [{"table": {"table_name": "users",
+            "access_type": "index", "key": "idx_created_at", "key_length": "6", "used_key_parts": ["created_at"],
+            "rows": 9860, "filtered": 100, "attached_condition": "!<in_optimizer>(users.`id`,users.`id` in (subquery#2))",
+            "using_index": true}}], "subqueries": [{"materialization": {"query_block": {"select_id": 2,
+            "nested_loop": [{"table": {"table_name": "knowledge_base", "access_type": "index",
+            "possible_keys": ["idx_user_id"], "key": "idx_user_id", "key_length": "9", "used_key_parts": ["user_id"],
+            "rows": 3932, "filtered": 100, "using_index": true}}]}}}]}}"#).unwrap();
+        assert!(plan.unread.is_empty(), "{:?}", plan.unread);
+        assert_eq!(
+            tables(&plan),
+            vec![
+                ("users".into(), Access::IndexScan),
+                ("knowledge_base".into(), Access::IndexScan)
+            ]
+        );
+        let sub = plan
+            .root
+            .walk()
+            .into_iter()
+            .find(|n| n.kind == Some(NodeKind::Subquery))
+            .unwrap();
+        assert_eq!(sub.label, "subquery #2 (materialized once)");
     }
 
     #[test]
