@@ -87,6 +87,28 @@ test("a statement typed in the editor runs with Ctrl+Enter; a DELETE with ANALYZ
   await s.clickOn("input[name=analyze]");
 });
 
+test("any expression around an indexed column names the index it hides; the month becomes a range that uses it", async () => {
+  const editor = await typeSql("SELECT id FROM conversations WHERE DATE_FORMAT(created_at, '%Y-%m') = '2025-11'");
+  await s.type(editor, `${KEY.ctrl}${KEY.enter}${KEY.null}`);
+  const title = await s.text("[data-rule=hiddenIndex]", 20000);
+  assert.match(title, /DATE_FORMAT\(\) on created_at hides the index idx_created_at on conversations\.created_at/);
+  assert.match(
+    await s.text("[data-rule=hiddenIndex] [data-testid=rewrite]"),
+    /created_at >= '2025-11-01 00:00:00' AND created_at < '2025-12-01 00:00:00'/,
+  );
+  await shot("22a-explain-hidden-index");
+  await s.clickOn("[data-rule=hiddenIndex] [data-action=explain-rewrite]");
+  await s.waitFor("[data-testid=plan-tree] li[data-table=conversations][data-access=range]", 20000);
+  assert.match(await s.text("[data-testid=plan-tree]"), /idx_created_at/);
+
+  // NOT IN over a column that may be NULL: never true once a NULL is there; NOT EXISTS instead.
+  await typeSql("SELECT id FROM users WHERE id NOT IN (SELECT user_id FROM knowledge_base)");
+  await s.clickOn("[data-action=explain]");
+  assert.match(await s.text("[data-rule=notInNullable]", 20000), /NOT IN over knowledge_base\.user_id, which may be NULL/);
+  assert.match(await s.text("[data-rule=notInNullable] [data-testid=rewrite]"), /NOT EXISTS \(SELECT 1 FROM knowledge_base WHERE knowledge_base\.user_id = users\.id\)/);
+  await shot("22b-explain-not-in-nullable");
+});
+
 test("a MySQL 8 plan pasted from elsewhere shows as the same tree, without a connection", async () => {
   const plan = readFileSync(join(root, "crates/core/src/explain/plan/fixtures/mysql83-v2-join.json"), "utf8");
   await s.clickOn("[data-action=plan-mode]");

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use mindpal_core::explain::plan::{Access, PlanNode};
+use mindpal_core::explain::plan::{Access, NodeKind, PlanNode};
 use mindpal_core::explain::{self, ExplainOptions, Rule, hot};
 use mindpal_core::indexes::{self, IndexIssue, UsageSource};
 use mindpal_core::{CancellationToken, Error, ErrorKind};
@@ -219,6 +219,163 @@ async fn every_expression_that_hides_an_index_is_flagged_and_its_rewrite_uses_th
             .contains("users.phone (VARCHAR) is joined to conversations.user_id (BIGINT)"),
         "{}",
         finding.title
+    );
+    db.drop().await;
+}
+
+/// The week's classics on the seeded schema at scale 0.1, each shown by the server's plan (or,
+/// for NOT IN, by its answer) and by what its rewrite does instead.
+#[tokio::test]
+async fn the_weeks_classics_are_flagged_where_the_server_shows_them() {
+    let db = seeded_at("explain_classics", 13, None, 0.1).await;
+    let finding = |report: &explain::ExplainReport, rule: Rule| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.rule == rule)
+            .unwrap_or_else(|| panic!("{rule:?} in {:#?}", report.findings))
+            .clone()
+    };
+    // A filesort or a temporary table: a node of its own in JSON plans, a flag in others.
+    let sorts = |plan: &explain::Plan| {
+        plan.root.walk().iter().any(|n| {
+            n.using_filesort
+                || n.using_temporary
+                || matches!(n.kind, Some(NodeKind::Sort | NodeKind::Temporary))
+        })
+    };
+
+    // ORDER BY RAND(): the whole table into a temporary table and sorted; the keyed pick
+    // reads a range of the primary key, unsorted.
+    let random = run(
+        &db,
+        "SELECT id, title FROM conversations ORDER BY RAND() LIMIT 1",
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(sorts(&random.plan), "{:#?}", random.plan.root);
+    assert_eq!(
+        table(&random.plan, "conversations").access,
+        Some(Access::FullScan)
+    );
+    let pick = finding(&random, Rule::RandomOrder)
+        .rewrite
+        .expect("a keyed pick");
+    let picked = run(&db, &pick, false).await.unwrap();
+    assert_eq!(
+        table(&picked.plan, "conversations").key.as_deref(),
+        Some("PRIMARY"),
+        "{:#?}",
+        picked.plan.root
+    );
+    assert!(!sorts(&picked.plan), "{:#?}", picked.plan.root);
+    assert!(picked.findings.iter().all(|f| f.rule != Rule::RandomOrder));
+    let (rows,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM ({pick}) AS p"
+    )))
+    .fetch_one(&db.server.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows, 1, "the pick returns a row");
+
+    // NOT IN over knowledge_base.user_id, NULL for the system knowledge base: no user at all;
+    // the NOT EXISTS rewrite finds the users without a knowledge base.
+    let sql = "SELECT id FROM users WHERE id NOT IN (SELECT user_id FROM knowledge_base)";
+    let not_in = run(&db, sql, false).await.unwrap();
+    let rewrite = finding(&not_in, Rule::NotInNullable)
+        .rewrite
+        .expect("NOT EXISTS");
+    let count = |q: String| {
+        let pool = db.server.pool.clone();
+        async move {
+            let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM ({q}) AS x"
+            )))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            n
+        }
+    };
+    let (nulls,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM knowledge_base WHERE user_id IS NULL")
+            .fetch_one(&db.server.pool)
+            .await
+            .unwrap();
+    assert!(nulls > 0, "the seed has system knowledge bases");
+    assert_eq!(
+        count(sql.to_owned()).await,
+        0,
+        "one NULL and NOT IN is never true"
+    );
+    assert!(
+        count(rewrite.clone()).await > 0,
+        "{rewrite} finds the users without one"
+    );
+    let again = run(&db, &rewrite, false).await.unwrap();
+    assert!(again.findings.iter().all(|f| f.rule != Rule::NotInNullable));
+    // A NOT NULL column has no such trap.
+    let safe = run(
+        &db,
+        "SELECT id FROM users WHERE id NOT IN (SELECT user_id FROM conversations)",
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(
+        safe.findings.iter().all(|f| f.rule != Rule::NotInNullable),
+        "{:#?}",
+        safe.findings
+    );
+
+    // COUNT(*) of the whole table walks a whole index; the estimate reads none.
+    let counted = run(&db, "SELECT COUNT(*) FROM conversations", false)
+        .await
+        .unwrap();
+    assert_eq!(
+        table(&counted.plan, "conversations").access,
+        Some(Access::IndexScan)
+    );
+    let estimate = finding(&counted, Rule::WholeTableCount).rewrite.unwrap();
+    let (rows,): (Option<u64>,) = sqlx::query_as(sqlx::AssertSqlSafe(estimate))
+        .fetch_one(&db.server.pool)
+        .await
+        .unwrap();
+    assert!(rows.is_some_and(|n| n > 10_000), "{rows:?}");
+
+    // GROUP BY ordered by its count: a temporary table and a filesort of every group.
+    let top = run(&db, "SELECT user_id, COUNT(*) AS n FROM conversations GROUP BY user_id ORDER BY n DESC LIMIT 10", false).await.unwrap();
+    assert!(sorts(&top.plan), "{:#?}", top.plan.root);
+    finding(&top, Rule::AggregateOrder);
+    let by_user = run(&db, "SELECT user_id, COUNT(*) AS n FROM conversations GROUP BY user_id ORDER BY user_id LIMIT 10", false).await.unwrap();
+    assert!(
+        !sorts(&by_user.plan),
+        "grouped in index order: {:#?}",
+        by_user.plan.root
+    );
+    assert!(
+        by_user
+            .findings
+            .iter()
+            .all(|f| f.rule != Rule::AggregateOrder)
+    );
+
+    // Thousands of ids in one IN list.
+    let ids = (1..=1_500)
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let long = run(
+        &db,
+        &format!("SELECT title FROM conversations WHERE id IN ({ids})"),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        finding(&long, Rule::LongInList).title,
+        "an IN list of 1,500 values"
     );
     db.drop().await;
 }

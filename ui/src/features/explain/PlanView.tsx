@@ -142,7 +142,7 @@ export function Findings({ findings, onExplain }: { findings: Finding[]; onExpla
       {findings.map((f, i) => (
         <li key={i} className={`finding ${f.level}`} data-rule={f.rule}>
           <div>
-            <span className={`badge ${f.level === "bad" ? "bad" : "warn"}`}>{f.level === "bad" ? "slow" : "watch"}</span> <strong>{f.title}</strong>
+            <span className={`badge ${f.level === "bad" ? "bad" : "warn"}`}>{f.rule === "notInNullable" ? "wrong rows" : f.level === "bad" ? "slow" : "watch"}</span> <strong>{f.title}</strong>
           </div>
           <p className="muted">{f.why}</p>
           {f.rewrite && (

@@ -16,6 +16,7 @@ use sqlparser::ast::{
 use super::catalog::{BIG_TABLE_ROWS, Catalog, strip_prefix_len};
 use super::plan::{Access, NodeKind, Plan};
 
+mod classics;
 mod conversions;
 mod count;
 mod offset;
@@ -25,6 +26,7 @@ mod sargable;
 mod select_star;
 mod wildcards;
 
+use classics::classics;
 use conversions::implicit_conversions;
 use count::dependent_count;
 use offset::deep_offset;
@@ -53,6 +55,11 @@ pub enum Rule {
     SelectStarWide,
     JoinWithoutIndex,
     DependentSubquery,
+    RandomOrder,
+    NotInNullable,
+    WholeTableCount,
+    LongInList,
+    AggregateOrder,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -97,6 +104,7 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
         or_across_columns(stmt, &scope, &mut out);
         select_star_wide(stmt, &scope, input.catalog, &mut out);
         dependent_count(stmt, &scope, input.catalog, &mut out);
+        classics(stmt, &scope, input.catalog, &mut out);
     }
     if let Some(plan) = input.plan {
         plan_rules(plan, input.statement, &scope, input.catalog, &mut out);
@@ -417,6 +425,7 @@ mod tests {
                         col("phone", "varchar"),
                         col("email", "varchar"),
                         col("nickname", "varchar"),
+                        col("password_hash", "varchar"),
                         col("bio", "text"),
                     ],
                     indexes: vec![
@@ -493,6 +502,12 @@ mod tests {
             findings("SELECT id FROM users WHERE phone = '1' OR phone = '2'")
                 .iter()
                 .all(|f| f.rule != Rule::OrAcrossColumns)
+        );
+        let secret = findings("SELECT * FROM users WHERE id = 1");
+        let rewrite = rule(&secret, Rule::SelectStarWide).rewrite.clone().unwrap();
+        assert_eq!(
+            rewrite, "SELECT id, phone, email, nickname FROM users WHERE id = 1",
+            "no password_hash"
         );
         let star = findings("SELECT * FROM conversations WHERE id = 1");
         let f = rule(&star, Rule::SelectStarWide);

@@ -44,7 +44,7 @@ pub(super) fn select_star_wide(
                 s.projection = facts
                     .columns
                     .iter()
-                    .filter(|c| !c.is_wide())
+                    .filter(|c| !c.is_wide() && !is_secret(&c.name))
                     .map(|c| SelectItem::UnnamedExpr(Expr::Identifier(Ident::new(c.name.clone()))))
                     .collect();
             }
@@ -55,9 +55,32 @@ pub(super) fn select_star_wide(
             level: Level::Warn,
             table: Some(table.clone()),
             title: format!("SELECT * reads {table}'s {} ({})", if wide.len() == 1 { "wide column" } else { "wide columns" }, wide.join(", ")),
-            why: "TEXT and JSON values live off the row; reading them for every row costs I/O and memory, and stops any index from covering the query. Name the columns you need".into(),
+            why: format!(
+                "TEXT and JSON values live off the row; reading them for every row costs I/O and memory, and stops any index from covering the query. Name the columns you need{}",
+                if facts.columns.iter().any(|c| is_secret(&c.name)) {
+                    " (the rewrite leaves out secrets such as password hashes: a console or a log should not carry them)"
+                } else {
+                    ""
+                }
+            ),
             rewrite,
             ddl: None,
         });
     }
+}
+
+/// Columns a suggestion never names: a password hash, a token, a key.
+pub(super) fn is_secret(column: &str) -> bool {
+    let c = column.to_ascii_lowercase();
+    [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "salt",
+        "api_key",
+        "private_key",
+    ]
+    .iter()
+    .any(|s| c.contains(s))
 }
