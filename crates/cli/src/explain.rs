@@ -41,6 +41,21 @@ pub struct ExplainArgs {
     /// Explain the hot query with this id (see --list-hot).
     #[arg(long, value_name = "ID", conflicts_with_all = ["sql", "plan", "health"])]
     hot: Option<String>,
+    /// Prove an index before creating it, e.g. `conversations(title)`: the statement's tables
+    /// are copied (at most --sample-rows rows each, a random sample past that) into a scratch
+    /// database on the same server, the statement is explained there without and with the
+    /// index, and the copy is dropped, also on Ctrl+C. The live tables are never touched.
+    /// Operators only; audited as explain.try_index.
+    #[arg(long, value_name = "TABLE(COLUMNS)", conflicts_with_all = ["plan", "health"])]
+    try_index: Option<String>,
+    /// With --try-index: rows copied per table at most.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 200_000,
+        requires = "try_index"
+    )]
+    sample_rows: u64,
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +131,29 @@ pub async fn explain_command(
     };
     // The guard runs before any connection: a refused statement never reaches a server.
     let checked = explain::prepare(&sql, &options, crate::context::actor(g)?)?;
+    if let Some(spec) = &args.try_index {
+        let (table, columns) = index_spec(spec)?;
+        let server = connect_mysql(g).await?;
+        let bar = crate::output::Spinner::new(out.is_json());
+        let trial = explain::trial::try_index(
+            &server,
+            crate::context::actor(g)?,
+            &checked.sql,
+            &table,
+            &columns,
+            &explain::trial::TrialOptions {
+                max_rows: args.sample_rows,
+                analyze: args.analyze,
+            },
+            &|step| bar.step(step),
+            &cancel,
+        )
+        .await;
+        bar.finish();
+        let trial = trial?;
+        out.show(&trial, || trial_text(&trial));
+        return Ok(ExitCode::SUCCESS);
+    }
     let server = connect_mysql(g).await?;
     let report =
         explain::explain_checked(&server, &checked, options.time_limit_ms, &cancel).await?;
@@ -220,6 +258,55 @@ fn print_tree(n: &PlanNode, depth: usize) {
     say(&format!("{}{}", "  ".repeat(depth), node_line(n)));
     for c in &n.children {
         print_tree(c, depth + 1);
+    }
+}
+
+/// `conversations(user_id, created_at)` → the table and its columns.
+fn index_spec(spec: &str) -> Result<(String, Vec<String>), Error> {
+    let bad = || Error::InvalidInput(format!("--try-index wants TABLE(COLUMN, …), not `{spec}`"));
+    let (table, rest) = spec.split_once('(').ok_or_else(bad)?;
+    let columns: Vec<String> = rest
+        .strip_suffix(')')
+        .ok_or_else(bad)?
+        .split(',')
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if table.trim().is_empty() || columns.is_empty() {
+        return Err(bad());
+    }
+    Ok((table.trim().to_owned(), columns))
+}
+
+fn trial_text(t: &explain::trial::TrialReport) {
+    say(&format!(
+        "tried on a scratch copy ({}, dropped): {}",
+        t.scratch_database, t.index_ddl
+    ));
+    for s in &t.sampled {
+        say(&format!(
+            "  {}: {} of about {} rows copied",
+            s.table,
+            rows(s.copied_rows as f64),
+            rows(s.live_rows)
+        ));
+    }
+    let examined = if t.analyzed {
+        "rows read"
+    } else {
+        "rows estimated"
+    };
+    for (label, side) in [
+        ("without the index", &t.without_index),
+        ("with the index", &t.with_index),
+    ] {
+        say(&format!("{label}: {} {examined}", rows(side.rows_examined)));
+        print_tree(&side.plan.root, 1);
+    }
+    if !t.kept_out_of_binlog {
+        say(
+            "note: no privilege to keep the copy out of the binary log: replicas made and dropped it too",
+        );
     }
 }
 

@@ -214,7 +214,8 @@ enum Command {
     #[command(subcommand)]
     Conversations(conversations::ConversationsCommand),
     /// See why a query is slow: its plan as a tree, lint with rewrites and index DDL.
-    /// Statements are parsed and guarded first; nothing is ever written.
+    /// Statements are parsed and guarded first; nothing is written, but for --try-index's
+    /// scratch copy, dropped after.
     Explain(explain::ExplainArgs),
     /// Redundant, unused and missing indexes of the live database, each with the DDL that fixes it.
     Indexes(explain::IndexesArgs),

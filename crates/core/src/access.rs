@@ -49,10 +49,13 @@ pub enum Permission {
     Review,
     /// Creating and writing `percona.heartbeat` on the primary.
     Heartbeat,
+    /// *Try it*: a scratch database with sampled copies of a statement's tables and a
+    /// suggested index, created and dropped on the server.
+    TryIndex,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ReadPii,
         Permission::Analyze,
         Permission::Monitor,
@@ -67,6 +70,7 @@ impl Permission {
         Permission::DirectoryChange,
         Permission::Review,
         Permission::Heartbeat,
+        Permission::TryIndex,
     ];
 
     /// Support profiles may not, whatever their read-only flag.
@@ -102,6 +106,7 @@ impl Permission {
             Permission::DirectoryChange => "changing users and digital humans",
             Permission::Review => "reviewing conversations",
             Permission::Heartbeat => "the replication heartbeat (it writes to the primary)",
+            Permission::TryIndex => "trying an index on a scratch copy (it creates a database)",
         }
     }
 }
@@ -176,6 +181,7 @@ mod tests {
             (DirectoryChange, true, false, false, false),
             (Review, true, false, true, false),
             (Heartbeat, true, false, false, false),
+            (TryIndex, true, false, false, false),
         ];
         assert_eq!(
             table.len(),

@@ -6,6 +6,7 @@ pub mod guard;
 pub mod hot;
 pub mod lint;
 pub mod plan;
+pub mod trial;
 
 use std::time::{Duration, Instant};
 
@@ -142,13 +143,7 @@ pub async fn explain_checked(
     );
     let (plan_text, table_rows) = guarded?;
     let catalog = catalog.map_err(|note| notes.push(note)).ok();
-    let plan = match (server.info.flavour, analyze) {
-        (Flavour::MySql, true) => plan::parse_tree(&plan_text),
-        _ => serde_json::from_str(&plan_text)
-            .map_err(|e| format!("the server's JSON plan did not parse: {e}"))
-            .and_then(|v| plan::parse_json(&v)),
-    }
-    .map_err(|reason| Error::InvalidInput(format!("could not read the server's plan: {reason}")))?;
+    let plan = read_plan(server.info.flavour, analyze, &plan_text)?;
     let classic = if table_rows.is_empty() {
         plan.classic_rows()
     } else {
@@ -279,12 +274,7 @@ async fn run_guarded(
     // statement, which the server also refuses to split. Prepared statements stay in the
     // connection's cache: closing one each time (a reply-less packet) costs a delayed-ACK
     // stall of ~40 ms on the next statement.
-    let prefix = match (flavour, analyze) {
-        (Flavour::MariaDb, true) => "ANALYZE FORMAT=JSON ",
-        (Flavour::MySql, true) => "EXPLAIN ANALYZE ",
-        (_, false) => "EXPLAIN FORMAT=JSON ",
-    };
-    let statement = format!("{prefix}{}", checked.sql);
+    let statement = format!("{}{}", plan_prefix(flavour, analyze), checked.sql);
     let deadline = Duration::from_millis(limit_ms) + Duration::from_secs(2);
     let work = async {
         let rows: Vec<MySqlRow> = sqlx::query(sqlx::AssertSqlSafe(statement))
@@ -336,6 +326,26 @@ async fn run_guarded(
         .and_then(|r| crate::mysql::cell_text(r, 0))
         .ok_or_else(|| Error::InvalidInput("the server returned no plan".into()))?;
     Ok((text, classic))
+}
+
+/// What asks the server for a plan: JSON, or MySQL's EXPLAIN ANALYZE tree.
+fn plan_prefix(flavour: Flavour, analyze: bool) -> &'static str {
+    match (flavour, analyze) {
+        (Flavour::MariaDb, true) => "ANALYZE FORMAT=JSON ",
+        (Flavour::MySql, true) => "EXPLAIN ANALYZE ",
+        (_, false) => "EXPLAIN FORMAT=JSON ",
+    }
+}
+
+/// The server's answer to [`plan_prefix`] as a plan.
+fn read_plan(flavour: Flavour, analyze: bool, text: &str) -> Result<Plan> {
+    match (flavour, analyze) {
+        (Flavour::MySql, true) => plan::parse_tree(text),
+        _ => serde_json::from_str(text)
+            .map_err(|e| format!("the server's JSON plan did not parse: {e}"))
+            .and_then(|v| plan::parse_json(&v)),
+    }
+    .map_err(|reason| Error::InvalidInput(format!("could not read the server's plan: {reason}")))
 }
 
 /// Turns the server's statement-timeout error into words about the limit.

@@ -380,6 +380,166 @@ async fn the_weeks_classics_are_flagged_where_the_server_shows_them() {
     db.drop().await;
 }
 
+async fn scratch_databases(db: &TestDb) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'mindpal\\_try\\_%'",
+    )
+    .fetch_one(&db.server.pool)
+    .await
+    .unwrap();
+    n
+}
+
+/// *Try it*: the index the lint suggests, built on a sampled scratch copy, changes the plan;
+/// nothing is left behind, after a cancel either; support profiles and writes are refused.
+#[tokio::test]
+async fn try_it_proves_a_suggested_index_on_a_scratch_copy_and_leaves_nothing() {
+    use mindpal_core::access::Actor;
+    use mindpal_core::explain::trial::{TrialOptions, try_index};
+    use mindpal_core::profiles::Role;
+    let db = seeded_at("explain_try", 14, None, 0.1).await;
+    let sql = "SELECT id, user_id FROM conversations WHERE title = 'no such title'";
+    let report = run(&db, sql, false).await.unwrap();
+    let suggestion = report
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::FullScan)
+        .and_then(|f| f.ddl.clone())
+        .expect("the lint suggests an index");
+    assert!(suggestion.contains("(`title`)"), "{suggestion}");
+    let (live_rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM conversations")
+        .fetch_one(&db.server.pool)
+        .await
+        .unwrap();
+
+    let options = TrialOptions {
+        max_rows: 2_000,
+        analyze: true,
+    };
+    let steps = std::sync::Mutex::new(Vec::new());
+    let trial = try_index(
+        &db.server,
+        Actor::OPERATOR,
+        sql,
+        "conversations",
+        &["title".to_owned()],
+        &options,
+        &|step| steps.lock().unwrap().push(step.to_owned()),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    let sampled = &trial.sampled[0];
+    assert_eq!(sampled.table, "conversations");
+    assert!(
+        sampled.copied_rows > 0
+            && sampled.copied_rows <= 2_000
+            && (sampled.copied_rows as i64) < live_rows,
+        "a bounded sample: {sampled:?} of {live_rows}"
+    );
+    let before = table(&trial.without_index.plan, "conversations");
+    let after = table(&trial.with_index.plan, "conversations");
+    assert_eq!(
+        before.access,
+        Some(Access::FullScan),
+        "{:#?}",
+        trial.without_index.plan.root
+    );
+    assert_eq!(
+        after.access,
+        Some(Access::Ref),
+        "{:#?}",
+        trial.with_index.plan.root
+    );
+    assert_eq!(after.key.as_deref(), Some("try_title"));
+    assert!(trial.analyzed);
+    assert!(
+        trial.with_index.rows_examined < trial.without_index.rows_examined,
+        "{} < {}",
+        trial.with_index.rows_examined,
+        trial.without_index.rows_examined
+    );
+    assert!(
+        steps
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|s| s.starts_with("copying conversations"))
+    );
+    assert_eq!(
+        scratch_databases(&db).await,
+        0,
+        "the scratch database is gone"
+    );
+    let (logged,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM operation_logs WHERE action = 'explain.try_index' AND details LIKE '%tried%'",
+    )
+    .fetch_one(&db.server.pool)
+    .await
+    .unwrap();
+    assert_eq!(logged, 1);
+    // The live table never got the index.
+    let (live_index,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'conversations' AND INDEX_NAME = 'try_title'",
+    )
+    .fetch_one(&db.server.pool)
+    .await
+    .unwrap();
+    assert_eq!(live_index, 0);
+
+    // Cancelled while copying: stopped, and the scratch database dropped all the same.
+    let cancel = CancellationToken::new();
+    let stopped = try_index(
+        &db.server,
+        Actor::OPERATOR,
+        "SELECT id FROM users WHERE nickname = 'x'",
+        "users",
+        &["nickname".to_owned()],
+        &TrialOptions::default(),
+        &|step| {
+            if step.starts_with("copying") {
+                cancel.cancel();
+            }
+        },
+        &cancel,
+    )
+    .await;
+    assert!(matches!(stopped, Err(Error::Cancelled)), "{stopped:?}");
+    assert_eq!(scratch_databases(&db).await, 0, "dropped after the cancel");
+
+    // Support profiles may not create a scratch database; writes are never tried.
+    let support = Actor {
+        role: Role::Support,
+        read_only: false,
+    };
+    let refused = try_index(
+        &db.server,
+        support,
+        sql,
+        "users",
+        &["nickname".to_owned()],
+        &options,
+        &|_| {},
+        &CancellationToken::new(),
+    )
+    .await;
+    assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");
+    let write = try_index(
+        &db.server,
+        Actor::OPERATOR,
+        "DELETE FROM users WHERE nickname = 'x'",
+        "users",
+        &["nickname".to_owned()],
+        &TrialOptions::default(),
+        &|_| {},
+        &CancellationToken::new(),
+    )
+    .await;
+    assert!(matches!(write, Err(Error::InvalidInput(_))), "{write:?}");
+    assert_eq!(scratch_databases(&db).await, 0);
+    db.drop().await;
+}
+
 #[tokio::test]
 async fn every_hot_query_explains_on_the_migrated_schema() {
     let db = seeded("explain_hot", 12, None).await;
