@@ -87,6 +87,7 @@ fn main() {
             commands::queue::sample_for_qa,
             commands::queue::reviewer_dashboard,
             commands::explain::explain_statement,
+            commands::explain::try_index,
             commands::explain::explain_plan,
             commands::explain::hot_queries,
             commands::explain::schema_health,

@@ -33,6 +33,8 @@ pub(crate) use mindpal_core::directory::digital_humans::{
 pub(crate) use mindpal_core::directory::users::{self, UserDetail, UserRow, UserSearch};
 pub(crate) use mindpal_core::directory::{Page, Total, Viewer};
 pub(crate) use mindpal_core::explain::hot::HotQuery;
+pub(crate) use mindpal_core::explain::lint::SuggestedIndex;
+pub(crate) use mindpal_core::explain::trial::{self, TrialOptions, TrialReport};
 pub(crate) use mindpal_core::explain::{
     self, ExplainOptions, ExplainReport, HealthReport, SchemaNames,
 };

@@ -154,6 +154,24 @@ pub enum JobEvent {
     },
 }
 
+impl JobEvent {
+    /// The last event of a job whose result the command still returns: finished, or failed
+    /// with the error's kind and words.
+    pub fn ended<T>(result: &Result<T, Error>, done: u32) -> JobEvent {
+        match result {
+            Ok(_) => JobEvent::Finished { done },
+            Err(e) => JobEvent::Failed {
+                error: UiError {
+                    kind: e.kind(),
+                    message: e.to_string(),
+                    fields: Vec::new(),
+                    host_key: None,
+                },
+            },
+        }
+    }
+}
+
 pub fn step_label(m: &MigrationState) -> String {
     format!("{:04} {}", m.version, m.description)
 }
@@ -224,6 +242,8 @@ mod tests {
         HotQuery::export_all(&cfg).unwrap();
         SchemaNames::export_all(&cfg).unwrap();
         IndexReport::export_all(&cfg).unwrap();
+        mindpal_core::explain::trial::TrialOptions::export_all(&cfg).unwrap();
+        mindpal_core::explain::trial::TrialReport::export_all(&cfg).unwrap();
     }
 
     /// The Replication screen's types.

@@ -109,6 +109,35 @@ test("any expression around an indexed column names the index it hides; the mont
   await shot("22b-explain-not-in-nullable");
 });
 
+test("Try it builds the suggested index on a scratch copy, shows both plans, and leaves nothing behind", async () => {
+  await typeSql("SELECT id, conversation_id FROM conversation_messages WHERE intent = 'refund'");
+  await s.clickOn("[data-action=explain]");
+  assert.match(await s.text("[data-rule=fullScan] [data-testid=ddl]", 20000), /ADD INDEX `idx_intent` \(`intent`\)/);
+  const before = Number(sql("SELECT COUNT(*) FROM operation_logs WHERE action = 'explain.try_index'"));
+  await s.clickOn("[data-rule=fullScan] [data-action=try-index]");
+  const verdict = await s.text("[data-testid=try-verdict]", 60000);
+  assert.match(verdict, /Rows estimated: [\d,]+ without the index, [\d,]+ with it/);
+  await s.waitFor("[data-testid=try-without] li[data-table=conversation_messages][data-access=ALL]");
+  // The panel at the top of its scrolling pane, both plans side by side.
+  await s.waitUntil(() => {
+    const panel = document.querySelector("[data-testid=try-index]");
+    let pane = panel.parentElement;
+    while (pane && !(pane.scrollHeight > pane.clientHeight && getComputedStyle(pane).overflowY !== "visible")) pane = pane.parentElement;
+    pane = pane ?? document.scrollingElement;
+    pane.scrollTop += panel.getBoundingClientRect().top - (pane === document.scrollingElement ? 0 : pane.getBoundingClientRect().top);
+    return true;
+  });
+  await shot("22c-explain-try-it");
+  const withIndex = await s.text("[data-testid=try-with]");
+  assert.match(withIndex, /ref\s*conversation_messages\s*key try_intent/, withIndex);
+  assert.match(await s.text("[data-testid=try-sampled]"), /conversation_messages: [\d,]+ of about [\d,]+ rows copied · into mindpal_try_\S+, dropped after/);
+  // Nothing left behind: no scratch database, no index on the live table; one audit row.
+  assert.equal(sql("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'mindpal\\_try\\_%'"), "0");
+  assert.equal(sql("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = 'mindpal' AND INDEX_NAME = 'try_intent'"), "0");
+  assert.equal(Number(sql("SELECT COUNT(*) FROM operation_logs WHERE action = 'explain.try_index'")), before + 1);
+  await s.clickOn("[data-action=close-try]");
+});
+
 test("a MySQL 8 plan pasted from elsewhere shows as the same tree, without a connection", async () => {
   const plan = readFileSync(join(root, "crates/core/src/explain/plan/fixtures/mysql83-v2-join.json"), "utf8");
   await s.clickOn("[data-action=plan-mode]");

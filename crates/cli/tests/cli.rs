@@ -562,6 +562,58 @@ async fn explain_and_indexes_on_a_live_database() {
         "{text}"
     );
 
+    // --try-index: tried on a scratch copy that is gone after; support may not; a bad spec says so.
+    let o = run(&[
+        "--json",
+        "--mysql",
+        &db.url(),
+        "explain",
+        "SELECT id FROM conversations WHERE title = 'x'",
+        "--try-index",
+        "conversations(title)",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let scratch = json["scratchDatabase"].as_str().unwrap().to_owned();
+    assert!(scratch.starts_with("mindpal_try_"), "{json}");
+    assert_eq!(
+        json["indexDdl"],
+        "ALTER TABLE `conversations` ADD INDEX `try_title` (`title`)"
+    );
+    let (left,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?")
+            .bind(&scratch)
+            .fetch_one(&db.admin.pool)
+            .await
+            .unwrap();
+    assert_eq!(left, 0, "the scratch copy was dropped");
+    let o = run(&[
+        "--mysql",
+        &db.url(),
+        "--role",
+        "support",
+        "explain",
+        "SELECT id FROM conversations WHERE title = 'x'",
+        "--try-index",
+        "conversations(title)",
+    ]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("operator profiles only"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "--mysql",
+        &db.url(),
+        "explain",
+        "SELECT id FROM conversations WHERE title = 'x'",
+        "--try-index",
+        "conversations title",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("TABLE(COLUMN"), "{}", stderr(&o));
+
     let o = run(&[
         "--json",
         "--mysql",

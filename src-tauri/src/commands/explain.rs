@@ -54,19 +54,8 @@ pub(crate) async fn schema_health(
         });
     })
     .await;
-    let _ = on_event.send(match &report {
-        Ok(r) => JobEvent::Finished {
-            done: r.entries.len() as u32,
-        },
-        Err(e) => JobEvent::Failed {
-            error: UiError {
-                kind: e.kind(),
-                message: e.to_string(),
-                fields: Vec::new(),
-                host_key: None,
-            },
-        },
-    });
+    let done = report.as_ref().map_or(0, |r| r.entries.len() as u32);
+    let _ = on_event.send(JobEvent::ended(&report, done));
     forgetting(&state, &name, report).await
 }
 
@@ -109,5 +98,50 @@ pub(crate) async fn index_report(
         None => schema::current_database(&server).await?,
     };
     let report = indexes::report(&server, &database).await;
+    forgetting(&state, &name, report).await
+}
+
+/// *Try it*: the lint's suggested index on a scratch copy of the statement's tables, both
+/// plans side by side; `job` cancels it, and the copy is dropped either way.
+#[allow(clippy::too_many_arguments)]
+#[tauri::command]
+pub(crate) async fn try_index(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    sql: String,
+    index: SuggestedIndex,
+    options: TrialOptions,
+    job: String,
+    on_event: Channel<JobEvent>,
+) -> Result<TrialReport, UiError> {
+    let profile = profile_with_passwords(&app, &name).await?;
+    // Refused before any connection for a profile that may not.
+    Actor::of(&profile).require(Permission::TryIndex)?;
+    let server = pool(&state, &profile).await?;
+    let (_guard, cancel) = JobGuard::new(&state, &job)?;
+    let _ = on_event.send(JobEvent::Started { total: 0 });
+    let done = std::sync::atomic::AtomicU32::new(0);
+    let report = trial::try_index(
+        &server,
+        Actor::of(&profile),
+        &sql,
+        &index.table,
+        &index.columns,
+        &options,
+        &|step| {
+            let _ = on_event.send(JobEvent::Step {
+                done: done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                total: 0,
+                label: step.to_owned(),
+            });
+        },
+        &cancel,
+    )
+    .await;
+    let _ = on_event.send(JobEvent::ended(
+        &report,
+        done.load(std::sync::atomic::Ordering::Relaxed),
+    ));
     forgetting(&state, &name, report).await
 }

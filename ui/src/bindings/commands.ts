@@ -61,12 +61,15 @@ import type { SchemaNames } from "./SchemaNames";
 import type { ServerCheck } from "./ServerCheck";
 import type { SessionFilter } from "./SessionFilter";
 import type { SessionsReport } from "./SessionsReport";
+import type { SuggestedIndex } from "./SuggestedIndex";
 import type { ThreadAnchor } from "./ThreadAnchor";
 import type { ThreadPage } from "./ThreadPage";
 import type { Thresholds } from "./Thresholds";
 import type { TokenScan } from "./TokenScan";
 import type { TopReport } from "./TopReport";
 import type { Total } from "./Total";
+import type { TrialOptions } from "./TrialOptions";
+import type { TrialReport } from "./TrialReport";
 import type { Trigger } from "./Trigger";
 import type { TunnelView } from "./TunnelView";
 import type { UserAction } from "./UserAction";
@@ -265,6 +268,13 @@ export function listDatabases(name: string): Promise<Array<string>> {
 /** The index report of `database` (default: the profile's), from `information_schema`. */
 export function indexReport(name: string, database: string | null): Promise<IndexReport> {
   return invoke<IndexReport>("index_report", { name, database });
+}
+
+/** *Try it*: the lint's suggested index on a scratch copy of the statement's tables, both plans side by side; `job` cancels it, and the copy is dropped either way. */
+export function tryIndex(name: string, sql: string, index: SuggestedIndex, options: TrialOptions, job: string, onEvent: (message: JobEvent) => void): Promise<TrialReport> {
+  const onEventChannel = new Channel<JobEvent>();
+  onEventChannel.onmessage = onEvent;
+  return invoke<TrialReport>("try_index", { name, sql, index, options, job, onEvent: onEventChannel });
 }
 
 /** Checks profile `name` within its own time limit: primary, replication, Redis, load, backup age and schema, with what is wrong in words, worst first. A profile whose passwords or bastion cannot be had is an entry saying so, not an error. */

@@ -20,7 +20,7 @@ use crate::mysql::{MysqlServer, quote_ident};
 /// Scratch databases are named with this prefix, so one left by a crash is recognisable.
 pub const SCRATCH_PREFIX: &str = "mindpal_try_";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TrialOptions {

@@ -10,6 +10,8 @@ import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { UiError } from "../../bindings/UiError";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { ClassicTable, Findings, PlanTree, severity } from "./PlanView";
+import { TryIndex } from "./TryIndex";
+import type { SuggestedIndex } from "../../bindings/SuggestedIndex";
 import { SqlEditor } from "./SqlEditor";
 import { draft, type HistoryItem } from "./draft";
 
@@ -22,6 +24,8 @@ export function ExplainScreen({ profile }: { profile: Profile }) {
   const [pasted, setPasted] = useState("");
   const [view, setView] = useState<"tree" | "table">("tree");
   const [report, setReport] = useState<ExplainReport | null>(null);
+  // The suggested index being tried on a copy, for the report shown.
+  const [trying, setTrying] = useState<SuggestedIndex | null>(null);
   const [health, setHealth] = useState<HealthReport | null>(null);
   const [healthStep, setHealthStep] = useState<{ done: number; total: number } | null>(null);
   const [error, setError] = useState<UiError | null>(null);
@@ -53,9 +57,11 @@ export function ExplainScreen({ profile }: { profile: Profile }) {
       try {
         const r = await explainStatement(profile.name, text, { analyze: withAnalyze, timeLimitMs: null }, id);
         setReport(r);
+        setTrying(null);
         remember(text, withAnalyze);
       } catch (e) {
         setReport(null);
+        setTrying(null);
         setError(asUiError(e));
       } finally {
         setJob(null);
@@ -76,8 +82,10 @@ export function ExplainScreen({ profile }: { profile: Profile }) {
     setHealth(null);
     try {
       setReport(await explainPlan(text));
+      setTrying(null);
     } catch (e) {
       setReport(null);
+      setTrying(null);
       setError(asUiError(e));
     }
   };
@@ -87,6 +95,7 @@ export function ExplainScreen({ profile }: { profile: Profile }) {
     setJob(id);
     setError(null);
     setReport(null);
+    setTrying(null);
     setHealthStep({ done: 0, total: hot.data?.length ?? 0 });
     try {
       setHealth(
@@ -198,7 +207,25 @@ export function ExplainScreen({ profile }: { profile: Profile }) {
             <ErrorLine error={error} />
           </div>
         )}
-        {report && <ReportView report={report} view={view} setView={setView} onExplain={mode === "statement" || report.server ? explainText : undefined} />}
+        {report && (
+          <ReportView
+            report={report}
+            view={view}
+            setView={setView}
+            onExplain={mode === "statement" || report.server ? explainText : undefined}
+            onTry={report.server && report.sql && may(profile, "tryIndex") ? setTrying : undefined}
+          />
+        )}
+        {report?.sql && trying && (
+          <TryIndex
+            key={`${trying.table}(${trying.columns.join(",")}) ${report.sql}`}
+            profile={profile}
+            sql={report.sql}
+            index={trying}
+            analyze={report.plan.analyzed && canAnalyze}
+            onClose={() => setTrying(null)}
+          />
+        )}
         {health && <HealthView health={health} onOpen={explainText} />}
         {!report && !error && !health && !job && (
           <div className="empty">
@@ -219,11 +246,13 @@ function ReportView({
   view,
   setView,
   onExplain,
+  onTry,
 }: {
   report: ExplainReport;
   view: "tree" | "table";
   setView: (v: "tree" | "table") => void;
   onExplain?: (sql: string) => void;
+  onTry?: (index: SuggestedIndex) => void;
 }) {
   return (
     <div className="report" data-testid="explain-report" data-source={report.plan.source}>
@@ -253,7 +282,7 @@ function ReportView({
       </div>
       {view === "tree" ? <PlanTree root={report.plan.root} /> : <ClassicTable rows={report.classic} />}
       <h3>Lint</h3>
-      <Findings findings={report.findings} onExplain={onExplain} />
+      <Findings findings={report.findings} onExplain={onExplain} onTry={onTry} />
     </div>
   );
 }

@@ -1,4 +1,5 @@
 // A plan as a tree (access coloured by cost) and as the classic EXPLAIN table, with the lint.
+import type { SuggestedIndex } from "../../bindings/SuggestedIndex";
 import type { Access } from "../../bindings/Access";
 import type { ClassicRow } from "../../bindings/ClassicRow";
 import type { Finding } from "../../bindings/Finding";
@@ -124,7 +125,7 @@ export function ClassicTable({ rows }: { rows: ClassicRow[] }) {
   );
 }
 
-export function Findings({ findings, onExplain }: { findings: Finding[]; onExplain?: (sql: string) => void }) {
+export function Findings({ findings, onExplain, onTry }: { findings: Finding[]; onExplain?: (sql: string) => void; onTry?: (index: SuggestedIndex) => void }) {
   const toasts = useToasts();
   const copy = (text: string) => {
     void navigator.clipboard?.writeText(text);
@@ -169,6 +170,17 @@ export function Findings({ findings, onExplain }: { findings: Finding[]; onExpla
                 <button type="button" onClick={() => copy(f.ddl ?? "")}>
                   Copy
                 </button>
+                {onTry && f.index && (
+                  <button
+                    type="button"
+                    className="primary"
+                    data-action="try-index"
+                    title="Build it on a scratch copy of a sample of the rows and compare the plans"
+                    onClick={() => f.index && onTry(f.index)}
+                  >
+                    Try it on a copy
+                  </button>
+                )}
               </div>
             </div>
           )}

@@ -67,6 +67,7 @@ fn random_order(
         why: "every row that passes the WHERE gets a random number and the whole set is sorted (a temporary table and a filesort) before LIMIT keeps any; a random pick by key reads only the rows it returns. Ids with gaps make the rows after a gap likelier, and with a WHERE a pick past the last match returns nothing: pick again".into(),
         rewrite: keyed_pick(query, select, scope, catalog, table),
         ddl: None,
+        index: None,
     });
 }
 
@@ -170,6 +171,7 @@ fn whole_table_count(
             table.replace('\'', "''")
         )),
         ddl: None,
+        index: None,
     });
 }
 
@@ -227,6 +229,7 @@ fn aggregate_order(
         why: "no index can return groups in the order of their totals: all of them are built in a temporary table and sorted before the first is returned, on every run. Bound it to a window of an indexed time column, or keep the totals in a summary table refreshed on a schedule".into(),
         rewrite: None,
         ddl: None,
+        index: None,
     });
 }
 
@@ -335,6 +338,7 @@ fn not_in_nullable(
             why: format!("if any {column} the subquery returns is NULL, `x NOT IN (…)` is never true and the statement returns no rows, silently; NOT EXISTS means what was meant, and the optimizer runs it as an anti-join"),
             rewrite: Some(rewritten(stmt, expr, |_| replacement.clone())),
             ddl: None,
+            index: None,
         });
         ControlFlow::Continue(())
     });
@@ -365,6 +369,7 @@ fn long_in_lists(
                 why: "every run parses and sorts the whole list, and past the optimizer's eq_range_index_dive_limit (200) its row estimate is a guess from statistics; thousands of ids are better loaded into a temporary table with a primary key and joined, or fetched in pages".into(),
                 rewrite: None,
                 ddl: None,
+                index: None,
             });
         }
         ControlFlow::<()>::Continue(())

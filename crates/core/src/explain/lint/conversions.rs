@@ -60,6 +60,7 @@ pub(super) fn implicit_conversions(
                 why: "comparing a string column with a number converts every row's value to a number, so its index cannot be used (and '0138…' equals 138…)".into(),
                 rewrite: Some(quoted),
                 ddl: None,
+                index: None,
             });
             return ControlFlow::<()>::Continue(());
         }

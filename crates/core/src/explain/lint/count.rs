@@ -135,10 +135,10 @@ pub(super) fn dependent_count(
         *q.body = SetExpr::Select(Box::new(rewritten));
         let inner_table = last_part(inner_name);
         let inner_column = inner_parts[1].value.clone();
-        let ddl = catalog
+        let index = catalog
             .and_then(|c| c.table(&inner_table))
             .filter(|t| !t.is_indexed(&inner_column))
-            .map(|_| index_ddl(&inner_table, std::slice::from_ref(&inner_column)));
+            .map(|_| suggest(&inner_table, std::slice::from_ref(&inner_column)));
         out.push(Finding {
             rule: Rule::DependentSubquery,
             level: Level::Warn,
@@ -146,7 +146,8 @@ pub(super) fn dependent_count(
             title: format!("a COUNT over {inner_table} runs once per {outer_table} row (N+1)"),
             why: "a correlated subquery in the select list is evaluated for every outer row: the N+1 pattern inside the server. One LEFT JOIN with GROUP BY counts them all in a single pass".into(),
             rewrite: Some(q.to_string()),
-            ddl,
+            ddl: index.as_ref().map(SuggestedIndex::ddl),
+            index,
         });
     }
 }

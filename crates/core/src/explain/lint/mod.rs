@@ -83,6 +83,30 @@ pub struct Finding {
     pub rewrite: Option<String>,
     /// The index that fixes it, to be run by a person.
     pub ddl: Option<String>,
+    /// The same index as data, for *Try it*.
+    pub index: Option<SuggestedIndex>,
+}
+
+/// An index the lint suggests: a B-tree on these columns of this table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SuggestedIndex {
+    pub table: String,
+    pub columns: Vec<String>,
+}
+
+impl SuggestedIndex {
+    pub fn ddl(&self) -> String {
+        index_ddl(&self.table, &self.columns)
+    }
+}
+
+fn suggest(table: &str, columns: &[String]) -> SuggestedIndex {
+    SuggestedIndex {
+        table: table.to_owned(),
+        columns: columns.to_vec(),
+    }
 }
 
 /// Everything the lint may look at; the statement and the catalog are absent for a plan

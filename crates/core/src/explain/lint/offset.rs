@@ -50,6 +50,7 @@ pub(super) fn deep_offset(stmt: &Statement, out: &mut Vec<Finding>) {
         why: "every page deeper costs more: the server walks the index from the start each time. Keyset pagination seeks to the last row seen instead and costs the same on every page".into(),
         rewrite,
         ddl: None,
+        index: None,
     });
 }
 

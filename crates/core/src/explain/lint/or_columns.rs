@@ -60,6 +60,7 @@ pub(super) fn or_across_columns(stmt: &Statement, scope: &Scope, out: &mut Vec<F
             why: "one index cannot serve an OR of different columns: the server scans, or merges indexes at best. A UNION lets each branch use its own index (UNION also removes duplicate rows)".into(),
             rewrite: Some(q.to_string()),
             ddl: None,
+            index: None,
         });
     }
 }

@@ -113,7 +113,7 @@ pub(super) fn plan_rules(
         match node.access {
             Some(Access::FullScan) | Some(Access::IndexScan) if in_join && (node.using_join_buffer || node.access == Some(Access::FullScan)) && tables.len() > 1 => {
                 let cols = stmt.map(|s| join_columns(s, scope, catalog, &table)).unwrap_or_default();
-                let ddl = cols.first().filter(|c| !catalog.and_then(|k| k.table(&table)).is_some_and(|t| t.is_indexed(c))).map(|c| index_ddl(&table, std::slice::from_ref(c)));
+                let index = cols.first().filter(|c| !catalog.and_then(|k| k.table(&table)).is_some_and(|t| t.is_indexed(c))).map(|c| suggest(&table, std::slice::from_ref(c)));
                 out.push(Finding {
                     rule: Rule::JoinWithoutIndex,
                     level: Level::Bad,
@@ -121,16 +121,17 @@ pub(super) fn plan_rules(
                     title: format!("{table} is joined with no usable index ({} rows read per outer row)", fmt_rows(node.rows.unwrap_or(rows))),
                     why: "without an index on the join column every row of the outer side reads this table in full (or fills a join buffer); an index makes it one lookup per row".into(),
                     rewrite: None,
-                    ddl,
+                    ddl: index.as_ref().map(SuggestedIndex::ddl),
+                    index,
                 });
             }
             Some(Access::FullScan) if rows >= BIG_TABLE_ROWS => {
                 let cols = stmt.map(|s| filtered_columns(s, scope, catalog, &table)).unwrap_or_default();
                 let facts = catalog.and_then(|c| c.table(&table));
-                let ddl = (!cols.is_empty() && !facts.is_some_and(|t| t.has_index_leading(&cols))).then(|| index_ddl(&table, &cols));
+                let index = (!cols.is_empty() && !facts.is_some_and(|t| t.has_index_leading(&cols))).then(|| suggest(&table, &cols));
                 let hint = if index_hidden {
                     "; an expression over an indexed column is why (see below)"
-                } else if ddl.is_none() && !cols.is_empty() {
+                } else if index.is_none() && !cols.is_empty() {
                     "; an index exists, but the optimizer expects to read most of the table anyway"
                 } else {
                     ""
@@ -142,7 +143,8 @@ pub(super) fn plan_rules(
                     title: format!("full scan of {table} ({} rows)", fmt_rows(rows)),
                     why: format!("every row of {table} is read and tested{hint}"),
                     rewrite: None,
-                    ddl,
+                    ddl: index.as_ref().map(SuggestedIndex::ddl),
+                    index,
                 });
             }
             Some(Access::IndexScan) if rows >= BIG_TABLE_ROWS => out.push(Finding {
@@ -153,6 +155,7 @@ pub(super) fn plan_rules(
                 why: format!("every entry of index `{}` is read: cheaper than the table, still proportional to its size", node.key.clone().unwrap_or_default()),
                 rewrite: None,
                 ddl: None,
+                index: None,
             }),
             _ => {}
         }
@@ -176,7 +179,7 @@ pub(super) fn plan_rules(
         if rows < BIG_TABLE_ROWS || out.iter().any(|f| f.rule == Rule::FilesortOnBigResult) {
             continue;
         }
-        let ddl = stmt.and_then(|s| sort_index(s, scope, catalog));
+        let index = stmt.and_then(|s| sort_index(s, scope, catalog));
         out.push(Finding {
             rule: Rule::FilesortOnBigResult,
             level: Level::Warn,
@@ -184,7 +187,8 @@ pub(super) fn plan_rules(
             title: format!("{} over about {} rows", if sorts { "a filesort" } else { "a temporary table" }, fmt_rows(rows)),
             why: "the rows are collected and sorted (or grouped in a temporary table, on disk when large) before the first one is returned; an index in the ORDER BY / GROUP BY order returns them already sorted".into(),
             rewrite: None,
-            ddl,
+            ddl: index.as_ref().map(SuggestedIndex::ddl),
+            index,
         });
     }
     for node in plan.root.walk() {
@@ -197,6 +201,7 @@ pub(super) fn plan_rules(
                 why: "it runs once per outer row (N+1 inside the server); a JOIN with GROUP BY does the same work in one pass".into(),
                 rewrite: None,
                 ddl: None,
+                index: None,
             });
         }
     }
@@ -222,6 +227,7 @@ pub(super) fn plan_condition_rules(
             why: "a pattern that starts with % or _ can only be checked row by row".into(),
             rewrite: None,
             ddl: None,
+            index: None,
         });
     }
 }
@@ -231,7 +237,7 @@ pub(super) fn sort_index(
     stmt: &Statement,
     scope: &Scope,
     catalog: Option<&Catalog>,
-) -> Option<String> {
+) -> Option<SuggestedIndex> {
     let Statement::Query(query) = stmt else {
         return None;
     };
@@ -269,7 +275,7 @@ pub(super) fn sort_index(
     }
     let facts = catalog.and_then(|c| c.table(table));
     (!cols.is_empty() && !facts.is_some_and(|t| t.has_index_leading(&cols)))
-        .then(|| index_ddl(table, &cols))
+        .then(|| suggest(table, &cols))
 }
 
 #[cfg(test)]

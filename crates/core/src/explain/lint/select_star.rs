@@ -65,6 +65,7 @@ pub(super) fn select_star_wide(
             ),
             rewrite,
             ddl: None,
+            index: None,
         });
     }
 }

@@ -52,6 +52,7 @@ pub(super) fn leading_wildcards(
                 why: "a B-tree index is ordered from the first character; a pattern that starts with % or _ can only be checked row by row".into(),
                 rewrite,
                 ddl,
+                index: None,
             });
         }
         ControlFlow::<()>::Continue(())

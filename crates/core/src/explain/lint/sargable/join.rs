@@ -71,6 +71,7 @@ pub(super) fn mismatched_join(
         },
         rewrite: None,
         ddl: None,
+        index: None,
     });
 }
 

@@ -338,6 +338,7 @@ fn wrapped_column(
                 side.wrapped
             ),
             ddl: None,
+            index: None,
             rewrite: None,
         };
         return Some((finding, replacement));
