@@ -19,6 +19,10 @@ pub struct ColumnFacts {
     /// `varchar`, `bigint`, `text`, …
     pub data_type: String,
     pub nullable: bool,
+    /// A text column's collation (`utf8mb4_general_ci`); none for others.
+    #[cfg_attr(feature = "ts", ts(skip))]
+    #[serde(skip)]
+    pub collation: Option<String>,
 }
 
 impl ColumnFacts {
@@ -27,6 +31,12 @@ impl ColumnFacts {
             self.data_type.as_str(),
             "char" | "varchar" | "text" | "tinytext" | "mediumtext" | "longtext" | "enum" | "set"
         )
+    }
+
+    /// The character set of a text column's collation: `utf8mb4` of `utf8mb4_general_ci`.
+    pub fn charset(&self) -> Option<&str> {
+        let collation = self.collation.as_deref()?;
+        Some(collation.split('_').next().unwrap_or(collation))
     }
 
     /// Columns a wide `SELECT *` drags along: TEXT, BLOB and JSON.
@@ -129,6 +139,21 @@ impl Catalog {
             .into_iter()
             .map(|(t, n)| (t, n.unwrap_or(0)))
             .collect();
+        // Text columns' collations: a join or a comparison across two of them can hide an index.
+        let collations: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT TABLE_NAME, COLUMN_NAME, COLLATION_NAME FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = ? AND COLLATION_NAME IS NOT NULL",
+        )
+        .bind(database)
+        .fetch_all(&server.pool)
+        .await
+        .map_err(|e| server.err(e))?;
+        let collation_of = |table: &str, column: &str| {
+            collations
+                .iter()
+                .find(|(t, c, _)| t == table && c == column)
+                .map(|(_, _, coll)| coll.clone())
+        };
         let tables = shapes
             .into_iter()
             .map(|shape| TableFacts {
@@ -145,6 +170,7 @@ impl Catalog {
                             .unwrap_or("")
                             .to_ascii_lowercase(),
                         nullable: c.nullable,
+                        collation: collation_of(&shape.name, &c.name),
                     })
                     .collect(),
                 indexes: shape.indexes,

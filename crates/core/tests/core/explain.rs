@@ -220,6 +220,81 @@ async fn every_expression_that_hides_an_index_is_flagged_and_its_rewrite_uses_th
         "{}",
         finding.title
     );
+    // An explicit COLLATE on the pattern: the email index is read in full instead of a range.
+    let collated = run(
+        &db,
+        "SELECT id FROM users WHERE email LIKE 'a%' COLLATE utf8mb4_bin",
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        table(&collated.plan, "users").access,
+        Some(Access::IndexScan),
+        "{:#?}",
+        collated.plan.root
+    );
+    let finding = collated
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::HiddenIndex)
+        .expect("the collation is named");
+    assert!(
+        finding
+            .title
+            .starts_with("COLLATE utf8mb4_bin against email hides the index uk_email"),
+        "{}",
+        finding.title
+    );
+    let own = run(&db, "SELECT id FROM users WHERE email LIKE 'a%'", false)
+        .await
+        .unwrap();
+    assert_eq!(table(&own.plan, "users").access, Some(Access::Range));
+    assert!(own.findings.iter().all(|f| f.rule != Rule::HiddenIndex));
+
+    // A legacy utf8mb3 column joined to a utf8mb4 one: the utf8mb3 side is converted and its
+    // index serves no lookup; the same table in utf8mb4 is looked up by phone.
+    for (charset, lookup) in [("utf8mb3", false), ("utf8mb4", true)] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP TABLE IF EXISTS legacy_contacts; \
+             CREATE TABLE legacy_contacts (id INT AUTO_INCREMENT PRIMARY KEY, \
+               phone VARCHAR(20) CHARACTER SET {charset} NOT NULL, KEY idx_phone (phone)); \
+             INSERT INTO legacy_contacts (phone) SELECT phone FROM users; ANALYZE TABLE legacy_contacts"
+        )))
+        .execute(&db.server.pool)
+        .await
+        .unwrap();
+        let joined = run(
+            &db,
+            "SELECT u.id FROM users u JOIN legacy_contacts l ON l.phone = u.phone WHERE u.id < 50",
+            false,
+        )
+        .await
+        .unwrap();
+        let contacts = table(&joined.plan, "l");
+        assert_eq!(
+            contacts.access == Some(Access::Ref),
+            lookup,
+            "{charset}: {:#?}",
+            joined.plan.root
+        );
+        let named = joined.findings.iter().find(|f| f.rule == Rule::HiddenIndex);
+        assert_eq!(
+            named.is_some(),
+            !lookup,
+            "{charset}: {:#?}",
+            joined.findings
+        );
+        if let Some(f) = named {
+            assert!(
+                f.title.starts_with(
+                    "legacy_contacts.phone (utf8mb3) is joined to users.phone (utf8mb4)"
+                ),
+                "{}",
+                f.title
+            );
+        }
+    }
     db.drop().await;
 }
 

@@ -415,6 +415,7 @@ mod tests {
             name: name.into(),
             data_type: t.into(),
             nullable: true,
+            collation: matches!(t, "varchar" | "text").then(|| "utf8mb4_general_ci".into()),
         };
         Catalog {
             database: "mindpal".into(),

@@ -258,6 +258,7 @@ pub(super) fn hidden_indexes(
             out.push(finding);
         }
         mismatched_join(expr, scope, catalog, &mut seen, out);
+        foreign_collation(expr, scope, catalog, &mut seen, out);
         ControlFlow::<()>::Continue(())
     });
 }
@@ -344,6 +345,57 @@ fn wrapped_column(
         return Some((finding, replacement));
     }
     None
+}
+
+/// `email LIKE 'A%' COLLATE utf8mb4_bin`: the literal's explicit collation wins, so the bare
+/// column is compared in a collation its index is not sorted by.
+fn foreign_collation(
+    expr: &Expr,
+    scope: &Scope,
+    catalog: Option<&Catalog>,
+    seen: &mut Vec<String>,
+    out: &mut Vec<Finding>,
+) {
+    for side in sides(expr) {
+        let Some((table, column)) = scope.column(side.wrapped, catalog) else {
+            continue;
+        };
+        let Some(Expr::Collate { collation, .. }) = side.test.others().into_iter().next() else {
+            continue;
+        };
+        let wanted = collation.to_string().trim_matches('`').to_ascii_lowercase();
+        let facts = catalog.and_then(|c| c.table(&table));
+        let own = facts
+            .and_then(|t| t.column(&column))
+            .and_then(|c| c.collation.clone());
+        if own
+            .as_deref()
+            .is_some_and(|o| o.eq_ignore_ascii_case(&wanted))
+            || facts.is_some_and(|t| !t.is_indexed(&column))
+            || seen.contains(&expr.to_string())
+        {
+            continue;
+        }
+        seen.push(expr.to_string());
+        let hides = match index_of(catalog, &table, &column) {
+            Some(name) => format!("the index {name} on {table}.{column}"),
+            None => format!("the index on {table}.{column}"),
+        };
+        out.push(Finding {
+            rule: Rule::HiddenIndex,
+            level: Level::Bad,
+            table: Some(table.clone()),
+            title: format!("COLLATE {wanted} against {column} hides {hides}"),
+            why: format!(
+                "an explicit COLLATE wins over the column's own ({}), so every {column} is compared in {wanted} and {hides}, sorted in the column's collation, cannot narrow the search; compare in the column's collation, or give the column the collation the search needs",
+                own.as_deref().unwrap_or("unknown")
+            ),
+            rewrite: None,
+            ddl: None,
+            index: None,
+        });
+        return;
+    }
 }
 
 fn contains_subquery(expr: &Expr) -> bool {

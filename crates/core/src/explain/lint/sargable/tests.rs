@@ -227,3 +227,17 @@ fn a_pasted_plans_condition_gets_the_same_rule() {
     hidden_in_condition("c.created_at >= '2025-11-01' and c.id < 5", "c", &mut out);
     assert!(out.is_empty(), "{out:#?}");
 }
+
+#[test]
+fn a_foreign_collation_on_the_literal_side_hides_the_index() {
+    let found = findings("SELECT id FROM users WHERE email LIKE 'A%' COLLATE utf8mb4_bin");
+    let f = rule(&found, Rule::HiddenIndex);
+    assert!(
+        f.title
+            .starts_with("COLLATE utf8mb4_bin against email hides the index uk_email"),
+        "{}",
+        f.title
+    );
+    // The column's own collation changes nothing.
+    clean("SELECT id FROM users WHERE email LIKE 'a%' COLLATE utf8mb4_general_ci");
+}
