@@ -122,7 +122,7 @@ test("Try it builds the suggested index on a scratch copy, shows both plans, and
   await s.waitUntil(() => {
     const panel = document.querySelector("[data-testid=try-index]");
     let pane = panel.parentElement;
-    while (pane && !(pane.scrollHeight > pane.clientHeight && getComputedStyle(pane).overflowY !== "visible")) pane = pane.parentElement;
+    while (pane && !(pane.scrollHeight > pane.clientHeight && pane.ownerDocument.defaultView.getComputedStyle(pane).overflowY !== "visible")) pane = pane.parentElement;
     pane = pane ?? document.scrollingElement;
     pane.scrollTop += panel.getBoundingClientRect().top - (pane === document.scrollingElement ? 0 : pane.getBoundingClientRect().top);
     return true;
