@@ -139,21 +139,24 @@ impl Catalog {
             .into_iter()
             .map(|(t, n)| (t, n.unwrap_or(0)))
             .collect();
-        // Text columns' collations: a join or a comparison across two of them can hide an index.
-        let collations: Vec<(String, String, String)> = sqlx::query_as(
+        // Text columns' collations, of the statement's tables only (as above): a join or a
+        // comparison across two of them can hide an index.
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT TABLE_NAME, COLUMN_NAME, COLLATION_NAME FROM information_schema.COLUMNS \
-             WHERE TABLE_SCHEMA = ? AND COLLATION_NAME IS NOT NULL",
-        )
-        .bind(database)
-        .fetch_all(&server.pool)
-        .await
-        .map_err(|e| server.err(e))?;
-        let collation_of = |table: &str, column: &str| {
-            collations
-                .iter()
-                .find(|(t, c, _)| t == table && c == column)
-                .map(|(_, _, coll)| coll.clone())
-        };
+             WHERE TABLE_SCHEMA = ? AND COLLATION_NAME IS NOT NULL{}",
+            crate::schema::table_filter(only)
+        )))
+        .bind(database);
+        for name in only.unwrap_or_default() {
+            query = query.bind(name);
+        }
+        let collations: BTreeMap<(String, String), String> = query
+            .fetch_all(&server.pool)
+            .await
+            .map_err(|e| server.err(e))?
+            .into_iter()
+            .map(|(t, c, coll): (String, String, String)| ((t, c), coll))
+            .collect();
         let tables = shapes
             .into_iter()
             .map(|shape| TableFacts {
@@ -170,7 +173,9 @@ impl Catalog {
                             .unwrap_or("")
                             .to_ascii_lowercase(),
                         nullable: c.nullable,
-                        collation: collation_of(&shape.name, &c.name),
+                        collation: collations
+                            .get(&(shape.name.clone(), c.name.clone()))
+                            .cloned(),
                     })
                     .collect(),
                 indexes: shape.indexes,

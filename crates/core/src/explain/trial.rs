@@ -170,7 +170,7 @@ pub async fn try_index(
         .execute(&mut *conn)
         .await
         .is_ok();
-    let copy = Copy {
+    let copy = ScratchCopy {
         server,
         database: &database,
         scratch: &scratch,
@@ -212,7 +212,7 @@ pub async fn try_index(
     })
 }
 
-struct Copy<'a> {
+struct ScratchCopy<'a> {
     server: &'a MysqlServer,
     database: &'a str,
     scratch: &'a str,
@@ -223,7 +223,7 @@ struct Copy<'a> {
     progress: &'a (dyn Fn(&str) + Send + Sync),
 }
 
-impl Copy<'_> {
+impl ScratchCopy<'_> {
     async fn run(
         &self,
         conn: &mut sqlx::pool::PoolConnection<sqlx::MySql>,

@@ -136,6 +136,18 @@ pub async fn introspect(server: &MysqlServer, database: &str) -> Result<Vec<Tabl
     introspect_tables(server, database, None).await
 }
 
+/// ` AND TABLE_NAME IN (?, …)` for `only` (nothing for every table): the names are bound
+/// values, one placeholder each, in `only`'s order.
+pub(crate) fn table_filter(only: Option<&[String]>) -> String {
+    match only {
+        Some(names) if !names.is_empty() => {
+            format!(" AND TABLE_NAME IN ({})", vec!["?"; names.len()].join(", "))
+        }
+        Some(_) => " AND FALSE".to_owned(),
+        None => String::new(),
+    }
+}
+
 /// Reads the shape of the named base tables of `database` (all of them for `None`). Naming
 /// them spares the server opening every table's metadata.
 pub async fn introspect_tables(
@@ -143,14 +155,7 @@ pub async fn introspect_tables(
     database: &str,
     only: Option<&[String]>,
 ) -> Result<Vec<TableShape>> {
-    // Table names are bound values, one placeholder each.
-    let filter = match only {
-        Some(names) if !names.is_empty() => {
-            format!(" AND TABLE_NAME IN ({})", vec!["?"; names.len()].join(", "))
-        }
-        Some(_) => " AND FALSE".to_owned(),
-        None => String::new(),
-    };
+    let filter = table_filter(only);
     let names = only.unwrap_or_default();
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES \

@@ -3,6 +3,7 @@
 
 mod diff;
 
+pub(crate) use diff::table_filter;
 pub use diff::{
     ColumnShape, IndexShape, SchemaDiff, TableDiff, TableShape, diff_live, introspect,
     introspect_tables,

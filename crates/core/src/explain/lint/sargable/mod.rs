@@ -245,6 +245,14 @@ fn index_of(catalog: Option<&Catalog>, table: &str, column: &str) -> Option<Stri
         .map(|i| i.name.clone())
 }
 
+/// "the index idx_created_at on conversations.created_at", as findings name it.
+fn hides(catalog: Option<&Catalog>, table: &str, column: &str) -> String {
+    match index_of(catalog, table, column) {
+        Some(name) => format!("the index {name} on {table}.{column}"),
+        None => format!("the index on {table}.{column}"),
+    }
+}
+
 pub(super) fn hidden_indexes(
     stmt: &Statement,
     scope: &Scope,
@@ -312,18 +320,16 @@ fn wrapped_column(
         }
         seen.push(expr.to_string());
         let others = side.test.others();
-        let constant = others.iter().all(|o| {
-            columns_in(o, scope, catalog).is_some_and(|c| c.is_empty()) && !contains_subquery(o)
-        });
+        // No column of these tables, and no subquery (`columns_in` is None for one).
+        let constant = others
+            .iter()
+            .all(|o| columns_in(o, scope, catalog).is_some_and(|c| c.is_empty()));
         let replacement = if constant {
             sargable(side.wrapped, &side.test, column_expr)
         } else {
             None
         };
-        let hides = match index_of(catalog, table, column) {
-            Some(name) => format!("the index {name} on {table}.{column}"),
-            None => format!("the index on {table}.{column}"),
-        };
+        let hides = hides(catalog, table, column);
         let remedy = if replacement.is_some() {
             "the same test on the bare column is a range the index serves".to_owned()
         } else {
@@ -377,10 +383,7 @@ fn foreign_collation(
             continue;
         }
         seen.push(expr.to_string());
-        let hides = match index_of(catalog, &table, &column) {
-            Some(name) => format!("the index {name} on {table}.{column}"),
-            None => format!("the index on {table}.{column}"),
-        };
+        let hides = hides(catalog, &table, &column);
         out.push(Finding {
             rule: Rule::HiddenIndex,
             level: Level::Bad,
@@ -396,25 +399,6 @@ fn foreign_collation(
         });
         return;
     }
-}
-
-fn contains_subquery(expr: &Expr) -> bool {
-    let mut found = false;
-    walk(expr, &mut |e| {
-        if matches!(
-            e,
-            Expr::Subquery(_)
-                | Expr::Exists { .. }
-                | Expr::In {
-                    target: InTarget::Subquery(_),
-                    ..
-                }
-        ) {
-            found = true;
-        }
-        !found
-    });
-    found
 }
 
 /// What helps when no range on the bare column is the same test.
