@@ -35,10 +35,12 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A database of its own for one test, made and dropped through the core.
+/// A database of its own for one test, made and dropped through the core: by `drop` at the
+/// end, or by `Drop` when the test panicked before it.
 struct Db {
     name: String,
     admin: MysqlServer,
+    dropped: bool,
 }
 
 impl Db {
@@ -56,19 +58,51 @@ impl Db {
             .execute(&admin.pool)
             .await
             .unwrap();
-        Db { name, admin }
+        Db {
+            name,
+            admin,
+            dropped: false,
+        }
     }
 
     fn url(&self) -> String {
         format!("{}/{}", mysql_url(), self.name)
     }
 
-    async fn drop(self) {
+    async fn drop(mut self) {
         let sql = format!("DROP DATABASE {}", quote_ident(&self.name));
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
             .execute(&self.admin.pool)
             .await
             .unwrap();
+        self.dropped = true;
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if self.dropped {
+            return;
+        }
+        // The test panicked: a thread and runtime of their own, as its runtime may be unwinding.
+        let sql = format!("DROP DATABASE IF EXISTS {}", quote_ident(&self.name));
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async {
+                let target = MysqlTarget::from_url(&mysql_url()).unwrap();
+                if let Ok(admin) =
+                    MysqlServer::connect(&target, std::time::Duration::from_secs(5), 1).await
+                {
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&admin.pool)
+                        .await;
+                }
+            });
+        })
+        .join();
     }
 }
 

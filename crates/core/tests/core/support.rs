@@ -37,11 +37,13 @@ pub async fn admin() -> MysqlServer {
         .expect("the test MariaDB answers")
 }
 
-/// A fresh, empty database for one test.
+/// A fresh, empty database for one test, dropped by [`TestDb::drop`] at the end, or by
+/// `Drop` when the test panicked before it.
 pub struct TestDb {
     pub name: String,
     pub server: MysqlServer,
     admin: MysqlServer,
+    dropped: bool,
 }
 
 impl TestDb {
@@ -68,6 +70,7 @@ impl TestDb {
             name,
             server,
             admin,
+            dropped: false,
         }
     }
 
@@ -88,13 +91,37 @@ impl TestDb {
         n
     }
 
-    pub async fn drop(self) {
+    pub async fn drop(mut self) {
         self.server.pool.close().await;
         let sql = format!("DROP DATABASE IF EXISTS {}", quote_ident(&self.name));
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
             .execute(&self.admin.pool)
             .await
             .unwrap();
+        self.dropped = true;
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if self.dropped {
+            return;
+        }
+        // The test panicked: its runtime may be unwinding, so a thread and runtime of their own.
+        let sql = format!("DROP DATABASE IF EXISTS {}", quote_ident(&self.name));
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async {
+                let admin = admin().await;
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&admin.pool)
+                    .await;
+            });
+        })
+        .join();
     }
 }
 
@@ -188,5 +215,24 @@ pub fn through_sandbox_bastion(
         .expect("the profile goes through the bastion");
     ssh.known_hosts = Some(home.join("known_hosts"));
     ssh.accept_host_key = Some(status.bastion.as_ref().unwrap().host_fingerprint.clone());
-    mindpal_core::ssh::attach(profile, TIMEOUT).unwrap();
+    mindpal_core::profiles::attach_bastion(profile, TIMEOUT).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_that_panics_leaves_no_database() {
+    let name = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = name.clone();
+    let failed = tokio::spawn(async move {
+        let db = TestDb::new("panics").await;
+        *seen.lock().unwrap() = db.name.clone();
+        panic!("a failing test");
+    })
+    .await;
+    assert!(failed.unwrap_err().is_panic());
+    let name = name.lock().unwrap().clone();
+    assert!(name.starts_with("mp_test_panics_"));
+    assert!(
+        !database_exists(&admin().await, &name).await,
+        "{name} is gone"
+    );
 }
