@@ -22,10 +22,12 @@ test: services app
 	@awk '/^test result:/ { p += $$4; f += $$6 } /^ℹ pass / { p += $$3 } /^ℹ fail / { f += $$3 } \
 		END { printf "tests: %d passed, %d failed\n", p, f }' target/test.log target/e2e.log target/package.log
 
-## check: formatting, lints, generated UI types up to date, TypeScript and the UI linter
+## check: formatting, lints, the core's layers (scripts/layers.py), generated UI types up to date,
+## TypeScript and the UI linter
 check: ui
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	python3 scripts/layers.py
 	@if cargo tree -p mindpal-core -e normal -i tauri >/dev/null 2>&1; then \
 		echo "mindpal-core must not depend on tauri" >&2; exit 1; fi
 	$(MAKE) bindings

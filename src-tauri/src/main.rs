@@ -7,7 +7,6 @@
 
 mod commands;
 mod prelude;
-mod sessions;
 mod state;
 #[cfg(test)]
 mod typescript;
@@ -41,10 +40,13 @@ fn init_logging() {
 
 fn main() {
     init_logging();
-    let state = AppState::default();
     tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::default().build())
-        .manage(state)
+        .setup(|app| {
+            use tauri::Manager;
+            app.manage(AppState::new(app.handle()));
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::profiles::list_profiles,
             commands::profiles::save_profile,

@@ -4,7 +4,7 @@ pub(crate) use crate::state::*;
 pub(crate) use crate::wire::{
     JobEvent, Overview, ProfileInput, ProfileView, ServerCheck, TunnelView, UiError,
 };
-pub(crate) use mindpal_core::access::{Actor, Permission};
+pub(crate) use mindpal_core::access::Permission;
 pub(crate) use mindpal_core::audit::trail::{self, AuditRow, AuditSearch};
 pub(crate) use mindpal_core::backup::catalog::VerifyReport;
 pub(crate) use mindpal_core::backup::pitr::RestorableWindow;
@@ -31,7 +31,6 @@ pub(crate) use mindpal_core::directory::digital_humans::{
     self, DigitalHumanDetail, DigitalHumanRow, DigitalHumanSearch, KnowledgeRow, KnowledgeSearch,
 };
 pub(crate) use mindpal_core::directory::users::{self, UserDetail, UserRow, UserSearch};
-pub(crate) use mindpal_core::directory::{Page, Total, Viewer};
 pub(crate) use mindpal_core::explain::hot::HotQuery;
 pub(crate) use mindpal_core::explain::lint::SuggestedIndex;
 pub(crate) use mindpal_core::explain::trial::{self, TrialOptions, TrialReport};
@@ -40,6 +39,7 @@ pub(crate) use mindpal_core::explain::{
 };
 pub(crate) use mindpal_core::fleet::{self, FleetEntry};
 pub(crate) use mindpal_core::indexes::{self, IndexReport};
+pub(crate) use mindpal_core::keyset::{Page, Total};
 pub(crate) use mindpal_core::monitor::advisor::{self, Advice};
 pub(crate) use mindpal_core::monitor::redis::RedisStatus;
 pub(crate) use mindpal_core::monitor::sessions::Killed;
@@ -49,14 +49,12 @@ pub(crate) use mindpal_core::monitor::{
 pub(crate) use mindpal_core::mysql::{
     DEFAULT_CONNECT_TIMEOUT, MysqlServer, READ_DEADLINE, read_within,
 };
-pub(crate) use mindpal_core::profiles::secrets::{self, SessionSecrets};
 pub(crate) use mindpal_core::profiles::{self, Profile, STORE_FILE};
 pub(crate) use mindpal_core::redis::RedisServer;
 pub(crate) use mindpal_core::replication::{self, HeartbeatTable, ReplicationReport, Thresholds};
 pub(crate) use mindpal_core::wire::Id;
-pub(crate) use mindpal_core::{CancellationToken, Error, ErrorKind, overview, sandbox, schema};
-pub(crate) use std::collections::HashMap;
-pub(crate) use std::sync::Mutex;
+pub(crate) use mindpal_core::workspace::Saved;
+pub(crate) use mindpal_core::{Error, ErrorKind, overview, sandbox, schema};
 pub(crate) use tauri::Manager;
 pub(crate) use tauri::ipc::Channel;
 pub(crate) use tauri::{AppHandle, State};

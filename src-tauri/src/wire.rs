@@ -1,7 +1,7 @@
 //! The types the UI receives or sends that the core does not already describe: camelCase,
 //! no secrets. TypeScript declarations are generated into `ui/src/bindings/` (`make bindings`).
 
-use mindpal_core::access::{Actor, Permission};
+use mindpal_core::access::Permission;
 use mindpal_core::overview::{DatabaseOverview, RedisOverview};
 use mindpal_core::profiles::secrets::TypedPasswords;
 use mindpal_core::profiles::{self, FieldError, Profile, ServerSummary};
@@ -72,7 +72,7 @@ pub struct ProfileView {
 
 impl From<Profile> for ProfileView {
     fn from(profile: Profile) -> Self {
-        let permissions = Actor::of(&profile).permissions();
+        let permissions = profile.actor().permissions();
         ProfileView {
             profile,
             permissions,
@@ -193,13 +193,13 @@ mod tests {
     use mindpal_core::conversations::{
         ConversationDetail, ConversationRow, ConversationSearch, ThreadAnchor, ThreadPage,
     };
-    use mindpal_core::directory::Page;
     use mindpal_core::directory::actions::{ActionOutcome, DigitalHumanAction, UserAction};
     use mindpal_core::directory::cache::TokenScan;
     use mindpal_core::directory::digital_humans::{
         DigitalHumanDetail, DigitalHumanRow, DigitalHumanSearch, KnowledgeRow, KnowledgeSearch,
     };
     use mindpal_core::directory::users::{UserDetail, UserRow, UserSearch};
+    use mindpal_core::keyset::Page;
     use ts_rs::{Config, TS};
 
     /// The core's directory types the commands send and receive (the core derives them;

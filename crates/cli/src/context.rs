@@ -9,11 +9,12 @@ use clap::Args;
 use mindpal_core::CancellationToken;
 use mindpal_core::Error;
 use mindpal_core::access::Actor;
-use mindpal_core::directory::Viewer;
 use mindpal_core::mysql::{MysqlServer, MysqlTarget};
-use mindpal_core::profiles::{self, Profile, RedisMode, RedisProfile, Role};
+use mindpal_core::profiles::{self, Profile};
+use mindpal_core::redis::{RedisMode, RedisTopology};
 use mindpal_core::redis::{RedisServer, RedisTarget};
 use mindpal_core::ssh::{SshProfile, Via};
+use mindpal_core::workspace::{FileStore, Workspace};
 
 use crate::Global;
 
@@ -43,7 +44,7 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
 
 /// An id from the command line: a malformed one (`abc`, `0`, 21 digits) is a usage error.
 pub fn id_arg(raw: &str, what: &str) -> anyhow::Result<i64> {
-    mindpal_core::directory::parse_id(raw, what).map_err(|e| usage(e.to_string()))
+    mindpal_core::keyset::parse_id(raw, what).map_err(|e| usage(e.to_string()))
 }
 
 pub fn closed_pipe(err: &anyhow::Error) -> bool {
@@ -64,8 +65,20 @@ pub fn store_path(g: &Global) -> anyhow::Result<PathBuf> {
     }
 }
 
+/// The run's workspace: the profile store of `--profiles-file` (or the default one), and
+/// connections that wait `--connect-timeout`.
+pub fn workspace(g: &Global) -> anyhow::Result<&'static Workspace> {
+    static WORKSPACE: std::sync::OnceLock<Workspace> = std::sync::OnceLock::new();
+    if let Some(workspace) = WORKSPACE.get() {
+        return Ok(workspace);
+    }
+    let workspace = Workspace::new(FileStore(store_path(g)?)).with_connect_timeout(timeout(g));
+    Ok(WORKSPACE.get_or_init(|| workspace))
+}
+
 /// The `--profile`, with its saved passwords read from the OS keyring: once per run (the
-/// keyring may be slow, and one command is one process).
+/// keyring may be slow, and one command is one process). Its servers go through the bastion
+/// of the command line or the profile.
 pub fn profile(g: &Global) -> anyhow::Result<Option<Profile>> {
     static RESOLVED: std::sync::OnceLock<Option<Profile>> = std::sync::OnceLock::new();
     if let Some(resolved) = RESOLVED.get() {
@@ -74,17 +87,19 @@ pub fn profile(g: &Global) -> anyhow::Result<Option<Profile>> {
     let resolved = match &g.profile {
         Some(name) => {
             // An unknown name is a mistake on the command line: exit 2.
-            let mut profile = profiles::find(&store_path(g)?, name).map_err(|e| match e {
+            let mut stored = workspace(g)?.stored(name).map_err(|e| match e {
                 Error::NotFound(m) => usage(m),
                 e => e.into(),
             })?;
-            profiles::secrets::resolve(&mut profile, &|_| None)?;
             if let Some(ca) = &g.redis_ca {
-                for node in profile.redis.iter_mut().flat_map(|r| &mut r.nodes) {
+                for node in stored.redis.iter_mut().flat_map(|r| &mut r.nodes) {
                     node.ca_file = Some(ca.clone());
                 }
             }
-            if let Some(via) = bastion(g, profile.ssh.as_ref())? {
+            // The bastion is the command line's to choose (`--ssh*` over the profile's).
+            let ssh = stored.ssh.take();
+            let mut profile = workspace(g)?.with_passwords(stored)?;
+            if let Some(via) = bastion(g, ssh.as_ref())? {
                 profile.mysql.via = Some(via.clone());
                 for replica in &mut profile.replicas {
                     replica.via = Some(via.clone());
@@ -93,6 +108,7 @@ pub fn profile(g: &Global) -> anyhow::Result<Option<Profile>> {
                     node.via = Some(via.clone());
                 }
             }
+            profile.ssh = ssh;
             Some(profile)
         }
         None => None,
@@ -183,7 +199,7 @@ pub async fn connect_mysql(g: &Global) -> anyhow::Result<MysqlServer> {
 
 /// `--redis-cluster URL,URL,…` as a cluster profile: each seed with `--redis-ca` and behind
 /// the bastion of `--ssh` or the profile.
-pub fn cluster_seeds(g: &Global) -> anyhow::Result<Option<RedisProfile>> {
+pub fn cluster_seeds(g: &Global) -> anyhow::Result<Option<RedisTopology>> {
     let urls = match &g.redis_cluster {
         None => return Ok(None),
         Some(Some(urls)) => urls,
@@ -206,7 +222,7 @@ pub fn cluster_seeds(g: &Global) -> anyhow::Result<Option<RedisProfile>> {
             "--redis-cluster needs at least one seed node URL".to_owned(),
         ));
     }
-    Ok(Some(RedisProfile {
+    Ok(Some(RedisTopology {
         mode: RedisMode::Cluster,
         nodes,
         master_name: None,
@@ -217,7 +233,7 @@ pub fn cluster_seeds(g: &Global) -> anyhow::Result<Option<RedisProfile>> {
 pub async fn connect_redis(g: &Global) -> anyhow::Result<Option<RedisServer>> {
     if let Some(cluster) = cluster_seeds(g)? {
         return Ok(Some(
-            mindpal_core::redis::connect_profile(&cluster, timeout(g)).await?,
+            mindpal_core::redis::connect_topology(&cluster, timeout(g)).await?,
         ));
     }
     if let Some(url) = &g.redis {
@@ -229,7 +245,7 @@ pub async fn connect_redis(g: &Global) -> anyhow::Result<Option<RedisServer>> {
     if let Some(profile) = profile(g)? {
         return match profile.redis {
             Some(redis) => Ok(Some(
-                mindpal_core::redis::connect_profile(&redis, timeout(g)).await?,
+                mindpal_core::redis::connect_topology(&redis, timeout(g)).await?,
             )),
             None => Ok(None),
         };
@@ -253,24 +269,14 @@ pub struct ReadFrom {
     from_replica: bool,
 }
 
-/// The profile's role, or `--role support` to see what a support profile sees. A profile
-/// cannot be raised (support to lead or operator, lead to operator) from the command line.
-pub fn viewer(g: &Global) -> anyhow::Result<Viewer> {
-    let profile_role = profile(g)?.map(|p| p.role).unwrap_or(Role::Operator);
-    match (g.role, profile_role) {
-        (Some(asked), have) if asked.outranks(have) => Err(mindpal_core::Error::Forbidden(
-            format!("--role {asked:?} is refused: this is a {have:?} profile").to_lowercase(),
-        )
-        .into()),
-        (Some(role), _) => Ok(role),
-        (None, role) => Ok(role),
-    }
-}
-
+/// Who acts: the profile's role, lowered by `--role support` to see what a support profile
+/// sees. The core refuses a `--role` that would raise the profile.
 pub fn actor(g: &Global) -> anyhow::Result<Actor> {
-    let role = viewer(g)?;
-    let read_only = profile(g)?.is_some_and(|p| p.read_only);
-    Ok(Actor { role, read_only })
+    let own = profile(g)?.map_or(Actor::OPERATOR, |p| p.actor());
+    match g.role {
+        Some(role) => Ok(own.acting_as(role)?),
+        None => Ok(own),
+    }
 }
 
 /// The Redis side of a view: `None` when none is given, else the server or why it cannot be

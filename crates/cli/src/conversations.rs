@@ -193,7 +193,7 @@ pub async fn command(
         }
         ConversationsCommand::Show(s) => {
             let id = crate::context::id_arg(&s.id, "conversation")?;
-            let viewer = viewer(g)?;
+            let viewer = actor(g)?;
             let server = reader(g, &s.read).await?;
             let redis = redis_side(g).await;
             let detail = conversations::show(&server, redis.as_ref(), id, viewer).await?;
@@ -208,7 +208,7 @@ pub async fn command(
         }
         ConversationsCommand::Export { id, format, read } => {
             let id = crate::context::id_arg(id, "conversation")?;
-            let viewer = viewer(g)?;
+            let viewer = actor(g)?;
             let server = reader(g, read).await?;
             let format = match format.unwrap_or(if g.json {
                 FormatArg::Json

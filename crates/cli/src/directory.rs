@@ -261,14 +261,14 @@ pub async fn users_command(g: &Global, cmd: &UsersCommand, out: &Out) -> anyhow:
                 descending: !f.asc,
                 limit: f.paging.limit,
             };
-            let viewer = viewer(g)?;
+            let viewer = actor(g)?;
             let server = reader(g, &f.read).await?;
             let page = users::find(&server, &search, f.paging.after.as_deref(), viewer).await?;
             out.user_page(&page);
         }
         UsersCommand::Show { id, read } => {
             let id = crate::context::id_arg(id, "user")?;
-            let viewer = viewer(g)?;
+            let viewer = actor(g)?;
             let server = reader(g, read).await?;
             let redis = redis_side(g).await;
             let detail = users::show(&server, redis.as_ref(), id, viewer).await?;
@@ -276,7 +276,7 @@ pub async fn users_command(g: &Global, cmd: &UsersCommand, out: &Out) -> anyhow:
         }
         UsersCommand::Tokens { id, max_scans } => {
             let id = crate::context::id_arg(id, "user")?;
-            let viewer = viewer(g)?;
+            let viewer = actor(g)?;
             let Some(redis) = connect_redis(g).await? else {
                 return Err(mindpal_core::Error::InvalidInput(
                     "no Redis given: pass --redis URL or a --profile with Redis".into(),
@@ -340,7 +340,7 @@ pub async fn dh_command(g: &Global, cmd: &DhCommand, out: &Out) -> anyhow::Resul
         }
         DhCommand::Show { id, read } => {
             let id = crate::context::id_arg(id, "digital human")?;
-            let viewer = viewer(g)?;
+            let viewer = actor(g)?;
             let server = reader(g, read).await?;
             out.dh_detail(&digital_humans::show(&server, id, viewer).await?);
         }

@@ -19,8 +19,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use mindpal_core::access::Role;
 use mindpal_core::mysql::MysqlServer;
-use mindpal_core::profiles::{self, Role};
+use mindpal_core::profiles;
 use mindpal_core::{Error, ErrorKind, sandbox, schema, seed};
 
 use context::*;

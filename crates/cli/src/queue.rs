@@ -276,17 +276,9 @@ pub async fn dashboard_command(g: &Global, a: &DashboardArgs, out: &Out) -> anyh
     let from = a.from.unwrap_or(today - chrono::Duration::days(7));
     let to = a.to.unwrap_or(today);
     let own = reviewer_name(g);
-    // Support staff see their own figures; leads and operators see everyone's.
-    let role = actor(g)?.role;
-    let only = if role.sees_every_reviewer() {
-        a.reviewer.clone()
-    } else if a.reviewer.as_deref().is_some_and(|r| r != own) {
-        return Err(usage("support profiles see their own figures only"));
-    } else {
-        Some(own)
-    };
     let server = connect_mysql(g).await?;
-    let board = agreement::dashboard(&server, only.as_deref(), from, to).await?;
+    let board =
+        agreement::dashboard(&server, actor(g)?, &own, a.reviewer.as_deref(), from, to).await?;
     out.show(&board, || {
         say!("reviews {} to {}", board.from, board.to);
         if board.days.is_empty() {

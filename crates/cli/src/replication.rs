@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use mindpal_core::Error;
+use mindpal_core::access::Role;
 use mindpal_core::mysql::{MysqlServer, MysqlTarget};
-use mindpal_core::profiles::{Profile, Role};
+use mindpal_core::profiles::Profile;
 use mindpal_core::replication::{self, ReplicationReport, Thresholds, Verdict, heartbeat};
 
 use crate::Global;
@@ -150,7 +151,7 @@ async fn status(g: &Global, args: &StatusArgs, out: &Out) -> anyhow::Result<Exit
             // A primary that stopped answering shows in the report; the beat just waits.
             let _ = heartbeat::beat(primary, actor, table).await;
         }
-        let report = replication::check(&profile, &thresholds).await;
+        let report = replication::check(&profile.servers(), &thresholds).await;
         let master = report.redis.as_ref().and_then(|r| r.master.clone());
         if let (Some(before), Some(now)) = (&last_master, &master)
             && before != now

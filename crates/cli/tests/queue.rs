@@ -214,7 +214,10 @@ async fn reviewers_share_one_queue_from_the_command_line() {
             "li",
         ],
     );
-    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    // Refused by the core's rules like every other permission: exit 4, saying whose.
+    assert_eq!(refused.status.code(), Some(4), "{refused:?}");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("every reviewer's figures"), "{said}");
     // A support lead sees everyone's.
     let lead = json(&run(
         &url,

@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use mindpal_core::conversations::{self, ConversationSearch, ThreadAnchor};
-use mindpal_core::directory::cursor::{self, KeyValue};
+use mindpal_core::keyset::cursor::{self, KeyValue};
 
 const REPEATS: usize = 15;
 const PAGE: u32 = 50;

@@ -6,10 +6,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use mindpal_core::directory::cursor::{self, KeyValue};
+use mindpal_core::access::Actor;
 use mindpal_core::directory::digital_humans::{self, DigitalHumanSearch, KnowledgeSearch};
 use mindpal_core::directory::users::{self, UserSearch, UserSort};
-use mindpal_core::directory::{Page, Viewer};
+use mindpal_core::keyset::Page;
+use mindpal_core::keyset::cursor::{self, KeyValue};
 use mindpal_core::mysql::MysqlServer;
 
 const REPEATS: usize = 15;
@@ -158,11 +159,11 @@ async fn main() {
                             k,
                         )
                     });
-                    let page = users::find(&server, &search, after.as_deref(), Viewer::Operator)
+                    let page = users::find(&server, &search, after.as_deref(), Actor::OPERATOR)
                         .await
                         .unwrap();
                     same_rows(&page, &expected, |r| r.id);
-                    time(|| users::find(&server, &search, after.as_deref(), Viewer::Operator)).await
+                    time(|| users::find(&server, &search, after.as_deref(), Actor::OPERATOR)).await
                 }
                 "digital humans by id" => {
                     let search = DigitalHumanSearch {

@@ -10,12 +10,14 @@ mod proxy;
 
 use std::time::Duration;
 
+use mindpal_core::access::Role;
 use mindpal_core::fleet::{self, Alerts};
 use mindpal_core::mysql::MysqlTarget;
-use mindpal_core::profiles::{Profile, RedisMode, RedisProfile, Role};
+use mindpal_core::profiles::Profile;
 use mindpal_core::redis::RedisTarget;
+use mindpal_core::redis::{RedisMode, RedisTopology};
 
-fn profile(name: &str, mysql: MysqlTarget, redis: Option<RedisProfile>) -> Profile {
+fn profile(name: &str, mysql: MysqlTarget, redis: Option<RedisTopology>) -> Profile {
     Profile {
         name: name.into(),
         role: Role::Operator,
@@ -35,7 +37,7 @@ async fn main() {
         return;
     };
     let target = MysqlTarget::from_url(&url).unwrap();
-    let redis = RedisProfile {
+    let redis = RedisTopology {
         mode: RedisMode::Standalone,
         nodes: vec![RedisTarget::new("127.0.0.1", 6379)],
         master_name: None,

@@ -14,10 +14,11 @@ use std::time::Duration;
 
 use mindpal_core::CancellationToken;
 use mindpal_core::access::Actor;
+use mindpal_core::access::Role;
 use mindpal_core::conversations::{self, ThreadAnchor};
 use mindpal_core::explain::{self, ExplainOptions};
 use mindpal_core::mysql::{MysqlServer, MysqlTarget};
-use mindpal_core::profiles::{Profile, Role};
+use mindpal_core::profiles::Profile;
 use mindpal_core::replication::{self, Thresholds};
 
 const ONE_WAY: Duration = Duration::from_millis(100);
@@ -31,7 +32,7 @@ const SCREENS: [&str; 4] = [
 
 /// The median time of screen `name`'s main call against `server`.
 async fn screen(server: &MysqlServer, name: &str, user: i64, conversation: i64) -> f64 {
-    let viewer = Role::Operator;
+    let viewer = Actor::OPERATOR;
     let profile = Profile {
         name: "bench".into(),
         role: Role::Operator,
@@ -72,7 +73,7 @@ async fn screen(server: &MysqlServer, name: &str, user: i64, conversation: i64) 
         }
         _ => {
             // A refresh that timed out is fast and wrong: only a whole one counts.
-            let report = replication::check(&profile, &Thresholds::default()).await;
+            let report = replication::check(&profile.servers(), &Thresholds::default()).await;
             assert!(
                 report.primary.error.is_none(),
                 "the refresh failed: {:?}",

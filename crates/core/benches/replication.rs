@@ -56,13 +56,13 @@ async fn main() {
     .expect("the sandbox comes up");
     let profile = sandbox::sandbox_profile(&status);
     let thresholds = Thresholds::default();
-    replication::check(&profile, &thresholds).await;
+    replication::check(&profile.servers(), &thresholds).await;
 
     let mut core = Vec::new();
     let mut verdicts = Vec::new();
     for _ in 0..REPEATS {
         let started = Instant::now();
-        let report = replication::check(&profile, &thresholds).await;
+        let report = replication::check(&profile.servers(), &thresholds).await;
         core.push(started.elapsed());
         verdicts.push(report.overall);
     }

@@ -6,8 +6,34 @@
 
 use serde::Serialize;
 
+use serde::Deserialize;
+
 use crate::error::{Error, Result};
-use crate::profiles::{Profile, Role};
+
+/// What a profile is for. The role decides nothing by itself: [`Actor::may`] reads it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum Role {
+    /// Looks after the database: schema, backups, replication, monitoring.
+    #[default]
+    Operator,
+    /// Reads conversations; sees PII masked.
+    Support,
+    /// Leads the support team: what support sees, and every reviewer's figures.
+    Lead,
+}
+
+impl Role {
+    /// Ordered by what each may: support < lead < operator.
+    fn rank(self) -> u8 {
+        match self {
+            Role::Support => 0,
+            Role::Lead => 1,
+            Role::Operator => 2,
+        }
+    }
+}
 
 /// Who is acting: the profile's role and its read-only flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,10 +78,14 @@ pub enum Permission {
     /// *Try it*: a scratch database with sampled copies of a statement's tables and a
     /// suggested index, created and dropped on the server.
     TryIndex,
+    /// The reviewers' dashboard with everyone's figures, not only the viewer's own.
+    SeeEveryReviewer,
+    /// The whole audit trail; without it, only the trail of reviews and exports.
+    ReadFullAuditTrail,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 17] = [
         Permission::ReadPii,
         Permission::Analyze,
         Permission::Monitor,
@@ -71,11 +101,17 @@ impl Permission {
         Permission::Review,
         Permission::Heartbeat,
         Permission::TryIndex,
+        Permission::SeeEveryReviewer,
+        Permission::ReadFullAuditTrail,
     ];
 
-    /// Support profiles may not, whatever their read-only flag.
-    fn operators_only(self) -> bool {
-        !matches!(self, Permission::Review)
+    /// The least role that may, whatever the read-only flag.
+    fn least_role(self) -> Role {
+        match self {
+            Permission::Review => Role::Support,
+            Permission::SeeEveryReviewer => Role::Lead,
+            _ => Role::Operator,
+        }
     }
 
     /// Read-only profiles may not: it writes to a server (or blocks its writes).
@@ -86,6 +122,8 @@ impl Permission {
                 | Permission::Analyze
                 | Permission::Monitor
                 | Permission::BrowseCache
+                | Permission::SeeEveryReviewer
+                | Permission::ReadFullAuditTrail
         )
     }
 
@@ -107,6 +145,8 @@ impl Permission {
             Permission::Review => "reviewing conversations",
             Permission::Heartbeat => "the replication heartbeat (it writes to the primary)",
             Permission::TryIndex => "trying an index on a scratch copy (it creates a database)",
+            Permission::SeeEveryReviewer => "every reviewer's figures",
+            Permission::ReadFullAuditTrail => "the audit trail beyond reviews and exports",
         }
     }
 }
@@ -117,18 +157,44 @@ impl Actor {
         read_only: false,
     };
 
-    pub fn of(profile: &Profile) -> Actor {
-        Actor {
-            role: profile.role,
-            read_only: profile.read_only,
-        }
-    }
+    pub const SUPPORT: Actor = Actor {
+        role: Role::Support,
+        read_only: false,
+    };
 
     pub fn may(&self, permission: Permission) -> bool {
-        if permission.operators_only() && self.role != Role::Operator {
+        if self.role.rank() < permission.least_role().rank() {
             return false;
         }
         !(permission.writes() && self.read_only)
+    }
+
+    /// Phone, email, IP and tokens are shown masked to this actor.
+    pub fn masked(&self) -> bool {
+        !self.may(Permission::ReadPii)
+    }
+
+    /// Whether this actor may act as `role` (a command line asking for another role): only as
+    /// one that may no more than its own, so a profile is never raised.
+    pub fn may_act_as(&self, role: Role) -> bool {
+        role.rank() <= self.role.rank()
+    }
+
+    /// This actor acting as `role`, or [`Error::Forbidden`] when that would raise it.
+    pub fn acting_as(&self, role: Role) -> Result<Actor> {
+        if !self.may_act_as(role) {
+            return Err(Error::Forbidden(
+                format!(
+                    "acting as {role:?} is refused: this is a {:?} profile",
+                    self.role
+                )
+                .to_lowercase(),
+            ));
+        }
+        Ok(Actor {
+            role,
+            read_only: self.read_only,
+        })
     }
 
     /// `Ok` when the actor may, else [`Error::Forbidden`] naming what and why.
@@ -137,8 +203,11 @@ impl Actor {
             return Ok(());
         }
         let why = match (self.role, self.read_only) {
-            (Role::Support | Role::Lead, _) if permission.operators_only() => {
-                "operator profiles only"
+            (role, _) if role.rank() < permission.least_role().rank() => {
+                match permission.least_role() {
+                    Role::Lead => "support lead and operator profiles only",
+                    _ => "operator profiles only",
+                }
             }
             _ => "this profile is read-only",
         };
@@ -165,44 +234,50 @@ mod tests {
     #[test]
     fn every_permission_for_every_role_and_read_only_flag() {
         use Permission::*;
-        // (permission, operator, read-only operator, support, read-only support)
+        // (permission, [operator, read-only operator, lead, read-only lead, support, read-only support])
+        let t = true;
+        let f = false;
         let table = [
-            (ReadPii, true, true, false, false),
-            (Analyze, true, true, false, false),
-            (Monitor, true, true, false, false),
-            (BrowseCache, true, true, false, false),
-            (Kill, true, false, false, false),
-            (Backup, true, false, false, false),
-            (Restore, true, false, false, false),
-            (RedisWrite, true, false, false, false),
-            (RedisPersist, true, false, false, false),
-            (Migrate, true, false, false, false),
-            (Seed, true, false, false, false),
-            (DirectoryChange, true, false, false, false),
-            (Review, true, false, true, false),
-            (Heartbeat, true, false, false, false),
-            (TryIndex, true, false, false, false),
+            (ReadPii, [t, t, f, f, f, f]),
+            (Analyze, [t, t, f, f, f, f]),
+            (Monitor, [t, t, f, f, f, f]),
+            (BrowseCache, [t, t, f, f, f, f]),
+            (Kill, [t, f, f, f, f, f]),
+            (Backup, [t, f, f, f, f, f]),
+            (Restore, [t, f, f, f, f, f]),
+            (RedisWrite, [t, f, f, f, f, f]),
+            (RedisPersist, [t, f, f, f, f, f]),
+            (Migrate, [t, f, f, f, f, f]),
+            (Seed, [t, f, f, f, f, f]),
+            (DirectoryChange, [t, f, f, f, f, f]),
+            (Review, [t, f, t, f, t, f]),
+            (Heartbeat, [t, f, f, f, f, f]),
+            (TryIndex, [t, f, f, f, f, f]),
+            (SeeEveryReviewer, [t, t, t, t, f, f]),
+            (ReadFullAuditTrail, [t, t, f, f, f, f]),
         ];
         assert_eq!(
             table.len(),
             Permission::ALL.len(),
             "every permission listed"
         );
-        for (permission, op, op_ro, support, support_ro) in table {
-            for (role, read_only, expected) in [
-                (Role::Operator, false, op),
-                (Role::Operator, true, op_ro),
-                (Role::Support, false, support),
-                (Role::Support, true, support_ro),
-                (Role::Lead, false, support),
-                (Role::Lead, true, support_ro),
-            ] {
+        let actors = [
+            (Role::Operator, false),
+            (Role::Operator, true),
+            (Role::Lead, false),
+            (Role::Lead, true),
+            (Role::Support, false),
+            (Role::Support, true),
+        ];
+        for (permission, expected) in table {
+            for ((role, read_only), expected) in actors.into_iter().zip(expected) {
                 let actor = Actor { role, read_only };
                 assert_eq!(
                     actor.may(permission),
                     expected,
                     "{permission:?} for {role:?} read_only={read_only}"
                 );
+                assert_eq!(actor.masked(), !actor.may(ReadPii));
                 match actor.require(permission) {
                     Ok(()) => assert!(expected),
                     Err(e) => {
@@ -215,6 +290,48 @@ mod tests {
         }
     }
 
+    /// A profile may act as a role that may less, never as one that may more.
+    #[test]
+    fn a_role_is_lowered_never_raised() {
+        use Role::*;
+        // (profile's role, asked, allowed)
+        let table = [
+            (Operator, Operator, true),
+            (Operator, Lead, true),
+            (Operator, Support, true),
+            (Lead, Operator, false),
+            (Lead, Lead, true),
+            (Lead, Support, true),
+            (Support, Operator, false),
+            (Support, Lead, false),
+            (Support, Support, true),
+        ];
+        for (role, asked, allowed) in table {
+            for read_only in [false, true] {
+                let actor = Actor { role, read_only };
+                assert_eq!(actor.may_act_as(asked), allowed, "{role:?} as {asked:?}");
+                match actor.acting_as(asked) {
+                    Ok(lowered) => {
+                        assert!(allowed);
+                        assert_eq!(
+                            lowered,
+                            Actor {
+                                role: asked,
+                                read_only
+                            }
+                        );
+                    }
+                    Err(e) => {
+                        assert!(!allowed);
+                        assert_eq!(e.kind(), crate::ErrorKind::Forbidden);
+                    }
+                }
+            }
+        }
+        let parsed: Role = serde_json::from_str("\"lead\"").unwrap();
+        assert_eq!(parsed, Role::Lead);
+    }
+
     #[test]
     fn refusals_say_why() {
         let support = Actor {
@@ -223,6 +340,11 @@ mod tests {
         };
         let e = support.require(Permission::Seed).unwrap_err().to_string();
         assert!(e.contains("operator profiles only"), "{e}");
+        let e = support
+            .require(Permission::SeeEveryReviewer)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("support lead and operator profiles only"), "{e}");
         let read_only = Actor {
             role: Role::Operator,
             read_only: true,

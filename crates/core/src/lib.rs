@@ -2,6 +2,7 @@
 //! GUI dependency. The desktop shell and the `mindpal-admin` CLI are thin faces over it.
 
 pub mod access;
+pub mod app;
 pub mod audit;
 pub mod backup;
 pub mod cache;
@@ -12,9 +13,11 @@ pub mod error;
 pub mod explain;
 pub mod fleet;
 pub mod indexes;
+pub mod keyset;
 pub mod logs;
 pub mod monitor;
 pub mod mysql;
+pub mod net;
 pub mod overview;
 pub mod profiles;
 pub mod redis;
@@ -23,8 +26,10 @@ pub mod sandbox;
 pub mod schema;
 pub mod secret;
 pub mod seed;
+pub mod servers;
 pub mod ssh;
 pub mod wire;
+pub mod workspace;
 
 pub use error::{Error, ErrorKind, Result};
 pub use tokio_util::sync::CancellationToken;

@@ -20,8 +20,7 @@ pub const FILTER: &str = "info,sqlx=off,russh=warn,hyper=warn,tao=warn,wry=warn"
 
 /// `<data dir>/com.mindpal.admin/logs`, where Tauri puts an app's logs on Linux.
 pub fn default_dir() -> Result<PathBuf> {
-    dirs::data_dir()
-        .map(|d| d.join(crate::profiles::APP_IDENTIFIER).join("logs"))
+    crate::app::data_path("logs")
         .ok_or_else(|| Error::NotFound("no user data directory (is HOME set?)".into()))
 }
 

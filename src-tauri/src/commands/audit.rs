@@ -17,7 +17,7 @@ pub(crate) async fn find_audit(
     let page = read_within(
         &server,
         READ_DEADLINE,
-        trail::find(&server, Actor::of(&profile), &search, after.as_deref()),
+        trail::find(&server, profile.actor(), &search, after.as_deref()),
     )
     .await;
     forgetting(&state, &name, page).await
@@ -50,7 +50,7 @@ pub(crate) async fn export_audit(
     let file = std::fs::File::create(&tmp)
         .map_err(|e| io_error(format!("creating {}: {e}", tmp.display())))?;
     let mut out = std::io::BufWriter::new(file);
-    let written = trail::export(&server, Actor::of(&profile), &search, json, &mut out).await;
+    let written = trail::export(&server, profile.actor(), &search, json, &mut out).await;
     drop(out);
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);

@@ -24,14 +24,15 @@ pub(crate) async fn start_backup(
 ) -> Result<BackupOutcome, UiError> {
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
-    let (_guard, cancel) = JobGuard::new(&state, &job)?;
+    let running = state.workspace.jobs().start(&job)?;
+    let cancel = running.token();
     let options = BackupOptions {
         jobs,
         ..BackupOptions::new(out_dir)
     };
     let outcome = backup::run(
         &server,
-        Actor::of(&profile),
+        profile.actor(),
         &options,
         &|p| {
             let _ = on_event.send(p);
@@ -79,7 +80,7 @@ pub(crate) async fn prune_backups(
     let server = pool(&state, &profile).await?;
     let report = backup::prune(
         &server,
-        Actor::of(&profile),
+        profile.actor(),
         &dir,
         keep_days,
         chrono::Utc::now(),
@@ -102,10 +103,11 @@ pub(crate) async fn restore_backup(
 ) -> Result<RestoreReport, UiError> {
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
-    let (_guard, cancel) = JobGuard::new(&state, &job)?;
+    let running = state.workspace.jobs().start(&job)?;
+    let cancel = running.token();
     let report = backup::restore(
         &server,
-        Actor::of(&profile),
+        profile.actor(),
         std::path::Path::new(&path),
         &options,
         &|p| {
@@ -159,6 +161,6 @@ pub(crate) async fn redis_persist(
     let profile = profile_with_passwords(&app, &name).await?;
     let redis = profile_redis(&state, &profile).await?;
     let server = pool(&state, &profile).await.ok();
-    let reply = backup::redis::trigger(&redis, Actor::of(&profile), trigger, server.as_ref()).await;
+    let reply = backup::redis::trigger(&redis, profile.actor(), trigger, server.as_ref()).await;
     forgetting(&state, &name, reply).await
 }

@@ -17,7 +17,7 @@ pub(crate) async fn redis_status(
             forgetting(
                 &state,
                 &name,
-                monitor::redis::status(server, Actor::of(&profile)).await,
+                monitor::redis::status(server, profile.actor()).await,
             )
             .await?,
         );
@@ -69,7 +69,7 @@ pub(crate) async fn cache_change(
     forgetting(
         &state,
         &name,
-        redis_cache::change(&nodes, Actor::of(&profile), &key, change, &server).await,
+        redis_cache::change(&nodes, profile.actor(), &key, change, &server).await,
     )
     .await
 }

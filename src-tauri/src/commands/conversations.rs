@@ -33,7 +33,8 @@ pub(crate) async fn count_conversations(
     job: String,
     from_replica: bool,
 ) -> Result<Total, UiError> {
-    let (_guard, cancel) = JobGuard::new(&state, &job)?;
+    let running = state.workspace.jobs().start(&job)?;
+    let cancel = running.token();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
     let counted = conversations::count(&server, &search, &cancel).await;
@@ -55,7 +56,7 @@ pub(crate) async fn show_conversation(
     let detail = read_within(
         &server,
         READ_DEADLINE,
-        conversations::show(&server, redis.as_ref(), id, profile.role),
+        conversations::show(&server, redis.as_ref(), id, profile.actor()),
     )
     .await;
     forgetting(&state, &name, detail).await
@@ -113,7 +114,7 @@ pub(crate) async fn review_conversation(
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let reviewer = super::queue::reviewer_of(&profile);
-    let saved = review::record(&server, Actor::of(&profile), &reviewer, id, &input).await;
+    let saved = review::record(&server, profile.actor(), &reviewer, id, &input).await;
     forgetting(&state, &name, saved).await
 }
 
@@ -142,7 +143,7 @@ pub(crate) async fn export_conversation(
     let file = std::fs::File::create(&tmp)
         .map_err(|e| io_error(format!("creating {}: {e}", tmp.display())))?;
     let mut out = std::io::BufWriter::new(file);
-    let written = export::export(&server, id, format, profile.role, &mut out).await;
+    let written = export::export(&server, id, format, profile.actor(), &mut out).await;
     drop(out);
     let messages = match written {
         Ok(messages) => messages,
@@ -153,6 +154,6 @@ pub(crate) async fn export_conversation(
     };
     std::fs::rename(&tmp, &path)
         .map_err(|e| io_error(format!("writing {}: {e}", path.display())))?;
-    export::record(&server, Actor::of(&profile), id, format, messages).await?;
+    export::record(&server, profile.actor(), id, format, messages).await?;
     Ok(path.display().to_string())
 }

@@ -16,7 +16,7 @@ pub(crate) async fn find_users(
     let page = read_within(
         &server,
         READ_DEADLINE,
-        users::find(&server, &search, after.as_deref(), profile.role),
+        users::find(&server, &search, after.as_deref(), profile.actor()),
     )
     .await;
     forgetting(&state, &name, page).await
@@ -37,7 +37,7 @@ pub(crate) async fn show_user(
     let detail = read_within(
         &server,
         READ_DEADLINE,
-        users::show(&server, redis.as_ref(), id, profile.role),
+        users::show(&server, redis.as_ref(), id, profile.actor()),
     )
     .await;
     forgetting(&state, &name, detail).await
@@ -58,7 +58,7 @@ pub(crate) async fn find_user_tokens(
     let Some(redis) = redis_of(&state, &profile).await else {
         return Err(Error::InvalidInput(format!("profile `{name}` has no Redis")).into());
     };
-    let tokens = cache::find_tokens(&redis?, id, TOKEN_SCAN_CALLS, profile.role).await;
+    let tokens = cache::find_tokens(&redis?, id, TOKEN_SCAN_CALLS, profile.actor()).await;
     forgetting(&state, &name, tokens).await
 }
 
@@ -78,7 +78,7 @@ pub(crate) async fn user_action(
     let outcome = actions::user(
         &server,
         redis.as_ref(),
-        Actor::of(&profile),
+        profile.actor(),
         id,
         expected_version,
         action,
@@ -100,7 +100,7 @@ pub(crate) async fn invalidate_user_cache(
     let Some(redis) = redis_of(&state, &profile).await else {
         return Err(Error::InvalidInput(format!("profile `{name}` has no Redis")).into());
     };
-    let outcome = actions::invalidate_user_cache(&server, &redis?, Actor::of(&profile), id).await;
+    let outcome = actions::invalidate_user_cache(&server, &redis?, profile.actor(), id).await;
     forgetting(&state, &name, outcome).await
 }
 
@@ -135,8 +135,7 @@ pub(crate) async fn show_digital_human(
     let id = id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = reader(&state, &profile, from_replica).await?;
-    let viewer: Viewer = profile.role;
-    let detail = digital_humans::show(&server, id, viewer).await;
+    let detail = digital_humans::show(&server, id, profile.actor()).await;
     forgetting(&state, &name, detail).await
 }
 
@@ -168,6 +167,6 @@ pub(crate) async fn digital_human_action(
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let outcome =
-        actions::digital_human(&server, Actor::of(&profile), id, expected_version, action).await;
+        actions::digital_human(&server, profile.actor(), id, expected_version, action).await;
     forgetting(&state, &name, outcome).await
 }

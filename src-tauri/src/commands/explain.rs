@@ -15,9 +15,10 @@ pub(crate) async fn explain_statement(
 ) -> Result<ExplainReport, UiError> {
     // The guard runs before any connection is made.
     let profile = profile_with_passwords(&app, &name).await?;
-    let checked = explain::prepare(&sql, &options, Actor::of(&profile))?;
+    let checked = explain::prepare(&sql, &options, profile.actor())?;
     let server = pool(&state, &profile).await?;
-    let (_guard, cancel) = JobGuard::new(&state, &job)?;
+    let running = state.workspace.jobs().start(&job)?;
+    let cancel = running.token();
     let report = explain::explain_checked(&server, &checked, options.time_limit_ms, &cancel).await;
     forgetting(&state, &name, report).await
 }
@@ -43,7 +44,8 @@ pub(crate) async fn schema_health(
 ) -> Result<HealthReport, UiError> {
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
-    let (_guard, cancel) = JobGuard::new(&state, &job)?;
+    let running = state.workspace.jobs().start(&job)?;
+    let cancel = running.token();
     let total = explain::hot::queries().len() as u32;
     let _ = on_event.send(JobEvent::Started { total });
     let report = explain::schema_health(&server, &cancel, &|done, total| {
@@ -116,15 +118,14 @@ pub(crate) async fn try_index(
     on_event: Channel<JobEvent>,
 ) -> Result<TrialReport, UiError> {
     let profile = profile_with_passwords(&app, &name).await?;
-    // Refused before any connection for a profile that may not.
-    Actor::of(&profile).require(Permission::TryIndex)?;
     let server = pool(&state, &profile).await?;
-    let (_guard, cancel) = JobGuard::new(&state, &job)?;
+    let running = state.workspace.jobs().start(&job)?;
+    let cancel = running.token();
     let _ = on_event.send(JobEvent::Started { total: 0 });
     let done = std::sync::atomic::AtomicU32::new(0);
     let report = trial::try_index(
         &server,
-        Actor::of(&profile),
+        profile.actor(),
         &sql,
         &index.table,
         &index.columns,

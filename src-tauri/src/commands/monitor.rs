@@ -12,8 +12,7 @@ pub(crate) async fn monitor_dashboard(
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let sample = forgetting(&state, &name, monitor::status::sample(&server).await).await?;
-    let mut dashboards = state.dashboards.lock().expect("dashboard lock");
-    Ok(dashboards.entry(name).or_default().push(sample))
+    Ok(state.workspace.dashboard(&name, sample))
 }
 
 #[tauri::command]
@@ -27,7 +26,7 @@ pub(crate) async fn monitor_sessions(
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let report =
-        monitor::sessions::report(&server, Actor::of(&profile), &filter, long_after_seconds).await;
+        monitor::sessions::report(&server, profile.actor(), &filter, long_after_seconds).await;
     forgetting(&state, &name, report).await
 }
 
@@ -43,7 +42,7 @@ pub(crate) async fn monitor_kill(
     let thread_id = thread_id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
-    let killed = monitor::sessions::kill(&server, Actor::of(&profile), thread_id, mode).await;
+    let killed = monitor::sessions::kill(&server, profile.actor(), thread_id, mode).await;
     forgetting(&state, &name, killed).await
 }
 
@@ -56,7 +55,7 @@ pub(crate) async fn monitor_top(
 ) -> Result<TopReport, UiError> {
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
-    let report = monitor::top::top(&server, Actor::of(&profile), limit).await;
+    let report = monitor::top::top(&server, profile.actor(), limit).await;
     forgetting(&state, &name, report).await
 }
 

@@ -12,10 +12,7 @@ pub(crate) async fn load_overview(
     let database = match pool(&state, &profile).await {
         Ok(server) => {
             let loaded = read_within(&server, READ_DEADLINE, overview::database(&server)).await;
-            if let Err(e) = &loaded {
-                state.sessions.after_error(&name, e);
-            }
-            loaded.map_err(UiError::from)
+            forgetting(&state, &name, loaded).await
         }
         Err(e) => Err(e),
     };
@@ -35,7 +32,7 @@ pub(crate) async fn load_overview(
     };
     Ok(Overview {
         profile: name,
-        can_migrate: Actor::of(&profile).may(Permission::Migrate),
+        can_migrate: profile.actor().may(Permission::Migrate),
         database,
         database_error,
         redis,
@@ -54,33 +51,17 @@ pub(crate) async fn apply_migrations(
 ) -> Result<String, UiError> {
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
-    Actor::of(&profile).require(Permission::Migrate)?;
-    let pending = schema::status(&server)
-        .await?
-        .into_iter()
-        .filter(|m| !m.applied)
-        .count() as u32;
-    let job = format!(
-        "migrate-{}",
-        state
-            .next_job
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    );
-    let cancel = CancellationToken::new();
-    state
-        .jobs
-        .lock()
-        .expect("jobs lock")
-        .insert(job.clone(), cancel.clone());
+    let pending = schema::pending(&server, profile.actor()).await?.len() as u32;
+    let running = state.workspace.jobs().start_new("migrate");
+    let job = running.id().to_owned();
+    let cancel = running.token();
     let _ = on_event.send(JobEvent::Started { total: pending });
-    let state_jobs = app.clone();
-    let job_id = job.clone();
     tauri::async_runtime::spawn(async move {
         let done = std::sync::atomic::AtomicU32::new(0);
         let events = on_event.clone();
         let result = schema::migrate_with_progress(
             &server,
-            Actor::of(&profile),
+            profile.actor(),
             &|m| {
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 let _ = events.send(JobEvent::Step {
@@ -100,19 +81,12 @@ pub(crate) async fn apply_migrations(
                 error: UiError::from(e),
             }),
         };
-        let state = state_jobs.state::<AppState>();
-        state.jobs.lock().expect("jobs lock").remove(&job_id);
+        drop(running);
     });
     Ok(job)
 }
 
 #[tauri::command]
 pub(crate) async fn cancel_job(state: State<'_, AppState>, job: String) -> Result<bool, UiError> {
-    Ok(match state.jobs.lock().expect("jobs lock").get(&job) {
-        Some(token) => {
-            token.cancel();
-            true
-        }
-        None => false,
-    })
+    Ok(state.workspace.jobs().cancel(&job))
 }

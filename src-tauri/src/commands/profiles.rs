@@ -12,57 +12,38 @@ pub(crate) async fn list_profiles(app: AppHandle) -> Result<Vec<ProfileView>, Ui
 
 #[tauri::command]
 pub(crate) async fn save_profile(
-    app: AppHandle,
     state: State<'_, AppState>,
     input: ProfileInput,
 ) -> Result<ProfileView, UiError> {
     let ProfileInput {
-        mut profile,
+        profile,
         original_name,
         passwords,
         session_only,
     } = input;
-    let mut list = read_profiles(&app)?;
-    let problems = profiles::prepare_save(&mut profile, original_name.as_deref(), &list);
-    if !problems.is_empty() {
-        return Err(UiError::fields(problems));
-    }
-    {
-        let mut session = state.session.lock().expect("session lock");
-        secrets::keep(
-            &mut profile,
+    let workspace = state.workspace.clone();
+    let saved = blocking(move || {
+        workspace.save_profile(
+            profile,
             original_name.as_deref(),
             passwords.into_slots(),
             session_only,
-            &mut session,
-        )?;
+        )
+    })
+    .await?;
+    match saved {
+        Saved::Profile(profile) => Ok((*profile).into()),
+        Saved::Invalid(problems) => Err(UiError::fields(problems)),
     }
-    profiles::replace_in(&mut list, original_name.as_deref(), profile.clone());
-    write_profiles(&app, &list)?;
-    state.sessions.forget(&profile.name);
-    if let Some(old) = original_name {
-        state.sessions.forget(&old);
-    }
-    Ok(profile.into())
 }
 
 #[tauri::command]
 pub(crate) async fn delete_profile(
-    app: AppHandle,
     state: State<'_, AppState>,
     name: String,
 ) -> Result<(), UiError> {
-    let mut list = read_profiles(&app)?;
-    let Some(profile) = list.iter().find(|p| p.name == name).cloned() else {
-        return Err(Error::NotFound(format!("no profile named `{name}`")).into());
-    };
-    list.retain(|p| p.name != name);
-    write_profiles(&app, &list)?;
-    state.sessions.forget(&name);
-    let mut session = state.session.lock().expect("session lock");
-    // The profile is gone either way; a keyring that cannot be reached keeps its entries.
-    let _ = secrets::forget(&profile, &mut session);
-    Ok(())
+    let workspace = state.workspace.clone();
+    blocking(move || workspace.delete_profile(&name)).await
 }
 
 /// The sandbox's profile, when the sandbox runs and no profile of that name exists yet.
@@ -81,10 +62,7 @@ pub(crate) async fn sandbox_offer(app: AppHandle) -> Result<Option<Profile>, UiE
 /// Whether passwords can be saved in the OS keyring.
 #[tauri::command]
 pub(crate) async fn keyring_status() -> Result<(), UiError> {
-    tauri::async_runtime::spawn_blocking(secrets::probe)
-        .await
-        .map_err(|e| io_error(e.to_string()))??;
-    Ok(())
+    blocking(mindpal_core::profiles::secrets::probe).await
 }
 
 #[tauri::command]
@@ -113,5 +91,8 @@ pub(crate) async fn tunnel_state(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<Option<TunnelView>, UiError> {
-    Ok(state.sessions.tunnel(&name))
+    Ok(state
+        .workspace
+        .tunnel(&name)
+        .map(|(path, state)| TunnelView { path, state }))
 }

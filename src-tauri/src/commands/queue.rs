@@ -32,14 +32,7 @@ pub(crate) async fn queue_next(
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let reviewer = reviewer_of(&profile);
-    let claim = queue::next(
-        &server,
-        Actor::of(&profile),
-        &reviewer,
-        &source,
-        DEFAULT_LEASE,
-    )
-    .await;
+    let claim = queue::next(&server, profile.actor(), &reviewer, &source, DEFAULT_LEASE).await;
     forgetting(&state, &name, claim).await
 }
 
@@ -61,7 +54,7 @@ pub(crate) async fn queue_open(
 
 async fn open_claim(server: &MysqlServer, profile: &Profile, id: i64) -> Result<ClaimState, Error> {
     let reviewer = reviewer_of(profile);
-    let actor = Actor::of(profile);
+    let actor = profile.actor();
     let theirs = queue::holder(server, id)
         .await?
         .filter(|c| c.reviewer != reviewer);
@@ -97,7 +90,7 @@ pub(crate) async fn queue_release(
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let reviewer = reviewer_of(&profile);
-    let ended = queue::release(&server, Actor::of(&profile), &reviewer, id.get(), end).await;
+    let ended = queue::release(&server, profile.actor(), &reviewer, id.get(), end).await;
     forgetting(&state, &name, ended).await
 }
 
@@ -126,7 +119,7 @@ pub(crate) async fn sample_for_qa(
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let reviewer = reviewer_of(&profile);
-    let made = sample::create(&server, Actor::of(&profile), &reviewer, &queue, &spec).await;
+    let made = sample::create(&server, profile.actor(), &reviewer, &queue, &spec).await;
     forgetting(&state, &name, made).await
 }
 
@@ -148,11 +141,10 @@ pub(crate) async fn reviewer_dashboard(
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let own = reviewer_of(&profile);
-    let only = (!profile.role.sees_every_reviewer()).then_some(own.as_str());
     let board = read_within(
         &server,
         READ_DEADLINE,
-        agreement::dashboard(&server, only, from, to),
+        agreement::dashboard(&server, profile.actor(), &own, None, from, to),
     )
     .await;
     forgetting(&state, &name, board).await

@@ -11,7 +11,7 @@ pub(crate) async fn replication_status(
     thresholds: Thresholds,
 ) -> Result<ReplicationReport, UiError> {
     let profile = profile_with_passwords(&app, &name).await?;
-    Ok(replication::check(&profile, &thresholds).await)
+    Ok(replication::check(&profile.servers(), &thresholds).await)
 }
 
 /// Creates `percona.heartbeat` on the primary (audited) and writes the first beat.
@@ -24,8 +24,8 @@ pub(crate) async fn create_heartbeat(
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let made = async {
-        let table = replication::heartbeat::create(&server, Actor::of(&profile)).await?;
-        replication::heartbeat::beat(&server, Actor::of(&profile), &table).await?;
+        let table = replication::heartbeat::create(&server, profile.actor()).await?;
+        replication::heartbeat::beat(&server, profile.actor(), &table).await?;
         Ok(table)
     }
     .await;
@@ -48,7 +48,7 @@ pub(crate) async fn beat_heartbeat(
             .ok_or_else(|| {
                 Error::NotFound("no heartbeat table on the primary: create one first".into())
             })?;
-        replication::heartbeat::beat(&server, Actor::of(&profile), &table).await
+        replication::heartbeat::beat(&server, profile.actor(), &table).await
     }
     .await;
     forgetting(&state, &name, beat).await

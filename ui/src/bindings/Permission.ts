@@ -3,4 +3,4 @@
 /**
  * Everything the console can do that not every profile may.
  */
-export type Permission = "readPii" | "analyze" | "monitor" | "browseCache" | "kill" | "backup" | "restore" | "redisWrite" | "redisPersist" | "migrate" | "seed" | "directoryChange" | "review" | "heartbeat" | "tryIndex";
+export type Permission = "readPii" | "analyze" | "monitor" | "browseCache" | "kill" | "backup" | "restore" | "redisWrite" | "redisPersist" | "migrate" | "seed" | "directoryChange" | "review" | "heartbeat" | "tryIndex" | "seeEveryReviewer" | "readFullAuditTrail";

@@ -2,7 +2,7 @@
 import type { Alerts } from "./Alerts";
 import type { MysqlTarget } from "./MysqlTarget";
 import type { Permission } from "./Permission";
-import type { RedisProfile } from "./RedisProfile";
+import type { RedisTopology } from "./RedisTopology";
 import type { Role } from "./Role";
 import type { SshProfile } from "./SshProfile";
 
@@ -10,7 +10,7 @@ import type { SshProfile } from "./SshProfile";
  * A profile as the window shows it: what it names, and what the core's access rules let it
  * do, so the window offers only what works.
  */
-export type ProfileView = { permissions: Array<Permission>, name: string, role: Role, readOnly: boolean, mysql: MysqlTarget, replicas: Array<MysqlTarget>, redis?: RedisProfile | null, 
+export type ProfileView = { permissions: Array<Permission>, name: string, role: Role, readOnly: boolean, mysql: MysqlTarget, replicas: Array<MysqlTarget>, redis?: RedisTopology | null, 
 /**
  * The bastion every server of the profile is reached through.
  */

@@ -5,12 +5,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::access::Actor;
-use crate::directory::cursor::{self, KeyValue};
-use crate::directory::{
-    Bind, DEFAULT_PAGE, Filter, MAX_PAGE, Order, Page, PageQuery, PageRows, mask,
-};
+use crate::access::{Actor, Permission};
 use crate::error::{Error, Result};
+use crate::keyset::cursor::{self, KeyValue};
+use crate::keyset::{Bind, DEFAULT_PAGE, Filter, MAX_PAGE, Order, Page, PageQuery, PageRows, mask};
 use crate::mysql::MysqlServer;
 
 /// The actions a support profile may read in the trail: its own kind of work.
@@ -91,7 +89,7 @@ pub async fn find(
         )));
     }
     let mut filter = Filter::default();
-    if actor.role.masked() {
+    if !actor.may(Permission::ReadFullAuditTrail) {
         filter.push(
             "action IN (?, ?)",
             SUPPORT_ACTIONS.map(|a| Bind::Text(a.to_owned())),
@@ -138,7 +136,7 @@ pub async fn find(
     }
     .run(after, |last: &AuditRow| vec![KeyValue::Int(last.id)])
     .await?;
-    let masked = actor.role.masked();
+    let masked = actor.masked();
     if masked {
         for row in &mut rows {
             row.client_host = row.client_host.as_deref().map(mask::ip);
@@ -154,7 +152,8 @@ pub async fn find(
         order: "newest first".into(),
         answered_by: server.info.address.clone(),
         masked,
-        note: masked.then(|| "support sees the trail of reviews and exports only".to_owned()),
+        note: (!actor.may(Permission::ReadFullAuditTrail))
+            .then(|| "support sees the trail of reviews and exports only".to_owned()),
     })
 }
 

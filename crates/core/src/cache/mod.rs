@@ -20,9 +20,9 @@ use crate::access::{Actor, Permission};
 use crate::audit::{self, Change};
 use crate::error::{Error, Result};
 use crate::mysql::MysqlServer;
-use crate::profiles::{RedisMode, RedisProfile};
 use crate::redis::cluster::{self, ClusterIdentity, ClusterNode};
-use crate::redis::{RedisServer, connect_profile};
+use crate::redis::{RedisMode, RedisTopology};
+use crate::redis::{RedisServer, connect_topology};
 
 /// The largest COUNT hint one SCAN call gets: bigger ones make single calls slow.
 pub const MAX_COUNT: u32 = 1000;
@@ -69,10 +69,10 @@ impl Nodes {
 /// Connects to the profile's data nodes: the server itself, the master Sentinel names, or
 /// every master of the cluster that serves slots (each dialled through the profile's
 /// bastion when it has one, by the address the cluster announces).
-pub async fn nodes(profile: &RedisProfile, actor: Actor, timeout: Duration) -> Result<Nodes> {
+pub async fn nodes(profile: &RedisTopology, actor: Actor, timeout: Duration) -> Result<Nodes> {
     actor.require(Permission::BrowseCache)?;
     if profile.mode != RedisMode::Cluster {
-        return Nodes::single(connect_profile(profile, timeout).await?, actor);
+        return Nodes::single(connect_topology(profile, timeout).await?, actor);
     }
     let state = cluster::state(&profile.nodes, timeout).await?;
     let like = profile

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
+use crate::access::{Actor, Permission};
 use crate::error::{Error, Result};
 use crate::mysql::MysqlServer;
 
@@ -113,13 +114,33 @@ fn median(values: &mut [f64]) -> Option<f64> {
     })
 }
 
-/// The dashboard for the days `from` to `to` (included); `only` limits it to one reviewer.
+/// Whose figures a dashboard shows: everyone's (or the one `asked` for) to an actor who may
+/// see every reviewer, else only the viewer's own (`own`); another reviewer asked for is refused.
+pub fn reviewer_scope<'a>(
+    actor: Actor,
+    own: &'a str,
+    asked: Option<&'a str>,
+) -> Result<Option<&'a str>> {
+    if actor.may(Permission::SeeEveryReviewer) {
+        return Ok(asked);
+    }
+    if asked.is_some_and(|other| other != own) {
+        actor.require(Permission::SeeEveryReviewer)?;
+    }
+    Ok(Some(own))
+}
+
+/// The dashboard for the days `from` to `to` (included), of the reviewers [`reviewer_scope`]
+/// allows `actor`: `own` is the viewer's reviewer name, `asked` the one reviewer asked for.
 pub async fn dashboard(
     server: &MysqlServer,
-    only: Option<&str>,
+    actor: Actor,
+    own: &str,
+    asked: Option<&str>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<ReviewerDashboard> {
+    let only = reviewer_scope(actor, own, asked)?;
     if to < from {
         return Err(Error::InvalidInput(
             "the range ends before it starts".into(),

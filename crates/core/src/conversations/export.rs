@@ -6,8 +6,9 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use super::{ConversationFacts, Message, ThreadAnchor, thread};
-use crate::directory::{Viewer, mask};
+use crate::access::Actor;
 use crate::error::{Error, Result};
+use crate::keyset::mask;
 use crate::mysql::MysqlServer;
 
 use super::review::{self, Review};
@@ -58,7 +59,7 @@ pub async fn export(
     server: &MysqlServer,
     id: i64,
     format: ExportFormat,
-    viewer: Viewer,
+    viewer: Actor,
     out: &mut (dyn Write + Send),
 ) -> Result<u64> {
     let mut facts: ConversationFacts = super::facts(server, id)

@@ -128,14 +128,14 @@ pub async fn count(
         filter.sql(),
         COUNT_CAP + 1
     );
-    let sql = crate::directory::time_limited(server.info.flavour, &select, COUNT_TIME_LIMIT_MS);
+    let sql = crate::keyset::time_limited(server.info.flavour, &select, COUNT_TIME_LIMIT_MS);
     let err = |e| server.err(e);
     let mut conn = server.pool.acquire().await.map_err(err)?;
     let (connection_id,): (u64,) = sqlx::query_as("SELECT CONNECTION_ID()")
         .fetch_one(&mut *conn)
         .await
         .map_err(err)?;
-    let counting = crate::directory::bind_all_as(
+    let counting = crate::keyset::bind_all_as(
         sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql)),
         &filter.binds,
     )

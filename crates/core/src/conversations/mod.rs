@@ -10,13 +10,14 @@ pub mod sample;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+use crate::access::Actor;
 use crate::directory::cache::{FieldMatch, compare};
-use crate::directory::cursor::{self, KeyValue};
-use crate::directory::{
-    Bind, DEFAULT_PAGE, Filter, MAX_PAGE, Order, Page, PageQuery, PageRows, Total, Viewer,
-    like_contains, mask,
-};
 use crate::error::{Error, ErrorSummary, Result};
+use crate::keyset::cursor::{self, KeyValue};
+use crate::keyset::{
+    Bind, DEFAULT_PAGE, Filter, MAX_PAGE, Order, Page, PageQuery, PageRows, Total, like_contains,
+    mask,
+};
 use crate::mysql::MysqlServer;
 use crate::redis::RedisServer;
 pub use review::{Review, Verdict};
@@ -164,7 +165,7 @@ pub async fn show(
     server: &MysqlServer,
     redis: Option<&Result<RedisServer>>,
     id: i64,
-    viewer: Viewer,
+    viewer: Actor,
 ) -> Result<ConversationDetail> {
     let pool = &server.pool;
     let facts = facts(server, id).await?;

@@ -215,7 +215,7 @@ async fn filter_candidates(
     );
     filter.push(
         "NOT EXISTS (SELECT 1 FROM review_claims k WHERE k.conversation_id = c.id AND k.reviewer = ? AND k.outcome = 'skipped')",
-        [crate::directory::Bind::Text(reviewer.to_owned())],
+        [crate::keyset::Bind::Text(reviewer.to_owned())],
     );
     let page = finder::page(
         server,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::cache;
-pub use crate::access::Actor;
+use crate::access::Actor;
 use crate::access::Permission;
 use crate::audit::{self, Change};
 use crate::error::{Error, ErrorSummary, Result};

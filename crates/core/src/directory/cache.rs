@@ -4,9 +4,9 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::mask;
 use super::users::UserProfile;
 use crate::error::Result;
+use crate::keyset::mask;
 use crate::redis::RedisServer;
 
 /// One cached field against the database's value of it.
@@ -263,7 +263,7 @@ pub async fn find_tokens(
     redis: &RedisServer,
     user_id: i64,
     max_calls: u32,
-    viewer: super::Viewer,
+    viewer: crate::access::Actor,
 ) -> Result<TokenScan> {
     let mut conn = redis.conn.clone();
     let keyspace_size: i64 = ::redis::cmd("DBSIZE")

@@ -3,12 +3,14 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use super::cursor::{self, KeyValue};
-use super::{
-    Bind, DEFAULT_PAGE, Deleted, Filter, MAX_PAGE, Order, Page, PageQuery, PageRows, Total, Viewer,
-    like_contains, mask, parse_id, total,
-};
+use super::Deleted;
+use crate::access::Actor;
 use crate::error::{Error, Result};
+use crate::keyset::cursor::{self, KeyValue};
+use crate::keyset::{
+    Bind, DEFAULT_PAGE, Filter, MAX_PAGE, Order, Page, PageQuery, PageRows, Total, like_contains,
+    mask, parse_id, total,
+};
 use crate::mysql::MysqlServer;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -226,7 +228,7 @@ pub struct DigitalHumanDetail {
     pub masked: bool,
 }
 
-pub async fn show(server: &MysqlServer, id: i64, viewer: Viewer) -> Result<DigitalHumanDetail> {
+pub async fn show(server: &MysqlServer, id: i64, viewer: Actor) -> Result<DigitalHumanDetail> {
     let pool = &server.pool;
     let dh: Option<DigitalHumanProfile> = sqlx::query_as(
         "SELECT id, user_id, name, avatar_url, model_type, personality, tone, expertise, voice_id, \

@@ -3,13 +3,14 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+use super::Deleted;
 use super::cache::{self, UserCache};
-use super::cursor::{self, KeyValue};
-use super::{
-    Bind, DEFAULT_PAGE, Deleted, Filter, MAX_PAGE, Order, Page, PageQuery, PageRows, Viewer, mask,
-    parse_id,
-};
+use crate::access::Actor;
 use crate::error::{Error, Result};
+use crate::keyset::cursor::{self, KeyValue};
+use crate::keyset::{
+    Bind, DEFAULT_PAGE, Filter, MAX_PAGE, Order, Page, PageQuery, PageRows, mask, parse_id,
+};
 use crate::mysql::MysqlServer;
 use crate::redis::RedisServer;
 
@@ -157,7 +158,7 @@ pub async fn find(
     server: &MysqlServer,
     search: &UserSearch,
     after: Option<&str>,
-    viewer: Viewer,
+    viewer: Actor,
 ) -> Result<Page<UserRow>> {
     let limit = search.limit.clamp(1, MAX_PAGE);
     let matcher = matcher(search)?;
@@ -406,7 +407,7 @@ pub async fn show(
     server: &MysqlServer,
     redis: Option<&Result<RedisServer>>,
     id: i64,
-    viewer: Viewer,
+    viewer: Actor,
 ) -> Result<UserDetail> {
     let pool = &server.pool;
     let user: Option<UserProfile> = sqlx::query_as(

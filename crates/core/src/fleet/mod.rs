@@ -7,69 +7,20 @@ pub mod judge;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use crate::access::Role;
 use crate::backup::catalog::{self, BackupState};
 use crate::error::{Error, Result};
 use crate::mysql::MysqlServer;
-use crate::profiles::{Profile, Role};
-use crate::redis::connect_profile;
+use crate::profiles::Profile;
+use crate::redis::connect_topology;
 use crate::replication::{self, Thresholds, Verdict};
 use crate::schema::{self, MINDPAL_TABLES};
 
 pub use judge::judge;
 
-/// When a profile's figures become a warning or an alarm. Each profile keeps its own: a
-/// staging replica may lag an hour, production's not ten seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct Alerts {
-    /// A replica further behind than this is a warning (a delayed replica: past its delay).
-    pub lag_warning_s: f64,
-    /// … and further than this an alarm.
-    pub lag_critical_s: f64,
-    /// The newest backup in the profile's backup folder older than this is a warning …
-    pub backup_warning_hours: f64,
-    /// … and older than this an alarm.
-    pub backup_critical_hours: f64,
-    /// Redis memory above this share of `maxmemory` is a warning, above the next an alarm.
-    pub redis_memory_warning_pct: f64,
-    pub redis_memory_critical_pct: f64,
-    /// Redis hits below this share of reads is a warning (once it has served enough reads).
-    pub redis_hit_rate_warning_pct: f64,
-    /// More statements running at once than this is a warning.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub threads_running_warning: u64,
-    /// How long the whole check of this profile may take.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub timeout_ms: u64,
-}
-
-impl Default for Alerts {
-    fn default() -> Self {
-        Alerts {
-            lag_warning_s: 10.0,
-            lag_critical_s: 300.0,
-            backup_warning_hours: 26.0,
-            backup_critical_hours: 50.0,
-            redis_memory_warning_pct: 80.0,
-            redis_memory_critical_pct: 95.0,
-            redis_hit_rate_warning_pct: 80.0,
-            threads_running_warning: 32,
-            timeout_ms: 5_000,
-        }
-    }
-}
-
-// Thresholds are typed numbers, never NaN: a profile compares equal to itself.
-impl Eq for Alerts {}
-
-impl Alerts {
-    pub fn is_default(&self) -> bool {
-        *self == Alerts::default()
-    }
-}
+pub use crate::profiles::Alerts;
 
 /// How bad: the exit code of `status` is the worst of these (0, 1, 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -240,7 +191,7 @@ pub async fn check(profile: &Profile) -> FleetEntry {
     };
     let gather = async {
         let replication = async {
-            let report = replication::check(profile, &thresholds).await;
+            let report = replication::check(&profile.servers(), &thresholds).await;
             findings.lock().expect("findings").replication = Some(report);
         };
         let mysql = async {
@@ -447,11 +398,8 @@ async fn schema_figures(server: &MysqlServer) -> Result<FleetSchema> {
     })
 }
 
-async fn redis_figures(
-    redis: &crate::profiles::RedisProfile,
-    limit: Duration,
-) -> Result<FleetRedis> {
-    let server = connect_profile(redis, limit).await?;
+async fn redis_figures(redis: &crate::redis::RedisTopology, limit: Duration) -> Result<FleetRedis> {
+    let server = connect_topology(redis, limit).await?;
     let memory = server.info_section("memory").await?;
     let stats = server.info_section("stats").await?;
     let number = |map: &std::collections::BTreeMap<String, String>, key: &str| -> u64 {
@@ -500,7 +448,7 @@ pub fn prepare(stored: &Profile) -> Prepared {
     let mut profile = stored.clone();
     let timeout = Duration::from_millis(profile.alerts.timeout_ms.max(500));
     match crate::profiles::secrets::resolve(&mut profile, &|_| None)
-        .and_then(|()| crate::ssh::attach(&mut profile, timeout))
+        .and_then(|()| crate::profiles::attach_bastion(&mut profile, timeout))
     {
         Ok(()) => Prepared {
             profile,

@@ -1,19 +1,16 @@
-//! The directory of the platform's people and their digital humans: lists paged by keyset
-//! over the indexes of `schema/`, detail views with the Redis entries beside the rows, and
-//! the few guarded actions an operator takes on them.
+//! Keyset paging, shared by every list of the console (the directory, conversations, the
+//! audit trail): a page's cursor, the WHERE clause built from fixed fragments and bound values,
+//! the order with its tie-breaker, totals counted or estimated, and the masking of personal
+//! data for those who may not read it.
 //!
 //! Every statement here is built from fixed fragments; what a user typed only ever travels
 //! as a bound parameter.
 
-pub mod actions;
-pub mod cache;
 pub mod cursor;
-pub mod digital_humans;
 pub mod mask;
-pub mod users;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::mysql::{MySql, MySqlArguments, MySqlRow};
 use sqlx::query::QueryAs;
 
@@ -29,30 +26,6 @@ pub const MAX_PAGE: u32 = 500;
 pub const EXACT_COUNT_CAP: i64 = 1_000;
 /// How long the exact count may take before the estimate is shown instead.
 const COUNT_TIME_LIMIT_MS: u64 = 300;
-
-/// Whose eyes the data is for: support viewers get personal data masked by the core.
-pub use crate::profiles::Role as Viewer;
-
-/// Soft-deleted rows: hidden (the default), only them, or both.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub enum Deleted {
-    #[default]
-    Hide,
-    Only,
-    Include,
-}
-
-impl Deleted {
-    fn predicate(self, alias: &str) -> Option<String> {
-        match self {
-            Deleted::Hide => Some(format!("{alias}deleted_at IS NULL")),
-            Deleted::Only => Some(format!("{alias}deleted_at IS NOT NULL")),
-            Deleted::Include => None,
-        }
-    }
-}
 
 /// How many rows match: exact when counting was cheap, else the optimizer's estimate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -132,7 +132,7 @@ const BEYOND_READ_ONLY: &[&str] = &[
 /// worth a warning.
 pub fn excess(lines: &[String], actor: crate::access::Actor) -> Vec<String> {
     let beyond = match (actor.role, actor.read_only) {
-        (crate::profiles::Role::Support | crate::profiles::Role::Lead, _) => BEYOND_SUPPORT,
+        (crate::access::Role::Support | crate::access::Role::Lead, _) => BEYOND_SUPPORT,
         (_, true) => BEYOND_READ_ONLY,
         _ => return Vec::new(),
     };
@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn more_than_a_profile_needs_is_named() {
         use crate::access::Actor;
-        use crate::profiles::Role;
+        use crate::access::Role;
         let root = lines(&[
             "GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION",
             "GRANT PROXY ON ''@'%' TO 'root'@'localhost' WITH GRANT OPTION",

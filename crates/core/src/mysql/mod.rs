@@ -14,7 +14,7 @@ use sqlx::{Connection, MySqlConnection, Row};
 
 use crate::error::{Error, Result, from_sqlx};
 
-pub use target::{MysqlTarget, TlsMode, redact_url};
+pub use target::{MysqlTarget, TlsMode};
 
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -113,7 +113,7 @@ impl MysqlServer {
             Some(via) => Some(via.forward("database", &target.host, target.port).await?),
             None => {
                 if target.socket.is_none() {
-                    resolve_or_unknown_host(&target.host, target.port, timeout).await?;
+                    crate::net::resolve_or_unknown_host(&target.host, target.port, timeout).await?;
                 }
                 None
             }
@@ -292,33 +292,6 @@ fn with_timeout(err: Error, timeout: Duration) -> Error {
     }
 }
 
-/// Fails with `UnknownHost` when `host` does not resolve, so that case is told apart from a
-/// refused port without reading any message text.
-pub(crate) async fn resolve_or_unknown_host(
-    host: &str,
-    port: u16,
-    timeout: Duration,
-) -> Result<()> {
-    let server = format!("{host}:{port}");
-    match tokio::time::timeout(timeout, tokio::net::lookup_host((host, port))).await {
-        Err(_) => Err(Error::Timeout {
-            server,
-            seconds: timeout.as_secs(),
-        }),
-        Ok(Err(e)) => Err(Error::UnknownHost {
-            server,
-            reason: e.to_string(),
-        }),
-        Ok(Ok(mut addrs)) => match addrs.next() {
-            Some(_) => Ok(()),
-            None => Err(Error::UnknownHost {
-                server,
-                reason: "no address found".into(),
-            }),
-        },
-    }
-}
-
 /// A pooled connection idle this long is pinged before it is used again.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 
@@ -335,22 +308,7 @@ pub async fn read_within<T>(
     limit: Duration,
     read: impl std::future::Future<Output = Result<T>>,
 ) -> Result<T> {
-    bounded(&server.info.address, limit, read).await
-}
-
-/// Runs `f` within `limit`, as a timeout error naming `server` otherwise.
-pub(crate) async fn bounded<T>(
-    server: &str,
-    limit: Duration,
-    f: impl std::future::Future<Output = Result<T>>,
-) -> Result<T> {
-    match tokio::time::timeout(limit, f).await {
-        Ok(r) => r,
-        Err(_) => Err(Error::Timeout {
-            server: server.to_owned(),
-            seconds: limit.as_secs().max(1),
-        }),
-    }
+    crate::net::bounded(&server.info.address, limit, read).await
 }
 
 /// `renamed` on MySQL from `since` on, else the old spelling MariaDB keeps too.
@@ -473,7 +431,10 @@ mod tests {
 
     #[test]
     fn redacted_url_hides_the_password() {
-        assert_eq!(redact_url("mysql://u:pw@h:1/d"), "mysql://u:***@h:1/d");
+        assert_eq!(
+            crate::net::redact_url("mysql://u:pw@h:1/d"),
+            "mysql://u:***@h:1/d"
+        );
     }
 
     #[test]

@@ -98,7 +98,10 @@ impl MysqlTarget {
     /// Parses `mysql://user[:password]@host[:port][/database][?socket=…&ssl-mode=…&ssl-ca=…]`.
     pub fn from_url(raw: &str) -> Result<Self> {
         let url = url::Url::parse(raw).map_err(|e| {
-            Error::InvalidInput(format!("not a MySQL URL ({e}): {}", redact_url(raw)))
+            Error::InvalidInput(format!(
+                "not a MySQL URL ({e}): {}",
+                crate::net::redact_url(raw)
+            ))
         })?;
         if !matches!(url.scheme(), "mysql" | "mariadb") {
             return Err(Error::InvalidInput(format!(
@@ -106,12 +109,7 @@ impl MysqlTarget {
                 url.scheme()
             )));
         }
-        let decode = |s: &str| {
-            url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
+        let decode = crate::net::url_decoded;
         let mut target = MysqlTarget::new(
             url.host_str().unwrap_or("127.0.0.1"),
             url.port().unwrap_or(3306),
@@ -179,17 +177,5 @@ impl MysqlTarget {
             options = options.ssl_ca(ca);
         }
         options
-    }
-}
-
-/// Replaces the password of a URL so it can be shown.
-pub fn redact_url(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("***"));
-            url.to_string()
-        }
-        Ok(url) => url.to_string(),
-        Err(_) => "<unparseable URL>".to_owned(),
     }
 }

@@ -1,8 +1,11 @@
 //! Connection profiles: named sets of servers, kept in the desktop app's store file so the
 //! window and the CLI share them. Passwords are never in this file.
 
+mod alerts;
 pub mod secrets;
 mod validate;
+
+pub use alerts::Alerts;
 
 pub use validate::{FieldError, validate};
 
@@ -10,73 +13,15 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::Role;
 use crate::error::{Error, Result};
 use crate::mysql::MysqlTarget;
-use crate::redis::RedisTarget;
+use crate::redis::{RedisMode, RedisTopology};
 
-/// The desktop app's identifier: its store lives under `<data dir>/<identifier>/`.
-pub const APP_IDENTIFIER: &str = "com.mindpal.admin";
 /// The store file (tauri-plugin-store format: one JSON object of keys).
 pub const STORE_FILE: &str = "profiles.json";
 /// The key inside the store that holds the profile list.
 const PROFILES_KEY: &str = "profiles";
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub enum Role {
-    /// Looks after the database: schema, backups, replication, monitoring.
-    #[default]
-    Operator,
-    /// Reads conversations; sees PII masked.
-    Support,
-    /// Leads the support team: what support sees, and every reviewer's figures.
-    Lead,
-}
-
-impl Role {
-    /// Phone, email, IP and tokens are masked for this role.
-    pub fn masked(self) -> bool {
-        self != Role::Operator
-    }
-
-    /// The reviewers' dashboard shows everyone's figures, not only the viewer's own.
-    pub fn sees_every_reviewer(self) -> bool {
-        matches!(self, Role::Operator | Role::Lead)
-    }
-
-    /// Whether this role may do something `other` may not (a profile cannot be raised).
-    pub fn outranks(self, other: Role) -> bool {
-        let rank = |r: Role| match r {
-            Role::Support => 0,
-            Role::Lead => 1,
-            Role::Operator => 2,
-        };
-        rank(self) > rank(other)
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub enum RedisMode {
-    #[default]
-    Standalone,
-    Sentinel,
-    Cluster,
-}
-
-/// Redis as a profile describes it: the server itself (standalone), the Sentinels and the
-/// master name they watch, or the seed nodes of a cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct RedisProfile {
-    pub mode: RedisMode,
-    pub nodes: Vec<RedisTarget>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub master_name: Option<String>,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -91,7 +36,7 @@ pub struct Profile {
     #[serde(default)]
     pub replicas: Vec<MysqlTarget>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub redis: Option<RedisProfile>,
+    pub redis: Option<RedisTopology>,
     /// The bastion every server of the profile is reached through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh: Option<crate::ssh::SshProfile>,
@@ -99,8 +44,45 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup_dir: Option<String>,
     /// When this profile's figures are a warning or an alarm on the fleet overview.
-    #[serde(default, skip_serializing_if = "crate::fleet::Alerts::is_default")]
-    pub alerts: crate::fleet::Alerts,
+    #[serde(default, skip_serializing_if = "Alerts::is_default")]
+    pub alerts: Alerts,
+}
+
+impl Profile {
+    /// The servers of this profile, for the capabilities (which never see a profile).
+    pub fn servers(&self) -> crate::servers::Servers {
+        crate::servers::Servers {
+            primary: self.mysql.clone(),
+            replicas: self.replicas.clone(),
+            redis: self.redis.clone(),
+        }
+    }
+
+    /// Who acts through this profile.
+    pub fn actor(&self) -> crate::access::Actor {
+        crate::access::Actor {
+            role: self.role,
+            read_only: self.read_only,
+        }
+    }
+}
+
+/// Puts every server of `profile` behind its bastion, when it names one.
+pub fn attach_bastion(profile: &mut Profile, timeout: std::time::Duration) -> Result<()> {
+    let Some(ssh) = &profile.ssh else {
+        return Ok(());
+    };
+    let via = crate::ssh::Via::new(ssh, timeout)?;
+    profile.mysql.via = Some(via.clone());
+    for replica in &mut profile.replicas {
+        replica.via = Some(via.clone());
+    }
+    if let Some(redis) = profile.redis.as_mut() {
+        for node in &mut redis.nodes {
+            node.via = Some(via.clone());
+        }
+    }
+    Ok(())
 }
 
 /// The profile store file: `<data dir>/com.mindpal.admin/profiles.json`, or `$MINDPAL_PROFILES`.
@@ -108,8 +90,7 @@ pub fn default_store_path() -> Result<PathBuf> {
     if let Some(path) = std::env::var_os("MINDPAL_PROFILES") {
         return Ok(PathBuf::from(path));
     }
-    dirs::data_dir()
-        .map(|d| d.join(APP_IDENTIFIER).join(STORE_FILE))
+    crate::app::data_path(STORE_FILE)
         .ok_or_else(|| Error::NotFound("no user data directory (is HOME set?)".into()))
 }
 
@@ -162,15 +143,6 @@ fn write_atomically(path: &Path, contents: &str) -> Result<()> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_lead_is_masked_sees_every_reviewer_and_is_never_raised() {
-        assert!(Role::Lead.masked() && Role::Support.masked() && !Role::Operator.masked());
-        assert!(Role::Lead.sees_every_reviewer() && !Role::Support.sees_every_reviewer());
-        assert!(Role::Operator.outranks(Role::Lead) && Role::Lead.outranks(Role::Support));
-        assert!(!Role::Support.outranks(Role::Lead) && !Role::Lead.outranks(Role::Operator));
-        let parsed: Role = serde_json::from_str("\"lead\"").unwrap();
-        assert_eq!(parsed, Role::Lead);
-    }
     use crate::secret::Secret;
 
     #[test]
@@ -240,7 +212,7 @@ pub struct ServerSummary {
 /// failing does not hide the others.
 pub async fn check(profile: &Profile, timeout: std::time::Duration) -> Vec<ServerCheck> {
     use crate::mysql::{Flavour, MysqlServer};
-    let actor = crate::access::Actor::of(profile);
+    let actor = profile.actor();
     let mysql = |role: String, target: MysqlTarget| async move {
         let outcome = async {
             let server = MysqlServer::connect(&target, timeout, 1).await?;
@@ -285,7 +257,7 @@ pub async fn check(profile: &Profile, timeout: std::time::Duration) -> Vec<Serve
             .map(|n| n.address())
             .collect::<Vec<_>>()
             .join(", ");
-        let connected = crate::redis::connect_profile(redis, timeout).await;
+        let connected = crate::redis::connect_topology(redis, timeout).await;
         let address = match (&connected, redis.mode) {
             (Ok(server), RedisMode::Sentinel) => {
                 format!("{} via Sentinel {nodes}", server.info.address)
@@ -440,7 +412,7 @@ mod save_tests {
         let mut p = profile("");
         p.mysql.port = 0;
         p.mysql.ca_file = Some("/nonexistent/ca.pem".into());
-        p.redis = Some(RedisProfile {
+        p.redis = Some(RedisTopology {
             mode: RedisMode::Sentinel,
             nodes: vec![],
             master_name: None,

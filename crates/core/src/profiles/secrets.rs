@@ -3,7 +3,8 @@
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
-use super::{APP_IDENTIFIER, Profile};
+use super::Profile;
+use crate::app::APP_IDENTIFIER;
 
 /// Which server of a profile a password belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
-use super::{Profile, RedisMode};
+use super::Profile;
 use crate::mysql::MysqlTarget;
+use crate::redis::RedisMode;
 
 /// A problem with one field of a profile form: `field` is a dotted path such as
 /// `mysql.port` or `replicas.0.host`.

@@ -13,6 +13,28 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result, from_redis};
 use crate::secret::Secret;
 
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum RedisMode {
+    #[default]
+    Standalone,
+    Sentinel,
+    Cluster,
+}
+
+/// How a Redis deployment is reached: the server itself (standalone), the Sentinels and the
+/// master name they watch, or the seed nodes of a cluster. Profiles embed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct RedisTopology {
+    pub mode: RedisMode,
+    pub nodes: Vec<RedisTarget>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master_name: Option<String>,
+}
+
 /// Where a Redis server is and how to log in. The password never serialises.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -73,7 +95,7 @@ impl RedisTarget {
         let url = url::Url::parse(raw).map_err(|e| {
             Error::InvalidInput(format!(
                 "not a Redis URL ({e}): {}",
-                crate::mysql::redact_url(raw)
+                crate::net::redact_url(raw)
             ))
         })?;
         let tls = match url.scheme() {
@@ -94,8 +116,10 @@ impl RedisTarget {
         Ok(RedisTarget {
             host: url.host_str().unwrap_or("127.0.0.1").to_owned(),
             port: url.port().unwrap_or(6379),
-            user: Some(url.username().to_owned()).filter(|u| !u.is_empty()),
-            password: url.password().map(Secret::new),
+            user: Some(crate::net::url_decoded(url.username())).filter(|u| !u.is_empty()),
+            password: url
+                .password()
+                .map(|p| Secret::new(crate::net::url_decoded(p))),
             password_saved: false,
             db,
             tls,
@@ -175,7 +199,7 @@ impl RedisServer {
             // The name is the bastion's to resolve.
             Some(via) => Some(via.forward("redis", &target.host, target.port).await?),
             None => {
-                crate::mysql::resolve_or_unknown_host(&target.host, target.port, timeout).await?;
+                crate::net::resolve_or_unknown_host(&target.host, target.port, timeout).await?;
                 None
             }
         };
@@ -319,22 +343,18 @@ pub fn parse_info(raw: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Connects to the Redis a profile describes: the server itself, the master the Sentinels
+/// Connects to the Redis a topology describes: the server itself, the master the Sentinels
 /// name, or the first seed node of a cluster that answers.
-pub async fn connect_profile(
-    profile: &crate::profiles::RedisProfile,
-    timeout: Duration,
-) -> Result<RedisServer> {
-    use crate::profiles::RedisMode;
-    let first = profile
+pub async fn connect_topology(topology: &RedisTopology, timeout: Duration) -> Result<RedisServer> {
+    let first = topology
         .nodes
         .first()
-        .ok_or_else(|| Error::InvalidInput("the profile names no Redis node".into()))?;
-    match profile.mode {
+        .ok_or_else(|| Error::InvalidInput("no Redis node is named".into()))?;
+    match topology.mode {
         RedisMode::Standalone => RedisServer::connect(first, timeout).await,
         RedisMode::Cluster => {
             let mut last = None;
-            for node in &profile.nodes {
+            for node in &topology.nodes {
                 match RedisServer::connect(node, timeout).await {
                     Ok(server) => return Ok(server),
                     Err(e) => last = Some(e),
@@ -343,18 +363,18 @@ pub async fn connect_profile(
             Err(last.expect("at least one node was tried"))
         }
         RedisMode::Sentinel => {
-            let name = profile.master_name.as_deref().ok_or_else(|| {
-                Error::InvalidInput("a Sentinel profile needs the master name".into())
+            let name = topology.master_name.as_deref().ok_or_else(|| {
+                Error::InvalidInput("a Sentinel topology needs the master name".into())
             })?;
-            let master = master_from_sentinels(&sentinel_targets(profile), name, timeout).await?;
+            let master = master_from_sentinels(&sentinel_targets(topology), name, timeout).await?;
             RedisServer::connect(&data_node(master.0, master.1, first), timeout).await
         }
     }
 }
 
-/// The Sentinels of a profile, asked without the data nodes' credentials.
-pub fn sentinel_targets(profile: &crate::profiles::RedisProfile) -> Vec<RedisTarget> {
-    profile
+/// The Sentinels of a topology, asked without the data nodes' credentials.
+pub fn sentinel_targets(topology: &RedisTopology) -> Vec<RedisTarget> {
+    topology
         .nodes
         .iter()
         .map(|n| RedisTarget {
@@ -433,6 +453,10 @@ mod tests {
         );
         assert_eq!(t.user.as_deref(), Some("ops"));
         assert!(!format!("{t:?}").contains("pw\""));
+        // Credentials are percent-decoded as for MySQL: `%21` is sent as `!`.
+        let t = RedisTarget::from_url("redis://app%40ops:p%21ss@cache").unwrap();
+        assert_eq!(t.user.as_deref(), Some("app@ops"));
+        assert_eq!(t.password.as_ref().map(|p| p.expose()), Some("p!ss"));
         assert!(RedisTarget::from_url("http://x").is_err());
         assert!(RedisTarget::from_url("redis://x/abc").is_err());
     }

@@ -17,8 +17,9 @@ use sqlx::mysql::MySqlRow;
 use sqlx::{Column, Row};
 
 use crate::error::{Error, ErrorKind, ErrorSummary, Result};
-use crate::mysql::{Flavour, MysqlServer, MysqlTarget, bounded, mysql_since};
-use crate::profiles::Profile;
+use crate::mysql::{Flavour, MysqlServer, MysqlTarget, mysql_since};
+use crate::net::bounded;
+use crate::servers::Servers;
 
 pub use heartbeat::HeartbeatTable;
 pub use redis_links::RedisReplication;
@@ -504,9 +505,9 @@ fn same_host(a: &str, b: &str) -> bool {
     norm(a) == norm(b)
 }
 
-/// One full health check of a profile: primary, its replicas (listed and discovered),
+/// One full health check of a deployment: primary, its replicas (listed and discovered),
 /// Redis and Sentinel, all at once, each under `thresholds.timeout_ms`.
-pub async fn check(profile: &Profile, thresholds: &Thresholds) -> ReplicationReport {
+pub async fn check(servers: &Servers, thresholds: &Thresholds) -> ReplicationReport {
     let started = Instant::now();
     let checked_at_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -514,20 +515,20 @@ pub async fn check(profile: &Profile, thresholds: &Thresholds) -> ReplicationRep
         .unwrap_or(0);
     let limit = Duration::from_millis(thresholds.timeout_ms);
     let redis = async {
-        match &profile.redis {
+        match &servers.redis {
             Some(r) => Some(redis_links::check(r, limit).await),
             None => None,
         }
     };
     let mysql = async {
-        let (primary, server, reported) = check_primary(&profile.mysql, limit).await;
+        let (primary, server, reported) = check_primary(&servers.primary, limit).await;
         let with = server.as_ref().map(|s| (&primary, s));
-        // Replicas the primary reports that the profile does not list are checked too, with
+        // Replicas the primary reports that the servers does not list are checked too, with
         // the primary's account.
         let discovered: Vec<MysqlTarget> = reported
             .into_iter()
             .filter(|(host, port)| {
-                !profile
+                !servers
                     .replicas
                     .iter()
                     .any(|r| r.port == *port && same_host(&r.host, host))
@@ -536,10 +537,10 @@ pub async fn check(profile: &Profile, thresholds: &Thresholds) -> ReplicationRep
                 host,
                 port,
                 socket: None,
-                ..profile.mysql.clone()
+                ..servers.primary.clone()
             })
             .collect();
-        let listed = profile.replicas.iter().map(|t| (t, false));
+        let listed = servers.replicas.iter().map(|t| (t, false));
         let found = discovered.iter().map(|t| (t, true));
         let all = futures_util::future::join_all(
             listed

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use crate::profiles::{RedisMode, RedisProfile};
 use crate::redis::cluster::{self, ClusterNode, SLOTS};
+use crate::redis::{RedisMode, RedisTopology};
 
 use super::Verdict;
 use super::redis_links::{ClusterView, RedisReplication, num};
@@ -133,7 +133,7 @@ pub fn judge(view: &ClusterView) -> (Verdict, String) {
 }
 
 /// The cluster side of a profile, from the first seed node that answers.
-pub async fn check(profile: &RedisProfile, timeout: Duration) -> RedisReplication {
+pub async fn check(profile: &RedisTopology, timeout: Duration) -> RedisReplication {
     let mut report = RedisReplication::empty(RedisMode::Cluster);
     let state = match cluster::state(&profile.nodes, timeout).await {
         Ok(state) => state,

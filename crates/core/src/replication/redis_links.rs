@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorSummary, Result};
-use crate::profiles::{RedisMode, RedisProfile};
+use crate::redis::{RedisMode, RedisTopology};
 use crate::redis::{RedisServer, RedisTarget};
 
 use super::Verdict;
@@ -290,7 +290,7 @@ fn parse_addr(addr: &str) -> Option<(String, u16)> {
 }
 
 /// The Redis side of a profile.
-pub async fn check(profile: &RedisProfile, timeout: Duration) -> RedisReplication {
+pub async fn check(profile: &RedisTopology, timeout: Duration) -> RedisReplication {
     if profile.mode == RedisMode::Cluster {
         return super::redis_cluster::check(profile, timeout).await;
     }

@@ -13,9 +13,11 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+use crate::access::Role;
 use crate::error::{Error, Result};
 use crate::mysql::{MysqlServer, MysqlTarget};
-use crate::profiles::{self, Profile, RedisMode, RedisProfile, Role};
+use crate::profiles::{self, Profile};
+use crate::redis::{RedisMode, RedisTopology};
 use crate::redis::{RedisServer, RedisTarget};
 use crate::seed::{self, SeedEvent, SeedOptions};
 
@@ -423,12 +425,12 @@ pub fn sandbox_profile(status: &SandboxStatus) -> Profile {
         mysql: status.primary_target(),
         replicas: vec![status.replica_target()],
         redis: Some(match &status.cluster {
-            Some(cluster) => RedisProfile {
+            Some(cluster) => RedisTopology {
                 mode: RedisMode::Cluster,
                 nodes: cluster.seeds(),
                 master_name: None,
             },
-            None => RedisProfile {
+            None => RedisTopology {
                 mode: RedisMode::Sentinel,
                 // The first node carries the data nodes' password flag (Sentinels take none).
                 nodes: vec![sandbox_redis_target(

@@ -82,6 +82,16 @@ pub async fn migrate(server: &MysqlServer, actor: Actor) -> Result<Vec<i64>> {
     migrate_with_progress(server, actor, &|_| {}, &CancellationToken::new()).await
 }
 
+/// The migrations `actor` would apply now, refused before anything else when it may not.
+pub async fn pending(server: &MysqlServer, actor: Actor) -> Result<Vec<MigrationState>> {
+    actor.require(Permission::Migrate)?;
+    Ok(status(server)
+        .await?
+        .into_iter()
+        .filter(|m| !m.applied)
+        .collect())
+}
+
 /// [`migrate`], one migration at a time: `on_applied` hears of each, and `cancel` stops
 /// before the next one (a migration already running completes).
 pub async fn migrate_with_progress(
@@ -90,12 +100,7 @@ pub async fn migrate_with_progress(
     on_applied: &(dyn Fn(&MigrationState) + Send + Sync),
     cancel: &CancellationToken,
 ) -> Result<Vec<i64>> {
-    actor.require(Permission::Migrate)?;
-    let pending: Vec<MigrationState> = status(server)
-        .await?
-        .into_iter()
-        .filter(|m| !m.applied)
-        .collect();
+    let pending = pending(server, actor).await?;
     let mut applied = Vec::new();
     let mut outcome = Ok(());
     for migration in &pending {

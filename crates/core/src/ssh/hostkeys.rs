@@ -21,7 +21,7 @@ pub fn console_file() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("MINDPAL_KNOWN_HOSTS") {
         return Some(PathBuf::from(path));
     }
-    dirs::data_dir().map(|d| d.join(crate::profiles::APP_IDENTIFIER).join("known_hosts"))
+    crate::app::data_path("known_hosts")
 }
 
 /// What the known-hosts files say of a key a server offered.

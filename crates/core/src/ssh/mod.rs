@@ -16,7 +16,6 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::profiles::Profile;
 use crate::secret::Secret;
 use hostkeys::KnownHosts;
 use tunnel::Tunnel;
@@ -318,24 +317,6 @@ impl Via {
     pub fn state(&self) -> TunnelState {
         self.0.state.lock().expect("tunnel state").clone()
     }
-}
-
-/// Puts every server of `profile` behind its bastion, when it names one.
-pub fn attach(profile: &mut Profile, timeout: Duration) -> Result<()> {
-    let Some(ssh) = &profile.ssh else {
-        return Ok(());
-    };
-    let via = Via::new(ssh, timeout)?;
-    profile.mysql.via = Some(via.clone());
-    for replica in &mut profile.replicas {
-        replica.via = Some(via.clone());
-    }
-    if let Some(redis) = profile.redis.as_mut() {
-        for node in &mut redis.nodes {
-            node.via = Some(via.clone());
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -225,8 +225,8 @@ impl Tunnel {
                     })
                 })
             };
-            let mut handle = crate::mysql::bounded(&hop.label, self.timeout, handshake).await?;
-            crate::mysql::bounded(
+            let mut handle = crate::net::bounded(&hop.label, self.timeout, handshake).await?;
+            crate::net::bounded(
                 &hop.label,
                 self.timeout,
                 authenticate(&mut handle, hop, self.secret.as_ref()),
@@ -323,7 +323,7 @@ async fn open_channel(
 ) -> Result<russh::Channel<client::Msg>> {
     let (bastion, handle) = connected.bastion();
     let server = format!("{what} {host}:{port}");
-    crate::mysql::bounded(&server, timeout, async {
+    crate::net::bounded(&server, timeout, async {
         handle
             .channel_open_direct_tcpip(host, port.into(), "127.0.0.1", 0)
             .await

@@ -7,24 +7,25 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mindpal_core::access::Actor;
-use mindpal_core::cache::Nodes;
-use mindpal_core::mysql::{DEFAULT_CONNECT_TIMEOUT, MysqlServer, MysqlTarget};
-use mindpal_core::profiles::{Profile, RedisProfile};
-use mindpal_core::redis::cluster::ClusterIdentity;
-use mindpal_core::redis::{RedisServer, connect_profile};
-use mindpal_core::{Error, ErrorKind};
+use crate::access::Actor;
+use crate::cache::Nodes;
+use crate::mysql::{MysqlServer, MysqlTarget};
+use crate::profiles::Profile;
+use crate::redis::cluster::ClusterIdentity;
+use crate::redis::{RedisServer, RedisTopology, connect_topology};
+use crate::ssh::TunnelState;
+use crate::{Error, ErrorKind};
 
 type Slot = Arc<tokio::sync::Mutex<Option<MysqlServer>>>;
 /// A profile's Redis as last connected: what it was for, when, and the connection.
-type RedisSlot<T> = Arc<tokio::sync::Mutex<Option<(RedisProfile, Actor, Instant, Arc<T>)>>>;
+type RedisSlot<T> = Arc<tokio::sync::Mutex<Option<(RedisTopology, Actor, Instant, Arc<T>)>>>;
 
 /// How long a Redis connection is reused before Sentinel is asked again for the master, or the
 /// cluster for its masters: a failover is followed within this.
 const REDIS_REUSE: Duration = Duration::from_secs(30);
 
 #[derive(Default)]
-pub struct Sessions {
+pub(crate) struct Sessions {
     /// Open pools by key: the profile's name, or `name#replica`.
     pools: Mutex<HashMap<String, Slot>>,
     /// Each profile as stored, with its passwords filled in. Reused while the stored
@@ -44,7 +45,7 @@ pub struct Sessions {
 async fn reuse<T, F>(
     slots: &Mutex<HashMap<String, RedisSlot<T>>>,
     name: &str,
-    redis: &RedisProfile,
+    redis: &RedisTopology,
     actor: Actor,
     open: impl FnOnce() -> F,
 ) -> Result<Arc<T>, Error>
@@ -100,6 +101,7 @@ impl Sessions {
         key: &str,
         target: &MysqlTarget,
         size: u32,
+        timeout: Duration,
     ) -> Result<MysqlServer, Error> {
         let slot = self
             .pools
@@ -114,7 +116,7 @@ impl Sessions {
         {
             return Ok(server.clone());
         }
-        let server = MysqlServer::connect(target, DEFAULT_CONNECT_TIMEOUT, size).await?;
+        let server = MysqlServer::connect(target, timeout, size).await?;
         *open = Some(server.clone());
         Ok(server)
     }
@@ -123,11 +125,12 @@ impl Sessions {
     pub async fn redis(
         &self,
         profile: &Profile,
-        redis: &RedisProfile,
+        redis: &RedisTopology,
+        timeout: Duration,
     ) -> Result<RedisServer, Error> {
-        let actor = Actor::of(profile);
+        let actor = profile.actor();
         let server = reuse(&self.redis, &profile.name, redis, actor, || {
-            connect_profile(redis, DEFAULT_CONNECT_TIMEOUT)
+            connect_topology(redis, timeout)
         })
         .await?;
         Ok((*server).clone())
@@ -137,11 +140,12 @@ impl Sessions {
     pub async fn nodes(
         &self,
         profile: &Profile,
-        redis: &RedisProfile,
+        redis: &RedisTopology,
+        timeout: Duration,
     ) -> Result<Arc<Nodes>, Error> {
-        let actor = Actor::of(profile);
+        let actor = profile.actor();
         let nodes = reuse(&self.nodes, &profile.name, redis, actor, || {
-            mindpal_core::cache::nodes(redis, actor, DEFAULT_CONNECT_TIMEOUT)
+            crate::cache::nodes(redis, actor, timeout)
         })
         .await?;
         if let Some(now) = &nodes.identity {
@@ -178,17 +182,14 @@ impl Sessions {
     }
 
     /// The state of the tunnel of profile `name`'s session, when it has a bastion.
-    pub fn tunnel(&self, name: &str) -> Option<crate::wire::TunnelView> {
+    pub fn tunnel(&self, name: &str) -> Option<(String, TunnelState)> {
         let resolved = self.resolved.lock().expect("sessions");
         let (_, profile) = resolved.get(name)?;
         profile
             .mysql
             .via
             .as_ref()
-            .map(|via| crate::wire::TunnelView {
-                path: via.path(),
-                state: via.state(),
-            })
+            .map(|via| (via.path(), via.state()))
     }
 
     /// Everything of profile `name`: after an edit or removal, or a refused password.

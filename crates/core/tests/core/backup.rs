@@ -271,11 +271,11 @@ async fn a_backup_under_writes_restores_equal_to_its_snapshot() {
     }
     for actor in [
         mindpal_core::access::Actor {
-            role: mindpal_core::profiles::Role::Support,
+            role: mindpal_core::access::Role::Support,
             read_only: false,
         },
         mindpal_core::access::Actor {
-            role: mindpal_core::profiles::Role::Operator,
+            role: mindpal_core::access::Role::Operator,
             read_only: true,
         },
     ] {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use mindpal_core::access::Actor;
 use mindpal_core::cache::{self, ScanRequest};
 use mindpal_core::error::ErrorKind;
-use mindpal_core::profiles::RedisMode;
+use mindpal_core::redis::RedisMode;
 use mindpal_core::redis::cluster::key_slot;
 use mindpal_core::replication::{Verdict, redis_links};
 use mindpal_core::sandbox::{self, UpOptions};

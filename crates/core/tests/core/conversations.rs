@@ -2,13 +2,12 @@
 //! page both ways, reviews are recorded and audited (and refused on a deleted conversation),
 //! exports carry every message and mask PII for support.
 
+use mindpal_core::access::Actor;
+use mindpal_core::access::Role;
 use mindpal_core::conversations::export::{self, ExportFormat};
 use mindpal_core::conversations::review::{self, ReviewInput, Verdict};
 use mindpal_core::conversations::{self, ConversationSearch, ThreadAnchor};
-use mindpal_core::directory::Viewer;
-use mindpal_core::directory::actions::Actor;
 use mindpal_core::mysql::MysqlServer;
-use mindpal_core::profiles::Role;
 use mindpal_core::{CancellationToken, ErrorKind};
 
 use crate::support::{TestDb, seeded};
@@ -155,13 +154,13 @@ async fn the_finder_pages_match_sql_and_threads_page_both_ways() {
     }
     assert_eq!(backward, truth);
 
-    let detail = conversations::show(s, None, id, Viewer::Support)
+    let detail = conversations::show(s, None, id, Actor::SUPPORT)
         .await
         .unwrap();
     assert_eq!(detail.stored_messages, stored);
     assert!(detail.conversation.user_phone.unwrap().contains("****"));
     assert_eq!(
-        conversations::show(s, None, i64::MAX, Viewer::Operator)
+        conversations::show(s, None, i64::MAX, Actor::OPERATOR)
             .await
             .unwrap_err()
             .kind(),
@@ -235,7 +234,7 @@ async fn reviews_are_recorded_found_audited_and_refused_on_deleted_conversations
             .await
             .unwrap();
     let mut json = Vec::new();
-    let n = export::export(s, id, ExportFormat::Json, Viewer::Support, &mut json)
+    let n = export::export(s, id, ExportFormat::Json, Actor::SUPPORT, &mut json)
         .await
         .unwrap();
     assert_eq!(n as i64, stored);
@@ -249,13 +248,13 @@ async fn reviews_are_recorded_found_audited_and_refused_on_deleted_conversations
             .contains("****")
     );
     let mut md = Vec::new();
-    export::export(s, id, ExportFormat::Md, Viewer::Operator, &mut md)
+    export::export(s, id, ExportFormat::Md, Actor::OPERATOR, &mut md)
         .await
         .unwrap();
     let md = String::from_utf8(md).unwrap();
     assert!(md.contains("needs_followup") && md.contains("Call back tomorrow"));
     let mut csv = Vec::new();
-    export::export(s, id, ExportFormat::Csv, Viewer::Operator, &mut csv)
+    export::export(s, id, ExportFormat::Csv, Actor::OPERATOR, &mut csv)
         .await
         .unwrap();
     let csv = String::from_utf8(csv).unwrap();

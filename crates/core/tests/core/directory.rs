@@ -2,12 +2,13 @@
 //! once, search text is data, cursors are checked, support sees masked PII, and actions check
 //! the version and land in operation_logs.
 
-use mindpal_core::directory::actions::{self, Actor, DigitalHumanAction, UserAction};
+use mindpal_core::access::Actor;
+use mindpal_core::access::Role;
+use mindpal_core::directory::actions::{self, DigitalHumanAction, UserAction};
 use mindpal_core::directory::digital_humans::{self, DigitalHumanSearch, KnowledgeSearch};
 use mindpal_core::directory::users::{self, UserField, UserSearch, UserSort};
-use mindpal_core::directory::{Deleted, Viewer, cache};
+use mindpal_core::directory::{Deleted, cache};
 use mindpal_core::mysql::MysqlServer;
-use mindpal_core::profiles::Role;
 use mindpal_core::redis::RedisServer;
 use mindpal_core::{Error, ErrorKind};
 
@@ -30,7 +31,7 @@ async fn walk(server: &MysqlServer, search: &UserSearch) -> Vec<i64> {
     let mut all = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page = users::find(server, search, after.as_deref(), Viewer::Operator)
+        let page = users::find(server, search, after.as_deref(), Actor::OPERATOR)
             .await
             .unwrap();
         assert!(page.rows.len() <= search.limit as usize);
@@ -136,7 +137,7 @@ async fn search_text_is_data_and_cursors_are_checked() {
                 ..UserSearch::default()
             },
             None,
-            Viewer::Operator,
+            Actor::OPERATOR,
         )
         .await
         .unwrap();
@@ -158,7 +159,7 @@ async fn search_text_is_data_and_cursors_are_checked() {
                 ..UserSearch::default()
             },
             None,
-            Viewer::Operator,
+            Actor::OPERATOR,
         )
         .await
         .unwrap();
@@ -173,7 +174,7 @@ async fn search_text_is_data_and_cursors_are_checked() {
             ..UserSearch::default()
         },
         None,
-        Viewer::Operator,
+        Actor::OPERATOR,
     )
     .await
     .unwrap();
@@ -193,7 +194,7 @@ async fn search_text_is_data_and_cursors_are_checked() {
             ..UserSearch::default()
         },
         None,
-        Viewer::Operator,
+        Actor::OPERATOR,
     )
     .await
     .unwrap_err();
@@ -204,7 +205,7 @@ async fn search_text_is_data_and_cursors_are_checked() {
         limit: 5,
         ..UserSearch::default()
     };
-    let first = users::find(s, &search, None, Viewer::Operator)
+    let first = users::find(s, &search, None, Actor::OPERATOR)
         .await
         .unwrap();
     let next = first.next.unwrap();
@@ -214,7 +215,7 @@ async fn search_text_is_data_and_cursors_are_checked() {
         check.replace(|c: char| c.is_ascii_digit(), "f")
     );
     for bad in [flipped.as_str(), "garbage", &format!("x{next}")] {
-        let err = users::find(s, &search, Some(bad), Viewer::Operator)
+        let err = users::find(s, &search, Some(bad), Actor::OPERATOR)
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad}");
@@ -224,12 +225,12 @@ async fn search_text_is_data_and_cursors_are_checked() {
         ..search.clone()
     };
     assert!(
-        users::find(s, &other, Some(&next), Viewer::Operator)
+        users::find(s, &other, Some(&next), Actor::OPERATOR)
             .await
             .is_err()
     );
     assert!(
-        users::find(s, &search, Some(&next), Viewer::Operator)
+        users::find(s, &search, Some(&next), Actor::OPERATOR)
             .await
             .is_ok()
     );
@@ -274,7 +275,7 @@ async fn detail_shows_redis_beside_the_row_and_support_sees_it_masked() {
         .await
         .unwrap();
     let up: mindpal_core::Result<RedisServer> = Ok(redis.clone());
-    let d = users::show(s, Some(&up), id, Viewer::Operator)
+    let d = users::show(s, Some(&up), id, Actor::OPERATOR)
         .await
         .unwrap();
     assert_eq!(d.user.phone, phone);
@@ -296,9 +297,7 @@ async fn detail_shows_redis_beside_the_row_and_support_sees_it_masked() {
     assert_eq!(d.digital_humans.len() as i64, dhs);
 
     // Support: masked in the row, the list and the cached JSON, never in clear.
-    let d = users::show(s, Some(&up), id, Viewer::Support)
-        .await
-        .unwrap();
+    let d = users::show(s, Some(&up), id, Actor::SUPPORT).await.unwrap();
     let masked_phone = format!("{}****{}", &phone[..3], &phone[phone.len() - 4..]);
     assert_eq!(d.user.phone, masked_phone);
     assert!(d.user.email.as_deref().unwrap().contains("***@"));
@@ -312,7 +311,7 @@ async fn detail_shows_redis_beside_the_row_and_support_sees_it_masked() {
             ..UserSearch::default()
         },
         None,
-        Viewer::Support,
+        Actor::SUPPORT,
     )
     .await
     .unwrap();
@@ -324,13 +323,13 @@ async fn detail_shows_redis_beside_the_row_and_support_sees_it_masked() {
         server: "127.0.0.1:1".into(),
         reason: "connection refused".into(),
     });
-    let d = users::show(s, Some(&down), id, Viewer::Operator)
+    let d = users::show(s, Some(&down), id, Actor::OPERATOR)
         .await
         .unwrap();
     assert!(d.cache.is_none());
     assert_eq!(d.cache_error.unwrap().kind, ErrorKind::Unreachable);
     assert_eq!(
-        users::show(s, None, i64::MAX, Viewer::Operator)
+        users::show(s, None, i64::MAX, Actor::OPERATOR)
             .await
             .unwrap_err()
             .kind(),
@@ -344,12 +343,12 @@ async fn detail_shows_redis_beside_the_row_and_support_sees_it_masked() {
         .query_async(&mut conn)
         .await
         .unwrap();
-    let scan = cache::find_tokens(&redis, id, 100, Viewer::Operator)
+    let scan = cache::find_tokens(&redis, id, 100, Actor::OPERATOR)
         .await
         .unwrap();
     assert!(scan.complete);
     assert!(scan.tokens.iter().any(|t| t.token == "abcdef0123456789"));
-    let scan = cache::find_tokens(&redis, id, 100, Viewer::Support)
+    let scan = cache::find_tokens(&redis, id, 100, Actor::SUPPORT)
         .await
         .unwrap();
     assert!(scan.tokens.iter().all(|t| !t.token.contains("0123456789")));
@@ -547,7 +546,7 @@ async fn digital_humans_and_their_knowledge() {
     assert!(!expected.is_empty());
     assert_eq!(seen, expected);
 
-    let d = digital_humans::show(s, dh, Viewer::Support).await.unwrap();
+    let d = digital_humans::show(s, dh, Actor::SUPPORT).await.unwrap();
     assert_eq!(d.digital_human.id, dh);
     assert!(d.owner.unwrap().phone.contains("****"));
 

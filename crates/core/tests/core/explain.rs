@@ -470,8 +470,8 @@ async fn scratch_databases(db: &TestDb) -> i64 {
 #[tokio::test]
 async fn try_it_proves_a_suggested_index_on_a_scratch_copy_and_leaves_nothing() {
     use mindpal_core::access::Actor;
+    use mindpal_core::access::Role;
     use mindpal_core::explain::trial::{TrialOptions, try_index};
-    use mindpal_core::profiles::Role;
     let db = seeded_at("explain_try", 14, None, 0.1).await;
     let sql = "SELECT id, user_id FROM conversations WHERE title = 'no such title'";
     let report = run(&db, sql, false).await.unwrap();

@@ -4,10 +4,12 @@
 
 use std::time::{Duration, Instant};
 
+use mindpal_core::access::Role;
 use mindpal_core::backup::{self, BackupOptions};
 use mindpal_core::fleet::{self, Alerts, Severity};
 use mindpal_core::mysql::MysqlTarget;
-use mindpal_core::profiles::{Profile, RedisMode, RedisProfile, Role};
+use mindpal_core::profiles::Profile;
+use mindpal_core::redis::{RedisMode, RedisTopology};
 
 use crate::support::{free_port, redis_target, seeded};
 
@@ -46,7 +48,7 @@ async fn every_profile_is_checked_at_once_and_a_dead_one_holds_up_nobody() {
     let mut target = MysqlTarget::from_url(&crate::support::mysql_url()).unwrap();
     target.database = Some(db.name.clone());
     let mut healthy = profile("production", target);
-    healthy.redis = Some(RedisProfile {
+    healthy.redis = Some(RedisTopology {
         mode: RedisMode::Standalone,
         nodes: vec![redis_target(0)],
         master_name: None,

@@ -21,3 +21,4 @@ mod seed;
 mod ssh;
 mod support;
 mod tls;
+mod workspace;

@@ -12,7 +12,7 @@ use mindpal_core::cache::{
     value::{self, KeyRequest, LinkKind},
 };
 use mindpal_core::monitor::{self, KillMode, SessionFilter, TopSource, advisor};
-use mindpal_core::profiles::RedisMode;
+use mindpal_core::redis::RedisMode;
 use mindpal_core::redis::{RedisServer, RedisTarget};
 
 use crate::support::{KillOnDrop, TIMEOUT, admin, free_port, redis_db, seeded};

@@ -347,9 +347,16 @@ async fn the_dashboard_counts_reviews_and_its_kappa_is_the_hand_computed_one() {
         .unwrap();
 
     let today = chrono::Local::now().date_naive();
-    let board = agreement::dashboard(s, None, today - chrono::Duration::days(1), today)
-        .await
-        .unwrap();
+    let board = agreement::dashboard(
+        s,
+        Actor::OPERATOR,
+        "root",
+        None,
+        today - chrono::Duration::days(1),
+        today,
+    )
+    .await
+    .unwrap();
     assert_eq!(board.pairs.len(), 1, "{board:?}");
     let pair = &board.pairs[0];
     assert_eq!((pair.a.as_str(), pair.b.as_str()), ("li", "wang"));
@@ -367,9 +374,23 @@ async fn the_dashboard_counts_reviews_and_its_kappa_is_the_hand_computed_one() {
     assert_eq!(zhao_expired, 1);
 
     // Support staff see their own figures: only pairs they are in.
-    let own = agreement::dashboard(s, Some("zhao"), today - chrono::Duration::days(1), today)
+    let yesterday = today - chrono::Duration::days(1);
+    let own = agreement::dashboard(s, Actor::SUPPORT, "zhao", None, yesterday, today)
         .await
         .unwrap();
     assert!(own.pairs.is_empty() && own.days.iter().all(|d| d.reviewer == "zhao"));
+    // ... and are refused another's; a lead sees anyone's.
+    let err = agreement::dashboard(s, Actor::SUPPORT, "zhao", Some("li"), yesterday, today)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), mindpal_core::ErrorKind::Forbidden, "{err}");
+    let lead = Actor {
+        role: mindpal_core::access::Role::Lead,
+        read_only: true,
+    };
+    let li = agreement::dashboard(s, lead, "zhao", Some("li"), yesterday, today)
+        .await
+        .unwrap();
+    assert!(!li.days.is_empty() && li.days.iter().all(|d| d.reviewer == "li"));
     db.drop().await;
 }

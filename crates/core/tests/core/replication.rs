@@ -31,7 +31,7 @@ async fn until(
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         before();
-        let report = replication::check(profile, thresholds).await;
+        let report = replication::check(&profile.servers(), thresholds).await;
         if done(&report) {
             return report;
         }
@@ -101,7 +101,7 @@ async fn replication_faults_are_seen_for_what_they_are() {
     // A replica the profile does not list is found through the primary and checked too.
     let mut bare = profile.clone();
     bare.replicas.clear();
-    let found = replication::check(&bare, &thresholds).await;
+    let found = replication::check(&bare.servers(), &thresholds).await;
     assert_eq!(found.replicas.len(), 1, "{found:#?}");
     assert!(found.replicas[0].discovered);
     assert_eq!(found.replicas[0].address, status.replica_target().address());
@@ -137,7 +137,7 @@ async fn replication_faults_are_seen_for_what_they_are() {
             .await
             .unwrap();
         exec(&primary, "INSERT INTO system_settings (user_id, setting_key, setting_value) VALUES (NULL, CONCAT('lag.', UUID()), 'x')").await;
-        let r = replication::check(&profile, &thresholds).await;
+        let r = replication::check(&profile.servers(), &thresholds).await;
         let rep = &r.replicas[0];
         assert_eq!(rep.verdict, Verdict::Lagging, "{}", rep.reason);
         assert!(
@@ -209,7 +209,7 @@ async fn replication_faults_are_seen_for_what_they_are() {
     let mut limited = profile.clone();
     limited.replicas[0].user = "peek".into();
     limited.replicas[0].password = Some(mindpal_core::secret::Secret::new("peek-pw".to_owned()));
-    let r = replication::check(&limited, &thresholds).await;
+    let r = replication::check(&limited.servers(), &thresholds).await;
     assert_eq!(r.replicas[0].verdict, Verdict::Unknown);
     assert!(
         r.replicas[0].reason.contains("needs privilege"),
@@ -227,7 +227,7 @@ async fn replication_faults_are_seen_for_what_they_are() {
         .unwrap();
     kill(Pid::from_raw(pid as i32), Signal::SIGSTOP).unwrap();
     let started = Instant::now();
-    let r = replication::check(&profile, &thresholds).await;
+    let r = replication::check(&profile.servers(), &thresholds).await;
     let took = started.elapsed();
     kill(Pid::from_raw(pid as i32), Signal::SIGCONT).unwrap();
     assert_eq!(

@@ -439,7 +439,7 @@ async fn a_prune_is_recorded_before_anything_goes() {
     assert_eq!(plan.removed, vec![name(&older)]);
     assert!(Path::new(&older).exists(), "a dry run removes nothing");
     let support = mindpal_core::access::Actor {
-        role: mindpal_core::profiles::Role::Support,
+        role: mindpal_core::access::Role::Support,
         read_only: false,
     };
     let err = backup::prune(

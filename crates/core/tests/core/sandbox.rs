@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use mindpal_core::ErrorKind;
 use mindpal_core::mysql::MysqlServer;
-use mindpal_core::profiles::{self, RedisMode};
-use mindpal_core::redis::{RedisServer, connect_profile, master_from_sentinels};
+use mindpal_core::profiles::{self};
+use mindpal_core::redis::RedisMode;
+use mindpal_core::redis::{RedisServer, connect_topology, master_from_sentinels};
 use mindpal_core::sandbox::{self, Component, UpOptions};
 
 use crate::support::{TIMEOUT, free_port_run};
@@ -87,7 +88,7 @@ async fn sandbox_replicates_rows_and_redis_and_stops_exactly_what_it_started() {
     let profile = profiles::find(&store, "sandbox").unwrap();
     let redis_profile = profile.redis.clone().unwrap();
     assert_eq!(redis_profile.mode, RedisMode::Sentinel);
-    let master = connect_profile(&redis_profile, TIMEOUT).await.unwrap();
+    let master = connect_topology(&redis_profile, TIMEOUT).await.unwrap();
     assert_eq!(master.info.role, "master");
     assert_eq!(master.target.port, status.port_of(Component::RedisMaster));
     let replica_redis = RedisServer::connect(

@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use mindpal_core::ErrorKind;
 use mindpal_core::mysql::{MysqlServer, TlsMode};
-use mindpal_core::profiles::{self, RedisMode};
-use mindpal_core::redis::{RedisServer, RedisTarget, connect_profile};
+use mindpal_core::profiles::{self};
+use mindpal_core::redis::RedisMode;
+use mindpal_core::redis::{RedisServer, RedisTarget, connect_topology};
 use mindpal_core::sandbox::{self, UpOptions, secure::Credentials};
 
 use crate::support::{TIMEOUT, free_port_run};
@@ -166,7 +167,7 @@ async fn a_secure_sandbox_requires_tls_and_passwords_and_its_profile_goes_throug
         assert!(summary.tls, "{check:?}");
         assert!(summary.path.starts_with("via "), "{check:?}");
     }
-    let master = connect_profile(profile.redis.as_ref().unwrap(), TIMEOUT)
+    let master = connect_topology(profile.redis.as_ref().unwrap(), TIMEOUT)
         .await
         .expect("Sentinel over TLS names the master, reached with the password");
     let keys: i64 = redis::cmd("DBSIZE")

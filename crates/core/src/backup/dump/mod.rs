@@ -208,7 +208,7 @@ async fn within<T>(
 ) -> Result<T> {
     tokio::select! {
         _ = cancel.cancelled() => Err(Error::Cancelled),
-        r = crate::mysql::bounded(server, limit, f) => r,
+        r = crate::net::bounded(server, limit, f) => r,
     }
 }
 

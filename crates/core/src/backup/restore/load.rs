@@ -19,7 +19,7 @@ use crate::mysql::{MysqlServer, cell_text, quote_ident};
 
 async fn open_in(server: &MysqlServer, into: &str, unlogged: bool) -> Result<MySqlConnection> {
     let options = server.connect_options().database(into);
-    let mut conn = crate::mysql::bounded(&server.info.address, Duration::from_secs(10), async {
+    let mut conn = crate::net::bounded(&server.info.address, Duration::from_secs(10), async {
         MySqlConnection::connect_with(&options)
             .await
             .map_err(|e| server.err(e))
