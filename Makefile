@@ -12,15 +12,22 @@ run: deps app
 	$(APP)
 
 ## test: unit and integration tests against MariaDB :3306, Redis :6379 and a sandbox pair,
-## then the end-to-end tests of the real window (screenshots in artifacts/e2e/), then the .deb
+## the UI's component tests (Vitest, jsdom), then the end-to-end tests of the real window (screenshots in artifacts/e2e/), then the .deb
 ## built, installed, its CLI run from the PATH, its app launched on a sandbox, and removed
 test: services app
-	@mkdir -p target
-	set -o pipefail; cargo test -p mindpal-core -p mindpal-admin-cli --all-targets 2>&1 | tee target/test.log
-	set -o pipefail; scripts/e2e.sh 2>&1 | tee target/e2e.log
-	set -o pipefail; (PROFILE=debug scripts/package.sh && scripts/package-check.sh) 2>&1 | tee target/package.log
+	@mkdir -p target && rm -f target/stages.log
+	set -o pipefail; t=$$SECONDS; cargo test -p mindpal-core -p mindpal-admin-cli --all-targets 2>&1 | tee target/test.log && \
+		echo "== test stage: core and CLI tests $$((SECONDS - t)) s" | tee -a target/stages.log
+	set -o pipefail; t=$$SECONDS; cd ui && NO_COLOR=1 npm run test 2>&1 | tee ../target/ui-test.log && \
+		echo "== test stage: UI component tests $$((SECONDS - t)) s" | tee -a ../target/stages.log
+	set -o pipefail; t=$$SECONDS; scripts/e2e.sh 2>&1 | tee target/e2e.log && \
+		echo "== test stage: window tests $$((SECONDS - t)) s" | tee -a target/stages.log
+	set -o pipefail; t=$$SECONDS; (PROFILE=debug scripts/package.sh && scripts/package-check.sh) 2>&1 | tee target/package.log && \
+		echo "== test stage: package $$((SECONDS - t)) s" | tee -a target/stages.log
 	@awk '/^test result:/ { p += $$4; f += $$6 } /^ℹ pass / { p += $$3 } /^ℹ fail / { f += $$3 } \
-		END { printf "tests: %d passed, %d failed\n", p, f }' target/test.log target/e2e.log target/package.log
+		/^ +Tests +[0-9]/ { for (i = 2; i < NF; i++) { if ($$(i+1) ~ /^passed/) p += $$i; if ($$(i+1) ~ /^failed/) f += $$i } } \
+		END { printf "tests: %d passed, %d failed\n", p, f }' target/test.log target/ui-test.log target/e2e.log target/package.log
+	@cat target/stages.log
 
 ## check: formatting, lints, the core's layers (scripts/layers.py), generated UI types up to date,
 ## TypeScript and the UI linter

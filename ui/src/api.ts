@@ -21,23 +21,11 @@ export function asUiError(e: unknown): UiError {
 export const isConnectionLoss = (e: UiError | null | undefined) =>
   !!e && (e.kind === "unreachable" || e.kind === "timeout" || e.kind === "unknownHost");
 
-export function formatBytes(n: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u += 1;
-  }
-  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
-}
 
 // Users and digital humans. Reads go to the primary, or to the first replica when asked.
 
 // Conversation review.
 
-/** `2026-11-20T10:00:00` → `2026-11-20 10:00`; a dash when absent. */
-export const formatTime = (t: string | null | undefined) => (t ? t.replace("T", " ").slice(0, 16) : "—");
 
 /** "12 users", "about 98,000 users", "more than 1,000 users". */
 export function formatTotal(t: { count: number; exact: boolean; moreThan: boolean }, one: string, many: string) {

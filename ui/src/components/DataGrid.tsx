@@ -10,7 +10,8 @@ import {
   type SortingState,
 } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { formatBytes } from "../api";
+import { formatBytes } from "../format";
+
 
 export type CellType = "text" | "id" | "number" | "bytes" | "count";
 

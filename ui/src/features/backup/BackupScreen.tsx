@@ -2,7 +2,7 @@
 // with verify / restore / prune, the point-in-time recovery command, and Redis persistence.
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { asUiError, backupFolder, cancelJob, formatBytes, listBackups, may, newJobId, pruneBackups, redisPersist, redisPersistence, restoreBackup, startBackup, verifyBackup } from "../../api";
+import { asUiError, backupFolder, cancelJob, listBackups, may, newJobId, pruneBackups, redisPersist, redisPersistence, restoreBackup, startBackup, verifyBackup } from "../../api";
 import type { BackupEntry } from "../../bindings/BackupEntry";
 import type { BackupProgress } from "../../bindings/BackupProgress";
 import type { Persistence } from "../../bindings/Persistence";
@@ -15,6 +15,7 @@ import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { PointInTime } from "./PointInTime";
 import { duration, ProgressLine, type Running } from "./ProgressLine";
+import { formatBytes } from "../../format";
 
 export function BackupScreen({ profile }: { profile: Profile }) {
   const operator = may(profile, "backup");

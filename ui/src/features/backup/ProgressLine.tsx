@@ -1,6 +1,7 @@
 // The bar of a running backup or restore job, with Cancel, or the figures of the last one.
-import { formatBytes } from "../../api";
+
 import type { BackupProgress } from "../../bindings/BackupProgress";
+import { formatBytes } from "../../format";
 
 export type Running = { job: string; what: string; progress: BackupProgress | null };
 

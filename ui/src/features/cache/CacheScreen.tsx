@@ -15,10 +15,10 @@ import type { UiError } from "../../bindings/UiError";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
+import { formatBytes } from "../../format";
 
 export type Opener = { user: (id: string) => void; conversation: (id: string) => void; digitalHuman: (id: string) => void };
 
-const bytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`);
 const ttl = (ms: number) => (ms === -1 ? "no expiry" : ms === -2 ? "gone" : ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${Math.ceil(ms / 1000)} s`);
 
 export function CacheScreen({ profile, open }: { profile: Profile; open: Opener }) {
@@ -58,7 +58,7 @@ function NodeStatus({ s }: { s: RedisStatus }) {
       <dl className="facts">
         <dt>Memory</dt>
         <dd>
-          {bytes(s.usedMemory)} used · peak {bytes(s.usedMemoryPeak)} · fragmentation {s.fragmentationRatio.toFixed(2)} · limit {s.maxmemory ? bytes(s.maxmemory) : "none"} · policy {s.maxmemoryPolicy}
+          {formatBytes(s.usedMemory)} used · peak {formatBytes(s.usedMemoryPeak)} · fragmentation {s.fragmentationRatio.toFixed(2)} · limit {s.maxmemory ? formatBytes(s.maxmemory) : "none"} · policy {s.maxmemoryPolicy}
         </dd>
         <dt>Hit rate</dt>
         <dd data-testid="hit-rate">
@@ -302,7 +302,7 @@ function KeyPanel({ profile, name, open, onGone }: { profile: Profile; name: str
         <span className="badge">{v.kind}</span>
       </div>
       <p className="muted">
-        {ttl(v.ttlMs)} · {v.memoryBytes === null ? "memory ?" : bytes(v.memoryBytes)} · {v.kind === "string" ? `${v.length} bytes` : `${v.length} elements`}
+        {ttl(v.ttlMs)} · {v.memoryBytes === null ? "memory ?" : formatBytes(v.memoryBytes)} · {v.kind === "string" ? `${v.length} bytes` : `${v.length} elements`}
         {v.binary ? " · binary, shown escaped (\\xNN)" : ""}
         {v.node ? ` · ${v.node}` : ""}
       </p>
@@ -432,7 +432,7 @@ function Analysis({ profile }: { profile: Profile }) {
       {result && (
         <>
           <p className="muted">
-            A sample of {result.sampleSize} of {result.keyspace} keys ({bytes(result.sampledBytes)}), read in {result.seconds.toFixed(2)} s. Estimates scale the sample up.
+            A sample of {result.sampleSize} of {result.keyspace} keys ({formatBytes(result.sampledBytes)}), read in {result.seconds.toFixed(2)} s. Estimates scale the sample up.
           </p>
           <table className="mini">
             <thead>
@@ -453,11 +453,11 @@ function Analysis({ profile }: { profile: Profile }) {
                 <tr key={g.prefix}>
                   <td className="sql">{g.prefix}</td>
                   <td>{g.sampledKeys}</td>
-                  <td>{bytes(g.sampledBytes)}</td>
-                  <td>{bytes(Math.round(g.averageBytes))}</td>
+                  <td>{formatBytes(g.sampledBytes)}</td>
+                  <td>{formatBytes(Math.round(g.averageBytes))}</td>
                   <td>{(g.share * 100).toFixed(1)} %</td>
                   <td>{g.estimatedKeys}</td>
-                  <td>{bytes(g.estimatedBytes)}</td>
+                  <td>{formatBytes(g.estimatedBytes)}</td>
                   <td>{g.kinds.join(", ")}</td>
                   <td className={g.withoutTtl > 0 ? "warn-text" : ""}>{g.withoutTtl}</td>
                 </tr>

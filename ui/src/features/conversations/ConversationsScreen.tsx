@@ -2,7 +2,7 @@
 // emotion timeline, its thread, its context beside Redis, its reviews and the review form).
 import { useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { asUiError, exportConversation, findConversations, findInThread, formatTime, may, queueNext, queueRelease, reviewConversation, showConversation } from "../../api";
+import { asUiError, exportConversation, findConversations, findInThread, may, queueNext, queueRelease, reviewConversation, showConversation } from "../../api";
 import type { Claim } from "../../bindings/Claim";
 import type { ConversationDetail } from "../../bindings/ConversationDetail";
 import type { ConversationRow } from "../../bindings/ConversationRow";
@@ -20,6 +20,7 @@ import { EmotionChart } from "./EmotionChart";
 import { ThreadView, type Jump } from "./ThreadView";
 import { CountNow } from "./CountNow";
 import { ClaimBanner, FILTERS, QueueBar, sourceOf, useClaim, type QueueChoice } from "./ReviewQueue";
+import { formatTime } from "../../format";
 
 const COLUMNS: GridColumn<ConversationRow>[] = [
   { id: "id", header: "ID", type: "id", value: (c) => c.id, width: 80 },

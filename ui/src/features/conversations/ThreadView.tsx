@@ -4,11 +4,12 @@
 // where they were.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { asUiError, conversationThread, formatTime } from "../../api";
+import { asUiError, conversationThread } from "../../api";
 import type { Message } from "../../bindings/Message";
 import type { ThreadAnchor } from "../../bindings/ThreadAnchor";
 import type { UiError } from "../../bindings/UiError";
 import { ErrorLine } from "../overview/OverviewScreen";
+import { formatTime } from "../../format";
 
 const ROW = 96;
 const PAGE = 100;

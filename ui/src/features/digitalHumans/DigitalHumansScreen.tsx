@@ -3,7 +3,7 @@
 import { useState } from "react";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { asUiError, digitalHumanAction, findDigitalHumans, findKnowledge, formatTime, formatTotal, may, showDigitalHuman } from "../../api";
+import { asUiError, digitalHumanAction, findDigitalHumans, findKnowledge, formatTotal, may, showDigitalHuman } from "../../api";
 import type { Deleted } from "../../bindings/Deleted";
 import type { DigitalHumanAction } from "../../bindings/DigitalHumanAction";
 import type { DigitalHumanRow } from "../../bindings/DigitalHumanRow";
@@ -17,6 +17,7 @@ import { DELETED_OPTIONS, FilterSelect, STATUS_OPTIONS } from "../../components/
 import { useToasts } from "../../components/Toasts";
 import { focusGridOnArrowDown, useDebounced, useKeysetList } from "../../hooks";
 import { ErrorLine } from "../overview/OverviewScreen";
+import { formatTime } from "../../format";
 
 const COLUMNS: GridColumn<DigitalHumanRow>[] = [
   { id: "id", header: "ID", type: "id", value: (h) => h.id, width: 90 },

@@ -1,10 +1,11 @@
 import { useEffect, useState } from "react";
 import { useQueries, useQueryClient } from "@tanstack/react-query";
-import { asUiError, checkFleetProfile, formatBytes } from "../../api";
+import { asUiError, checkFleetProfile } from "../../api";
 import type { FleetEntry } from "../../bindings/FleetEntry";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { Severity } from "../../bindings/Severity";
 import type { UiError } from "../../bindings/UiError";
+import { formatBytes } from "../../format";
 
 /** Every profile is checked again this often while the screen is open. */
 const REFRESH_MS = 30_000;

@@ -1,12 +1,13 @@
 import { useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { applyMigrations, asUiError, cancelJob, formatBytes, isConnectionLoss, loadOverview } from "../../api";
+import { applyMigrations, asUiError, cancelJob, isConnectionLoss, loadOverview } from "../../api";
 import type { JobEvent } from "../../bindings/JobEvent";
 import type { TableFigures } from "../../bindings/TableFigures";
 import type { UiError } from "../../bindings/UiError";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import { useToasts } from "../../components/Toasts";
 import { HostKeyPrompt } from "../../components/HostKeyPrompt";
+import { formatBytes } from "../../format";
 
 const TABLE_COLUMNS: GridColumn<TableFigures>[] = [
   { id: "table", header: "Table", type: "text", value: (t) => t.table, width: 240 },

@@ -2,7 +2,7 @@
 // 30-day emotions, preferences; and, for operator profiles, the guarded actions.
 import { useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { asUiError, findUserTokens, formatTime, invalidateUserCache, may, showUser, userAction } from "../../api";
+import { asUiError, findUserTokens, invalidateUserCache, may, showUser, userAction } from "../../api";
 import type { CachedEntry } from "../../bindings/CachedEntry";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { TokenScan } from "../../bindings/TokenScan";
@@ -12,6 +12,7 @@ import type { UserDetail } from "../../bindings/UserDetail";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
+import { formatTime } from "../../format";
 
 const GENDER: Record<number, string> = { 0: "unknown", 1: "male", 2: "female" };
 

@@ -2,7 +2,7 @@
 // detail of one user beside the list.
 import { useState } from "react";
 
-import { asUiError, findUsers, formatTime } from "../../api";
+import { asUiError, findUsers } from "../../api";
 import type { Deleted } from "../../bindings/Deleted";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { UserField } from "../../bindings/UserField";
@@ -15,6 +15,7 @@ import { DELETED_OPTIONS, FilterSelect, STATUS_OPTIONS } from "../../components/
 import { focusGridOnArrowDown, useDebounced, useKeysetList } from "../../hooks";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { UserDetailPanel } from "./UserDetailPanel";
+import { formatTime } from "../../format";
 
 const STATUS: Record<number, string> = { 1: "enabled", 2: "disabled" };
 const GENDER: Record<number, string> = { 0: "unknown", 1: "male", 2: "female" };
