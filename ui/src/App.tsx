@@ -4,6 +4,7 @@ import { asUiError, listProfiles, loadOverview, may } from "./api";
 import type { Permission } from "./bindings/Permission";
 import type { ProfileView as Profile } from "./bindings/ProfileView";
 import { CommandPalette, type Command } from "./components/CommandPalette";
+import { ToastTray } from "./components/Toasts";
 import { ConnectionsScreen, type Editing } from "./features/connections/ConnectionsScreen";
 import { ConversationsScreen } from "./features/conversations/ConversationsScreen";
 import { DigitalHumansScreen } from "./features/digitalHumans/DigitalHumansScreen";
@@ -150,6 +151,7 @@ export function App() {
           Commands <kbd>Ctrl K</kbd>
         </button>
       </aside>
+      <div className="main-column">
       <main className="content">
         <header className="page-header">
           <h1>
@@ -240,6 +242,8 @@ export function App() {
           <p className="muted">Add a connection profile first.</p>
         )}
       </main>
+      <ToastTray />
+      </div>
       {palette && <CommandPalette commands={commands} onClose={() => setPalette(false)} />}
     </div>
   );
