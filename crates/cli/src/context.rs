@@ -297,13 +297,10 @@ pub async fn reader(g: &Global, read: &ReadFrom) -> anyhow::Result<MysqlServer> 
         return connect_mysql(g).await;
     }
     let Some(profile) = profile(g)? else {
-        return Err(mindpal_core::Error::InvalidInput(
-            "--from-replica needs --profile NAME with a replica".into(),
-        )
-        .into());
+        return Err(usage("--from-replica needs --profile NAME with a replica"));
     };
     let Some(replica) = profile.replicas.first() else {
-        return Err(mindpal_core::Error::InvalidInput(format!(
+        return Err(mindpal_core::Error::NotFound(format!(
             "profile `{}` has no replica",
             profile.name
         ))

@@ -34,6 +34,8 @@ pub enum ErrorKind {
     Damaged,
     HostKeyUnknown,
     HostKeyChanged,
+    Protocol,
+    Sandbox,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +134,16 @@ pub enum Error {
     #[error("{0}")]
     Damaged(String),
 
+    /// A server answered in a way the console does not speak (a reply it cannot read, a
+    /// feature it does not support): nothing the user typed is wrong.
+    #[error("{server}: {message}")]
+    Protocol { server: String, message: String },
+
+    /// The local sandbox's servers could not be made or started (a tool failed, a server did
+    /// not come up or catch up in time); its log says more.
+    #[error("{0}")]
+    Sandbox(String),
+
     /// An SSH hop offered a key no known-hosts file holds: the user accepts it once, by its
     /// fingerprint, or nothing goes through.
     #[error(
@@ -199,6 +211,8 @@ impl Error {
             Error::Damaged(_) => ErrorKind::Damaged,
             Error::HostKeyUnknown { .. } => ErrorKind::HostKeyUnknown,
             Error::HostKeyChanged { .. } => ErrorKind::HostKeyChanged,
+            Error::Protocol { .. } => ErrorKind::Protocol,
+            Error::Sandbox(_) => ErrorKind::Sandbox,
         }
     }
 

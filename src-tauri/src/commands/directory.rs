@@ -56,7 +56,7 @@ pub(crate) async fn find_user_tokens(
     let id = id.get();
     let profile = profile_with_passwords(&app, &name).await?;
     let Some(redis) = redis_of(&state, &profile).await else {
-        return Err(Error::InvalidInput(format!("profile `{name}` has no Redis")).into());
+        return Err(Error::NotFound(format!("profile `{name}` has no Redis")).into());
     };
     let tokens = cache::find_tokens(&redis?, id, TOKEN_SCAN_CALLS, profile.actor()).await;
     forgetting(&state, &name, tokens).await
@@ -98,7 +98,7 @@ pub(crate) async fn invalidate_user_cache(
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let Some(redis) = redis_of(&state, &profile).await else {
-        return Err(Error::InvalidInput(format!("profile `{name}` has no Redis")).into());
+        return Err(Error::NotFound(format!("profile `{name}` has no Redis")).into());
     };
     let outcome = actions::invalidate_user_cache(&server, &redis?, profile.actor(), id).await;
     forgetting(&state, &name, outcome).await

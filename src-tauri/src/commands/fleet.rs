@@ -8,18 +8,13 @@ use crate::prelude::*;
 /// passwords or bastion cannot be had is an entry saying so, not an error.
 #[tauri::command]
 pub(crate) async fn check_fleet_profile(
-    app: AppHandle,
+    state: State<'_, AppState>,
     name: String,
 ) -> Result<FleetEntry, UiError> {
-    let stored = read_profiles(&app)?
-        .into_iter()
-        .find(|p| p.name == name)
-        .ok_or_else(|| UiError::from(Error::NotFound(format!("no profile named `{name}`"))))?;
-    match profile_with_passwords(&app, &name).await {
+    let stored = state.workspace.stored(&name)?;
+    // The error keeps its kind (a locked keyring, an unknown host key) on the entry.
+    match state.workspace.profile(&name).await {
         Ok(profile) => Ok(fleet::check(&profile).await),
-        Err(e) => Ok(fleet::unprepared(
-            &stored,
-            Error::InvalidInput(e.message.clone()),
-        )),
+        Err(e) => Ok(fleet::unprepared(&stored, e)),
     }
 }

@@ -3,4 +3,4 @@
 /**
  * What went wrong, as the UI and the CLI branch on it.
  */
-export type ErrorKind = "authFailed" | "unreachable" | "unknownHost" | "timeout" | "privilegeMissing" | "unknownDatabase" | "tls" | "sqlSyntax" | "sql" | "redis" | "invalidInput" | "missingProgram" | "portInUse" | "notOurs" | "notFound" | "conflict" | "keyringUnavailable" | "io" | "cancelled" | "refused" | "forbidden" | "damaged" | "hostKeyUnknown" | "hostKeyChanged";
+export type ErrorKind = "authFailed" | "unreachable" | "unknownHost" | "timeout" | "privilegeMissing" | "unknownDatabase" | "tls" | "sqlSyntax" | "sql" | "redis" | "invalidInput" | "missingProgram" | "portInUse" | "notOurs" | "notFound" | "conflict" | "keyringUnavailable" | "io" | "cancelled" | "refused" | "forbidden" | "damaged" | "hostKeyUnknown" | "hostKeyChanged" | "protocol" | "sandbox";

@@ -102,13 +102,11 @@ pub fn load(path: &Path) -> Result<Vec<Profile>> {
         Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
     };
     let mut store: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&raw)
-        .map_err(|e| {
-            Error::InvalidInput(format!("{} is not a profile store: {e}", path.display()))
-        })?;
+        .map_err(|e| Error::Damaged(format!("{} is not a profile store: {e}", path.display())))?;
     match store.remove(PROFILES_KEY) {
         None => Ok(Vec::new()),
         Some(list) => serde_json::from_value(list).map_err(|e| {
-            Error::InvalidInput(format!("profiles in {} are malformed: {e}", path.display()))
+            Error::Damaged(format!("profiles in {} are malformed: {e}", path.display()))
         }),
     }
 }

@@ -49,7 +49,7 @@ pub fn key_pair(path: &Path) -> Result<()> {
         .status()
         .map_err(|e| Error::io("running ssh-keygen (Debian package openssh-client)", e))?;
     if !status.success() {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::Sandbox(format!(
             "ssh-keygen could not make {}",
             path.display()
         )));
@@ -113,7 +113,7 @@ pub fn host_fingerprint(files: &BastionFiles) -> Result<String> {
     let public = std::fs::read_to_string(files.host_key.with_extension("pub"))
         .map_err(|e| Error::io("reading the bastion's host key", e))?;
     let key = russh::keys::PublicKey::from_openssh(public.trim())
-        .map_err(|e| Error::InvalidInput(format!("the bastion's host key is malformed: {e}")))?;
+        .map_err(|e| Error::Sandbox(format!("the bastion's host key is malformed: {e}")))?;
     Ok(crate::ssh::hostkeys::fingerprint(&key))
 }
 
@@ -193,7 +193,7 @@ pub(super) async fn up(sandbox: &Path, base_port: u16) -> Result<()> {
     while !super::processes::answering(port) || running(sandbox).is_none() {
         if std::time::Instant::now() > deadline {
             down(sandbox).await;
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::Sandbox(format!(
                 "the sandbox bastion did not start: {}",
                 super::processes::log_tail(&log)
             )));

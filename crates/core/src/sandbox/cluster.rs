@@ -232,7 +232,7 @@ pub(super) async fn up(
         let output = tokio::time::timeout(READY, create.output())
             .await
             .map_err(|_| {
-                Error::InvalidInput(format!(
+                Error::Sandbox(format!(
                     "the sandbox cluster's nodes did not join within {} s: {}",
                     READY.as_secs(),
                     log_tail(&node_dir(sandbox, ports[0]).join("server.log"))
@@ -240,7 +240,7 @@ pub(super) async fn up(
             })?
             .map_err(|e| Error::io("running redis-cli --cluster create", e))?;
         if !output.status.success() {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::Sandbox(format!(
                 "redis-cli --cluster create failed: {}",
                 String::from_utf8_lossy(&output.stdout)
                     .lines()
@@ -302,7 +302,7 @@ async fn wait_all_ok(seeds: &[RedisTarget]) -> Result<()> {
             return Ok(());
         }
         if Instant::now() > deadline {
-            return Err(Error::InvalidInput(
+            return Err(Error::Sandbox(
                 "the sandbox Redis Cluster did not reach cluster_state:ok within 60 s".into(),
             ));
         }
@@ -383,7 +383,7 @@ pub async fn seed(masters: &[ClusterNode], like: &RedisTarget, keys: u64) -> Res
             .await
             .map_err(|e| server.err(e))?;
         if acked < 1 {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::Sandbox(format!(
                 "the replica of {} did not catch up within 30 s",
                 server.info.address
             )));

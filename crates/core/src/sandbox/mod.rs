@@ -199,7 +199,7 @@ pub async fn up(options: &UpOptions, say: &(dyn Fn(&str) + Send + Sync)) -> Resu
     let existing = read_marker(dir)?;
     let base_port = match (existing.as_ref(), options.base_port) {
         (Some(m), Some(p)) if m.base_port != p => {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::Conflict(format!(
                 "the sandbox in {} uses ports from {}; bring it down with --purge to change to {p}",
                 dir.display(),
                 m.base_port
@@ -213,13 +213,13 @@ pub async fn up(options: &UpOptions, say: &(dyn Fn(&str) + Send + Sync)) -> Resu
         options.secure.is_some(),
     ) {
         (Some(false), true) => {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::Conflict(format!(
                 "the sandbox in {} has no passwords or TLS; bring it down with --purge to make it secure",
                 dir.display()
             )));
         }
         (Some(true), false) => {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::Conflict(format!(
                 "the sandbox in {} is secure: its passwords are needed to start it",
                 dir.display()
             )));

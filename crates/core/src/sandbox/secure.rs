@@ -108,7 +108,7 @@ fn openssl(dir: &Path, args: &[&str]) -> Result<()> {
             _ => Error::io("running openssl", e),
         })?;
     if !output.status.success() {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::Sandbox(format!(
             "openssl {} failed: {}",
             args.first().copied().unwrap_or_default(),
             String::from_utf8_lossy(&output.stderr).trim()

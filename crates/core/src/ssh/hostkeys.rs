@@ -66,7 +66,7 @@ impl KnownHosts {
                     });
                 }
                 Err(e) => {
-                    return Err(Error::InvalidInput(format!(
+                    return Err(Error::Damaged(format!(
                         "known-hosts file {} cannot be read: {e}",
                         file.display()
                     )));
@@ -99,9 +99,10 @@ impl KnownHosts {
         } else {
             format!("[{host}]:{port}")
         };
-        let key = key
-            .to_openssh()
-            .map_err(|e| Error::InvalidInput(format!("the host key cannot be written: {e}")))?;
+        let key = key.to_openssh().map_err(|e| Error::Protocol {
+            server: name.clone(),
+            message: format!("its host key cannot be written down: {e}"),
+        })?;
         let separator = if existing.is_empty() || existing.ends_with(b"\n") {
             ""
         } else {

@@ -34,10 +34,11 @@ impl client::Handler for Checker {
         offered: &PublicKeyOrCertificate,
     ) -> std::result::Result<bool, Self::Error> {
         let PublicKeyOrCertificate::PublicKey { key, .. } = offered else {
-            *self.refusal.lock().expect("refusal") = Some(Error::InvalidInput(format!(
-                "{} offered a host certificate; the console checks plain host keys only",
-                self.hop.label
-            )));
+            *self.refusal.lock().expect("refusal") = Some(Error::Protocol {
+                server: self.hop.label.clone(),
+                message: "it offered a host certificate; the console checks plain host keys only"
+                    .into(),
+            });
             return Ok(false);
         };
         let offered = fingerprint(key);

@@ -202,7 +202,7 @@ async fn a_secure_sandbox_requires_tls_and_passwords_and_its_profile_goes_throug
     )
     .await
     .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
     let again = sandbox::up(&options, &|_| {}).await.expect("idempotent");
     assert!(again.all_running());
 
