@@ -96,14 +96,7 @@ pub async fn command(g: &Global, args: &AuditArgs, out: &Out) -> anyhow::Result<
                     .unwrap_or_default(),
                 row.client_host.as_deref().unwrap_or("?"),
             );
-            for change in row
-                .details
-                .as_ref()
-                .map(trail::diff)
-                .unwrap_or_default()
-                .iter()
-                .filter(|c| c.changed)
-            {
+            for change in row.changes.iter().filter(|c| c.changed) {
                 let show = |v: &Option<serde_json::Value>| {
                     v.as_ref().map_or_else(|| "—".to_owned(), |v| v.to_string())
                 };

@@ -35,6 +35,15 @@ async fn a_change_is_found_with_who_where_and_what_changed() {
     assert_eq!(row["clientHost"], "127.0.0.1");
     assert_eq!(row["details"]["before"]["status"], 1);
     assert_eq!(row["details"]["after"]["status"], 2);
+    // ... and the diff the core made of them, the same for every face.
+    let status = row["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "status")
+        .expect("status in the diff");
+    assert_eq!((&status["before"], &status["after"]), (&1.into(), &2.into()));
+    assert_eq!(status["changed"], true);
 
     // The text a person reads shows what changed.
     let text = run(&url, &["audit", "--action", "user.disable"]);

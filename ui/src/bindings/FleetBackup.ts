@@ -6,6 +6,10 @@ export type FleetBackup = { folder: string,
  */
 newest: string | null, ageHours: number | null, 
 /**
+ * The same age in words, as every face writes it (`3 h 20 min`, `2 d 4 h`).
+ */
+age: string | null, 
+/**
  * Why the folder could not be read.
  */
 error: string | null, };

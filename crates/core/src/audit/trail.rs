@@ -60,6 +60,10 @@ pub struct AuditRow {
     #[sqlx(json(nullable))]
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub details: Option<serde_json::Value>,
+    /// `details.before` against `details.after`, field by field (empty for other rows), so
+    /// every face shows the same diff.
+    #[sqlx(skip)]
+    pub changes: Vec<FieldChange>,
 }
 
 const COLUMNS: &str = "id, DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s') AS created_at, \
@@ -137,13 +141,14 @@ pub async fn find(
     .run(after, |last: &AuditRow| vec![KeyValue::Int(last.id)])
     .await?;
     let masked = actor.masked();
-    if masked {
-        for row in &mut rows {
+    for row in &mut rows {
+        if masked {
             row.client_host = row.client_host.as_deref().map(mask::ip);
             if let Some(details) = row.details.as_mut() {
                 mask::json_fields(details);
             }
         }
+        row.changes = row.details.as_ref().map(diff).unwrap_or_default();
     }
     Ok(Page {
         rows,
@@ -236,8 +241,11 @@ pub async fn export(
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct FieldChange {
     pub field: String,
+    /// Absent when the field is not on that side (a JSON `null` is a value).
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub before: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub after: Option<serde_json::Value>,
     pub changed: bool,

@@ -256,6 +256,7 @@ mod tests {
             folder: "/b".into(),
             newest: age_hours.map(|_| "mindpal-x".into()),
             age_hours,
+            age: age_hours.map(hours),
             error: None,
         }
     }

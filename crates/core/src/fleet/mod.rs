@@ -106,6 +106,8 @@ pub struct FleetBackup {
     /// The newest complete backup's folder name.
     pub newest: Option<String>,
     pub age_hours: Option<f64>,
+    /// The same age in words, as every face writes it (`3 h 20 min`, `2 d 4 h`).
+    pub age: Option<String>,
     /// Why the folder could not be read.
     pub error: Option<String>,
 }
@@ -375,21 +377,14 @@ async fn schema_figures(server: &MysqlServer) -> Result<FleetSchema> {
     .await
     .map_err(|e| server.err(e))?;
     let tables: Vec<&str> = tables.as_deref().unwrap_or("").split(',').collect();
-    let applied: Vec<(i64,)> = if tables.contains(&"_sqlx_migrations") {
-        sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = 1")
-            .fetch_all(&server.pool)
-            .await
-            .map_err(|e| server.err(e))?
-    } else {
-        Vec::new()
-    };
+    let applied = schema::applied_versions(server, tables.contains(&"_sqlx_migrations")).await?;
     let known = |v: i64| schema::MIGRATOR.iter().any(|m| m.version == v);
     Ok(FleetSchema {
         pending_migrations: schema::MIGRATOR
             .iter()
-            .filter(|m| !applied.iter().any(|(v,)| *v == m.version))
+            .filter(|m| !applied.contains(&m.version))
             .count() as u32,
-        unknown_migrations: applied.iter().filter(|(v,)| !known(*v)).count() as u32,
+        unknown_migrations: applied.iter().filter(|v| !known(**v)).count() as u32,
         missing_tables: MINDPAL_TABLES
             .iter()
             .filter(|t| !tables.contains(t))
@@ -423,6 +418,7 @@ pub fn newest_backup(folder: &str, now: chrono::DateTime<chrono::Utc>) -> FleetB
         folder: folder.to_owned(),
         newest: None,
         age_hours: None,
+        age: None,
         error: None,
     };
     match catalog::list(Path::new(folder)) {
@@ -434,7 +430,9 @@ pub fn newest_backup(folder: &str, now: chrono::DateTime<chrono::Utc>) -> FleetB
                 .max_by_key(|(at, _)| *at)
             {
                 seen.newest = Some(newest.1.name.clone());
-                seen.age_hours = Some((now - newest.0).num_seconds().max(0) as f64 / 3600.0);
+                let hours = (now - newest.0).num_seconds().max(0) as f64 / 3600.0;
+                seen.age_hours = Some(hours);
+                seen.age = Some(judge::hours(hours));
             }
         }
         Err(e) => seen.error = Some(e.to_string()),

@@ -58,22 +58,29 @@ pub async fn status(server: &MysqlServer) -> Result<Vec<MigrationState>> {
     .fetch_optional(&server.pool)
     .await
     .map_err(|e| server.err(e))?;
-    let applied: Vec<(i64,)> = if has_table.is_some() {
-        sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = 1")
-            .fetch_all(&server.pool)
-            .await
-            .map_err(|e| server.err(e))?
-    } else {
-        Vec::new()
-    };
+    let applied = applied_versions(server, has_table.is_some()).await?;
     Ok(MIGRATOR
         .iter()
         .map(|m| MigrationState {
             version: m.version,
             description: m.description.to_string(),
-            applied: applied.iter().any(|(v,)| *v == m.version),
+            applied: applied.contains(&m.version),
         })
         .collect())
+}
+
+/// The versions of the migrations the database records as applied; none without the
+/// migrations table (`has_table`, which the caller has already looked up).
+pub async fn applied_versions(server: &MysqlServer, has_table: bool) -> Result<Vec<i64>> {
+    if !has_table {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64,)> =
+        sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = 1")
+            .fetch_all(&server.pool)
+            .await
+            .map_err(|e| server.err(e))?;
+    Ok(rows.into_iter().map(|(v,)| v).collect())
 }
 
 /// Applies the pending migrations and records that in `operation_logs`. Returns the versions

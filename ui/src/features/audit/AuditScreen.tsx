@@ -3,6 +3,7 @@ import { useMutation } from "@tanstack/react-query";
 import { asUiError, exportAudit, findAudit } from "../../api";
 import type { AuditRow } from "../../bindings/AuditRow";
 import type { AuditSearch } from "../../bindings/AuditSearch";
+import type { FieldChange } from "../../bindings/FieldChange";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import { ListStatus } from "../../components/ListStatus";
@@ -23,13 +24,9 @@ type Links = { user: (id: string) => void; digitalHuman: (id: string) => void; c
 
 const show = (v: unknown) => (v === undefined ? "—" : JSON.stringify(v));
 
-/** `details.before` and `details.after`, field by field, the changed ones marked. */
-function Diff({ details }: { details: unknown }) {
-  const d = details as { before?: Record<string, unknown>; after?: Record<string, unknown> } | null;
-  if (!d?.before || !d.after || typeof d.before !== "object" || typeof d.after !== "object") return null;
-  const before = d.before;
-  const after = d.after;
-  const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+/** `details.before` and `details.after`, field by field as the core compared them, the changed ones marked. */
+function Diff({ changes }: { changes: FieldChange[] }) {
+  if (changes.length === 0) return null;
   return (
     <table className="audit-diff" data-testid="audit-diff">
       <thead>
@@ -40,16 +37,13 @@ function Diff({ details }: { details: unknown }) {
         </tr>
       </thead>
       <tbody>
-        {fields.map((f) => {
-          const changed = JSON.stringify(before[f]) !== JSON.stringify(after[f]);
-          return (
-            <tr key={f} className={changed ? "changed" : ""} data-field={f} data-changed={changed}>
-              <td>{f}</td>
-              <td>{show(before[f])}</td>
-              <td>{show(after[f])}</td>
-            </tr>
-          );
-        })}
+        {changes.map((c) => (
+          <tr key={c.field} className={c.changed ? "changed" : ""} data-field={c.field} data-changed={c.changed}>
+            <td>{c.field}</td>
+            <td>{show(c.before)}</td>
+            <td>{show(c.after)}</td>
+          </tr>
+        ))}
       </tbody>
     </table>
   );
@@ -173,7 +167,7 @@ export function AuditScreen({ profile, open }: { profile: Profile; open: Links }
               </button>
             )}
           </p>
-          <Diff details={chosen.details} />
+          <Diff changes={chosen.changes} />
           <details open={!(chosen.details as { before?: unknown } | null)?.before}>
             <summary>Details as recorded</summary>
             <pre className="audit-json">{JSON.stringify(chosen.details, null, 2)}</pre>

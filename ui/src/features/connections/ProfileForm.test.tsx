@@ -31,7 +31,7 @@ describe("ProfileForm", () => {
   it("shows the core's own refusal under its field", async () => {
     mockIPC((cmd) => {
       if (cmd === "save_profile") {
-        throw { kind: "invalidInput", message: "the profile cannot be saved", fields: [{ field: "name", message: "A profile with this name exists." }], };
+        throw { kind: "invalidInput", message: "the profile cannot be saved", fields: [{ field: "name", message: "A profile with this name exists." }] };
       }
     });
     const done = vi.fn();

@@ -13,14 +13,6 @@ const RANK: Record<Severity, number> = { critical: 2, warning: 1, ok: 0 };
 const WORD: Record<Severity, string> = { critical: "Alarm", warning: "Warning", ok: "OK" };
 const BADGE: Record<Severity, string> = { critical: "bad", warning: "warn", ok: "good" };
 
-/** `3 h 20 min`, `2 d 4 h` (as the CLI says it). */
-export function age(hours: number): string {
-  const minutes = Math.round(hours * 60);
-  if (minutes < 60) return `${minutes} min`;
-  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-  return `${Math.floor(minutes / 1440)} d ${Math.floor(minutes / 60) % 24} h`;
-}
-
 type Card = { name: string; entry?: FleetEntry; error?: UiError; updatedAt: number; fetching: boolean };
 
 /**
@@ -135,7 +127,7 @@ function FleetCard({ card, now, onOpen }: { card: Card; now: number; onOpen: () 
             <dd data-figure="load">{e.load ? `${e.load.qps.toFixed(1)} QPS · ${e.load.threadsRunning} running · ${e.load.threadsConnected} connected` : "—"}</dd>
             <dt>Backup</dt>
             <dd data-figure="backup">
-              {!e.backup ? "no backup folder set (Connections)" : e.backup.ageHours !== null ? `${age(e.backup.ageHours)} old · ${e.backup.newest}` : e.backup.error ? "folder unreadable" : "none yet"}
+              {!e.backup ? "no backup folder set (Connections)" : e.backup.age !== null ? `${e.backup.age} old · ${e.backup.newest}` : e.backup.error ? "folder unreadable" : "none yet"}
             </dd>
             <dt>Schema</dt>
             <dd data-figure="schema">
