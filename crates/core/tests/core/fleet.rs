@@ -4,28 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use mindpal_core::access::Role;
 use mindpal_core::backup::{self, BackupOptions};
-use mindpal_core::fleet::{self, Alerts, Severity};
+use mindpal_core::fleet::{self, Severity};
 use mindpal_core::mysql::MysqlTarget;
-use mindpal_core::profiles::Profile;
 use mindpal_core::redis::{RedisMode, RedisTopology};
 
-use crate::support::{free_port, redis_target, seeded};
-
-fn profile(name: &str, mysql: MysqlTarget) -> Profile {
-    Profile {
-        name: name.into(),
-        role: Role::Operator,
-        read_only: false,
-        mysql,
-        replicas: vec![],
-        redis: None,
-        ssh: None,
-        backup_dir: None,
-        alerts: Alerts::default(),
-    }
-}
+use crate::support::{free_port, profile, redis_target, seeded};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_profile_is_checked_at_once_and_a_dead_one_holds_up_nobody() {

@@ -7,6 +7,21 @@ use mindpal_core::redis::{RedisServer, RedisTarget};
 
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
+/// An operator's profile of one MySQL server and nothing else.
+pub fn profile(name: &str, mysql: MysqlTarget) -> mindpal_core::profiles::Profile {
+    mindpal_core::profiles::Profile {
+        name: name.into(),
+        role: mindpal_core::access::Role::Operator,
+        read_only: false,
+        mysql,
+        replicas: vec![],
+        redis: None,
+        ssh: None,
+        backup_dir: None,
+        alerts: Default::default(),
+    }
+}
+
 pub fn mysql_url() -> String {
     std::env::var("MINDPAL_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
 }

@@ -7,26 +7,12 @@ use std::time::Duration;
 
 use mindpal_core::ErrorKind;
 use mindpal_core::mysql::{MysqlTarget, quote_ident};
+use mindpal_core::profiles;
 use mindpal_core::profiles::secrets::Slot;
-use mindpal_core::profiles::{self, Alerts, Profile};
 use mindpal_core::secret::Secret;
 use mindpal_core::workspace::{FileStore, Saved, Workspace};
 
-use crate::support::{admin, mysql_url};
-
-fn profile(name: &str, mysql: MysqlTarget) -> Profile {
-    Profile {
-        name: name.into(),
-        role: Default::default(),
-        read_only: false,
-        mysql,
-        replicas: vec![],
-        redis: None,
-        ssh: None,
-        backup_dir: None,
-        alerts: Alerts::default(),
-    }
-}
+use crate::support::{admin, mysql_url, profile};
 
 fn the_test_server() -> MysqlTarget {
     MysqlTarget::from_url(&mysql_url()).unwrap()
