@@ -42,7 +42,10 @@ async fn a_change_is_found_with_who_where_and_what_changed() {
         .iter()
         .find(|c| c["field"] == "status")
         .expect("status in the diff");
-    assert_eq!((&status["before"], &status["after"]), (&1.into(), &2.into()));
+    assert_eq!(
+        (&status["before"], &status["after"]),
+        (&1.into(), &2.into())
+    );
     assert_eq!(status["changed"], true);
 
     // The text a person reads shows what changed.
