@@ -67,7 +67,7 @@ test("a long transaction opened by the test shows its age and is killed from the
   await s.fill("[data-filter=long-after]", "3");
   const thread = await s.waitUntil(() => {
     for (const row of document.querySelectorAll("[data-testid=long-transactions] tr[data-thread]")) {
-      if (row.textContent.includes("SLEEP(600)") && Number(row.querySelector("[data-testid=trx-age]").textContent.split(" ")[0]) >= 3) return row.dataset.thread;
+      if (row.textContent.includes("SLEEP(600)") && Number(row.querySelector("[data-testid=trx-age]").dataset.seconds) >= 3) return row.dataset.thread;
     }
     return null;
   }, [], 30000, "the long transaction");

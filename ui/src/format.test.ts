@@ -22,6 +22,7 @@ describe("formatDuration", () => {
   it("keeps two units at most", () => {
     expect(formatDuration(850)).toBe("850 ms");
     expect(formatDuration(4200)).toBe("4.2 s");
+    expect(formatDuration(5000)).toBe("5 s");
     expect(formatDuration(42_000)).toBe("42 s");
     expect(formatDuration(200_000)).toBe("3 min 20 s");
     expect(formatDuration(180_000)).toBe("3 min");

@@ -35,7 +35,7 @@ export function formatDuration(ms: number | null | undefined): string {
   if (ms < 0) return `-${formatDuration(-ms)}`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const s = ms / 1000;
-  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+  if (s < 60) return `${s < 10 && !Number.isInteger(s) ? s.toFixed(1) : Math.round(s)} s`;
   const total = Math.round(s);
   const parts: [number, string][] = [
     [Math.floor(total / 86400), "d"],

@@ -15,11 +15,11 @@ import type { UiError } from "../../bindings/UiError";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
-import { formatBytes } from "../../format";
+import { formatBytes, formatDuration } from "../../format";
 
 export type Opener = { user: (id: string) => void; conversation: (id: string) => void; digitalHuman: (id: string) => void };
 
-const ttl = (ms: number) => (ms === -1 ? "no expiry" : ms === -2 ? "gone" : ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${Math.ceil(ms / 1000)} s`);
+const ttl = (ms: number) => (ms === -1 ? "no expiry" : ms === -2 ? "gone" : formatDuration(ms));
 
 export function CacheScreen({ profile, open }: { profile: Profile; open: Opener }) {
   if (!profile.redis) return <p className="muted">This profile has no Redis. Add one on the Connections screen.</p>;

@@ -20,7 +20,7 @@ import { EmotionChart } from "./EmotionChart";
 import { ThreadView, type Jump } from "./ThreadView";
 import { CountNow } from "./CountNow";
 import { ClaimBanner, FILTERS, QueueBar, sourceOf, useClaim, type QueueChoice } from "./ReviewQueue";
-import { formatTime } from "../../format";
+import { formatDuration, formatTime } from "../../format";
 
 const COLUMNS: GridColumn<ConversationRow>[] = [
   { id: "id", header: "ID", type: "id", value: (c) => c.id, width: 80 },
@@ -510,7 +510,7 @@ function Context({ d }: { d: ConversationDetail }) {
             {cc.cached === null ? (
               <span className="muted">not cached</span>
             ) : (
-              <span className="muted">TTL {cc.ttlSeconds} s</span>
+              <span className="muted">TTL {formatDuration(cc.ttlSeconds * 1000)}</span>
             )}
           </p>
           {cc.fields.length > 0 && (

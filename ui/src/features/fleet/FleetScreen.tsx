@@ -5,7 +5,7 @@ import type { FleetEntry } from "../../bindings/FleetEntry";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { Severity } from "../../bindings/Severity";
 import type { UiError } from "../../bindings/UiError";
-import { formatBytes } from "../../format";
+import { formatBytes, formatDuration } from "../../format";
 
 /** Every profile is checked again this often while the screen is open. */
 const REFRESH_MS = 30_000;
@@ -114,7 +114,7 @@ function FleetCard({ card, now, onOpen }: { card: Card; now: number; onOpen: () 
             <dt>Replication</dt>
             <dd data-figure="replication">
               {e.replication
-                ? `${e.replication.verdict} · ${e.replication.replicas} replica${e.replication.replicas === 1 ? "" : "s"}${e.replication.worstLagS === null ? "" : ` · worst lag ${e.replication.worstLagS.toFixed(1)} s`}`
+                ? `${e.replication.verdict} · ${e.replication.replicas} replica${e.replication.replicas === 1 ? "" : "s"}${e.replication.worstLagS === null ? "" : ` · worst lag ${formatDuration(e.replication.worstLagS * 1000)}`}`
                 : "—"}
             </dd>
             <dt>Redis</dt>
@@ -139,7 +139,7 @@ function FleetCard({ card, now, onOpen }: { card: Card; now: number; onOpen: () 
             </dd>
           </dl>
           <p className={`muted fleet-checked ${stale ? "stale" : ""}`} data-stale={stale}>
-            {stale ? "stale: " : ""}checked {ago} s ago in {(e.elapsedMs / 1000).toFixed(1)} s{card.fetching ? " · checking again…" : ""}
+            {stale ? "stale: " : ""}checked {ago < 1 ? "just now" : `${formatDuration(ago * 1000)} ago`} in {formatDuration(e.elapsedMs)}{card.fetching ? " · checking again…" : ""}
           </p>
         </>
       )}

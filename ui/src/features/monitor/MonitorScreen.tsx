@@ -12,6 +12,7 @@ import type { SessionFilter } from "../../bindings/SessionFilter";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
+import { formatDuration } from "../../format";
 
 type Tab = "dashboard" | "sessions" | "top" | "advisor";
 const TABS: { id: Tab; label: string }[] = [
@@ -215,7 +216,7 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
         <>
           <section className="card" data-testid="long-transactions">
             <div className="card-head">
-              <h2>Transactions open over {r.longAfterSeconds} s</h2>
+              <h2>Transactions open over {formatDuration(r.longAfterSeconds * 1000)}</h2>
               <span className={`badge ${r.longTransactions.length ? "warn" : "good"}`}>{r.longTransactions.length}</span>
             </div>
             {r.longTransactions.length === 0 ? (
@@ -237,7 +238,7 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
                   {r.longTransactions.map((t) => (
                     <tr key={t.trxId} data-thread={t.threadId}>
                       <td>{t.threadId}</td>
-                      <td data-testid="trx-age">{t.ageSeconds} s</td>
+                      <td data-testid="trx-age" data-seconds={t.ageSeconds}>{formatDuration(t.ageSeconds * 1000)}</td>
                       <td>{t.state}</td>
                       <td>
                         {t.rowsLocked} / {t.rowsModified}
@@ -281,7 +282,7 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
                       <td className="sql">
                         {w.waitingThread}: {w.waitingStatement}
                       </td>
-                      <td>{w.waitingSeconds} s</td>
+                      <td>{formatDuration(w.waitingSeconds * 1000)}</td>
                       <td>
                         {w.table} {w.index ? `(${w.index})` : ""} {w.mode}
                       </td>
@@ -329,7 +330,7 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
                       <td>{s.host}</td>
                       <td>{s.db ?? "–"}</td>
                       <td>{s.command}</td>
-                      <td>{s.seconds} s</td>
+                      <td>{formatDuration(s.seconds * 1000)}</td>
                       <td>{s.state ?? ""}</td>
                       <td className="sql">{s.own ? <em className="muted">this console</em> : s.statement}</td>
                       <td className="actions">

@@ -11,6 +11,7 @@ import type { UiError } from "../../bindings/UiError";
 import type { HealthVerdict as Verdict } from "../../bindings/HealthVerdict";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
+import { formatDuration } from "../../format";
 
 const HISTORY_MS = 10 * 60 * 1000;
 type Sample = { t: number; lags: Record<string, number | null> };
@@ -204,7 +205,7 @@ function Topology({ report }: { report: ReplicationReport }) {
             <div key={r.address} className={`topo-node ${TONE[r.verdict]}`} data-replica={r.address} data-verdict={r.verdict}>
               <strong>replica</strong>
               <span>{r.address}</span>
-              <span>{lagOf(r) !== null ? `${lagOf(r)?.toFixed(1)} s` : r.verdict}</span>
+              <span>{lagOf(r) !== null ? formatDuration((lagOf(r) ?? 0) * 1000) : r.verdict}</span>
             </div>
           ))}
         </div>
@@ -272,7 +273,7 @@ function ReplicaCard({ replica: r }: { replica: ReplicaHealth }) {
       <dl className="facts">
         <dt>Lag</dt>
         <dd data-testid="lag" data-lag={lag ?? ""}>
-          {lag !== null ? `${lag.toFixed(1)} s` : "unknown"}
+          {lag !== null ? formatDuration(lag * 1000) : "unknown"}
           {r.heartbeatLagS !== null ? " (heartbeat)" : lag !== null ? " (Seconds_Behind_Master)" : ""}
           {r.gtidGap !== null && ` · ${r.gtidGap} transactions to apply`}
           {r.byteGap !== null && ` · ${r.byteGap.toLocaleString("en-US")} binlog bytes`}

@@ -12,7 +12,7 @@ import type { UserDetail } from "../../bindings/UserDetail";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
-import { formatTime } from "../../format";
+import { formatDuration, formatTime } from "../../format";
 
 const GENDER: Record<number, string> = { 0: "unknown", 1: "male", 2: "female" };
 
@@ -284,11 +284,11 @@ function Entry({ label, entry }: { label: string; entry: CachedEntry | null }) {
   return (
     <div data-testid={`redis-${label}`}>
       <p>
-        <code>{entry.key}</code> <span className="muted">TTL {entry.ttlSeconds < 0 ? "none" : `${entry.ttlSeconds} s`}</span>
+        <code>{entry.key}</code> <span className="muted">TTL {entry.ttlSeconds < 0 ? "none" : formatDuration(entry.ttlSeconds * 1000)}</span>
         {entry.fresh ? (
           <span className="badge good">matches the database</span>
         ) : (
-          <span className="badge bad">stale: {differing.length} field(s) differ</span>
+          <span className="badge bad">stale: {differing.length} {differing.length === 1 ? "field differs" : "fields differ"}</span>
         )}
       </p>
       {entry.fields.length > 0 && (
@@ -361,7 +361,7 @@ function RedisSection({
               ) : (
                 tokens.tokens.map((t) => (
                   <p key={t.token}>
-                    <code>token:{t.token}</code> <span className="muted">TTL {t.ttlSeconds} s</span>
+                    <code>token:{t.token}</code> <span className="muted">TTL {formatDuration(t.ttlSeconds * 1000)}</span>
                   </p>
                 ))
               )}
