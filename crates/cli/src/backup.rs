@@ -18,6 +18,7 @@ use mindpal_core::mysql::MysqlServer;
 use crate::Global;
 use crate::context::*;
 use crate::output::Out;
+use crate::output::words::{bytes, duration};
 
 #[derive(Debug, Subcommand)]
 pub enum BackupCommand {
@@ -153,7 +154,7 @@ fn show(bar: &Option<ProgressBar>, p: &BackupProgress) {
         bar.set_position((p.fraction * 1000.0) as u64);
         let eta = p
             .eta_seconds
-            .map(|s| format!(", ETA {}", seconds(s)))
+            .map(|s| format!(", ETA {}", duration(s)))
             .unwrap_or_default();
         bar.set_message(format!(
             "{}/{} tables, {} of ~{} rows, {} ({} zstd), {:.0} rows/s{eta}",
@@ -165,27 +166,6 @@ fn show(bar: &Option<ProgressBar>, p: &BackupProgress) {
             bytes(p.compressed_bytes),
             p.rows_per_second
         ));
-    }
-}
-
-pub fn bytes(n: u64) -> String {
-    let n = n as f64;
-    if n >= 1e9 {
-        format!("{:.2} GB", n / 1e9)
-    } else if n >= 1e6 {
-        format!("{:.1} MB", n / 1e6)
-    } else if n >= 1e3 {
-        format!("{:.1} kB", n / 1e3)
-    } else {
-        format!("{n} B")
-    }
-}
-
-fn seconds(s: f64) -> String {
-    if s >= 90.0 {
-        format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64)
-    } else {
-        format!("{s:.1}s")
     }
 }
 
@@ -226,7 +206,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                     "backed up `{}` to {} in {}: {} tables, {} rows, {} of SQL in {} ({:.1}×)",
                     m.database,
                     outcome.path,
-                    seconds(outcome.seconds),
+                    duration(outcome.seconds),
                     m.tables.len(),
                     m.rows(),
                     bytes(m.bytes()),
@@ -442,7 +422,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                 say!(
                     "restored into `{}` in {}: {}",
                     report.database,
-                    seconds(report.seconds),
+                    duration(report.seconds),
                     if report.ok {
                         "every table equals the backup"
                     } else {
@@ -453,7 +433,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
                     say!(
                         "then replayed the binlog up to {} in {}: {} read, last GTID {}",
                         p.until,
-                        seconds(p.seconds),
+                        duration(p.seconds),
                         bytes(p.bytes_read),
                         p.gtid_reached.as_deref().unwrap_or("-")
                     );

@@ -10,10 +10,10 @@ use mindpal_core::cache::value::{self, KeyRequest, KeyView};
 use mindpal_core::cache::{self, KeyChange, Nodes, ScanRequest};
 
 use crate::Global;
-use crate::backup::bytes;
 use crate::context::*;
 use crate::monitor::needs_yes;
 use crate::output::Out;
+use crate::output::words::{bytes, duration};
 
 #[derive(Debug, Subcommand)]
 pub enum CacheCommand {
@@ -151,7 +151,7 @@ pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow:
                         let ttl = match k.ttl_ms {
                             -1 => "no ttl".to_owned(),
                             -2 => "gone".to_owned(),
-                            ms => format!("ttl {} s", ms / 1000),
+                            ms => format!("ttl {}", duration(ms as f64 / 1000.0)),
                         };
                         say!(
                             "{:<7} {:<12} {}{}",
@@ -248,7 +248,9 @@ pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow:
                     "{key}: {}; written to operation_logs",
                     match what {
                         KeyChange::Persist => "expiry removed".to_owned(),
-                        KeyChange::Expire { seconds } => format!("expires in {seconds} s"),
+                        KeyChange::Expire { seconds } => {
+                            format!("expires in {}", duration(seconds as f64))
+                        }
                         KeyChange::Delete => unreachable!(),
                     }
                 );
@@ -261,7 +263,7 @@ pub async fn cache_command(g: &Global, cmd: &CacheCommand, out: &Out) -> anyhow:
 fn print_key(v: &KeyView) {
     let ttl = match v.ttl_ms {
         -1 => "no expiry".to_owned(),
-        ms => format!("expires in {:.1} s", ms as f64 / 1000.0),
+        ms => format!("expires in {}", duration(ms as f64 / 1000.0)),
     };
     say!(
         "{} · {} · {} · {} · {}{}",

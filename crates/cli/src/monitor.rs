@@ -9,10 +9,10 @@ use mindpal_core::monitor::sessions::{self, KillMode, SessionFilter, SessionsRep
 use mindpal_core::monitor::{self, DashboardPoint, TopReport};
 
 use crate::Global;
-use crate::backup::bytes;
 use crate::cache::{no_redis, redis_nodes};
 use crate::context::*;
 use crate::output::Out;
+use crate::output::words::{bytes, duration};
 
 #[derive(Debug, Subcommand)]
 pub enum MonitorCommand {
@@ -223,11 +223,11 @@ pub async fn monitor_command(
                 let status = monitor::redis::status(server, actor(g)?).await?;
                 out.show(&status, || {
                 say!(
-                    "{} · Redis {} · {} · up {} s",
+                    "{} · Redis {} · {} · up {}",
                     status.server.address,
                     status.server.version,
                     status.server.role,
-                    status.uptime_seconds
+                    duration(status.uptime_seconds as f64)
                 );
                 say!(
                     "  memory {} (peak {}, fragmentation {:.2}) of {} · policy {}",
@@ -318,16 +318,16 @@ fn print_sessions(r: &SessionsReport) {
         );
     }
     say!(
-        "\ntransactions open over {} s: {}",
-        r.long_after_seconds,
+        "\ntransactions open over {}: {}",
+        duration(r.long_after_seconds as f64),
         r.long_transactions.len()
     );
     for t in &r.long_transactions {
         say!(
-            "  trx {} · session {} · {} s · {} · {} rows locked, {} modified · {}@{} {}",
+            "  trx {} · session {} · {} · {} · {} rows locked, {} modified · {}@{} {}",
             t.trx_id,
             t.thread_id,
-            t.age_seconds,
+            duration(t.age_seconds as f64),
             t.state,
             t.rows_locked,
             t.rows_modified,
@@ -343,13 +343,13 @@ fn print_sessions(r: &SessionsReport) {
     say!("\nlock waits ({}): {}", r.lock_source, r.lock_waits.len());
     for w in &r.lock_waits {
         say!(
-            "  session {} waits {} s on {} {} held by session {} (open {} s): {}  ⟵  {}",
+            "  session {} waits {} on {} {} held by session {} (open {}): {}  ⟵  {}",
             w.waiting_thread,
-            w.waiting_seconds,
+            duration(w.waiting_seconds as f64),
             w.table.as_deref().unwrap_or("?"),
             w.mode.as_deref().unwrap_or(""),
             w.blocking_thread,
-            w.blocking_age_seconds,
+            duration(w.blocking_age_seconds as f64),
             w.waiting_statement
                 .as_deref()
                 .map(|s| one_line(s, 50))

@@ -13,6 +13,7 @@ use crate::Global;
 use crate::context::*;
 use crate::conversations::{FilterArgs, reviewer_name, search_of};
 use crate::output::Out;
+use crate::output::words::duration;
 
 #[derive(Debug, Subcommand)]
 pub enum QueueCommand {
@@ -293,7 +294,7 @@ pub async fn dashboard_command(g: &Global, a: &DashboardArgs, out: &Out) -> anyh
                 d.reviews,
                 mix.join(", "),
                 d.median_seconds_to_save
-                    .map(|s| format!("{s:.0} s"))
+                    .map(duration)
                     .unwrap_or_else(|| "-".into()),
                 d.claims_expired
             );

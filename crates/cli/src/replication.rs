@@ -13,6 +13,7 @@ use mindpal_core::replication::{self, ReplicationReport, Thresholds, Verdict, he
 use crate::Global;
 use crate::context::*;
 use crate::output::Out;
+use crate::output::words::duration;
 
 #[derive(Debug, Subcommand)]
 pub enum ReplicationCommand {
@@ -227,10 +228,7 @@ fn print_text(r: &ReplicationReport, watch: bool) {
         ),
     }
     for rep in &r.replicas {
-        let lag = rep
-            .lag_s()
-            .map(|l| format!("{l:.1} s"))
-            .unwrap_or_else(|| "—".into());
+        let lag = rep.lag_s().map(duration).unwrap_or_else(|| "—".into());
         say!(
             "  replica  {:<22} {:<11} lag {lag:<8} gtid gap {} · {}{}",
             rep.address,

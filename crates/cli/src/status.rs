@@ -11,6 +11,7 @@ use mindpal_core::profiles;
 use crate::Global;
 use crate::context::*;
 use crate::output::Out;
+use crate::output::words::{bytes, duration};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -101,7 +102,7 @@ fn cells(e: &FleetEntry) -> [String; 9] {
         .map(|r| {
             let lag = r
                 .worst_lag_s
-                .map(|l| format!(", lag {l:.1} s"))
+                .map(|l| format!(", lag {}", duration(l)))
                 .unwrap_or_default();
             format!("{:?}{lag}", r.verdict).to_lowercase()
         })
@@ -110,15 +111,14 @@ fn cells(e: &FleetEntry) -> [String; 9] {
         .redis
         .as_ref()
         .map(|r| {
-            let mib = |b: u64| b as f64 / 1_048_576.0;
             let memory = if r.max_memory_bytes > 0 {
                 format!(
-                    "{:.0}/{:.0} MiB",
-                    mib(r.used_memory_bytes),
-                    mib(r.max_memory_bytes)
+                    "{} of {}",
+                    bytes(r.used_memory_bytes),
+                    bytes(r.max_memory_bytes)
                 )
             } else {
-                format!("{:.0} MiB", mib(r.used_memory_bytes))
+                bytes(r.used_memory_bytes)
             };
             match r.hit_rate {
                 Some(h) => format!("{memory}, hits {:.0}%", h * 100.0),
@@ -221,8 +221,11 @@ fn print_text(report: &FleetReport) {
         }
     }
     say!(
-        "\n{} profile(s) checked in {:.1} s",
-        report.profiles.len(),
-        report.elapsed_ms / 1000.0
+        "\n{} checked in {}",
+        match report.profiles.len() {
+            1 => "1 profile".to_owned(),
+            n => format!("{n} profiles"),
+        },
+        duration(report.elapsed_ms / 1000.0)
     );
 }

@@ -1,5 +1,6 @@
 //! Conversation review: the finder, one conversation with its thread, verdicts.
 
+use super::words::ttl;
 use super::*;
 
 impl Out {
@@ -97,9 +98,9 @@ impl Out {
                             .map(|f| f.field.as_str())
                             .collect();
                         say!(
-                            "  {}  ttl {} s  {}",
+                            "  {}  ttl {}  {}",
                             cc.key,
-                            cc.ttl_seconds,
+                            ttl(cc.ttl_seconds),
                             if differ.is_empty() {
                                 "matches the database's context".to_owned()
                             } else {

@@ -1,5 +1,6 @@
 //! Users, digital humans, their knowledge and tokens.
 
+use super::words::ttl;
 use super::*;
 
 impl Out {
@@ -131,9 +132,9 @@ impl Out {
                         None => say!("  user:{}  not cached", u.id),
                         Some(e) => {
                             say!(
-                                "  {}  ttl {} s  {}",
+                                "  {}  ttl {}  {}",
                                 e.key,
-                                e.ttl_seconds,
+                                ttl(e.ttl_seconds),
                                 if e.fresh {
                                     "matches the database"
                                 } else {
@@ -156,9 +157,9 @@ impl Out {
                     match &c.dashboard {
                         None => say!("  dashboard:stats:{}  not cached", u.id),
                         Some(e) => say!(
-                            "  {}  ttl {} s  {}  {}",
+                            "  {}  ttl {}  {}  {}",
                             e.key,
-                            e.ttl_seconds,
+                            ttl(e.ttl_seconds),
                             e.value,
                             if e.fresh {
                                 ""
@@ -189,7 +190,7 @@ impl Out {
                 say!("No tokens found.");
             }
             for t in &scan.tokens {
-                say!("  {}  ttl {} s", t.token, t.ttl_seconds);
+                say!("  {}  ttl {}", t.token, ttl(t.ttl_seconds));
             }
             say!(
                 "{} token keys examined in {} SCAN calls of a {}-key keyspace{}",

@@ -102,6 +102,7 @@ mod conversations;
 mod directory;
 mod progress;
 mod setup;
+pub mod words;
 
 pub use progress::{SeedBars, Spinner};
 
