@@ -17,7 +17,7 @@ export default tseslint.config(
     // End-to-end tests run in Node; the functions they pass to the page run in the window.
     files: ["e2e/**/*.mjs"],
     languageOptions: {
-      globals: { process: "readonly", fetch: "readonly", setTimeout: "readonly", Buffer: "readonly", document: "readonly", window: "readonly" },
+      globals: { process: "readonly", fetch: "readonly", setTimeout: "readonly", Buffer: "readonly", document: "readonly", window: "readonly", requestAnimationFrame: "readonly" },
     },
   },
 );

@@ -56,7 +56,7 @@ test("the cache browser walks every master with one cursor and opens keys on the
   await s.clickOn("nav button[data-screen=cache]");
   await s.clickOn("[data-field=page-size] option[value='50']", 20000);
   await s.clickOn("[data-action=scan]");
-  await s.waitFor("[data-testid=key-list] tr[data-key]", 20000);
+  await s.waitFor("[data-testid=key-list] [role=row][data-key]", 20000);
   const masters = await s.waitUntil(
     () => {
       const rows = [...document.querySelectorAll("[data-testid=cluster-masters] tr[data-node]")];
@@ -73,11 +73,18 @@ test("the cache browser walks every master with one cursor and opens keys on the
   for (let i = 0; i < 60; i++) {
     const more = await s.waitUntil(() => String(document.querySelectorAll("[data-action=more-keys]").length), [], 5000);
     if (more === "0") break;
-    const before = await s.waitUntil(() => document.querySelectorAll("[data-testid=key-list] tr[data-key]").length, [], 5000);
+    const listed = () => Number(document.querySelector("[data-testid=key-list] [role=grid]")?.getAttribute("aria-rowcount"));
+    const before = await s.waitUntil(listed, [], 5000);
     await s.clickOn("[data-action=more-keys]");
-    await s.waitUntil((n) => document.querySelectorAll("[data-testid=key-list] tr[data-key]").length > n || document.querySelectorAll("[data-action=more-keys]").length === 0, [before], 15000, "the next page");
+    await s.waitUntil(
+      (n) => Number(document.querySelector("[data-testid=key-list] [role=grid]")?.getAttribute("aria-rowcount")) > n || document.querySelectorAll("[data-action=more-keys]").length === 0,
+      [before],
+      15000,
+      "the next page",
+    );
   }
-  const rows = await s.waitUntil(() => [...document.querySelectorAll("[data-testid=key-list] tr[data-key]")].map((r) => [r.dataset.key, r.lastElementChild.textContent]), [], 5000);
+  // The grid draws the rows in view: walk it from top to bottom for every key and its node.
+  const rows = await s.gridRows("[data-testid=key-list]", "key");
   // The screen's default pattern is user:*; count those keys on every master.
   const total = seeds.reduce((sum, port) => {
     const flags = clusterNodes(port).find((f) => f[2].includes("myself"))[2];
@@ -94,7 +101,7 @@ test("the cache browser walks every master with one cursor and opens keys on the
     const [a, b = a] = r.split("-").map(Number);
     return slot >= a && slot <= b;
   }))[1].split("@")[0];
-  await s.clickOn(`[data-testid=key-list] tr[data-key="${key}"] button`);
+  await s.clickOn(`[data-testid=key-list] [role=row][data-key="${key}"] button`);
   await s.waitFor("[data-testid=key-view]", 15000);
   assert.match(await s.text("[data-testid=key-view]"), new RegExp(owner.replace(/\./g, "\\.")));
   await shot("61-cluster-key");

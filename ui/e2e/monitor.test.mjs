@@ -86,12 +86,12 @@ test("a long transaction opened by the test shows its age and is killed from the
   await s.fill("[data-filter=long-after]", "60");
   // The window's own monitoring queries are sessions too: pick the sleeper's row by its text.
   const session = await s.waitUntil(() => {
-    for (const row of document.querySelectorAll("[data-testid=processlist] tr[data-session]")) {
+    for (const row of document.querySelectorAll("[data-testid=processlist] [role=row][data-session]")) {
       if (row.textContent.includes("SLEEP(20)")) return row.dataset.session;
     }
     return null;
   }, [], 15000, "the running statement");
-  await s.clickOn(`[data-testid=processlist] tr[data-session="${session}"] [data-action=explain]`);
+  await s.clickOn(`[data-testid=processlist] [role=row][data-session="${session}"] [data-action=explain]`);
   const sql = await s.waitUntil(() => document.querySelector(".sql-editor")?.shadowRoot?.querySelector(".cm-content")?.textContent, [], 15000, "the editor");
   assert.match(sql, /FROM conversations WHERE status = 1/);
   sleeper.kill();
@@ -115,19 +115,22 @@ test("browsing user:* pages through keys and opens a user's JSON linked to the u
   await s.waitFor("[data-testid=redis-status] [data-testid=hit-rate]", 20000);
   await s.clickOn("[data-field=page-size] option[value='50']");
   await s.clickOn("[data-action=scan]");
-  await s.waitFor("[data-testid=key-list] tr[data-key]", 15000);
-  const count = () => s.waitUntil(() => document.querySelectorAll("[data-testid=key-list] tr[data-key]").length, [], 5000, "keys");
+  await s.waitFor("[data-testid=key-list] [role=row][data-key]", 15000);
+  // The grid draws the rows in view; how many it holds is its row count.
+  const count = () => s.waitUntil(() => Number(document.querySelector("[data-testid=key-list] [role=grid]")?.getAttribute("aria-rowcount")), [], 5000, "keys");
   const first = await count();
   assert.ok(first >= 50, `a first page of keys: ${first}`);
   await s.clickOn("[data-action=more-keys]");
-  await s.waitUntil((n) => document.querySelectorAll("[data-testid=key-list] tr[data-key]").length > n, [first], 15000, "a second page");
-  const keys = await s.waitUntil(() => [...document.querySelectorAll("[data-testid=key-list] tr[data-key]")].map((r) => r.dataset.key), [], 5000, "the keys");
+  await s.waitUntil((n) => Number(document.querySelector("[data-testid=key-list] [role=grid]")?.getAttribute("aria-rowcount")) > n, [first], 15000, "a second page");
+  const keys = (await s.gridRows("[data-testid=key-list]", "key")).map(([k]) => k);
+  assert.equal(keys.length, await count(), "every listed key walked");
   assert.ok(keys.every((k) => k.startsWith("user:")), "only user keys");
   assert.equal(new Set(keys).size, keys.length, "no key listed twice");
 
-  const key = keys[0];
+  // The walk ended at the bottom of the list: open the last key, which is in view.
+  const key = keys[keys.length - 1];
   const id = Number(key.split(":")[1]);
-  await s.clickOn(`[data-testid=key-list] tr[data-key="${key}"] button`);
+  await s.clickOn(`[data-testid=key-list] [role=row][data-key="${key}"] button`);
   const json = await s.text("[data-testid=key-view] [data-testid=key-json]", 15000);
   assert.equal(JSON.parse(json).id, String(id));
   await shot("53-cache-user-json");

@@ -75,6 +75,34 @@ export class Session {
     });
   }
 
+  /**
+   * Every row of the virtualized grid inside `css` that carries `data-<attr>`: the grid draws
+   * only the rows in view, so it is scrolled from top to bottom, a viewport at a time.
+   * Returns `[value of data-<attr>, text of the row's last cell]` per row, in order.
+   */
+  gridRows(css, attr) {
+    return this.evalAsync(
+      async (css, attr) => {
+        const body = document.querySelector(`${css} .grid-body`);
+        if (!body) return [];
+        const seen = new Map();
+        const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        body.scrollTop = 0;
+        await frame();
+        for (;;) {
+          for (const row of body.querySelectorAll(`[role=row][data-${attr}]`)) {
+            seen.set(Number(row.getAttribute("aria-rowindex")), [row.dataset[attr], row.lastElementChild?.textContent ?? ""]);
+          }
+          if (body.scrollTop + body.clientHeight >= body.scrollHeight - 1) break;
+          body.scrollTop += body.clientHeight;
+          await frame();
+        }
+        return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row);
+      },
+      [css, attr],
+    );
+  }
+
   click(el) {
     return this.cmd("POST", `/element/${el}/click`, {});
   }

@@ -20,6 +20,7 @@ describe("formatBytes", () => {
 
 describe("formatDuration", () => {
   it("keeps two units at most", () => {
+    expect(formatDuration(0)).toBe("0 s");
     expect(formatDuration(850)).toBe("850 ms");
     expect(formatDuration(4200)).toBe("4.2 s");
     expect(formatDuration(5000)).toBe("5 s");

@@ -33,6 +33,8 @@ export function formatCount(n: number | null | undefined): string {
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return "—";
   if (ms < 0) return `-${formatDuration(-ms)}`;
+  // Most figures are whole seconds: nothing yet reads as 0 s, not 0 ms.
+  if (ms === 0) return "0 s";
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const s = ms / 1000;
   if (s < 60) return `${s < 10 && !Number.isInteger(s) ? s.toFixed(1) : Math.round(s)} s`;

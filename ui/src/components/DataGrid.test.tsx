@@ -59,4 +59,27 @@ describe("DataGrid", () => {
     const header = within(grid).getByRole("button", { name: /ID/ }) as HTMLButtonElement;
     expect(header.disabled).toBe(true);
   });
+
+  it("draws a cell's own content and marks rows for their actions", () => {
+    const act = vi.fn();
+    const withAction: GridColumn<Row>[] = [
+      ...columns,
+      { id: "act", header: "", type: "text", value: () => null, render: (r) => <button type="button" onClick={() => act(r.id)}>Kill {r.id}</button> },
+    ];
+    render(<DataGrid label="Actions" columns={withAction} rows={rows(2)} rowData={(r) => ({ "data-session": String(r.id) })} />);
+    const grid = screen.getByRole("grid", { name: "Actions" });
+    const second = grid.querySelector('[data-session="2"]') as HTMLElement;
+    fireEvent.click(within(second).getByRole("button", { name: "Kill 2" }));
+    expect(act).toHaveBeenCalledWith(2);
+  });
+
+  it("moves the header sideways with the rows", () => {
+    render(<DataGrid label="Wide" columns={columns} rows={rows(3)} />);
+    const grid = screen.getByRole("grid", { name: "Wide" });
+    const body = grid.querySelector(".grid-body") as HTMLElement;
+    const head = grid.querySelector(".grid-head") as HTMLElement;
+    body.scrollLeft = 120;
+    fireEvent.scroll(body);
+    expect(head.scrollLeft).toBe(120);
+  });
 });

@@ -1,6 +1,6 @@
 // The one data grid every screen uses: virtualized rows, typed cells, column resize, sort,
 // copy of a cell (Ctrl+C) or a row (Ctrl+Shift+C), and arrow-key navigation.
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import {
   flexRender,
   getCoreRowModel,
@@ -21,9 +21,16 @@ export type GridColumn<Row> = {
   type: CellType;
   value: (row: Row) => string | number | null;
   width?: number;
+  /** What the cell shows when it is more than its value (a button, a badge); copy and sort
+   * still use the value. */
+  render?: (row: Row) => ReactNode;
 };
 
+/** `data-*` attributes of a row, for the row's own actions and for tests to find it. */
+export type RowData = Record<`data-${string}`, string>;
+
 const ROW_HEIGHT = 32;
+const SCROLLBAR_ROOM = 16;
 
 function render(type: CellType, v: string | number | null): string {
   if (v === null) return "—";
@@ -42,6 +49,7 @@ export function DataGrid<Row>({
   onEndReached,
   sortable = true,
   rowClass,
+  rowData,
   empty = "Nothing to show.",
 }: {
   columns: GridColumn<Row>[];
@@ -56,6 +64,7 @@ export function DataGrid<Row>({
   /** Server-ordered lists turn client sorting off: a sort of one page would mislead. */
   sortable?: boolean;
   rowClass?: (row: Row) => string;
+  rowData?: (row: Row) => RowData;
   empty?: string;
 }) {
   const [sorting, setSorting] = useState<SortingState>([]);
@@ -99,6 +108,9 @@ export function DataGrid<Row>({
     if (onEndReached && sorted.length > 0 && lastShown >= sorted.length - 10) onEndReached();
   }, [lastShown, sorted.length, onEndReached]);
   const template = leafs.map((c) => `${c.getSize()}px`).join(" ");
+  const totalWidth = leafs.reduce((sum, c) => sum + c.getSize(), 0);
+  // The header scrolls sideways with the rows (columns wider than the grid).
+  const head = useRef<HTMLDivElement>(null);
 
   const cellText = (r: number, c: number) => {
     const row = sorted[r];
@@ -139,7 +151,7 @@ export function DataGrid<Row>({
 
   return (
     <div className="grid" role="grid" aria-label={label} aria-rowcount={sorted.length} tabIndex={0} onKeyDown={onKey}>
-      <div className="grid-head" role="row" style={{ gridTemplateColumns: template }}>
+      <div className="grid-head" role="row" ref={head} style={{ gridTemplateColumns: template }}>
         {table.getFlatHeaders().map((h) => {
           const sort = h.column.getIsSorted();
           const type = columns.find((c) => c.id === h.column.id)?.type ?? "text";
@@ -172,13 +184,22 @@ export function DataGrid<Row>({
       {sorted.length === 0 ? (
         <div className="grid-empty">{empty}</div>
       ) : (
-        <div className="grid-body" ref={scroller} style={{ maxHeight: height }}>
-          <div style={{ height: virtual.getTotalSize(), position: "relative" }}>
+        <div
+          className="grid-body"
+          ref={scroller}
+          style={{ maxHeight: height }}
+          onScroll={(e) => {
+            if (head.current) head.current.scrollLeft = e.currentTarget.scrollLeft;
+          }}
+        >
+          {/* Room below the last row for a horizontal scrollbar, which overlays it otherwise. */}
+          <div style={{ height: virtual.getTotalSize() + SCROLLBAR_ROOM, minWidth: totalWidth, position: "relative" }}>
             {items.map((v) => {
               const row = sorted[v.index];
               return (
                 <div
                   key={row.id}
+                  {...rowData?.(row.original)}
                   role="row"
                   aria-rowindex={v.index + 1}
                   className={`grid-row ${v.index === focus.row ? "focused-row" : ""} ${rowClass?.(row.original) ?? ""} ${
@@ -203,7 +224,7 @@ export function DataGrid<Row>({
                           onOpen?.(row.original);
                         }}
                       >
-                        {col ? render(type, col.value(row.original)) : ""}
+                        {col?.render ? col.render(row.original) : col ? render(type, col.value(row.original)) : ""}
                       </div>
                     );
                   })}

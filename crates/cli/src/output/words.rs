@@ -33,6 +33,9 @@ pub fn duration(seconds: f64) -> String {
     if seconds < 0.0 {
         return format!("-{}", duration(-seconds));
     }
+    if seconds == 0.0 {
+        return "0 s".to_owned();
+    }
     if seconds < 1.0 {
         return format!("{:.0} ms", seconds * 1000.0);
     }
@@ -84,6 +87,7 @@ mod tests {
 
     #[test]
     fn durations_keep_two_units_at_most() {
+        assert_eq!(duration(0.0), "0 s");
         assert_eq!(duration(0.85), "850 ms");
         assert_eq!(duration(4.2), "4.2 s");
         assert_eq!(duration(5.0), "5 s");

@@ -16,6 +16,7 @@ import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { formatBytes, formatDuration } from "../../format";
+import { DataGrid, type GridColumn } from "../../components/DataGrid";
 
 export type Opener = { user: (id: string) => void; conversation: (id: string) => void; digitalHuman: (id: string) => void };
 
@@ -53,7 +54,7 @@ function NodeStatus({ s }: { s: RedisStatus }) {
         <h2>
           {s.server.address} · Redis {s.server.version} · {s.server.role}
         </h2>
-        <span className="muted">up {Math.round(s.uptimeSeconds / 3600)} h</span>
+        <span className="muted">up {formatDuration(s.uptimeSeconds * 1000)}</span>
       </div>
       <dl className="facts">
         <dt>Memory</dt>
@@ -110,6 +111,31 @@ function NodeStatus({ s }: { s: RedisStatus }) {
 
 /** Escapes Redis glob characters, as the core's glob_escape does. */
 const literal = (text: string) => text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+
+/** The key list's columns: a long walk lists many thousands, and the grid draws only those in view. */
+function keyColumns(clustered: boolean, open: (key: string) => void): GridColumn<KeyRow>[] {
+  const columns: GridColumn<KeyRow>[] = [
+    {
+      id: "key",
+      header: "Key",
+      type: "text",
+      value: (k) => k.key,
+      width: 200,
+      render: (k) => (
+        <>
+          <button type="button" className="link" onClick={() => open(k.key)}>
+            {k.key}
+          </button>
+          {k.binary && <span className="badge warn">binary</span>}
+        </>
+      ),
+    },
+    { id: "type", header: "Type", type: "text", value: (k) => k.kind, width: 70 },
+    { id: "ttl", header: "TTL", type: "number", value: (k) => k.ttlMs, width: 100, render: (k) => ttl(k.ttlMs) },
+  ];
+  if (clustered) columns.push({ id: "node", header: "Node", type: "text", value: (k) => k.node, width: 140 });
+  return columns;
+}
 
 function Browser({ profile, open }: { profile: Profile; open: Opener }) {
   const [pattern, setPattern] = useState("user:*");
@@ -218,31 +244,18 @@ function Browser({ profile, open }: { profile: Profile; open: Opener }) {
       <div className="split">
         {keys.length > 0 && (
           <div className="key-list">
-            <table className="mini" data-testid="key-list">
-              <thead>
-                <tr>
-                  <th>Key</th>
-                  <th>Type</th>
-                  <th>TTL</th>
-                  {clustered && <th>Node</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {keys.map((k) => (
-                  <tr key={`${k.node ?? ""}${k.key}`} className={selected === k.key ? "selected" : ""} data-key={k.key} onClick={() => setSelected(k.key)}>
-                    <td className="sql">
-                      <button type="button" className="link" onClick={() => setSelected(k.key)}>
-                        {k.key}
-                      </button>
-                      {k.binary && <span className="badge warn">binary</span>}
-                    </td>
-                    <td>{k.kind}</td>
-                    <td>{ttl(k.ttlMs)}</td>
-                    {clustered && <td className="muted">{k.node}</td>}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <div data-testid="key-list">
+              <DataGrid
+                label="Keys"
+                columns={keyColumns(clustered, setSelected)}
+                rows={keys}
+                height={480}
+                sortable={false}
+                onOpen={(k) => setSelected(k.key)}
+                rowClass={(k) => (selected === k.key ? "selected" : "")}
+                rowData={(k) => ({ "data-key": k.key })}
+              />
+            </div>
             {page && !page.done && (
               <button type="button" data-action="more-keys" disabled={busy} onClick={() => void scan(page.cursor, true, false)}>
                 {busy ? "Scanning…" : "More keys"}

@@ -8,8 +8,10 @@ import { asUiError, may, monitorAdvice, monitorDashboard, monitorKill, monitorSe
 import type { DashboardPoint } from "../../bindings/DashboardPoint";
 import type { KillMode } from "../../bindings/KillMode";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
+import type { Session } from "../../bindings/Session";
 import type { SessionFilter } from "../../bindings/SessionFilter";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { formatDuration } from "../../format";
@@ -78,7 +80,7 @@ function DashboardView({ profile }: { profile: Profile }) {
           <Chart title="InnoDB rows per second" points={d.points} series={[{ label: "read", value: (p) => p.rowsReadPerSec }, { label: "written", value: (p) => p.rowsWrittenPerSec }]} />
         </div>
       )}
-      <p className="muted">Uptime {Math.round(d.uptimeSeconds / 60)} min · refreshed every 2 s while this screen is open.</p>
+      <p className="muted">Uptime {formatDuration(d.uptimeSeconds * 1000)} · refreshed every 2 s while this screen is open.</p>
     </>
   );
 }
@@ -175,6 +177,37 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
         Explain
       </button>
     );
+  // Up to 1,000 sessions: the grid draws only the rows in view.
+  const processColumns: GridColumn<Session>[] = [
+    { id: "id", header: "Id", type: "id", value: (x) => Number(x.id), width: 80 },
+    { id: "user", header: "User", type: "text", value: (x) => x.user, width: 110 },
+    { id: "host", header: "Host", type: "text", value: (x) => x.host, width: 150 },
+    { id: "db", header: "Database", type: "text", value: (x) => x.db, width: 110 },
+    { id: "command", header: "Command", type: "text", value: (x) => x.command, width: 90 },
+    { id: "time", header: "Time", type: "number", value: (x) => x.seconds, width: 90, render: (x) => formatDuration(x.seconds * 1000) },
+    { id: "state", header: "State", type: "text", value: (x) => x.state, width: 140 },
+    {
+      id: "statement",
+      header: "Statement",
+      type: "text",
+      value: (x) => (x.own ? "this console" : x.statement),
+      width: 320,
+      render: (x) => (x.own ? <em className="muted">this console</em> : <span className="sql" title={x.statement ?? ""}>{x.statement}</span>),
+    },
+    {
+      id: "actions",
+      header: "",
+      type: "text",
+      value: () => null,
+      width: 200,
+      render: (x) => (
+        <span className="actions">
+          {!x.own && explainButton(x.statement)}
+          {killButtons(x.id, `${x.user}@${x.host}`, x.statement, x.own)}
+        </span>
+      ),
+    },
+  ];
 
   const r = q.data;
   return (
@@ -308,39 +341,14 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
             {r.sessions.length === 0 ? (
               <p className="muted">No session matches these filters.</p>
             ) : (
-              <table className="mini">
-                <thead>
-                  <tr>
-                    <th>Id</th>
-                    <th>User</th>
-                    <th>Host</th>
-                    <th>Database</th>
-                    <th>Command</th>
-                    <th>Time</th>
-                    <th>State</th>
-                    <th>Statement</th>
-                    <th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {r.sessions.map((s) => (
-                    <tr key={s.id} data-session={s.id}>
-                      <td>{s.id}</td>
-                      <td>{s.user}</td>
-                      <td>{s.host}</td>
-                      <td>{s.db ?? "–"}</td>
-                      <td>{s.command}</td>
-                      <td>{formatDuration(s.seconds * 1000)}</td>
-                      <td>{s.state ?? ""}</td>
-                      <td className="sql">{s.own ? <em className="muted">this console</em> : s.statement}</td>
-                      <td className="actions">
-                        {!s.own && explainButton(s.statement)}
-                        {killButtons(s.id, `${s.user}@${s.host}`, s.statement, s.own)}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <DataGrid
+                label="Processlist"
+                columns={processColumns}
+                rows={r.sessions}
+                height={420}
+                sortable
+                rowData={(x) => ({ "data-session": String(x.id) })}
+              />
             )}
           </section>
         </>
