@@ -42,7 +42,7 @@ test("a backup started from the window shows its progress, lands in the catalog,
   assert.ok(m && m[1] === m[2] && Number(m[1]) >= 10, `every table done: ${figures}`);
   assert.match(figures, /rows\/s/);
 
-  assert.match(await s.text("[data-testid=backup-catalog] tr[data-backup]", 20000), /complete/);
+  assert.match(await s.text("[data-testid=backup-catalog] [role=row][data-backup]", 20000), /complete/);
   await s.waitFor("[data-testid=backup-detail]");
   assert.match(await s.text("[data-testid=backup-made-by]"), /Made by \S+ on \S+ with mindpal-admin\/\d/);
   assert.match(await s.text("[data-testid=pitr-command]"), /mysqlbinlog .*--start-position=\d+/);
@@ -128,7 +128,7 @@ test("a backup started from the window shows its progress, lands in the catalog,
   writeFileSync(join(hostile, "manifest.sha256"), `${createHash("sha256").update(body).digest("hex")}  manifest.json\n`);
   await s.clickOn("[data-action=refresh-backups]");
   const edited = hostile.split("/").pop();
-  await s.clickOn(`[data-testid=backup-catalog] tr[data-backup="${edited}"] [data-action=open-backup]`, 20000);
+  await s.clickOn(`[data-testid=backup-catalog] [role=row][data-backup="${edited}"] [data-action=open-backup]`, 20000);
   await s.fill("[data-testid=restore-into]", "mindpal_hostile");
   await s.clickOn("[data-action=restore-backup]");
   await s.waitFor("[data-testid=restore-error]", 30000);

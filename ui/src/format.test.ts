@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatCount, formatDuration, formatTime } from "./format";
+import { formatBytes, formatCount, formatDuration, formatTime, plural } from "./format";
 
 describe("formatBytes", () => {
   it("writes binary units, never a size below its unit", () => {
@@ -38,5 +38,8 @@ describe("formatCount and formatTime", () => {
     expect(formatCount(undefined)).toBe("—");
     expect(formatTime("2026-11-20T10:00:00")).toBe("2026-11-20 10:00");
     expect(formatTime(null)).toBe("—");
+    expect(plural(1, "file")).toBe("1 file");
+    expect(plural(28399, "row")).toBe("28,399 rows");
+    expect(plural(0, "entry", "entries")).toBe("0 entries");
   });
 });

@@ -55,3 +55,8 @@ export function formatDuration(ms: number | null | undefined): string {
 
 /** `2026-11-20T10:00:00` → `2026-11-20 10:00`; a dash when absent. */
 export const formatTime = (t: string | null | undefined) => (t ? t.replace("T", " ").slice(0, 16) : "—");
+
+/** "1 file", "2 files", "1,000 rows": a count with its noun. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}

@@ -11,11 +11,12 @@ import type { PruneReport } from "../../bindings/PruneReport";
 import type { RestoreReport } from "../../bindings/RestoreReport";
 import type { UiError } from "../../bindings/UiError";
 import type { VerifyReport } from "../../bindings/VerifyReport";
+import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { PointInTime } from "./PointInTime";
 import { duration, ProgressLine, type Running } from "./ProgressLine";
-import { formatBytes } from "../../format";
+import { formatBytes, plural } from "../../format";
 
 export function BackupScreen({ profile }: { profile: Profile }) {
   const operator = may(profile, "backup");
@@ -113,6 +114,53 @@ export function BackupScreen({ profile }: { profile: Profile }) {
     }
   };
 
+  // A year of nightly backups is hundreds of rows: the grid draws those in view.
+  const catalogColumns: GridColumn<BackupEntry>[] = [
+    { id: "name", header: "Backup", type: "text", value: (e) => e.name, width: 220 },
+    {
+      id: "open",
+      header: "",
+      type: "text",
+      value: () => null,
+      width: 76,
+      render: (e) =>
+        e.state === "complete" && (
+          <button type="button" data-action="open-backup" onClick={() => setOpen(open === e.name ? null : e.name)}>
+            {open === e.name ? "Close" : "Open"}
+          </button>
+        ),
+    },
+    {
+      id: "state",
+      header: "State",
+      type: "text",
+      value: (e) => e.state,
+      width: 90,
+      render: (e) => (
+        <span className={`badge ${e.state === "complete" ? "good" : e.state === "partial" ? "warn" : "bad"}`} title={e.problem ?? undefined}>
+          {e.state}
+        </span>
+      ),
+    },
+    { id: "finished", header: "Finished", type: "text", value: (e) => (e.finishedAt ? new Date(e.finishedAt).toLocaleString() : null), width: 180 },
+    { id: "tables", header: "Tables", type: "count", value: (e) => e.tables, width: 70 },
+    { id: "rows", header: "Rows", type: "count", value: (e) => e.rows, width: 100 },
+    {
+      id: "size",
+      header: "Size",
+      type: "bytes",
+      value: (e) => e.compressedBytes,
+      width: 160,
+      render: (e) => (
+        <>
+          {formatBytes(e.compressedBytes)}
+          {e.bytes > 0 && <span className="muted"> of {formatBytes(e.bytes)}</span>}
+        </>
+      ),
+    },
+    { id: "binlog", header: "Binlog", type: "text", value: (e) => (e.binlogFile ? `${e.binlogFile}:${e.binlogPosition}` : null), width: 190 },
+  ];
+
   return (
     <div className="stack">
       <section className="card">
@@ -201,47 +249,16 @@ export function BackupScreen({ profile }: { profile: Profile }) {
         {catalog.isPending && !listError && <p className="muted">Reading the folder…</p>}
         {entries?.length === 0 && <p className="muted">No backups here yet.</p>}
         {entries && entries.length > 0 && (
-          <table className="mini" data-testid="backup-catalog">
-            <thead>
-              <tr>
-                <th>Backup</th>
-                <th>State</th>
-                <th>Finished</th>
-                <th>Tables</th>
-                <th>Rows</th>
-                <th>Size</th>
-                <th>Binlog</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr key={e.name} data-backup={e.name}>
-                  <td>{e.name}</td>
-                  <td>
-                    <span className={`badge ${e.state === "complete" ? "good" : e.state === "partial" ? "warn" : "bad"}`} title={e.problem ?? undefined}>
-                      {e.state}
-                    </span>
-                  </td>
-                  <td>{e.finishedAt ? new Date(e.finishedAt).toLocaleString() : "—"}</td>
-                  <td>{e.tables}</td>
-                  <td>{e.rows.toLocaleString()}</td>
-                  <td>
-                    {formatBytes(e.compressedBytes)}
-                    {e.bytes > 0 && <span className="muted"> of {formatBytes(e.bytes)}</span>}
-                  </td>
-                  <td>{e.binlogFile ? `${e.binlogFile}:${e.binlogPosition}` : "—"}</td>
-                  <td>
-                    {e.state === "complete" && (
-                      <button type="button" data-action="open-backup" onClick={() => setOpen(open === e.name ? null : e.name)}>
-                        {open === e.name ? "Close" : "Open"}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div data-testid="backup-catalog">
+            <DataGrid
+              label="Backups"
+              columns={catalogColumns}
+              rows={entries}
+              height={320}
+              sortable={false}
+              rowData={(e) => ({ "data-backup": e.name })}
+            />
+          </div>
         )}
         {entries
           ?.filter((e) => e.name === open && e.state === "complete")
@@ -271,8 +288,8 @@ export function BackupScreen({ profile }: { profile: Profile }) {
                     {verified[e.name].tables.map((t) => (
                       <tr key={t.table}>
                         <td>{t.table}</td>
-                        <td>{t.files} files</td>
-                        <td>{t.rows.toLocaleString()} rows</td>
+                        <td>{plural(t.files, "file")}</td>
+                        <td>{plural(t.rows, "row")}</td>
                         <td>
                           <span className={`badge ${t.ok ? "good" : "bad"}`}>{t.ok ? "ok" : "damaged"}</span> {t.problems.join("; ")}
                         </td>
