@@ -150,17 +150,9 @@ impl Sessions {
         .await?;
         if let Some(now) = &nodes.identity {
             let mut clusters = self.clusters.lock().expect("sessions");
-            if let Some(before) = clusters.get(&profile.name)
-                && !before.same_cluster(now)
-            {
+            if let Err(e) = still_the_cluster(&profile.name, clusters.get(&profile.name), now) {
                 self.nodes.lock().expect("sessions").remove(&profile.name);
-                return Err(Error::Conflict(format!(
-                    "the seed nodes of `{}` now answer for another Redis Cluster: none of the {} \
-                     nodes seen before is in it. Nothing of it is shown; check the profile's \
-                     seed addresses (or edit the profile to accept the new cluster)",
-                    profile.name,
-                    before.0.len()
-                )));
+                return Err(e);
             }
             clusters.insert(profile.name.clone(), now.clone());
         }
@@ -207,5 +199,50 @@ impl Sessions {
             .retain(|key, _| key != name && *key != replica);
         self.redis.lock().expect("sessions").remove(name);
         self.nodes.lock().expect("sessions").remove(name);
+    }
+}
+
+/// A reconnection of profile `name` must reach the cluster seen `before` (sharing a node with
+/// it): seeds that now answer for another cluster show nothing of it.
+fn still_the_cluster(
+    name: &str,
+    before: Option<&ClusterIdentity>,
+    now: &ClusterIdentity,
+) -> Result<(), Error> {
+    match before {
+        Some(before) if !before.same_cluster(now) => Err(Error::Conflict(format!(
+            "the seed nodes of `{name}` now answer for another Redis Cluster: none of the {} \
+             nodes seen before is in it. Nothing of it is shown; check the profile's seed \
+             addresses (or edit the profile to accept the new cluster)",
+            before.0.len()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cluster(ids: &[&str]) -> ClusterIdentity {
+        ClusterIdentity(ids.iter().map(|s| (*s).to_owned()).collect())
+    }
+
+    #[test]
+    fn a_reconnection_must_reach_the_cluster_seen_before() {
+        let before = cluster(&["a1", "b1", "c1"]);
+        // First sight, and the same cluster after a failover (one node replaced).
+        assert!(still_the_cluster("prod", None, &before).is_ok());
+        assert!(still_the_cluster("prod", Some(&before), &cluster(&["a1", "b1", "d1"])).is_ok());
+        // Seeds that now answer for a cluster sharing no node: refused, saying why.
+        let other = still_the_cluster("prod", Some(&before), &cluster(&["x", "y", "z"]))
+            .expect_err("another cluster");
+        assert_eq!(other.kind(), ErrorKind::Conflict);
+        assert!(
+            other
+                .to_string()
+                .contains("none of the 3 nodes seen before"),
+            "{other}"
+        );
     }
 }
