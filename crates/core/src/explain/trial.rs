@@ -314,8 +314,11 @@ impl ScratchCopy<'_> {
                 .await
                 .map_err(|e| server.err(e))?;
         }
-        // The statement passed the guard as exactly one read; sent as a prepared statement.
+        // The statement passed the guard as exactly one read; sent as a prepared statement,
+        // prepared afresh each time: the plan with the index must not come from the statement
+        // prepared (and cached on this connection) before the index existed.
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{prefix}{}", self.statement)))
+            .persistent(false)
             .fetch_all(&mut **conn)
             .await
             .map_err(|e| server.err(e));
