@@ -17,6 +17,11 @@ use crate::backup::manifest::{FileEntry, Manifest, TableEntry};
 use crate::error::{Error, Result};
 use crate::mysql::{MysqlServer, cell_text, quote_ident};
 
+/// `ER_LOCK_DEADLOCK`: the server rolled the statement back to break a deadlock.
+const DEADLOCK: u16 = 1213;
+/// How often a key build chosen as a deadlock victim is run again.
+const KEY_BUILD_RETRIES: u64 = 3;
+
 async fn open_in(server: &MysqlServer, into: &str, unlogged: bool) -> Result<MySqlConnection> {
     let options = server.connect_options().database(into);
     let mut conn = crate::net::bounded(&server.info.address, Duration::from_secs(10), async {
@@ -222,10 +227,26 @@ pub(super) async fn load(
                 };
                 // Secondary keys in one sorted pass, then the table against the manifest.
                 if let Some(alter) = &deferred[table] {
-                    tokio::select! {
-                        _ = cancel.cancelled() => return Err(Error::Cancelled),
-                        r = prepared(alter).execute(&mut *conn) => {
-                            r.map_err(|e| server.err(e))?;
+                    // Keys built side by side update InnoDB's persistent statistics at once,
+                    // and the server may pick one as a deadlock victim: that ALTER changed
+                    // nothing, and is run again.
+                    let mut attempt = 0u64;
+                    loop {
+                        let built = tokio::select! {
+                            _ = cancel.cancelled() => return Err(Error::Cancelled),
+                            r = prepared(alter).execute(&mut *conn) => r.map_err(|e| server.err(e)),
+                        };
+                        match built {
+                            Err(Error::Sql { code: DEADLOCK, .. })
+                                if attempt < KEY_BUILD_RETRIES =>
+                            {
+                                attempt += 1;
+                                tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                            }
+                            built => {
+                                built?;
+                                break;
+                            }
                         }
                     }
                     progress.keys_unbuilt.fetch_sub(1, Ordering::Relaxed);
