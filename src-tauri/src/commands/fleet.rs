@@ -11,10 +11,11 @@ pub(crate) async fn check_fleet_profile(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<FleetEntry, UiError> {
-    let stored = state.workspace.stored(&name)?;
-    // The error keeps its kind (a locked keyring, an unknown host key) on the entry.
     match state.workspace.profile(&name).await {
         Ok(profile) => Ok(fleet::check(&profile).await),
-        Err(e) => Ok(fleet::unprepared(&stored, e)),
+        // A profile that is not stored is an error; one whose passwords or bastion cannot be
+        // had is an entry, its error keeping its kind (a locked keyring, an unknown host key).
+        Err(e) if e.kind() == ErrorKind::NotFound => Err(e.into()),
+        Err(e) => Ok(fleet::unprepared(&state.workspace.stored(&name)?, e)),
     }
 }

@@ -32,7 +32,7 @@ export type RowData = Record<`data-${string}`, string>;
 const ROW_HEIGHT = 32;
 const SCROLLBAR_ROOM = 16;
 
-function render(type: CellType, v: string | number | null): string {
+function cellString(type: CellType, v: string | number | null): string {
   if (v === null) return "—";
   if (type === "bytes" && typeof v === "number") return formatBytes(v);
   if ((type === "number" || type === "count") && typeof v === "number") return v.toLocaleString("en-US");
@@ -116,7 +116,7 @@ export function DataGrid<Row>({
     const row = sorted[r];
     const col = columns.find((x) => x.id === leafs[c]?.id);
     if (!row || !col) return "";
-    return render(col.type, col.value(row.original));
+    return cellString(col.type, col.value(row.original));
   };
 
   const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
@@ -224,7 +224,7 @@ export function DataGrid<Row>({
                           onOpen?.(row.original);
                         }}
                       >
-                        {col?.render ? col.render(row.original) : col ? render(type, col.value(row.original)) : ""}
+                        {col?.render ? col.render(row.original) : col ? cellString(type, col.value(row.original)) : ""}
                       </div>
                     );
                   })}

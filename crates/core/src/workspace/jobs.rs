@@ -59,7 +59,8 @@ impl Jobs {
         }
     }
 
-    pub fn is_running(&self, id: &str) -> bool {
+    #[cfg(test)]
+    fn is_running(&self, id: &str) -> bool {
         self.running.lock().expect("jobs").contains_key(id)
     }
 }

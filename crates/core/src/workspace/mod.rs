@@ -87,10 +87,6 @@ impl Workspace {
         self
     }
 
-    pub fn connect_timeout(&self) -> Duration {
-        self.connect_timeout
-    }
-
     pub fn jobs(&self) -> &Jobs {
         &self.jobs
     }
@@ -254,11 +250,6 @@ impl Workspace {
             self.sessions.after_error(name, e);
         }
         result
-    }
-
-    /// Everything kept of profile `name`.
-    pub fn forget(&self, name: &str) {
-        self.sessions.forget(name);
     }
 
     /// The path and state of profile `name`'s SSH tunnel in this session, when it has one.

@@ -15,8 +15,8 @@ import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { PointInTime } from "./PointInTime";
-import { duration, ProgressLine, type Running } from "./ProgressLine";
-import { formatBytes, plural } from "../../format";
+import { ProgressLine, type Running } from "./ProgressLine";
+import { formatBytes, formatDuration, plural } from "../../format";
 
 export function BackupScreen({ profile }: { profile: Profile }) {
   const operator = may(profile, "backup");
@@ -61,7 +61,7 @@ export function BackupScreen({ profile }: { profile: Profile }) {
       });
       setFinished({ job, what: "Backup", progress: last });
       const m = done.manifest;
-      toasts.info("Backup complete", `${m.tables.length} tables, ${m.tables.reduce((n, t) => n + t.rows, 0).toLocaleString()} rows in ${duration(done.seconds)}: ${done.path}`);
+      toasts.info("Backup complete", `${m.tables.length} tables, ${m.tables.reduce((n, t) => n + t.rows, 0).toLocaleString()} rows in ${formatDuration(done.seconds * 1000)}: ${done.path}`);
       setOpen(done.path.split("/").pop() ?? null);
     } catch (e) {
       const err = asUiError(e);
@@ -93,7 +93,7 @@ export function BackupScreen({ profile }: { profile: Profile }) {
         setRunning((x) => (x && x.job === job ? { ...x, progress: p } : x)),
       );
       setRestored(r);
-      toasts.info(r.ok ? "Restore verified" : "Restore differs", `${r.database} in ${duration(r.seconds)}`);
+      toasts.info(r.ok ? "Restore verified" : "Restore differs", `${r.database} in ${formatDuration(r.seconds * 1000)}`);
     } catch (err) {
       const error = asUiError(err);
       if (error.kind === "cancelled") toasts.info("Restore cancelled", "The database it was creating was dropped.");
@@ -267,7 +267,7 @@ export function BackupScreen({ profile }: { profile: Profile }) {
               <h3>{e.name}</h3>
               <p className="muted">
                 `{e.database}` from {e.server}
-                {e.seconds != null ? `, taken in ${duration(e.seconds)}` : ""}
+                {e.seconds != null ? `, taken in ${formatDuration(e.seconds * 1000)}` : ""}
                 {e.gtid ? `, GTID ${e.gtid}` : ""}
               </p>
               <p data-testid="backup-made-by" className={e.madeBy ? undefined : "muted"}>

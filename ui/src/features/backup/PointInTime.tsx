@@ -11,7 +11,7 @@ import type { RestoreReport } from "../../bindings/RestoreReport";
 import type { UiError } from "../../bindings/UiError";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { ProgressLine } from "./ProgressLine";
-import { formatBytes } from "../../format";
+import { formatBytes, formatDuration } from "../../format";
 
 /** `YYYY-MM-DDTHH:MM:SS` in local time, as a datetime-local input holds it. */
 function localInput(iso: string): string {
@@ -102,7 +102,7 @@ export function PointInTime({ profile, entry, jobs, busy }: { profile: Profile; 
           <p>
             <strong>{result.database}</strong> holds `{entry.database}` as of {new Date(moment).toLocaleString()}: the snapshot loaded{" "}
             {result.ok ? "equal to the backup" : "with differences"}, then {formatBytes(result.pitr.bytesRead)} of binlog replayed in{" "}
-            {result.pitr.seconds.toFixed(1)} s, last GTID <code data-testid="pitr-gtid">{result.pitr.gtidReached ?? "—"}</code>. Compare it before pointing
+            {formatDuration(result.pitr.seconds * 1000)}, last GTID <code data-testid="pitr-gtid">{result.pitr.gtidReached ?? "—"}</code>. Compare it before pointing
             the platform at it.
           </p>
           <table className="mini">

@@ -1,14 +1,9 @@
 // The bar of a running backup or restore job, with Cancel, or the figures of the last one.
 
 import type { BackupProgress } from "../../bindings/BackupProgress";
-import { formatBytes } from "../../format";
+import { formatBytes, formatDuration } from "../../format";
 
 export type Running = { job: string; what: string; progress: BackupProgress | null };
-
-export function duration(s: number): string {
-  if (s >= 90) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
-  return `${s.toFixed(1)} s`;
-}
 
 /** The running job's bar with Cancel, or the last finished one's figures. */
 export function ProgressLine({ run, onCancel }: { run: Running; onCancel?: () => void }) {
@@ -18,7 +13,7 @@ export function ProgressLine({ run, onCancel }: { run: Running; onCancel?: () =>
       <progress max={1} value={onCancel ? (p?.fraction ?? 0) : 1} aria-label={`${run.what} progress`} />
       <span className="muted" data-phase={p?.phase ?? "starting"}>
         {p
-          ? `${onCancel ? p.phase : "done"} · ${p.tablesDone}/${p.tablesTotal} tables · ${p.rowsDone.toLocaleString()} of ~${p.rowsEstimate.toLocaleString()} rows · ${formatBytes(p.bytesDone)} (${formatBytes(p.compressedBytes)} zstd) · ${Math.round(p.rowsPerSecond).toLocaleString()} rows/s${p.etaSeconds != null ? ` · ETA ${duration(p.etaSeconds)}` : ""}`
+          ? `${onCancel ? p.phase : "done"} · ${p.tablesDone}/${p.tablesTotal} tables · ${p.rowsDone.toLocaleString()} of ~${p.rowsEstimate.toLocaleString()} rows · ${formatBytes(p.bytesDone)} (${formatBytes(p.compressedBytes)} zstd) · ${Math.round(p.rowsPerSecond).toLocaleString()} rows/s${p.etaSeconds != null ? ` · ETA ${formatDuration(p.etaSeconds * 1000)}` : ""}`
           : "starting…"}
       </span>
       {onCancel && (
