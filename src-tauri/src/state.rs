@@ -49,7 +49,7 @@ impl ProfileStore for PluginStore {
         match store.get(PROFILES_KEY) {
             None => Ok(Vec::new()),
             Some(value) => serde_json::from_value(value)
-                .map_err(|e| Error::InvalidInput(format!("the profile store is malformed: {e}"))),
+                .map_err(|e| Error::Damaged(format!("the profile store is malformed: {e}"))),
         }
     }
 

@@ -44,7 +44,8 @@ fn ts(ty: &Type, imports: &mut BTreeSet<String>) -> String {
                 _ => Vec::new(),
             };
             match name.as_str() {
-                "String" | "str" | "PathBuf" | "Id" => "string".into(),
+                // chrono writes dates as ISO 8601 text (`2026-12-08`).
+                "String" | "str" | "PathBuf" | "Id" | "NaiveDate" => "string".into(),
                 "bool" => "boolean".into(),
                 "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "f32"
                 | "f64" => "number".into(),

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use mindpal_core::Error;
 use mindpal_core::backup::redis::{self as persistence, Trigger};
 use mindpal_core::backup::{
     self, BackupOptions, BackupProgress, BackupState, ChecksumPolicy, RestoreOptions, pitr::Until,
@@ -463,11 +462,7 @@ pub async fn command(g: &Global, cmd: &BackupCommand, out: &Out) -> anyhow::Resu
             })
         }
         BackupCommand::Redis { action } => {
-            let redis = connect_redis(g).await?.ok_or_else(|| {
-                Error::InvalidInput(
-                    "no Redis given: pass --redis URL or a --profile with one".into(),
-                )
-            })?;
+            let redis = crate::context::require_redis(g).await?;
             if let RedisAction::Bgsave | RedisAction::Bgrewriteaof = action {
                 let trigger = match action {
                     RedisAction::Bgsave => Trigger::Bgsave,

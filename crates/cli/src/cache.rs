@@ -81,13 +81,6 @@ pub enum CacheCommand {
     },
 }
 
-pub(crate) fn no_redis() -> anyhow::Error {
-    Error::InvalidInput(
-        "no Redis given: pass --redis URL or --profile NAME, or set MINDPAL_REDIS_URL".into(),
-    )
-    .into()
-}
-
 /// The Redis data nodes: every cluster master or Sentinel's master for a `--profile` (unless
 /// `--redis` overrides it), else the one server `connect_redis` finds.
 pub(crate) async fn redis_nodes(g: &Global) -> anyhow::Result<Option<Nodes>> {

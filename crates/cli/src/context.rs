@@ -186,11 +186,9 @@ pub fn mysql_target(g: &Global) -> anyhow::Result<MysqlTarget> {
             MysqlTarget::from_url(&url).map_err(|e| usage(format!("MINDPAL_MYSQL_URL: {e}")))?;
         return behind_bastion(g, target, |t| &mut t.via);
     }
-    Err(Error::InvalidInput(
-        "no MySQL server given: pass --mysql URL or --profile NAME, or set MINDPAL_MYSQL_URL"
-            .into(),
-    )
-    .into())
+    Err(usage(
+        "no MySQL server given: pass --mysql URL or --profile NAME, or set MINDPAL_MYSQL_URL",
+    ))
 }
 
 pub async fn connect_mysql(g: &Global) -> anyhow::Result<MysqlServer> {
@@ -281,14 +279,27 @@ pub fn actor(g: &Global) -> anyhow::Result<Actor> {
 
 /// The Redis side of a view: `None` when none is given, else the server or why it cannot be
 /// reached (the view still shows the rest).
-pub async fn redis_side(g: &Global) -> Option<mindpal_core::Result<RedisServer>> {
+pub async fn redis_side(g: &Global) -> anyhow::Result<Option<mindpal_core::Result<RedisServer>>> {
     match connect_redis(g).await {
-        Ok(Some(r)) => Some(Ok(r)),
-        Ok(None) => None,
-        Err(e) => Some(Err(e
-            .downcast::<mindpal_core::Error>()
-            .unwrap_or_else(|e| mindpal_core::Error::InvalidInput(e.to_string())))),
+        Ok(r) => Ok(r.map(Ok)),
+        // A server that cannot be reached is reported beside the answer; a malformed
+        // --redis is the command line's fault and stops the command.
+        Err(e) => match e.downcast::<mindpal_core::Error>() {
+            Ok(server) => Ok(Some(Err(server))),
+            Err(usage) => Err(usage),
+        },
     }
+}
+
+/// The Redis a command cannot do without.
+pub async fn require_redis(g: &Global) -> anyhow::Result<RedisServer> {
+    connect_redis(g).await?.ok_or_else(no_redis)
+}
+
+pub(crate) fn no_redis() -> anyhow::Error {
+    usage(
+        "no Redis given: pass --redis URL or --profile NAME (with Redis), or set MINDPAL_REDIS_URL",
+    )
 }
 
 /// The primary, or the profile's first replica when asked.

@@ -195,7 +195,7 @@ pub async fn command(
             let id = crate::context::id_arg(&s.id, "conversation")?;
             let viewer = actor(g)?;
             let server = reader(g, &s.read).await?;
-            let redis = redis_side(g).await;
+            let redis = redis_side(g).await?;
             let detail = conversations::show(&server, redis.as_ref(), id, viewer).await?;
             let anchor = match (s.after, s.before, s.at.as_str()) {
                 (Some(id), _, _) => ThreadAnchor::After { id },

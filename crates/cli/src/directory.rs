@@ -270,19 +270,14 @@ pub async fn users_command(g: &Global, cmd: &UsersCommand, out: &Out) -> anyhow:
             let id = crate::context::id_arg(id, "user")?;
             let viewer = actor(g)?;
             let server = reader(g, read).await?;
-            let redis = redis_side(g).await;
+            let redis = redis_side(g).await?;
             let detail = users::show(&server, redis.as_ref(), id, viewer).await?;
             out.user_detail(&detail);
         }
         UsersCommand::Tokens { id, max_scans } => {
             let id = crate::context::id_arg(id, "user")?;
             let viewer = actor(g)?;
-            let Some(redis) = connect_redis(g).await? else {
-                return Err(mindpal_core::Error::InvalidInput(
-                    "no Redis given: pass --redis URL or a --profile with Redis".into(),
-                )
-                .into());
-            };
+            let redis = crate::context::require_redis(g).await?;
             let scan = cache::find_tokens(&redis, id, *max_scans, viewer).await?;
             out.tokens(&scan);
         }
@@ -294,12 +289,7 @@ pub async fn users_command(g: &Global, cmd: &UsersCommand, out: &Out) -> anyhow:
             let id = crate::context::id_arg(id, "user")?;
             let actor = actor(g)?;
             let server = connect_mysql(g).await?;
-            let Some(redis) = connect_redis(g).await? else {
-                return Err(mindpal_core::Error::InvalidInput(
-                    "no Redis given: pass --redis URL or a --profile with Redis".into(),
-                )
-                .into());
-            };
+            let redis = crate::context::require_redis(g).await?;
             let outcome = actions::invalidate_user_cache(&server, &redis, actor, id).await?;
             out.action(&outcome);
         }
@@ -311,7 +301,7 @@ async fn user_action(g: &Global, a: &ActOn, action: UserAction, out: &Out) -> an
     let id = crate::context::id_arg(&a.id, "user")?;
     let actor = actor(g)?;
     let server = connect_mysql(g).await?;
-    let redis = redis_side(g).await;
+    let redis = redis_side(g).await?;
     let outcome = actions::user(&server, redis.as_ref(), actor, id, a.version, action).await?;
     out.action(&outcome);
     Ok(())

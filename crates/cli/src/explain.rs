@@ -82,7 +82,7 @@ pub async fn explain_command(
     if let Some(path) = &args.plan {
         let text = read_input(path)?;
         let text = String::from_utf8(text).map_err(|e| {
-            Error::InvalidInput(format!(
+            usage(format!(
                 "the plan is not valid UTF-8 (at byte {})",
                 e.utf8_error().valid_up_to()
             ))
@@ -108,7 +108,7 @@ pub async fn explain_command(
             .into_iter()
             .find(|q| &q.id == id)
             .map(|q| q.sql)
-            .ok_or_else(|| Error::InvalidInput(format!("no hot query `{id}`: see --list-hot")))?,
+            .ok_or_else(|| usage(format!("no hot query `{id}`: see --list-hot")))?,
         (Some(s), None) if s == "-" => {
             let bytes = read_input(&PathBuf::from("-"))?;
             explain::guard::utf8(&bytes)
@@ -117,10 +117,9 @@ pub async fn explain_command(
         }
         (Some(s), None) => s.clone(),
         (None, None) => {
-            return Err(Error::InvalidInput(
-                "give a statement, --plan FILE, --hot ID or --health (see --help)".into(),
-            )
-            .into());
+            return Err(usage(
+                "give a statement, --plan FILE, --hot ID or --health (see --help)",
+            ));
         }
     };
     let options = ExplainOptions {
@@ -262,8 +261,8 @@ fn print_tree(n: &PlanNode, depth: usize) {
 }
 
 /// `conversations(user_id, created_at)` → the table and its columns.
-fn index_spec(spec: &str) -> Result<(String, Vec<String>), Error> {
-    let bad = || Error::InvalidInput(format!("--try-index wants TABLE(COLUMN, …), not `{spec}`"));
+fn index_spec(spec: &str) -> anyhow::Result<(String, Vec<String>)> {
+    let bad = || usage(format!("--try-index wants TABLE(COLUMN, …), not `{spec}`"));
     let (table, rest) = spec.split_once('(').ok_or_else(bad)?;
     let columns: Vec<String> = rest
         .strip_suffix(')')

@@ -37,8 +37,9 @@ Exit codes: 0 success; 1 failure; 2 wrong usage (unknown option or value, out of
 malformed id or URL, unknown profile, missing --yes); 3 a server cannot be reached (refused,
 unknown host, timeout, a bastion or a server behind it); 4 authentication, privilege or the
 console's access rules refused, or an SSH host key not known (accept it once with
---accept-host-key) or changed (always refused); 5 `schema diff` found differences, or a backup is damaged; 6 the row changed since you read it
-(nothing written); 7 refused before anything was done (the EXPLAIN guard refused the statement,
+--accept-host-key) or changed (always refused); 5 `schema diff` found differences, or a backup is damaged; 6 the data is not as the command
+expects: the row changed since you read it, it is already in the state asked for, or a seed's
+tables already hold rows (nothing written); 7 refused before anything was done (the EXPLAIN guard refused the statement,
 a restore target that exists, is a system schema or the live database, a large keyspace without
 --yes); 130 cancelled with Ctrl-C. With --json, errors are also a JSON object on stdout.
 `replication status` exits 0 healthy, 1 degraded (lagging, or cannot tell), 2 broken or

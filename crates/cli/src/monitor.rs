@@ -9,7 +9,8 @@ use mindpal_core::monitor::sessions::{self, KillMode, SessionFilter, SessionsRep
 use mindpal_core::monitor::{self, DashboardPoint, TopReport};
 
 use crate::Global;
-use crate::cache::{no_redis, redis_nodes};
+use crate::cache::redis_nodes;
+use crate::context::no_redis;
 use crate::context::*;
 use crate::output::Out;
 use crate::output::words::{bytes, duration};

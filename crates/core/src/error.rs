@@ -2,6 +2,7 @@
 //! kind, or by the I/O error kind underneath. Messages never carry a password.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -53,8 +54,13 @@ pub enum Error {
     UnknownHost { server: String, reason: String },
 
     /// The server did not answer in time.
-    #[error("{server} did not answer {}", answer_window(*seconds))]
-    Timeout { server: String, seconds: u64 },
+    #[error("{server} did not answer {}", answer_window(*waited))]
+    Timeout {
+        server: String,
+        /// How long the console waited, when it set the limit itself; `None` when a lower
+        /// layer (the OS, a driver's pool) gave up on its own clock.
+        waited: Option<Duration>,
+    },
 
     /// The server stopped a statement at its time limit (`max_statement_time`,
     /// `max_execution_time`): a timeout like any other to scripts and the window.
@@ -176,11 +182,11 @@ pub struct ErrorSummary {
 }
 
 /// "within 5 s", or "in time" when the limit is not known (a pool's wait ran out).
-fn answer_window(seconds: u64) -> String {
-    if seconds > 0 {
-        format!("within {seconds} s")
-    } else {
-        "in time".to_owned()
+fn answer_window(waited: Option<Duration>) -> String {
+    match waited {
+        Some(w) if w >= Duration::from_secs(1) => format!("within {} s", w.as_secs()),
+        Some(w) => format!("within {} ms", w.as_millis()),
+        None => "in time".to_owned(),
     }
 }
 
@@ -235,7 +241,10 @@ impl Error {
         use std::io::ErrorKind as Io;
         let server = server.to_owned();
         match err.kind() {
-            Io::TimedOut | Io::WouldBlock => Error::Timeout { server, seconds: 0 },
+            Io::TimedOut | Io::WouldBlock => Error::Timeout {
+                server,
+                waited: None,
+            },
             // getaddrinfo failures surface as `Uncategorized`/`Other` with this text in std;
             // there is no stable kind for them, so the resolver is asked separately (see
             // `mysql::resolve_or_unknown_host`) before any connection is tried.
@@ -320,7 +329,7 @@ pub(crate) fn from_sqlx(server: &str, err: sqlx::Error) -> Error {
         },
         sqlx::Error::PoolTimedOut => Error::Timeout {
             server: server.to_owned(),
-            seconds: 0,
+            waited: None,
         },
         other => Error::Sql {
             server: server.to_owned(),
@@ -335,7 +344,10 @@ pub(crate) fn from_redis(server: &str, err: ::redis::RedisError) -> Error {
     use ::redis::{ErrorKind as K, ServerErrorKind as S};
     let server = server.to_owned();
     if err.is_timeout() {
-        return Error::Timeout { server, seconds: 0 };
+        return Error::Timeout {
+            server,
+            waited: None,
+        };
     }
     if err.is_connection_refusal() || err.is_connection_dropped() {
         return Error::Unreachable {

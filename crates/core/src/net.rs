@@ -16,7 +16,7 @@ pub(crate) async fn bounded<T>(
         Ok(r) => r,
         Err(_) => Err(Error::Timeout {
             server: server.to_owned(),
-            seconds: limit.as_secs().max(1),
+            waited: Some(limit),
         }),
     }
 }
@@ -32,7 +32,7 @@ pub(crate) async fn resolve_or_unknown_host(
     match tokio::time::timeout(timeout, tokio::net::lookup_host((host, port))).await {
         Err(_) => Err(Error::Timeout {
             server,
-            seconds: timeout.as_secs(),
+            waited: Some(timeout),
         }),
         Ok(Err(e)) => Err(Error::UnknownHost {
             server,
@@ -45,6 +45,49 @@ pub(crate) async fn resolve_or_unknown_host(
                 reason: "no address found".into(),
             }),
         },
+    }
+}
+
+/// A server URL read the way every connection layer reads one: its scheme one of `schemes`
+/// (the index of the one used is kept, e.g. to tell `rediss` from `redis`), user and password
+/// percent-decoded, the host 127.0.0.1 when none is given.
+pub(crate) struct ServerUrl {
+    pub scheme: usize,
+    pub host: String,
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// The path without its leading `/`.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+}
+
+impl ServerUrl {
+    /// `what` names the server in errors ("MySQL", "Redis"); the password never appears in one.
+    pub(crate) fn parse(raw: &str, what: &str, schemes: &[&str]) -> Result<Self> {
+        let url = url::Url::parse(raw).map_err(|e| {
+            Error::InvalidInput(format!("not a {what} URL ({e}): {}", redact_url(raw)))
+        })?;
+        let Some(scheme) = schemes.iter().position(|s| *s == url.scheme()) else {
+            let wanted: Vec<String> = schemes.iter().map(|s| format!("{s}://")).collect();
+            return Err(Error::InvalidInput(format!(
+                "a {what} URL starts with {}, not {}://",
+                wanted.join(" or "),
+                url.scheme()
+            )));
+        };
+        Ok(ServerUrl {
+            scheme,
+            host: url.host_str().unwrap_or("127.0.0.1").to_owned(),
+            port: url.port(),
+            user: Some(url_decoded(url.username())).filter(|u| !u.is_empty()),
+            password: url.password().map(url_decoded),
+            path: url.path().trim_start_matches('/').to_owned(),
+            query: url
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        })
     }
 }
 

@@ -130,14 +130,9 @@ pub(crate) async fn reviewer_dashboard(
     app: AppHandle,
     state: State<'_, AppState>,
     name: String,
-    from: String,
-    to: String,
+    from: NaiveDate,
+    to: NaiveDate,
 ) -> Result<ReviewerDashboard, UiError> {
-    let day = |s: &str, what: &str| {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| Error::InvalidInput(format!("`{s}` is not a {what} day (YYYY-MM-DD)")))
-    };
-    let (from, to) = (day(&from, "first")?, day(&to, "last")?);
     let profile = profile_with_passwords(&app, &name).await?;
     let server = pool(&state, &profile).await?;
     let own = reviewer_of(&profile);

@@ -85,12 +85,8 @@ pub async fn find(
         0 => DEFAULT_PAGE,
         n => n.min(MAX_PAGE),
     };
-    if let (Some(from), Some(to)) = (search.from, search.to)
-        && from > to
-    {
-        return Err(Error::InvalidInput(format!(
-            "the range ends ({to}) before it starts ({from})"
-        )));
+    if let (Some(from), Some(to)) = (search.from, search.to) {
+        crate::keyset::ordered(&from, &to)?;
     }
     let mut filter = Filter::default();
     if !actor.may(Permission::ReadFullAuditTrail) {

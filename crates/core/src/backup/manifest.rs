@@ -191,7 +191,7 @@ pub fn read(dir: &Path) -> Result<Manifest> {
         Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
     };
     let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-        Error::InvalidInput(format!(
+        Error::Damaged(format!(
             "{} is not a MindPal backup manifest: {e}",
             path.display()
         ))
@@ -214,7 +214,7 @@ pub fn read(dir: &Path) -> Result<Manifest> {
         )));
     }
     serde_json::from_value(value).map_err(|e| {
-        Error::InvalidInput(format!(
+        Error::Damaged(format!(
             "{} does not read as a manifest of this version: {e}",
             path.display()
         ))

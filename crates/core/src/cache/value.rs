@@ -273,7 +273,7 @@ pub async fn get(nodes: &Nodes, request: &KeyRequest) -> Result<KeyView> {
         "list" => read.list(&mut view).await?,
         "stream" => read.stream(&mut view).await?,
         other => {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::Refused(format!(
                 "`{shown}` is a {other}, which the browser does not show"
             )));
         }

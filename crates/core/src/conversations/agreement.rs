@@ -9,7 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
 use crate::access::{Actor, Permission};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::mysql::MysqlServer;
 
 /// Disagreements listed at most.
@@ -141,11 +141,7 @@ pub async fn dashboard(
     to: NaiveDate,
 ) -> Result<ReviewerDashboard> {
     let only = reviewer_scope(actor, own, asked)?;
-    if to < from {
-        return Err(Error::InvalidInput(
-            "the range ends before it starts".into(),
-        ));
-    }
+    crate::keyset::ordered(&from, &to)?;
     let start = from.and_hms_opt(0, 0, 0).expect("midnight");
     let end = (to + chrono::Duration::days(1))
         .and_hms_opt(0, 0, 0)

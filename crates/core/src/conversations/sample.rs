@@ -69,11 +69,7 @@ impl SampleSpec {
                 "a sample takes 1 to {MAX_PER_GROUP} conversations per group"
             )));
         }
-        if self.to < self.from {
-            return Err(Error::InvalidInput(
-                "the window ends before it starts".into(),
-            ));
-        }
+        crate::keyset::ordered(&self.from, &self.to)?;
         if self.reviews_wanted == 0 || self.reviews_wanted > MAX_REVIEWS_WANTED {
             return Err(Error::InvalidInput(format!(
                 "each conversation may want 1 to {MAX_REVIEWS_WANTED} reviewers"

@@ -160,7 +160,7 @@ pub async fn user(
             UserAction::Delete => "deleted",
             UserAction::Restore => "not deleted",
         };
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::Conflict(format!(
             "user {id} is already {state}; nothing to do"
         )));
     }
@@ -241,12 +241,12 @@ pub async fn digital_human(
             "UPDATE digital_humans SET deleted_at = NULL, version = version + 1 WHERE id = ? AND version = ?",
         ),
         DigitalHumanAction::Delete => {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::Conflict(format!(
                 "digital human {id} is already deleted; nothing to do"
             )));
         }
         DigitalHumanAction::Restore => {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::Conflict(format!(
                 "digital human {id} is not deleted; nothing to do"
             )));
         }

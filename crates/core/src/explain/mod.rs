@@ -108,7 +108,7 @@ pub async fn explain_checked(
 ) -> Result<ExplainReport> {
     let analyze = checked.mode == Mode::Analyze;
     if analyze && server.info.flavour == Flavour::MySql && !server.info.at_least((8, 0, 18)) {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::Refused(format!(
             "MySQL {} has no EXPLAIN ANALYZE (it came in 8.0.18)",
             server.info.version
         )));
@@ -143,7 +143,7 @@ pub async fn explain_checked(
     );
     let (plan_text, table_rows) = guarded?;
     let catalog = catalog.map_err(|note| notes.push(note)).ok();
-    let plan = read_plan(server.info.flavour, analyze, &plan_text)?;
+    let plan = read_plan(server, analyze, &plan_text)?;
     let classic = if table_rows.is_empty() {
         plan.classic_rows()
     } else {
@@ -268,7 +268,7 @@ async fn run_guarded(
     let connection_id: u64 = opening
         .first()
         .and_then(|row| sqlx::Row::try_get::<u64, _>(row, 0).ok())
-        .ok_or_else(|| Error::InvalidInput("the server did not say its connection id".into()))?;
+        .ok_or_else(|| server.odd_answer("the server did not say its connection id"))?;
 
     // The statement passed the guard as exactly one statement; it is sent as a prepared
     // statement, which the server also refuses to split. Prepared statements stay in the
@@ -294,7 +294,7 @@ async fn run_guarded(
         r = tokio::time::timeout(deadline, work) => match r {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(limit_message(server.err(e), limit_ms, analyze)),
-            Err(_) => Err(Error::Timeout { server: server.info.address.clone(), seconds: deadline.as_secs() }),
+            Err(_) => Err(Error::Timeout { server: server.info.address.clone(), waited: Some(deadline) }),
         },
         _ = cancel.cancelled() => Err(Error::Cancelled),
     };
@@ -324,7 +324,7 @@ async fn run_guarded(
     let text = rows
         .first()
         .and_then(|r| crate::mysql::cell_text(r, 0))
-        .ok_or_else(|| Error::InvalidInput("the server returned no plan".into()))?;
+        .ok_or_else(|| server.odd_answer("the server returned no plan"))?;
     Ok((text, classic))
 }
 
@@ -338,14 +338,14 @@ fn plan_prefix(flavour: Flavour, analyze: bool) -> &'static str {
 }
 
 /// The server's answer to [`plan_prefix`] as a plan.
-fn read_plan(flavour: Flavour, analyze: bool, text: &str) -> Result<Plan> {
-    match (flavour, analyze) {
+fn read_plan(server: &MysqlServer, analyze: bool, text: &str) -> Result<Plan> {
+    match (server.info.flavour, analyze) {
         (Flavour::MySql, true) => plan::parse_tree(text),
         _ => serde_json::from_str(text)
             .map_err(|e| format!("the server's JSON plan did not parse: {e}"))
             .and_then(|v| plan::parse_json(&v)),
     }
-    .map_err(|reason| Error::InvalidInput(format!("could not read the server's plan: {reason}")))
+    .map_err(|reason| server.odd_answer(format!("could not read the server's plan: {reason}")))
 }
 
 /// Turns the server's statement-timeout error into words about the limit.

@@ -99,12 +99,12 @@ pub async fn try_index(
     };
     let checked = guard::check(sql, mode).map_err(Error::Refused)?;
     if !checked.kind.is_read_only() {
-        return Err(Error::InvalidInput(
+        return Err(Error::Refused(
             "Try it plans reads only: a write would be tried on a copy that is not the data it meant".into(),
         ));
     }
     if names_a_database(&checked.statement) {
-        return Err(Error::InvalidInput(
+        return Err(Error::Refused(
             "the statement names a database (db.table): Try it can only point unqualified table names at its copy".into(),
         ));
     }
@@ -125,12 +125,12 @@ pub async fn try_index(
     let catalog = Catalog::load_tables(server, &database, Some(&tables)).await?;
     let facts = catalog
         .table(&table)
-        .ok_or_else(|| Error::InvalidInput(format!("no table {table} in {database}")))?;
+        .ok_or_else(|| Error::NotFound(format!("no table {table} in {database}")))?;
     let mut indexed = Vec::new();
     for c in columns {
         let column = facts
             .column(c)
-            .ok_or_else(|| Error::InvalidInput(format!("{table} has no column {c}")))?;
+            .ok_or_else(|| Error::NotFound(format!("{table} has no column {c}")))?;
         indexed.push(column.name.clone());
     }
     if indexed.is_empty() {
@@ -331,8 +331,8 @@ impl ScratchCopy<'_> {
         let text = rows?
             .first()
             .and_then(|r| crate::mysql::cell_text(r, 0))
-            .ok_or_else(|| Error::InvalidInput("the server returned no plan".into()))?;
-        let plan = read_plan(flavour, self.analyze, &text)?;
+            .ok_or_else(|| server.odd_answer("the server returned no plan"))?;
+        let plan = read_plan(server, self.analyze, &text)?;
         let rows_examined = plan
             .tables()
             .iter()
@@ -374,7 +374,7 @@ async fn drop_scratch(server: &MysqlServer, scratch: &str, kept_out_of_binlog: b
             .await
             .map_err(|e| server.err(e))?;
     if left > 0 {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::Conflict(format!(
             "the scratch database {scratch} is still there: drop it by hand"
         )));
     }

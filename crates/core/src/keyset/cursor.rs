@@ -58,7 +58,7 @@ pub fn encode(search_fingerprint: &str, key: Vec<KeyValue>) -> String {
     format!("{}.{check}", URL_SAFE_NO_PAD.encode(payload))
 }
 
-fn refused() -> Error {
+pub(crate) fn refused() -> Error {
     Error::InvalidInput(
         "the page cursor is not valid: it was edited or belongs to another search; start again from the first page".into(),
     )

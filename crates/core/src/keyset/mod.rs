@@ -217,18 +217,12 @@ impl Order {
         };
         let id_of = |v: &KeyValue| match v {
             KeyValue::Int(i) => Ok(*i),
-            _ => Err(Error::InvalidInput(
-                "the page cursor is not valid for this list".into(),
-            )),
+            _ => Err(cursor::refused()),
         };
         match (self.column, key) {
             (Some(c), [value]) if self.unique => match Option::<Bind>::from(value) {
                 Some(v) => filter.push(format!("{alias}{c} {cmp} ?"), [v]),
-                None => {
-                    return Err(Error::InvalidInput(
-                        "the page cursor is not valid for this list".into(),
-                    ));
-                }
+                None => return Err(cursor::refused()),
             },
             (None, [id]) => {
                 filter.push(format!("{alias}id {id_cmp} ?"), [Bind::Int(id_of(id)?)]);
@@ -255,11 +249,7 @@ impl Order {
                     None => filter.push(clause, [Bind::Int(id)]),
                 }
             }
-            _ => {
-                return Err(Error::InvalidInput(
-                    "the page cursor is not valid for this list".into(),
-                ));
-            }
+            _ => return Err(cursor::refused()),
         }
         Ok(())
     }
@@ -353,6 +343,16 @@ impl PageQuery<'_> {
 }
 
 /// Parses an id a person typed: a clear message for words, signs and overflow.
+/// Refuses a range (of days, moments) whose end comes before its start.
+pub(crate) fn ordered<T: PartialOrd + std::fmt::Display>(from: &T, to: &T) -> Result<()> {
+    if to < from {
+        return Err(Error::InvalidInput(format!(
+            "the range ends ({to}) before it starts ({from})"
+        )));
+    }
+    Ok(())
+}
+
 pub fn parse_id(raw: &str, what: &str) -> Result<i64> {
     let trimmed = raw.trim().trim_start_matches('#');
     match trimmed.parse::<i64>() {

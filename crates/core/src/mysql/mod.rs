@@ -124,7 +124,7 @@ impl MysqlServer {
             .await
             .map_err(|_| Error::Timeout {
                 server: address.clone(),
-                seconds: timeout.as_secs(),
+                waited: Some(timeout),
             })?
             .map_err(|e| {
                 match crate::error::tls_cause(&e, &target.host, target.ca_file.as_deref()) {
@@ -254,6 +254,14 @@ impl MysqlServer {
         from_sqlx(&self.info.address, e)
     }
 
+    /// The server answered, but not in the shape its protocol promises.
+    pub fn odd_answer(&self, message: impl Into<String>) -> Error {
+        Error::Protocol {
+            server: self.info.address.clone(),
+            message: message.into(),
+        }
+    }
+
     /// A second server on the same address, using `database` as its default schema.
     pub async fn with_database(&self, database: &str) -> Result<MysqlServer> {
         let target = self.target.clone().with_database(database);
@@ -286,7 +294,7 @@ fn with_timeout(err: Error, timeout: Duration) -> Error {
     match err {
         Error::Timeout { server, .. } => Error::Timeout {
             server,
-            seconds: timeout.as_secs(),
+            waited: Some(timeout),
         },
         other => other,
     }

@@ -97,36 +97,19 @@ impl MysqlTarget {
 
     /// Parses `mysql://user[:password]@host[:port][/database][?socket=…&ssl-mode=…&ssl-ca=…]`.
     pub fn from_url(raw: &str) -> Result<Self> {
-        let url = url::Url::parse(raw).map_err(|e| {
-            Error::InvalidInput(format!(
-                "not a MySQL URL ({e}): {}",
-                crate::net::redact_url(raw)
-            ))
-        })?;
-        if !matches!(url.scheme(), "mysql" | "mariadb") {
-            return Err(Error::InvalidInput(format!(
-                "a MySQL URL starts with mysql://, not {}://",
-                url.scheme()
-            )));
-        }
-        let decode = crate::net::url_decoded;
+        let url = crate::net::ServerUrl::parse(raw, "MySQL", &["mysql", "mariadb"])?;
         let mut target = MysqlTarget::new(
-            url.host_str().unwrap_or("127.0.0.1"),
-            url.port().unwrap_or(3306),
-            if url.username().is_empty() {
-                "root".to_owned()
-            } else {
-                decode(url.username())
-            },
+            url.host,
+            url.port.unwrap_or(3306),
+            url.user.unwrap_or_else(|| "root".to_owned()),
         );
-        target.password = url.password().map(|p| Secret::new(decode(p)));
-        let db = url.path().trim_start_matches('/');
-        if !db.is_empty() {
-            target.database = Some(db.to_owned());
+        target.password = url.password.map(Secret::new);
+        if !url.path.is_empty() {
+            target.database = Some(url.path);
         }
-        for (key, value) in url.query_pairs() {
-            match key.as_ref() {
-                "socket" => target.socket = Some(PathBuf::from(value.as_ref())),
+        for (key, value) in url.query {
+            match key.as_str() {
+                "socket" => target.socket = Some(PathBuf::from(value)),
                 "ssl-mode" | "sslmode" => {
                     target.tls = serde_json::from_value(serde_json::Value::String(
                         value.to_lowercase().replace('_', "-"),
@@ -137,7 +120,7 @@ impl MysqlTarget {
                         ))
                     })?
                 }
-                "ssl-ca" => target.ca_file = Some(PathBuf::from(value.as_ref())),
+                "ssl-ca" => target.ca_file = Some(PathBuf::from(value)),
                 other => {
                     return Err(Error::InvalidInput(format!(
                         "unknown MySQL URL option `{other}`"

@@ -190,7 +190,7 @@ pub async fn state(seeds: &[RedisTarget], timeout: Duration) -> Result<ClusterSt
             Err(e) => last = Some(e),
         }
     }
-    Err(last.unwrap_or_else(|| Error::InvalidInput("the profile names no Redis node".into())))
+    Err(last.unwrap_or_else(super::no_node))
 }
 
 async fn state_of(seed: &RedisTarget, timeout: Duration) -> Result<ClusterState> {

@@ -92,37 +92,21 @@ impl RedisTarget {
 
     /// Parses `redis://[user[:password]@]host[:port][/db]` (or `rediss://` for TLS).
     pub fn from_url(raw: &str) -> Result<Self> {
-        let url = url::Url::parse(raw).map_err(|e| {
-            Error::InvalidInput(format!(
-                "not a Redis URL ({e}): {}",
-                crate::net::redact_url(raw)
-            ))
-        })?;
-        let tls = match url.scheme() {
-            "redis" => false,
-            "rediss" => true,
-            other => {
-                return Err(Error::InvalidInput(format!(
-                    "a Redis URL starts with redis:// or rediss://, not {other}://"
-                )));
-            }
-        };
-        let db = match url.path().trim_start_matches('/') {
+        let url = crate::net::ServerUrl::parse(raw, "Redis", &["redis", "rediss"])?;
+        let db = match url.path.as_str() {
             "" => 0,
             n => n.parse().map_err(|_| {
                 Error::InvalidInput(format!("Redis database `{n}` is not a number"))
             })?,
         };
         Ok(RedisTarget {
-            host: url.host_str().unwrap_or("127.0.0.1").to_owned(),
-            port: url.port().unwrap_or(6379),
-            user: Some(crate::net::url_decoded(url.username())).filter(|u| !u.is_empty()),
-            password: url
-                .password()
-                .map(|p| Secret::new(crate::net::url_decoded(p))),
+            host: url.host,
+            port: url.port.unwrap_or(6379),
+            user: url.user,
+            password: url.password.map(Secret::new),
             password_saved: false,
             db,
-            tls,
+            tls: url.scheme == 1,
             ca_file: None,
             via: None,
         })
@@ -328,7 +312,7 @@ fn timed(err: Error, timeout: Duration) -> Error {
     match err {
         Error::Timeout { server, .. } => Error::Timeout {
             server,
-            seconds: timeout.as_secs(),
+            waited: Some(timeout),
         },
         other => other,
     }
@@ -343,13 +327,16 @@ pub fn parse_info(raw: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// A topology with no node to ask: the profile form and the CLI refuse to save one, so this
+/// is a hand-edited store or an empty --redis-cluster list.
+pub(crate) fn no_node() -> Error {
+    Error::InvalidInput("the profile names no Redis node (server, Sentinel or cluster seed)".into())
+}
+
 /// Connects to the Redis a topology describes: the server itself, the master the Sentinels
 /// name, or the first seed node of a cluster that answers.
 pub async fn connect_topology(topology: &RedisTopology, timeout: Duration) -> Result<RedisServer> {
-    let first = topology
-        .nodes
-        .first()
-        .ok_or_else(|| Error::InvalidInput("no Redis node is named".into()))?;
+    let first = topology.nodes.first().ok_or_else(no_node)?;
     match topology.mode {
         RedisMode::Standalone => RedisServer::connect(first, timeout).await,
         RedisMode::Cluster => {
@@ -429,7 +416,7 @@ pub async fn master_from_sentinels(
             }
         }
     }
-    Err(last.unwrap_or_else(|| Error::InvalidInput("the profile names no Sentinel".into())))
+    Err(last.unwrap_or_else(no_node))
 }
 
 #[cfg(test)]

@@ -116,7 +116,7 @@ pub async fn run(
     if options.reset {
         reset(mysql).await?;
     } else if let Some(table) = first_non_empty_table(mysql).await? {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::Conflict(format!(
             "table `{table}` already has rows: seed an empty database, or pass --reset to empty the MindPal tables first"
         )));
     }

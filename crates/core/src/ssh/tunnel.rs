@@ -96,7 +96,7 @@ pub(super) struct Tunnel {
     /// When the last opening timed out, and on which hop: the calls that queued behind it
     /// (a profile's servers are connected at once) are told the same at once, not each
     /// after a timeout of their own.
-    timed_out: Mutex<Option<(std::time::Instant, String, u64)>>,
+    timed_out: Mutex<Option<(std::time::Instant, String, Option<Duration>)>>,
     forwards: tokio::sync::Mutex<HashMap<(String, u16), SocketAddr>>,
     pub(super) state: Mutex<TunnelState>,
     stop: CancellationToken,
@@ -149,10 +149,10 @@ impl Tunnel {
             tracing::warn!("the SSH connection did not answer a ping in time: reopening it");
         }
         *held = None;
-        if let Some((at, server, seconds)) = self.timed_out.lock().expect("timed out").clone()
+        if let Some((at, server, waited)) = self.timed_out.lock().expect("timed out").clone()
             && at.elapsed() < self.timeout
         {
-            return Err(Error::Timeout { server, seconds });
+            return Err(Error::Timeout { server, waited });
         }
         match self.open().await {
             Ok(connected) => {
@@ -168,8 +168,8 @@ impl Tunnel {
                     error: e.to_string(),
                 };
                 *self.timed_out.lock().expect("timed out") = match &e {
-                    Error::Timeout { server, seconds } => {
-                        Some((std::time::Instant::now(), server.clone(), *seconds))
+                    Error::Timeout { server, waited } => {
+                        Some((std::time::Instant::now(), server.clone(), *waited))
                     }
                     _ => None,
                 };

@@ -610,7 +610,7 @@ async fn try_it_proves_a_suggested_index_on_a_scratch_copy_and_leaves_nothing() 
         &CancellationToken::new(),
     )
     .await;
-    assert!(matches!(write, Err(Error::InvalidInput(_))), "{write:?}");
+    assert!(matches!(write, Err(Error::Refused(_))), "{write:?}");
     assert_eq!(scratch_databases(&db).await, 0);
     db.drop().await;
 }

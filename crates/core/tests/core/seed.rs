@@ -189,7 +189,7 @@ async fn a_database_with_data_is_refused_unless_reset_and_the_audit_trail_surviv
     )
     .await
     .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(err.kind(), ErrorKind::Conflict);
     let reset = SeedOptions {
         reset: true,
         ..options(0.001, 2)

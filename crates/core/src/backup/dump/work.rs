@@ -288,7 +288,7 @@ impl Dump<'_> {
                     }
                 };
                 render.write(raw, &mut batch).map_err(|what| {
-                    Error::InvalidInput(format!(
+                    server.odd_answer(format!(
                         "`{}`.`{}` sent {what}, which the backup cannot write",
                         table.name, table.columns[i]
                     ))

@@ -53,15 +53,10 @@ impl Until {
         Ok(Until::Time(local.with_timezone(&Utc)))
     }
 
-    /// A MariaDB GTID `domain-server-sequence`.
+    /// A MariaDB GTID `domain-server-sequence`, each part a number in its range.
     pub fn parse_gtid(text: &str) -> Result<Until> {
         let text = text.trim();
-        let parts: Vec<&str> = text.split('-').collect();
-        if parts.len() != 3
-            || parts
-                .iter()
-                .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
-        {
+        if gtid_parts(text).is_none() {
             return Err(Error::InvalidInput(format!(
                 "`{text}` is not a MariaDB GTID (domain-server-sequence, e.g. 0-1-4711)"
             )));
@@ -103,6 +98,19 @@ pub struct TableState {
     pub rows: u64,
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub checksum: Option<u64>,
+}
+
+/// A MariaDB GTID's domain, server id and sequence number.
+pub(crate) fn gtid_parts(gtid: &str) -> Option<(u32, u32, u64)> {
+    let mut parts = gtid.split('-');
+    let parts = (parts.next()?, parts.next()?, parts.next()?, parts.next());
+    let number = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    match parts {
+        (d, s, n, None) if [d, s, n].into_iter().all(number) => {
+            Some((d.parse().ok()?, s.parse().ok()?, n.parse().ok()?))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -118,7 +118,7 @@ pub(in crate::backup) async fn replay(
     let applier = applier.spawn().map_err(|e| spawn("mariadb", e))?;
     let mut pipeline = Pipeline { reader, applier };
     let result = tokio::select! {
-        r = pump(&mut pipeline, (&m.database, window), position, progress, clock) => r,
+        r = pump(&mut pipeline, (&m.database, window), &server.info.address, position, progress, clock) => r,
         _ = cancel.cancelled() => Err(Error::Cancelled),
     };
     match result {
@@ -143,6 +143,7 @@ pub(in crate::backup) async fn replay(
 async fn pump(
     pipeline: &mut Pipeline,
     (source, window): (&str, &RestorableWindow),
+    into_server: &str,
     start: u64,
     progress: &(dyn Fn(BackupProgress) + Send + Sync),
     clock: Instant,
@@ -256,10 +257,14 @@ async fn pump(
     let mut said = String::new();
     let _ = applier_errors.read_to_string(&mut said).await;
     if !applier_status.success() {
-        return Err(Error::InvalidInput(format!(
-            "applying the binlog failed: {}; nothing was restored",
-            said.trim()
-        )));
+        return Err(Error::Sql {
+            server: into_server.to_owned(),
+            code: 0,
+            message: format!(
+                "applying the binlog failed: {}; nothing was restored",
+                said.trim()
+            ),
+        });
     }
     progress(BackupProgress::replaying(
         window.bytes,

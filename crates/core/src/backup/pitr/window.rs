@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Serialize;
 
-use super::Until;
+use super::{Until, gtid_parts};
 use crate::backup::manifest::Manifest;
 use crate::error::{Error, Result};
 use crate::mysql::{MysqlServer, cell_text};
@@ -171,8 +171,7 @@ pub fn check_until(until: &Until, window: &RestorableWindow) -> Result<()> {
             // The snapshot's position lists one GTID per domain: the stop must be past it.
             // It may have come from the window unparsed.
             Until::parse_gtid(g)?;
-            let (domain, _, sequence) = gtid_parts(g)
-                .ok_or_else(|| Error::InvalidInput(format!("`{g}` is not a MariaDB GTID")))?;
+            let (domain, _, sequence) = gtid_parts(g).expect("parse_gtid accepted it");
             let snapshot = window.gtid_from.as_deref().unwrap_or_default();
             let behind = snapshot
                 .split(',')
@@ -186,16 +185,6 @@ pub fn check_until(until: &Until, window: &RestorableWindow) -> Result<()> {
             Ok(())
         }
         _ => Ok(()),
-    }
-}
-
-/// `domain-server-sequence` as numbers.
-fn gtid_parts(gtid: &str) -> Option<(u32, u32, u64)> {
-    let mut parts = gtid.split('-');
-    let parts = (parts.next()?, parts.next()?, parts.next()?, parts.next());
-    match parts {
-        (d, s, n, None) => Some((d.parse().ok()?, s.parse().ok()?, n.parse().ok()?)),
-        _ => None,
     }
 }
 

@@ -113,7 +113,7 @@ fn admit_file(
             return Err(Error::Cancelled);
         }
         if std::str::from_utf8(line).is_err() {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::Damaged(format!(
                 "{} line {number} holds bytes that are not UTF-8: nothing was restored",
                 root.join(&file.path).display()
             )));

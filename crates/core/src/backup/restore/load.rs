@@ -401,7 +401,7 @@ async fn load_file(
             r = tokio::time::timeout(STATEMENT_TIMEOUT, sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut *conn)) => {
                 match r {
                     Ok(r) => { r.map_err(|e| server.err(e))?; }
-                    Err(_) => return Err(Error::Timeout { server: server.info.address.clone(), seconds: STATEMENT_TIMEOUT.as_secs() }),
+                    Err(_) => return Err(Error::Timeout { server: server.info.address.clone(), waited: Some(STATEMENT_TIMEOUT) }),
                 }
             }
         }
