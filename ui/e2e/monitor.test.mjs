@@ -50,7 +50,7 @@ test("the dashboard's QPS climbs while a load runs against the sandbox and falls
     const v = Number(document.querySelector("[data-testid=qps]")?.textContent ?? "0");
     return v > floor ? v : null;
   }, [Math.max(200, idle * 5)], 30000, "QPS under load");
-  await s.waitFor("svg[aria-label='Queries per second'] polyline");
+  await s.waitFor("[role=img][aria-label='Queries per second'] canvas");
   await shot("50-monitor-dashboard-under-load");
   await loadDone;
   const calm = await s.waitUntil((ceiling) => {

@@ -62,7 +62,7 @@ test("the sandbox is healthy, lags with a growing lag while the SQL thread is st
   }
   assert.ok(later > first + 2, `the lag grows while the SQL thread is stopped (${first} s, then ${later} s)`);
   assert.equal(cliStatus(), 1, "the CLI says degraded: exit 1");
-  await s.waitFor("[data-testid=lag-chart] polyline");
+  await s.waitFor("[data-testid=lag-chart] canvas");
   await shot("31-replication-lagging");
 
   replicaSql("START SLAVE SQL_THREAD");

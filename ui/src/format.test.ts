@@ -43,3 +43,10 @@ describe("formatCount and formatTime", () => {
     expect(plural(0, "entry", "entries")).toBe("0 entries");
   });
 });
+
+describe("formatTime of a moment in milliseconds", () => {
+  it("writes it in local time, to the second", () => {
+    expect(formatTime(new Date(2026, 11, 8, 3, 10, 5).getTime())).toBe("2026-12-08 03:10:05");
+    expect(formatTime(Number.NaN)).toBe("—");
+  });
+});

@@ -54,9 +54,18 @@ export function formatDuration(ms: number | null | undefined): string {
 }
 
 /** `2026-11-20T10:00:00` → `2026-11-20 10:00`; a dash when absent. */
-export const formatTime = (t: string | null | undefined) => (t ? t.replace("T", " ").slice(0, 16) : "—");
+export function formatTime(t: string | number | null | undefined): string {
+  if (t === null || t === undefined) return "—";
+  if (typeof t === "string") return t ? t.replace("T", " ").slice(0, 16) : "—";
+  // Milliseconds since the epoch (a Redis slowlog entry): this machine's time, to the second.
+  const d = new Date(t);
+  if (Number.isNaN(d.getTime())) return "—";
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
 
 /** "1 file", "2 files", "1,000 rows": a count with its noun. */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
+

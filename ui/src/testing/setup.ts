@@ -14,3 +14,20 @@ for (const [prop, value] of [
 ] as const) {
   Object.defineProperty(HTMLElement.prototype, prop, { configurable: true, get: () => value });
 }
+
+// jsdom has no media queries; the chart library asks one about the pixel ratio when loaded.
+if (typeof window.matchMedia !== "function") {
+  Object.defineProperty(window, "matchMedia", {
+    configurable: true,
+    value: (query: string) => ({
+      matches: false,
+      media: query,
+      onchange: null,
+      addEventListener: () => {},
+      removeEventListener: () => {},
+      addListener: () => {},
+      removeListener: () => {},
+      dispatchEvent: () => false,
+    }),
+  });
+}

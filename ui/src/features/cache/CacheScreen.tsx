@@ -15,7 +15,10 @@ import type { UiError } from "../../bindings/UiError";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
-import { formatBytes, formatDuration } from "../../format";
+import { formatBytes, formatCount, formatDuration, formatTime } from "../../format";
+import type { Element } from "../../bindings/Element";
+import type { PrefixFigures } from "../../bindings/PrefixFigures";
+import type { SlowEntry } from "../../bindings/SlowEntry";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
 
 export type Opener = { user: (id: string) => void; conversation: (id: string) => void; digitalHuman: (id: string) => void };
@@ -83,30 +86,59 @@ function NodeStatus({ s }: { s: RedisStatus }) {
         {s.slowlog.length === 0 ? (
           <p className="muted">Empty.</p>
         ) : (
-          <table className="mini">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Took</th>
-                <th>Command</th>
-                <th>Client</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.slowlog.map((e) => (
-                <tr key={e.id}>
-                  <td>{new Date(e.atUnix * 1000).toLocaleTimeString()}</td>
-                  <td>{(e.micros / 1000).toFixed(1)} ms</td>
-                  <td className="sql">{e.command.join(" ")}</td>
-                  <td>{e.client ?? ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataGrid label="Slowlog" columns={SLOWLOG_COLUMNS} rows={s.slowlog} height={240} />
         )}
       </details>
     </section>
   );
+}
+
+const SLOWLOG_COLUMNS: GridColumn<SlowEntry>[] = [
+  { id: "when", header: "When", type: "text", value: (e) => formatTime(e.atUnix * 1000), width: 170 },
+  { id: "took", header: "Took", type: "number", value: (e) => e.micros, width: 90, render: (e) => formatDuration(e.micros / 1000) },
+  { id: "command", header: "Command", type: "text", value: (e) => e.command.join(" "), width: 360 },
+  { id: "client", header: "Client", type: "text", value: (e) => e.client, width: 160 },
+];
+
+const SHAPE_COLUMNS: GridColumn<PrefixFigures>[] = [
+  { id: "shape", header: "Shape", type: "text", value: (g) => g.prefix, width: 200 },
+  { id: "sampled", header: "Sampled keys", type: "count", value: (g) => g.sampledKeys, width: 110 },
+  { id: "bytes", header: "Bytes", type: "bytes", value: (g) => g.sampledBytes, width: 100 },
+  { id: "average", header: "Average", type: "bytes", value: (g) => Math.round(g.averageBytes), width: 90 },
+  { id: "share", header: "Share", type: "number", value: (g) => g.share, width: 80, render: (g) => `${(g.share * 100).toFixed(1)} %` },
+  { id: "estKeys", header: "Est. keys", type: "count", value: (g) => g.estimatedKeys, width: 100 },
+  { id: "estBytes", header: "Est. memory", type: "bytes", value: (g) => g.estimatedBytes, width: 110 },
+  { id: "types", header: "Types", type: "text", value: (g) => g.kinds.join(", "), width: 120 },
+  {
+    id: "noTtl",
+    header: "No TTL",
+    type: "count",
+    value: (g) => g.withoutTtl,
+    width: 80,
+    render: (g) => <span className={g.withoutTtl > 0 ? "warn-text" : ""}>{formatCount(g.withoutTtl)}</span>,
+  },
+];
+
+/** A key's elements: a hash's fields, a list's items, a sorted set's members with scores. */
+function elementColumns(sample: Element | undefined, open: Opener): GridColumn<Element>[] {
+  const columns: GridColumn<Element>[] = [];
+  if (sample?.name !== null && sample?.name !== undefined) columns.push({ id: "name", header: "Field", type: "text", value: (e) => e.name, width: 200 });
+  columns.push({
+    id: "value",
+    header: "Value",
+    type: "text",
+    value: (e) => e.value,
+    width: 420,
+    render: (e) => (
+      <>
+        {e.value}
+        {e.binary && <span className="badge warn">binary</span>}
+      </>
+    ),
+  });
+  if (sample?.score !== null && sample?.score !== undefined) columns.push({ id: "score", header: "Score", type: "number", value: (e) => e.score, width: 110 });
+  columns.push({ id: "link", header: "Opens", type: "text", value: (e) => (e.link ? `${e.link.kind}:${e.link.id}` : null), width: 140, render: (e) => e.link && <LinkButton link={e.link} open={open} /> });
+  return columns;
 }
 
 /** Escapes Redis glob characters, as the core's glob_escape does. */
@@ -335,21 +367,9 @@ function KeyPanel({ profile, name, open, onGone }: { profile: Profile; name: str
       )}
       {v.truncated && <p className="muted">The first 256 KiB of {v.length} bytes.</p>}
       {v.elements.length > 0 && (
-        <table className="mini" data-testid="key-elements">
-          <tbody>
-            {v.elements.map((e, i) => (
-              <tr key={`${e.name ?? ""}-${i}`}>
-                {e.name !== null && <td className="muted">{e.name}</td>}
-                <td className="sql">
-                  {e.value}
-                  {e.binary && <span className="badge warn">binary</span>}
-                </td>
-                {e.score !== null && <td>{e.score}</td>}
-                <td>{e.link && <LinkButton link={e.link} open={open} />}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div data-testid="key-elements">
+          <DataGrid label="Elements" columns={elementColumns(v.elements[0], open)} rows={v.elements} height={320} sortable={false} />
+        </div>
       )}
       <div className="actions">
         {from.length > 1 && (
@@ -447,36 +467,7 @@ function Analysis({ profile }: { profile: Profile }) {
           <p className="muted">
             A sample of {result.sampleSize} of {result.keyspace} keys ({formatBytes(result.sampledBytes)}), read in {result.seconds.toFixed(2)} s. Estimates scale the sample up.
           </p>
-          <table className="mini">
-            <thead>
-              <tr>
-                <th>Shape</th>
-                <th>Sampled keys</th>
-                <th>Bytes</th>
-                <th>Average</th>
-                <th>Share</th>
-                <th>Est. keys</th>
-                <th>Est. memory</th>
-                <th>Types</th>
-                <th>No TTL</th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.groups.map((g) => (
-                <tr key={g.prefix}>
-                  <td className="sql">{g.prefix}</td>
-                  <td>{g.sampledKeys}</td>
-                  <td>{formatBytes(g.sampledBytes)}</td>
-                  <td>{formatBytes(Math.round(g.averageBytes))}</td>
-                  <td>{(g.share * 100).toFixed(1)} %</td>
-                  <td>{g.estimatedKeys}</td>
-                  <td>{formatBytes(g.estimatedBytes)}</td>
-                  <td>{g.kinds.join(", ")}</td>
-                  <td className={g.withoutTtl > 0 ? "warn-text" : ""}>{g.withoutTtl}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataGrid label="Memory by key shape" columns={SHAPE_COLUMNS} rows={result.groups} height={320} />
         </>
       )}
     </section>

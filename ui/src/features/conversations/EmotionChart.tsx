@@ -1,7 +1,9 @@
-// The emotions of a thread over time: user messages (filled, click to jump) and emotion_logs
-// entries (hollow), one lane per emotion.
+// The emotions of a thread over time, one lane per emotion: user messages (filled, click to
+// jump to the message) and emotion_logs entries (the hollow "logged" series).
+import { useMemo } from "react";
 import type { EmotionPoint } from "../../bindings/EmotionPoint";
 import type { EmotionTotal } from "../../bindings/EmotionTotal";
+import { TimeChart, type ChartSeries } from "../../components/TimeChart";
 
 const LANES = ["angry", "sad", "anxious", "neutral", "happy", "excited"];
 const COLOURS: Record<string, string> = {
@@ -13,6 +15,33 @@ const COLOURS: Record<string, string> = {
   excited: "#9333ea",
 };
 
+type Lanes = { lanes: string[]; times: number[]; series: ChartSeries[]; messageAt: Map<string, string> };
+
+/** The points as lanes: one series per emotion for messages, one more for the logs. */
+export function emotionLanes(points: EmotionPoint[]): Lanes {
+  const timed = points.filter((p) => p.at !== null);
+  const lanes = [...LANES, ...new Set(timed.map((p) => p.emotion).filter((e) => !LANES.includes(e)))];
+  const at = (p: EmotionPoint) => Date.parse(`${p.at}Z`);
+  const times = [...new Set(timed.map(at))].sort((a, b) => a - b);
+  const slot = new Map(times.map((t, i) => [t, i]));
+  const empty = () => times.map((): number | null => null);
+  const series: ChartSeries[] = lanes.map((lane) => ({ label: lane, values: empty(), colour: COLOURS[lane] ?? "#64748b" }));
+  const logged: ChartSeries = { label: "logged", values: empty(), colour: "#64748b", hollow: true };
+  const messageAt = new Map<string, string>();
+  for (const p of timed) {
+    const i = slot.get(at(p)) as number;
+    const lane = lanes.indexOf(p.emotion);
+    if (p.source === "message" && p.messageId !== null) {
+      series[lane].values[i] = lane;
+      // The logged series is drawn first (beneath): a lane's series is one further on.
+      messageAt.set(`${lane + 1}:${i}`, p.messageId);
+    } else {
+      logged.values[i] = lane;
+    }
+  }
+  return { lanes, times, series: [logged, ...series], messageAt };
+}
+
 export function EmotionChart({
   points,
   totals,
@@ -22,59 +51,28 @@ export function EmotionChart({
   totals: EmotionTotal[];
   onJump: (messageId: string) => void;
 }) {
-  const timed = points.filter((p) => p.at !== null);
-  if (timed.length === 0) return <p className="muted">No emotions recorded for this conversation.</p>;
-  const lanes = [...LANES, ...new Set(timed.map((p) => p.emotion).filter((e) => !LANES.includes(e)))];
-  const times = timed.map((p) => Date.parse(`${p.at}Z`));
-  const t0 = Math.min(...times);
-  const span = Math.max(1, Math.max(...times) - t0);
-  const width = 1000;
-  const laneH = 14;
-  const height = lanes.length * laneH + 8;
-  const x = (t: number) => 40 + ((t - t0) / span) * (width - 50);
+  const { lanes, times, series, messageAt } = useMemo(() => emotionLanes(points), [points]);
+  if (times.length === 0) return <p className="muted">No emotions recorded for this conversation.</p>;
+  const shown = series.reduce((n, s) => n + s.values.filter((v) => v !== null).length, 0);
   return (
-    <figure className="emotion-chart" data-testid="emotion-chart" aria-label="Emotions across the thread">
-      <svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" role="img">
-        {lanes.map((lane, i) => (
-          <g key={lane}>
-            <line x1={40} x2={width - 10} y1={i * laneH + 10} y2={i * laneH + 10} className="lane" />
-            <text x={0} y={i * laneH + 13} className="lane-label">
-              {lane}
-            </text>
-          </g>
-        ))}
-        {timed.map((p, i) => {
-          const cy = lanes.indexOf(p.emotion) * laneH + 10;
-          const cx = x(times[i]);
-          const colour = COLOURS[p.emotion] ?? "#64748b";
-          return p.source === "message" && p.messageId !== null ? (
-            <circle
-              key={`m${p.messageId}`}
-              cx={cx}
-              cy={cy}
-              r={4}
-              fill={colour}
-              className="point"
-              onClick={() => onJump(p.messageId as string)}
-            >
-              <title>
-                {p.emotion} · message #{p.messageId} · {p.at?.replace("T", " ")}
-              </title>
-            </circle>
-          ) : (
-            <circle key={`l${i}`} cx={cx} cy={cy} r={4} fill="none" stroke={colour}>
-              <title>
-                {p.emotion} (emotion log{p.intensity !== null ? `, intensity ${p.intensity.toFixed(2)}` : ""}) ·{" "}
-                {p.at?.replace("T", " ")}
-              </title>
-            </circle>
-          );
-        })}
-      </svg>
+    <figure className="emotion-chart">
+      <TimeChart
+        label="Emotions across the thread"
+        testid="emotion-chart"
+        times={times}
+        series={series}
+        lanes={lanes}
+        height={150}
+        format={(v) => lanes[v] ?? ""}
+        onPick={(s, i) => {
+          const id = messageAt.get(`${s}:${i}`);
+          if (id) onJump(id);
+        }}
+      />
       <figcaption className="muted">
         {totals.map((t) => `${t.emotion} ${t.messages}${t.logs ? ` (+${t.logs} logged)` : ""}`).join(" · ")}
-        {timed.length < totals.reduce((n, t) => n + t.messages + t.logs, 0) ? ` · ${timed.length} points shown, evenly sampled` : ""} · click a
-        dot to jump to its message
+        {shown < totals.reduce((n, t) => n + t.messages + t.logs, 0) ? ` · ${shown} points shown, evenly sampled` : ""} · click a
+        dot to jump to its message; drag across to zoom, double-click to zoom out
       </figcaption>
     </figure>
   );

@@ -2,7 +2,7 @@
 // the minutes the screen has been open, the sessions with long transactions and lock waits
 // (KILL for operators, one click to EXPLAIN), the costliest statements, and the settings
 // beside the platform's recommendations.
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { asUiError, may, monitorAdvice, monitorDashboard, monitorKill, monitorSessions, monitorTop } from "../../api";
 import type { DashboardPoint } from "../../bindings/DashboardPoint";
@@ -10,11 +10,13 @@ import type { KillMode } from "../../bindings/KillMode";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { Session } from "../../bindings/Session";
 import type { SessionFilter } from "../../bindings/SessionFilter";
+import type { TopStatement } from "../../bindings/TopStatement";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
-import { formatDuration } from "../../format";
+import { formatCount, formatDuration } from "../../format";
+import { TimeChart } from "../../components/TimeChart";
 
 type Tab = "dashboard" | "sessions" | "top" | "advisor";
 const TABS: { id: Tab; label: string }[] = [
@@ -75,9 +77,9 @@ function DashboardView({ profile }: { profile: Profile }) {
       )}
       {d.points.length >= 2 && (
         <div className="charts">
-          <Chart title="Queries per second" points={d.points} series={[{ label: "all", value: (p) => p.qps }, { label: "select", value: (p) => p.selectPerSec }, { label: "writes", value: (p) => p.insertPerSec + p.updatePerSec + p.deletePerSec }]} />
-          <Chart title="Threads" points={d.points} series={[{ label: "connected", value: (p) => p.threadsConnected }, { label: "running", value: (p) => p.threadsRunning }]} />
-          <Chart title="InnoDB rows per second" points={d.points} series={[{ label: "read", value: (p) => p.rowsReadPerSec }, { label: "written", value: (p) => p.rowsWrittenPerSec }]} />
+          <Chart title="Queries per second" points={d.points} lines={QPS_LINES} format={perSecond} />
+          <Chart title="Threads" points={d.points} lines={THREAD_LINES} format={whole} />
+          <Chart title="InnoDB rows per second" points={d.points} lines={ROW_LINES} format={perSecond} />
         </div>
       )}
       <p className="muted">Uptime {formatDuration(d.uptimeSeconds * 1000)} · refreshed every 2 s while this screen is open.</p>
@@ -97,33 +99,35 @@ function Tile({ label, value, detail, tone, testid }: { label: string; value: st
   );
 }
 
+type Line = { label: string; value: (p: DashboardPoint) => number };
+const QPS_LINES: Line[] = [
+  { label: "all", value: (p) => p.qps },
+  { label: "select", value: (p) => p.selectPerSec },
+  { label: "writes", value: (p) => p.insertPerSec + p.updatePerSec + p.deletePerSec },
+];
+const THREAD_LINES: Line[] = [
+  { label: "connected", value: (p) => p.threadsConnected },
+  { label: "running", value: (p) => p.threadsRunning },
+];
+const ROW_LINES: Line[] = [
+  { label: "read", value: (p) => p.rowsReadPerSec },
+  { label: "written", value: (p) => p.rowsWrittenPerSec },
+];
+// Whole numbers stay whole on the axis ("0/s", not "0.0/s").
+const perSecond = (v: number) => `${Number.isInteger(v) || Math.abs(v) >= 100 ? formatCount(v) : v.toFixed(1)}/s`;
+const whole = (v: number) => formatCount(v);
+
 /** Lines over the points the shell has kept, newest on the right. */
-function Chart({ title, points, series }: { title: string; points: DashboardPoint[]; series: { label: string; value: (p: DashboardPoint) => number }[] }) {
-  const W = 600;
-  const H = 110;
-  const t0 = Date.parse(points[0].at);
-  const t1 = Date.parse(points[points.length - 1].at);
-  const max = Math.max(1, ...points.flatMap((p) => series.map((s) => s.value(p))));
-  const x = (p: DashboardPoint) => ((Date.parse(p.at) - t0) / Math.max(1, t1 - t0)) * W;
-  const y = (v: number) => H - (v / max) * (H - 4);
+function Chart({ title, points, lines, format }: { title: string; points: DashboardPoint[]; lines: Line[]; format: (v: number) => string }) {
+  const times = useMemo(() => points.map((p) => Date.parse(p.at)), [points]);
+  const series = useMemo(() => lines.map((l) => ({ label: l.label, values: points.map(l.value) })), [points, lines]);
+  const span = times[times.length - 1] - times[0];
   return (
-    <figure className="card lag-chart">
+    <figure className="card chart-card">
       <h2>
-        {title}, last {Math.round((t1 - t0) / 1000)} s
+        {title}, last {formatDuration(span)}
       </h2>
-      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label={title}>
-        {series.map((s, i) => (
-          <polyline key={s.label} className={`lag-line c${i % 4}`} points={points.map((p) => `${x(p).toFixed(1)},${y(s.value(p)).toFixed(1)}`).join(" ")} />
-        ))}
-      </svg>
-      <figcaption className="muted">
-        {series.map((s, i) => (
-          <span key={s.label} className={`legend c${i % 4}`}>
-            {s.label}{" "}
-          </span>
-        ))}
-        · max {num(max)}
-      </figcaption>
+      <TimeChart label={title} times={times} series={series} format={format} />
     </figure>
   );
 }
@@ -320,7 +324,7 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
                         {w.table} {w.index ? `(${w.index})` : ""} {w.mode}
                       </td>
                       <td>
-                        session {w.blockingThread}, open {w.blockingAgeSeconds} s
+                        session {w.blockingThread}, open {formatDuration(w.blockingAgeSeconds * 1000)}
                       </td>
                       <td className="sql">{w.blockingStatement ?? <em className="muted">idle</em>}</td>
                       <td className="actions">{killButtons(w.blockingThread, `session ${w.blockingThread}`, w.blockingStatement)}</td>
@@ -375,6 +379,56 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
   );
 }
 
+/** The costliest statements, in the server's order (most total time first). */
+function statementColumns(explainable: boolean, onExplain: (sql: string) => void): GridColumn<TopStatement>[] {
+  const seconds = (v: number) => formatDuration(v * 1000);
+  return [
+    {
+      id: "statement",
+      header: "Statement",
+      type: "text",
+      value: (s) => s.text,
+      width: 420,
+      render: (s) => (
+        <span className="sql">
+          {s.schema ? <span className="muted">{s.schema} · </span> : null}
+          {s.text}
+        </span>
+      ),
+    },
+    { id: "count", header: "Count", type: "count", value: (s) => s.count, width: 80 },
+    { id: "total", header: "Total", type: "number", value: (s) => s.totalSeconds, width: 90, render: (s) => seconds(s.totalSeconds) },
+    { id: "average", header: "Average", type: "number", value: (s) => s.averageSeconds, width: 90, render: (s) => seconds(s.averageSeconds) },
+    { id: "max", header: "Max", type: "number", value: (s) => s.maxSeconds, width: 90, render: (s) => seconds(s.maxSeconds) },
+    {
+      id: "rows",
+      header: "Rows examined / sent",
+      type: "text",
+      value: (s) => `${s.rowsExamined} / ${s.rowsSent}`,
+      width: 200,
+      render: (s) => (
+        <span className={s.rowsSent > 0 && s.rowsExamined / s.rowsSent > 100 ? "warn-text" : ""}>
+          {formatCount(s.rowsExamined)} / {formatCount(s.rowsSent)}
+          {s.noIndexUsed ? <span className="badge warn"> no index ×{s.noIndexUsed}</span> : null}
+        </span>
+      ),
+    },
+    {
+      id: "explain",
+      header: "",
+      type: "text",
+      value: () => null,
+      width: 90,
+      render: (s) =>
+        explainable && EXPLAINABLE.test(s.text) ? (
+          <button type="button" data-action="explain" onClick={() => onExplain(s.text)}>
+            Explain
+          </button>
+        ) : null,
+    },
+  ];
+}
+
 function TopView({ profile, onExplain }: { profile: Profile; onExplain: (sql: string) => void }) {
   const q = useQuery({ queryKey: ["top", profile.name], queryFn: () => monitorTop(profile.name, 50), refetchInterval: 10_000 });
   if (q.isError && !q.data) return <ErrorLine error={asUiError(q.error)} />;
@@ -390,44 +444,7 @@ function TopView({ profile, onExplain }: { profile: Profile; onExplain: (sql: st
       </div>
       <p className={r.source === "none" ? "banner info" : "muted"}>{r.note}</p>
       {r.statements.length > 0 && (
-        <table className="mini">
-          <thead>
-            <tr>
-              <th>Statement</th>
-              <th>Count</th>
-              <th>Total</th>
-              <th>Average</th>
-              <th>Max</th>
-              <th>Rows examined / sent</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {r.statements.map((s, i) => (
-              <tr key={s.digest ?? i}>
-                <td className="sql">
-                  {s.schema ? <span className="muted">{s.schema} · </span> : null}
-                  {s.text}
-                </td>
-                <td>{s.count}</td>
-                <td>{s.totalSeconds.toFixed(3)} s</td>
-                <td>{(s.averageSeconds * 1000).toFixed(2)} ms</td>
-                <td>{(s.maxSeconds * 1000).toFixed(1)} ms</td>
-                <td className={s.rowsSent > 0 && s.rowsExamined / s.rowsSent > 100 ? "warn-text" : ""}>
-                  {s.rowsExamined} / {s.rowsSent}
-                  {s.noIndexUsed ? <span className="badge warn"> no index ×{s.noIndexUsed}</span> : null}
-                </td>
-                <td className="actions">
-                  {r.source === "slowLog" && EXPLAINABLE.test(s.text) && (
-                    <button type="button" data-action="explain" onClick={() => onExplain(s.text)}>
-                      Explain
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataGrid label="Costliest statements" columns={statementColumns(r.source === "slowLog", onExplain)} rows={r.statements} height={360} sortable={false} />
       )}
     </section>
   );

@@ -2,7 +2,7 @@
 // true lag (a heartbeat), a lag chart of the minutes the screen has been open, and the Redis
 // side with Sentinel's view. Polls every few seconds, never more than one check at a time.
 import { ClusterNodes } from "./ClusterNodes";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { asUiError, beatHeartbeat, createHeartbeat, may, replicationStatus } from "../../api";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { ReplicaHealth } from "../../bindings/ReplicaHealth";
@@ -12,6 +12,7 @@ import type { HealthVerdict as Verdict } from "../../bindings/HealthVerdict";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { formatDuration } from "../../format";
+import { TimeChart } from "../../components/TimeChart";
 
 const HISTORY_MS = 10 * 60 * 1000;
 type Sample = { t: number; lags: Record<string, number | null> };
@@ -331,37 +332,23 @@ function ReplicaCard({ replica: r }: { replica: ReplicaHealth }) {
 
 /** Lag over the minutes the screen has been open, one line per replica. */
 function LagChart({ history, threshold }: { history: Sample[]; threshold: number }) {
+  const times = useMemo(() => history.map((s) => s.t), [history]);
+  const series = useMemo(() => {
+    const names = [...new Set(history.flatMap((s) => Object.keys(s.lags)))];
+    return names.map((n) => ({ label: n, values: history.map((s) => s.lags[n] ?? null) }));
+  }, [history]);
+  const thresholds = useMemo(() => [{ value: threshold, label: "lagging" }], [threshold]);
   if (history.length < 2) return null;
-  const names = [...new Set(history.flatMap((s) => Object.keys(s.lags)))];
-  const t0 = history[0].t;
-  const t1 = history[history.length - 1].t;
-  const max = Math.max(threshold * 1.2, ...history.flatMap((s) => Object.values(s.lags).filter((v): v is number => v !== null)));
-  const W = 600;
-  const H = 120;
-  const x = (t: number) => ((t - t0) / Math.max(1, t1 - t0)) * W;
-  const y = (v: number) => H - (v / max) * H;
   return (
-    <figure className="card lag-chart" data-testid="lag-chart">
-      <h2>Lag, last {Math.round((t1 - t0) / 1000)} s</h2>
-      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label="Replica lag over time">
-        <line x1={0} x2={W} y1={y(threshold)} y2={y(threshold)} className="threshold" />
-        {names.map((n, i) => (
-          <polyline
-            key={n}
-            className={`lag-line c${i % 4}`}
-            points={history
-              .filter((s) => s.lags[n] !== null && s.lags[n] !== undefined)
-              .map((s) => `${x(s.t).toFixed(1)},${y(s.lags[n] ?? 0).toFixed(1)}`)
-              .join(" ")}
-          />
-        ))}
-      </svg>
-      <figcaption className="muted">
-        {names.join(", ")} · dashed: the lagging threshold ({threshold} s) · max {max.toFixed(1)} s
-      </figcaption>
+    <figure className="card chart-card">
+      <h2>Lag, last {formatDuration(times[times.length - 1] - times[0])}</h2>
+      <TimeChart label="Replica lag over time" testid="lag-chart" times={times} series={series} format={lagSeconds} thresholds={thresholds} />
+      <figcaption className="muted">dashed: the lagging threshold ({threshold} s) · drag across to zoom, double-click to zoom out</figcaption>
     </figure>
   );
 }
+
+const lagSeconds = (v: number) => (v < 10 && !Number.isInteger(v) ? `${v.toFixed(1)} s` : `${Math.round(v)} s`);
 
 function RedisCard({ report }: { report: ReplicationReport }) {
   const redis = report.redis;
