@@ -162,7 +162,7 @@ test("a user found by phone prefix opens with their digital humans and Redis ent
   redis("SET", `user:${userId}`, JSON.stringify({ id: userId, phone, nickname: "stale nickname", status: 1 }), "EX", "3600");
   await openUserByPhonePrefix();
   assert.equal(await s.text("[data-testid=user-facts] [data-field=phone]"), phone);
-  const rows = await s.waitUntil(() => document.querySelectorAll("[data-testid=user-digital-humans] tr").length, [], 10000, "digital humans");
+  const rows = await s.waitUntil(() => document.querySelectorAll("[data-testid=user-digital-humans] [role=row][data-dh]").length, [], 10000, "digital humans");
   assert.equal(rows, Number(dhCount), "every digital human of the user is listed");
   const cached = await s.text(`[data-testid='redis-user:${userId}']`);
   assert.match(cached, /TTL \d+ (s|min|h)/);
@@ -251,7 +251,7 @@ test("a support profile can neither reset, restore, kill nor read raw PII from t
 
 test("a digital human opens from its owner's detail, with its owner masked for support", async () => {
   const [dhId, dhName] = sql(`SELECT id, name FROM digital_humans WHERE user_id = ${userId} ORDER BY id LIMIT 1`).split("\t");
-  await s.clickOn("[data-testid=user-digital-humans] tr:first-child .link");
+  await s.clickOn("[data-testid=user-digital-humans] [role=row][data-dh] .link");
   await s.waitUntil(
     (id) => document.querySelector("[data-testid=dh-detail]")?.getAttribute("aria-label") === `Digital human ${id}`,
     [dhId],

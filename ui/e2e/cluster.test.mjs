@@ -109,7 +109,7 @@ test("the cache browser walks every master with one cursor and opens keys on the
 
 test("replication lists every node with its slots, and a killed master's failover shows", async () => {
   await s.clickOn("nav button[data-screen=replication]");
-  const rows = await s.waitUntil(() => document.querySelectorAll("[data-testid=cluster-nodes] tr[data-node]").length, [], 20000, "the cluster's nodes");
+  const rows = await s.waitUntil(() => document.querySelectorAll("[data-testid=cluster-nodes] [role=row][data-node]").length, [], 20000, "the cluster's nodes");
   assert.equal(rows, 6);
   assert.equal(await s.waitUntil(() => document.querySelectorAll("[data-testid=topology] [data-redis-cluster] ~ .topo-children .topo-node").length, [], 5000, "the masters in the topology"), 3);
   assert.match(await s.text("[data-testid=redis-reason]"), /3 masters with 3 replicas; all 16384 slots ok/);
@@ -121,10 +121,10 @@ test("replication lists every node with its slots, and a killed master's failove
   const status = JSON.parse(execFileSync(CLI, ["--json", "sandbox", "status", "--dir", SANDBOX]).toString());
   const pid = status.cluster.nodes.find((n) => `127.0.0.1:${n.port}` === address).pid;
   process.kill(pid, "SIGKILL");
-  await s.waitFor(`[data-testid=cluster-nodes] tr[data-node="${address}"][data-state=failed]`, 30000);
+  await s.waitFor(`[data-testid=cluster-nodes] [role=row][data-node="${address}"][data-state=failed]`, 30000);
   const heir = await s.waitUntil(
     () => {
-      const row = [...document.querySelectorAll("[data-testid=cluster-nodes] tr[data-role=master][data-state=ok]")].find((r) => r.children[3].textContent.startsWith("0-5460"));
+      const row = [...document.querySelectorAll("[data-testid=cluster-nodes] [role=row][data-role=master][data-state=ok]")].find((r) => r.children[3].textContent.startsWith("0-5460"));
       return row ? row.dataset.node : null;
     },
     [],

@@ -66,18 +66,18 @@ test("a long transaction opened by the test shows its age and is killed from the
   await s.clickOn("[data-tab=sessions]");
   await s.fill("[data-filter=long-after]", "3");
   const thread = await s.waitUntil(() => {
-    for (const row of document.querySelectorAll("[data-testid=long-transactions] tr[data-thread]")) {
+    for (const row of document.querySelectorAll("[data-testid=long-transactions] [role=row][data-thread]")) {
       if (row.textContent.includes("SLEEP(600)") && Number(row.querySelector("[data-testid=trx-age]").dataset.seconds) >= 3) return row.dataset.thread;
     }
     return null;
   }, [], 30000, "the long transaction");
   assert.equal(primarySql("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(600)%'"), thread);
   await shot("51-monitor-long-transaction");
-  await s.clickOn(`[data-testid=long-transactions] tr[data-thread="${thread}"] [data-action=kill-connection]`);
+  await s.clickOn(`[data-testid=long-transactions] [role=row][data-thread="${thread}"] [data-action=kill-connection]`);
   await s.clickOn("[role=alertdialog] [data-action=confirm]");
   const code = await holder.exited;
   assert.notEqual(code, 0, "the killed client's connection is gone");
-  await s.waitUntil((t) => !document.querySelector(`[data-testid=long-transactions] tr[data-thread="${t}"]`), [thread], 15000, "the row to go");
+  await s.waitUntil((t) => !document.querySelector(`[data-testid=long-transactions] [role=row][data-thread="${t}"]`), [thread], 15000, "the row to go");
   assert.equal(primarySql(`SELECT COUNT(*) FROM operation_logs WHERE action = 'session.kill' AND resource_id = ${thread}`), "1");
   assert.equal(primarySql("SELECT COUNT(*) FROM information_schema.INNODB_TRX"), "0", "its transaction rolled back");
 

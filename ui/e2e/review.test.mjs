@@ -215,7 +215,7 @@ test("each sample conversation gets its two reviews; the lead's dashboard shows 
   // A support profile sees its own figures only.
   await li.clickOn("nav button[data-screen=reviewers]");
   await li.waitFor("[data-testid=reviewer-days]", 20000);
-  const own = await li.waitUntil(() => [...document.querySelectorAll("[data-testid=reviewer-days] tbody tr")].map((r) => r.dataset.reviewer), [], 10000, "rows");
+  const own = await li.waitUntil(() => [...document.querySelectorAll("[data-testid=reviewer-days] [role=row][data-reviewer]")].map((r) => r.dataset.reviewer), [], 10000, "rows");
   assert.ok(own.length > 0 && own.every((r) => r.endsWith("@li")), `li sees only li: ${own}`);
   await shot(li, "30e-dashboard-own");
 
@@ -224,7 +224,7 @@ test("each sample conversation gets its two reviews; the lead's dashboard shows 
   await li.clickOn("nav button[data-screen=reviewers]");
   const both = await li.waitUntil(
     () => {
-      const rows = [...document.querySelectorAll("[data-testid=reviewer-days] tbody tr")].map((r) => r.dataset.reviewer);
+      const rows = [...document.querySelectorAll("[data-testid=reviewer-days] [role=row][data-reviewer]")].map((r) => r.dataset.reviewer);
       return rows.some((r) => r.endsWith("@li")) && rows.some((r) => r.endsWith("@wang")) ? rows : null;
     },
     [],
@@ -232,11 +232,18 @@ test("each sample conversation gets its two reviews; the lead's dashboard shows 
     "both reviewers on the dashboard",
   );
   assert.ok(both.length >= 2);
-  const pairs = await li.text("[data-testid=reviewer-pairs] tbody");
-  assert.match(pairs, /@li \/ \S*@wang\s*2\s*1 \(50%\)\s*0\.00/);
+  // Each matching grid row as its cells' text joined by " | ", or null until there is one.
+  const cells = (css) => {
+    const rows = [...document.querySelectorAll(css)].map((row) => [...row.querySelectorAll("[role=gridcell]")].map((c) => c.textContent).join(" | "));
+    return rows.length ? rows : null;
+  };
+  const pairs = await li.waitUntil(cells, ["[data-testid=reviewer-pairs] [role=row][data-pair]"], 10000, "the pairs");
+  assert.ok(pairs.some((p) => /@li \/ \S*@wang \| 2 \| 1 \(50%\) \| 0\.00$/.test(p)), `pairs: ${pairs}`);
   const disagreements = await li.text("[data-testid=disagreements]");
   assert.match(disagreements, new RegExp(`#${b} .*@li: ok · .*@wang: escalated`));
-  assert.match(await li.text("[data-testid=review-queues]"), new RegExp(`${QUEUE}.*2 of ${Number(sql(`SELECT COUNT(*) FROM review_queue_items i JOIN review_queues q ON q.id = i.queue_id WHERE q.name = '${QUEUE}'`))}`));
+  const queued = Number(sql(`SELECT COUNT(*) FROM review_queue_items i JOIN review_queues q ON q.id = i.queue_id WHERE q.name = '${QUEUE}'`));
+  const queueRow = (await li.waitUntil(cells, [`[data-testid=review-queues] [role=row][data-queue="${QUEUE}"]`], 10000, "the queue"))[0];
+  assert.match(queueRow, new RegExp(`^${QUEUE} \\|.*\\| 2 of ${queued}$`));
   await shot(li, "30f-dashboard-lead");
   // A disagreement opens its conversation.
   await li.clickOn("[data-action=open-disagreement]");

@@ -50,6 +50,7 @@ export function DataGrid<Row>({
   sortable = true,
   rowClass,
   rowData,
+  wrap = false,
   empty = "Nothing to show.",
 }: {
   columns: GridColumn<Row>[];
@@ -65,6 +66,9 @@ export function DataGrid<Row>({
   sortable?: boolean;
   rowClass?: (row: Row) => string;
   rowData?: (row: Row) => RowData;
+  /** Cells wrap and each row is as tall as its content (findings with a reason and a fix);
+   * rows are measured as they are drawn, so the list stays virtualized. */
+  wrap?: boolean;
   empty?: string;
 }) {
   const [sorting, setSorting] = useState<SortingState>([]);
@@ -98,8 +102,10 @@ export function DataGrid<Row>({
   const virtual = useVirtualizer({
     count: sorted.length,
     getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: () => (wrap ? ROW_HEIGHT * 2 : ROW_HEIGHT),
     overscan: 12,
+    // Rows carry their own data-* attributes (a finding's data-index is an index name).
+    indexAttribute: "data-virtual-index",
   });
   const leafs = table.getVisibleLeafColumns();
   const items = virtual.getVirtualItems();
@@ -202,10 +208,12 @@ export function DataGrid<Row>({
                   {...rowData?.(row.original)}
                   role="row"
                   aria-rowindex={v.index + 1}
-                  className={`grid-row ${v.index === focus.row ? "focused-row" : ""} ${rowClass?.(row.original) ?? ""} ${
+                  data-virtual-index={v.index}
+                  ref={wrap ? virtual.measureElement : undefined}
+                  className={`grid-row ${wrap ? "wrapped" : ""} ${v.index === focus.row ? "focused-row" : ""} ${rowClass?.(row.original) ?? ""} ${
                     onOpen ? "openable" : ""
                   }`}
-                  style={{ transform: `translateY(${v.start}px)`, gridTemplateColumns: template, height: ROW_HEIGHT }}
+                  style={{ transform: `translateY(${v.start}px)`, gridTemplateColumns: template, height: wrap ? undefined : ROW_HEIGHT }}
                 >
                   {row.getVisibleCells().map((cell, c) => {
                     const col = columns.find((x) => x.id === cell.column.id);

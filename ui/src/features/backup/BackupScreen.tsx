@@ -16,7 +16,9 @@ import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { PointInTime } from "./PointInTime";
 import { ProgressLine, type Running } from "./ProgressLine";
-import { formatBytes, formatDuration, plural } from "../../format";
+import { formatBytes, formatCount, formatDuration, plural } from "../../format";
+import type { TableCheck } from "../../bindings/TableCheck";
+import type { TableVerify } from "../../bindings/TableVerify";
 
 export function BackupScreen({ profile }: { profile: Profile }) {
   const operator = may(profile, "backup");
@@ -283,20 +285,9 @@ export function BackupScreen({ profile }: { profile: Profile }) {
                 </button>
               </div>
               {verified[e.name] && (
-                <table className="mini" data-testid="verify-report" data-ok={String(verified[e.name].ok)}>
-                  <tbody>
-                    {verified[e.name].tables.map((t) => (
-                      <tr key={t.table}>
-                        <td>{t.table}</td>
-                        <td>{plural(t.files, "file")}</td>
-                        <td>{plural(t.rows, "row")}</td>
-                        <td>
-                          <span className={`badge ${t.ok ? "good" : "bad"}`}>{t.ok ? "ok" : "damaged"}</span> {t.problems.join("; ")}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <div data-testid="verify-report" data-ok={String(verified[e.name].ok)}>
+                  <DataGrid label="Checksums by table" columns={VERIFY_COLUMNS} rows={verified[e.name].tables} height={300} rowData={(t) => ({ "data-table": t.table })} />
+                </div>
               )}
               {canRestore && (
                 <div className="filters">
@@ -338,30 +329,9 @@ export function BackupScreen({ profile }: { profile: Profile }) {
                 </div>
               )}
               {restored && restored.backup === e.path && (
-                <table className="mini" data-testid="restore-report" data-ok={String(restored.ok)}>
-                  <thead>
-                    <tr>
-                      <th>Table</th>
-                      <th>Rows</th>
-                      <th>CHECKSUM TABLE</th>
-                      <th />
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {restored.tables.map((t) => (
-                      <tr key={t.table}>
-                        <td>{t.table}</td>
-                        <td>
-                          {t.rowsFound.toLocaleString()} / {t.rowsExpected.toLocaleString()}
-                        </td>
-                        <td>{t.checksumExpected == null ? "not taken" : `${t.checksumFound} / ${t.checksumExpected}`}</td>
-                        <td>
-                          <span className={`badge ${t.ok ? "good" : "bad"}`}>{t.ok ? "equal" : "differs"}</span>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <div data-testid="restore-report" data-ok={String(restored.ok)}>
+                  <DataGrid label="Restored tables" columns={RESTORED_COLUMNS} rows={restored.tables} height={300} rowData={(t) => ({ "data-table": t.table })} />
+                </div>
               )}
               {canRestore && e.binlogFile && <PointInTime profile={profile} entry={e} jobs={jobs} busy={!!running} />}
               {e.pitrCommand && (
@@ -386,6 +356,44 @@ export function BackupScreen({ profile }: { profile: Profile }) {
     </div>
   );
 }
+
+const VERIFY_COLUMNS: GridColumn<TableVerify>[] = [
+  { id: "table", header: "Table", type: "text", value: (t) => t.table, width: 200 },
+  { id: "files", header: "Files", type: "count", value: (t) => t.files, width: 80, render: (t) => plural(t.files, "file") },
+  { id: "rows", header: "Rows", type: "count", value: (t) => t.rows, width: 120, render: (t) => plural(t.rows, "row") },
+  {
+    id: "state",
+    header: "Checksums",
+    type: "text",
+    value: (t) => (t.ok ? "ok" : `damaged ${t.problems.join("; ")}`),
+    width: 360,
+    render: (t) => (
+      <>
+        <span className={`badge ${t.ok ? "good" : "bad"}`}>{t.ok ? "ok" : "damaged"}</span> {t.problems.join("; ")}
+      </>
+    ),
+  },
+];
+
+const RESTORED_COLUMNS: GridColumn<TableCheck>[] = [
+  { id: "table", header: "Table", type: "text", value: (t) => t.table, width: 200 },
+  { id: "rows", header: "Rows found / in the backup", type: "text", value: (t) => `${formatCount(t.rowsFound)} / ${formatCount(t.rowsExpected)}`, width: 200 },
+  {
+    id: "checksum",
+    header: "CHECKSUM TABLE",
+    type: "text",
+    value: (t) => (t.checksumExpected == null ? "not taken" : `${t.checksumFound} / ${t.checksumExpected}`),
+    width: 220,
+  },
+  {
+    id: "state",
+    header: "",
+    type: "text",
+    value: (t) => (t.ok ? "equal" : "differs"),
+    width: 90,
+    render: (t) => <span className={`badge ${t.ok ? "good" : "bad"}`}>{t.ok ? "equal" : "differs"}</span>,
+  },
+];
 
 const saving = (p: Persistence | null | undefined) => !!p && (p.rdbBgsaveInProgress || p.aofRewriteInProgress || p.aofRewriteScheduled);
 

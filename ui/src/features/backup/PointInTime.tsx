@@ -12,6 +12,14 @@ import type { UiError } from "../../bindings/UiError";
 import { ErrorLine } from "../overview/OverviewScreen";
 import { ProgressLine } from "./ProgressLine";
 import { formatBytes, formatDuration } from "../../format";
+import type { TableState } from "../../bindings/TableState";
+import { DataGrid, type GridColumn } from "../../components/DataGrid";
+
+const TABLE_STATE_COLUMNS: GridColumn<TableState>[] = [
+  { id: "table", header: "Table", type: "text", value: (t) => t.table, width: 200 },
+  { id: "rows", header: "Rows", type: "count", value: (t) => t.rows, width: 120 },
+  { id: "checksum", header: "CHECKSUM TABLE", type: "id", value: (t) => t.checksum, width: 160 },
+];
 
 /** `YYYY-MM-DDTHH:MM:SS` in local time, as a datetime-local input holds it. */
 function localInput(iso: string): string {
@@ -105,24 +113,7 @@ export function PointInTime({ profile, entry, jobs, busy }: { profile: Profile; 
             {formatDuration(result.pitr.seconds * 1000)}, last GTID <code data-testid="pitr-gtid">{result.pitr.gtidReached ?? "—"}</code>. Compare it before pointing
             the platform at it.
           </p>
-          <table className="mini">
-            <thead>
-              <tr>
-                <th>Table</th>
-                <th>Rows</th>
-                <th>CHECKSUM TABLE</th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.pitr.tables.map((t) => (
-                <tr key={t.table} data-table={t.table}>
-                  <td>{t.table}</td>
-                  <td>{t.rows.toLocaleString()}</td>
-                  <td>{t.checksum ?? "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataGrid label="Tables after the replay" columns={TABLE_STATE_COLUMNS} rows={result.pitr.tables} height={300} rowData={(t) => ({ "data-table": t.table })} />
         </div>
       )}
     </div>

@@ -4,7 +4,9 @@ import { useCallback, useEffect, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { asUiError, cancelJob, explainPlan, explainStatement, hotQueries, may, newJobId, schemaHealth, schemaNames } from "../../api";
 import type { ExplainReport } from "../../bindings/ExplainReport";
+import type { HealthEntry } from "../../bindings/HealthEntry";
 import type { HealthReport } from "../../bindings/HealthReport";
+import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import type { PlanNode } from "../../bindings/PlanNode";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { UiError } from "../../bindings/UiError";
@@ -296,45 +298,62 @@ function HealthView({ health, onOpen }: { health: HealthReport; onOpen: (sql: st
         <span>{health.warnings} warnings</span>
         <span>{health.elapsedMs.toFixed(0)} ms</span>
       </div>
-      <table className="mini">
-        <thead>
-          <tr>
-            <th>Query</th>
-            <th>Access</th>
-            <th>Warnings</th>
-          </tr>
-        </thead>
-        <tbody>
-          {health.entries.map((e) => (
-            <tr key={e.query.id} data-hot={e.query.id}>
-              <td>
-                <button type="button" className="link" onClick={() => onOpen(e.query.sql)}>
-                  {e.query.title}
-                </button>
-              </td>
-              <td>
-                {e.report?.plan.root &&
-                  collectTables(e.report.plan.root).map((t, i) => (
-                    <span key={i} className={`access sev-${severity(t.access)}`} title={t.message ?? t.table ?? ""}>
-                      {t.table ?? t.label}
-                    </span>
-                  ))}
-                {e.error && <ErrorLine error={{ ...e.error, fields: [] }} />}
-              </td>
-              <td>
-                {e.report && e.report.findings.length === 0 && <span className="ok">none</span>}
-                {e.report?.findings.map((f, i) => (
-                  <div key={i} className={f.level === "bad" ? "error" : ""}>
-                    {f.title}
-                  </div>
-                ))}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataGrid label="Hot queries" columns={healthColumns(onOpen)} rows={health.entries} height={420} wrap sortable={false} rowData={(e) => ({ "data-health-of": e.query.id })} />
     </div>
   );
+}
+
+/** A hot query per row: how each of its tables is read, and what the plan warns of. */
+function healthColumns(onOpen: (sql: string) => void): GridColumn<HealthEntry>[] {
+  return [
+    {
+      id: "query",
+      header: "Query",
+      type: "text",
+      value: (e) => e.query.title,
+      width: 260,
+      render: (e) => (
+        <button type="button" className="link" onClick={() => onOpen(e.query.sql)}>
+          {e.query.title}
+        </button>
+      ),
+    },
+    {
+      id: "access",
+      header: "Access",
+      type: "text",
+      value: (e) => (e.report?.plan.root ? collectTables(e.report.plan.root).map((t) => t.table ?? t.label).join(", ") : null),
+      width: 300,
+      render: (e) => (
+        <>
+          {e.report?.plan.root &&
+            collectTables(e.report.plan.root).map((t, i) => (
+              <span key={i} className={`access sev-${severity(t.access)}`} title={t.message ?? t.table ?? ""}>
+                {t.table ?? t.label}
+              </span>
+            ))}
+          {e.error && <ErrorLine error={{ ...e.error, fields: [] }} />}
+        </>
+      ),
+    },
+    {
+      id: "warnings",
+      header: "Warnings",
+      type: "text",
+      value: (e) => e.report?.findings.map((f) => f.title).join("; ") ?? null,
+      width: 360,
+      render: (e) => (
+        <>
+          {e.report && e.report.findings.length === 0 && <span className="ok">none</span>}
+          {e.report?.findings.map((f, i) => (
+            <div key={i} className={f.level === "bad" ? "error" : ""}>
+              {f.title}
+            </div>
+          ))}
+        </>
+      ),
+    },
+  ];
 }
 
 function collectTables(node: PlanNode): PlanNode[] {

@@ -3,7 +3,9 @@
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { asUiError, indexReport, listDatabases } from "../../api";
+import type { IndexFinding } from "../../bindings/IndexFinding";
 import type { IndexIssue } from "../../bindings/IndexIssue";
+import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import { useToasts } from "../../components/Toasts";
 import { ErrorLine } from "../overview/OverviewScreen";
@@ -15,6 +17,42 @@ const ISSUE: Record<IndexIssue, { label: string; tone: "bad" | "warn" }> = {
   foreignKeyWithoutIndex: { label: "foreign key without index", tone: "bad" },
   unused: { label: "unused", tone: "warn" },
 };
+
+/** A finding per row: what is wrong, where, why, and the DDL that fixes it (copied, never run). */
+function findingColumns(copy: (text: string) => void): GridColumn<IndexFinding>[] {
+  return [
+    { id: "issue", header: "Issue", type: "text", value: (f) => ISSUE[f.issue].label, width: 130, render: (f) => <span className={`badge ${ISSUE[f.issue].tone}`}>{ISSUE[f.issue].label}</span> },
+    { id: "table", header: "Table", type: "text", value: (f) => f.table, width: 150 },
+    {
+      id: "index",
+      header: "Index",
+      type: "text",
+      value: (f) => f.index,
+      width: 190,
+      render: (f) => (
+        <>
+          {f.index && <code>{f.index}</code>} <span className="muted">{f.columns.join(", ")}</span>
+        </>
+      ),
+    },
+    { id: "why", header: "Why", type: "text", value: (f) => f.detail, width: 320 },
+    {
+      id: "fix",
+      header: "Fix (shown, not run)",
+      type: "text",
+      value: (f) => f.ddl,
+      width: 330,
+      render: (f) => (
+        <>
+          <pre className="ddl">{f.ddl}</pre>
+          <button type="button" onClick={() => copy(f.ddl)}>
+            Copy
+          </button>
+        </>
+      ),
+    },
+  ];
+}
 
 /** The counting window, roughly: `3 days`, `5 hours`, `12 minutes`. */
 function counted(seconds: number): string {
@@ -86,37 +124,14 @@ export function IndexesScreen({ profile }: { profile: Profile }) {
           {r.findings.length === 0 ? (
             <p className="ok">No redundant or missing indexes found.</p>
           ) : (
-            <table className="mini index-findings">
-              <thead>
-                <tr>
-                  <th>Issue</th>
-                  <th>Table</th>
-                  <th>Index</th>
-                  <th>Why</th>
-                  <th>Fix (shown, not run)</th>
-                </tr>
-              </thead>
-              <tbody>
-                {r.findings.map((f, i) => (
-                  <tr key={i} data-issue={f.issue} data-table={f.table} data-index={f.index ?? ""}>
-                    <td>
-                      <span className={`badge ${ISSUE[f.issue].tone}`}>{ISSUE[f.issue].label}</span>
-                    </td>
-                    <td>{f.table}</td>
-                    <td>
-                      {f.index && <code>{f.index}</code>} <span className="muted">{f.columns.join(", ")}</span>
-                    </td>
-                    <td>{f.detail}</td>
-                    <td>
-                      <pre className="ddl">{f.ddl}</pre>
-                      <button type="button" onClick={() => copy(f.ddl)}>
-                        Copy
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataGrid
+              label="Index findings"
+              columns={findingColumns(copy)}
+              rows={r.findings}
+              height={520}
+              wrap
+              rowData={(f) => ({ "data-issue": f.issue, "data-table": f.table, "data-index": f.index ?? "" })}
+            />
           )}
         </div>
       )}

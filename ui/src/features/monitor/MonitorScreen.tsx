@@ -7,6 +7,8 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { asUiError, may, monitorAdvice, monitorDashboard, monitorKill, monitorSessions, monitorTop } from "../../api";
 import type { DashboardPoint } from "../../bindings/DashboardPoint";
 import type { KillMode } from "../../bindings/KillMode";
+import type { LockWait } from "../../bindings/LockWait";
+import type { LongTransaction } from "../../bindings/LongTransaction";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { Session } from "../../bindings/Session";
 import type { SessionFilter } from "../../bindings/SessionFilter";
@@ -181,6 +183,73 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
         Explain
       </button>
     );
+  const transactionColumns: GridColumn<LongTransaction>[] = [
+    { id: "session", header: "Session", type: "id", value: (t) => Number(t.threadId), width: 70 },
+    {
+      id: "age",
+      header: "Age",
+      type: "number",
+      value: (t) => t.ageSeconds,
+      width: 70,
+      render: (t) => (
+        <span data-testid="trx-age" data-seconds={t.ageSeconds}>
+          {formatDuration(t.ageSeconds * 1000)}
+        </span>
+      ),
+    },
+    { id: "state", header: "State", type: "text", value: (t) => t.state, width: 90 },
+    { id: "rows", header: "Rows locked / changed", type: "text", value: (t) => `${t.rowsLocked} / ${t.rowsModified}`, width: 110 },
+    { id: "who", header: "Who", type: "text", value: (t) => `${t.user ?? "?"}@${t.host ?? "?"}${t.db ? ` · ${t.db}` : ""}`, width: 170 },
+    {
+      id: "statement",
+      header: "Statement",
+      type: "text",
+      value: (t) => t.statement,
+      width: 170,
+      render: (t) =>
+        t.statement ? (
+          <span className="sql" title={t.statement}>
+            {t.statement}
+          </span>
+        ) : t.command === "Sleep" ? (
+          <em className="muted">idle inside the transaction — a forgotten COMMIT?</em>
+        ) : null,
+    },
+    {
+      id: "actions",
+      header: "",
+      type: "text",
+      value: () => null,
+      width: 260,
+      render: (t) => (
+        <span className="actions">
+          {explainButton(t.statement)}
+          {killButtons(t.threadId, `${t.user ?? "?"}@${t.host ?? "?"}`, t.statement)}
+        </span>
+      ),
+    },
+  ];
+  const lockColumns: GridColumn<LockWait>[] = [
+    { id: "waiting", header: "Waiting", type: "text", value: (w) => `${w.waitingThread}: ${w.waitingStatement ?? ""}`, width: 260 },
+    { id: "for", header: "For", type: "number", value: (w) => w.waitingSeconds, width: 90, render: (w) => formatDuration(w.waitingSeconds * 1000) },
+    { id: "on", header: "On", type: "text", value: (w) => [w.table ?? "?", w.index ? `(${w.index})` : "", w.mode ?? ""].filter(Boolean).join(" "), width: 200 },
+    {
+      id: "blocker",
+      header: "Blocked by",
+      type: "text",
+      value: (w) => `session ${w.blockingThread}, open ${formatDuration(w.blockingAgeSeconds * 1000)}`,
+      width: 200,
+    },
+    {
+      id: "blockerStatement",
+      header: "Blocker's statement",
+      type: "text",
+      value: (w) => w.blockingStatement,
+      width: 260,
+      render: (w) => (w.blockingStatement ? <span className="sql">{w.blockingStatement}</span> : <em className="muted">idle</em>),
+    },
+    { id: "actions", header: "", type: "text", value: () => null, width: 170, render: (w) => <span className="actions">{killButtons(w.blockingThread, `session ${w.blockingThread}`, w.blockingStatement)}</span> },
+  ];
   // Up to 1,000 sessions: the grid draws only the rows in view.
   const processColumns: GridColumn<Session>[] = [
     { id: "id", header: "Id", type: "id", value: (x) => Number(x.id), width: 80 },
@@ -203,7 +272,7 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
       header: "",
       type: "text",
       value: () => null,
-      width: 200,
+      width: 260,
       render: (x) => (
         <span className="actions">
           {!x.own && explainButton(x.statement)}
@@ -259,39 +328,7 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
             {r.longTransactions.length === 0 ? (
               <p className="muted">None. The platform alarms on transactions open longer than 60 s (information_schema.INNODB_TRX).</p>
             ) : (
-              <table className="mini">
-                <thead>
-                  <tr>
-                    <th>Session</th>
-                    <th>Age</th>
-                    <th>State</th>
-                    <th>Rows locked / modified</th>
-                    <th>Who</th>
-                    <th>Statement</th>
-                    <th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {r.longTransactions.map((t) => (
-                    <tr key={t.trxId} data-thread={t.threadId}>
-                      <td>{t.threadId}</td>
-                      <td data-testid="trx-age" data-seconds={t.ageSeconds}>{formatDuration(t.ageSeconds * 1000)}</td>
-                      <td>{t.state}</td>
-                      <td>
-                        {t.rowsLocked} / {t.rowsModified}
-                      </td>
-                      <td>
-                        {t.user ?? "?"}@{t.host ?? "?"} {t.db ? `· ${t.db}` : ""}
-                      </td>
-                      <td className="sql">{t.statement ?? (t.command === "Sleep" ? <em className="muted">idle inside the transaction — a forgotten COMMIT?</em> : "")}</td>
-                      <td className="actions">
-                        {explainButton(t.statement)}
-                        {killButtons(t.threadId, `${t.user ?? "?"}@${t.host ?? "?"}`, t.statement)}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <DataGrid label="Long transactions" columns={transactionColumns} rows={r.longTransactions} height={280} rowData={(t) => ({ "data-thread": t.threadId })} />
             )}
           </section>
           <section className="card" data-testid="lock-waits">
@@ -302,36 +339,7 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
             {r.lockWaits.length === 0 ? (
               <p className="muted">Nobody waits for a row lock ({r.lockSource}).</p>
             ) : (
-              <table className="mini">
-                <thead>
-                  <tr>
-                    <th>Waiting</th>
-                    <th>For</th>
-                    <th>On</th>
-                    <th>Blocked by</th>
-                    <th>Blocker's statement</th>
-                    <th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {r.lockWaits.map((w) => (
-                    <tr key={`${w.waitingTrx}-${w.blockingTrx}`}>
-                      <td className="sql">
-                        {w.waitingThread}: {w.waitingStatement}
-                      </td>
-                      <td>{formatDuration(w.waitingSeconds * 1000)}</td>
-                      <td>
-                        {w.table} {w.index ? `(${w.index})` : ""} {w.mode}
-                      </td>
-                      <td>
-                        session {w.blockingThread}, open {formatDuration(w.blockingAgeSeconds * 1000)}
-                      </td>
-                      <td className="sql">{w.blockingStatement ?? <em className="muted">idle</em>}</td>
-                      <td className="actions">{killButtons(w.blockingThread, `session ${w.blockingThread}`, w.blockingStatement)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <DataGrid label="Lock waits" columns={lockColumns} rows={r.lockWaits} height={280} rowData={(w) => ({ "data-blocker": w.blockingThread })} />
             )}
           </section>
           <section className="card" data-testid="processlist">

@@ -1,3 +1,4 @@
+import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import type { ClusterView } from "../../bindings/ClusterView";
 import type { ClusterNode } from "../../bindings/ClusterNode";
 
@@ -17,6 +18,30 @@ function health(node: ClusterNode): { text: string; bad: boolean } {
   return { text: "ok", bad: false };
 }
 
+function nodeColumns(byId: Map<string, ClusterNode>): GridColumn<ClusterNode>[] {
+  return [
+    { id: "node", header: "Node", type: "text", value: (n) => (n.role === "master" ? n.address : `↳ ${n.address}`), width: 170 },
+    { id: "id", header: "Id", type: "id", value: (n) => n.id.slice(0, 8), width: 90 },
+    {
+      id: "role",
+      header: "Role",
+      type: "text",
+      value: (n) => (n.role === "master" ? "master" : `replica of ${(n.masterId ? byId.get(n.masterId)?.address : undefined) ?? n.masterId?.slice(0, 8) ?? "?"}`),
+      width: 210,
+    },
+    { id: "slots", header: "Slots", type: "text", value: (n) => (n.role === "master" ? `${ranges(n)} (${slotCount(n)})` : "—"), width: 200 },
+    { id: "link", header: "Bus link", type: "text", value: (n) => (n.flags.includes("myself") ? "(answering)" : n.link), width: 110 },
+    {
+      id: "state",
+      header: "State",
+      type: "text",
+      value: (n) => health(n).text,
+      width: 130,
+      render: (n) => <span className={health(n).bad ? "error" : "ok"}>{health(n).text}</span>,
+    },
+  ];
+}
+
 /** Every node of a cluster as one live node sees it: masters with their slots, each followed by its replicas. */
 export function ClusterNodes({ cluster }: { cluster: ClusterView }) {
   const byId = new Map(cluster.nodes.map((n) => [n.id, n]));
@@ -26,34 +51,15 @@ export function ClusterNodes({ cluster }: { cluster: ClusterView }) {
         Cluster {cluster.state ?? "unknown"}: {cluster.slotsOk ?? "?"}/{cluster.slotsAssigned ?? "?"} slots ok, {cluster.slotsFail ?? 0} failing, {cluster.knownNodes ?? "?"} nodes · as
         seen by {cluster.address}
       </p>
-      <table className="mini" data-testid="cluster-nodes">
-        <thead>
-          <tr>
-            <th>Node</th>
-            <th>Id</th>
-            <th>Role</th>
-            <th>Slots</th>
-            <th>Bus link</th>
-            <th>State</th>
-          </tr>
-        </thead>
-        <tbody>
-          {cluster.nodes.map((n) => {
-            const state = health(n);
-            const master = n.masterId ? byId.get(n.masterId) : undefined;
-            return (
-              <tr key={n.id} data-node={n.address} data-role={n.role} data-state={state.text}>
-                <td>{n.role === "master" ? n.address : `↳ ${n.address}`}</td>
-                <td title={n.id}>{n.id.slice(0, 8)}</td>
-                <td>{n.role === "master" ? "master" : `replica of ${master?.address ?? n.masterId?.slice(0, 8) ?? "?"}`}</td>
-                <td>{n.role === "master" ? `${ranges(n)} (${slotCount(n)})` : "—"}</td>
-                <td>{n.flags.includes("myself") ? "(answering)" : n.link}</td>
-                <td className={state.bad ? "error" : "ok"}>{state.text}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <div data-testid="cluster-nodes">
+        <DataGrid
+          label="Cluster nodes"
+          columns={nodeColumns(byId)}
+          rows={cluster.nodes}
+          height={360}
+          rowData={(n) => ({ "data-node": n.address, "data-role": n.role, "data-state": health(n).text })}
+        />
+      </div>
     </>
   );
 }

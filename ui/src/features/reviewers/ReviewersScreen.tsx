@@ -5,12 +5,68 @@
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { asUiError, reviewerDashboard, reviewQueues } from "../../api";
+import type { PairAgreement } from "../../bindings/PairAgreement";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
+import type { QueueSummary } from "../../bindings/QueueSummary";
+import type { ReviewerDay } from "../../bindings/ReviewerDay";
+import { DataGrid, type GridColumn } from "../../components/DataGrid";
+import { formatCount, formatDuration, formatTime } from "../../format";
 import { ErrorLine } from "../overview/OverviewScreen";
 
 const VERDICTS = ["ok", "needs_followup", "escalated", "harmful"];
 const day = (d: Date) => d.toISOString().slice(0, 10);
-const seconds = (s: number | null) => (s === null ? "—" : s < 120 ? `${Math.round(s)} s` : `${(s / 60).toFixed(1)} min`);
+
+const DAY_COLUMNS: GridColumn<ReviewerDay>[] = [
+  { id: "reviewer", header: "Reviewer", type: "text", value: (d) => d.reviewer, width: 180 },
+  { id: "day", header: "Day", type: "text", value: (d) => d.day, width: 110 },
+  { id: "reviews", header: "Reviews", type: "count", value: (d) => d.reviews, width: 80 },
+  ...VERDICTS.map((v): GridColumn<ReviewerDay> => ({ id: v, header: v.replace("_", " "), type: "count", value: (d) => d.verdicts[v] ?? 0, width: 110 })),
+  {
+    id: "median",
+    header: "Median claim → save",
+    type: "number",
+    value: (d) => d.medianSecondsToSave,
+    width: 160,
+    render: (d) => formatDuration(d.medianSecondsToSave === null ? null : d.medianSecondsToSave * 1000),
+  },
+  {
+    id: "expired",
+    header: "Claims expired",
+    type: "count",
+    value: (d) => d.claimsExpired,
+    width: 120,
+    render: (d) => <span className={d.claimsExpired > 0 ? "warn-text" : ""}>{formatCount(d.claimsExpired)}</span>,
+  },
+];
+
+const PAIR_COLUMNS: GridColumn<PairAgreement>[] = [
+  { id: "pair", header: "Reviewers", type: "text", value: (p) => `${p.a} / ${p.b}`, width: 320 },
+  { id: "both", header: "Both reviewed", type: "count", value: (p) => p.conversations, width: 120 },
+  {
+    id: "agreed",
+    header: "Agreed",
+    type: "count",
+    value: (p) => p.agreed,
+    width: 120,
+    render: (p) => `${formatCount(p.agreed)} (${Math.round((100 * p.agreed) / Math.max(p.conversations, 1))}%)`,
+  },
+  {
+    id: "kappa",
+    header: "Kappa",
+    type: "number",
+    value: (p) => p.kappa,
+    width: 220,
+    render: (p) => (p.kappa === null ? <span className="muted">undefined (one verdict only)</span> : p.kappa.toFixed(2)),
+  },
+];
+
+const QUEUE_COLUMNS: GridColumn<QueueSummary>[] = [
+  { id: "name", header: "Queue", type: "text", value: (q) => q.name, width: 220 },
+  { id: "by", header: "Made by", type: "text", value: (q) => q.createdBy, width: 160 },
+  { id: "made", header: "Made", type: "text", value: (q) => formatTime(q.createdAt), width: 140 },
+  { id: "wanted", header: "Reviewers each", type: "count", value: (q) => q.reviewsWanted, width: 120 },
+  { id: "done", header: "Done", type: "text", value: (q) => `${q.done} of ${q.conversations}`, width: 120 },
+];
 
 export function ReviewersScreen({ profile, onOpenConversation }: { profile: Profile; onOpenConversation: (id: string) => void }) {
   const [range, setRange] = useState(() => {
@@ -53,34 +109,9 @@ export function ReviewersScreen({ profile, onOpenConversation }: { profile: Prof
             {b.days.length === 0 ? (
               <p className="muted">No reviews between {b.from} and {b.to}.</p>
             ) : (
-              <table className="mini" data-testid="reviewer-days">
-                <thead>
-                  <tr>
-                    <th>Reviewer</th>
-                    <th>Day</th>
-                    <th>Reviews</th>
-                    {VERDICTS.map((v) => (
-                      <th key={v}>{v.replace("_", " ")}</th>
-                    ))}
-                    <th>Median claim → save</th>
-                    <th>Claims expired</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {b.days.map((d) => (
-                    <tr key={`${d.reviewer}/${d.day}`} data-reviewer={d.reviewer}>
-                      <td>{d.reviewer}</td>
-                      <td>{d.day}</td>
-                      <td>{d.reviews}</td>
-                      {VERDICTS.map((v) => (
-                        <td key={v}>{d.verdicts[v] ?? 0}</td>
-                      ))}
-                      <td>{seconds(d.medianSecondsToSave)}</td>
-                      <td className={d.claimsExpired > 0 ? "warn-text" : ""}>{d.claimsExpired}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <div data-testid="reviewer-days">
+                <DataGrid label="Reviews per reviewer and day" columns={DAY_COLUMNS} rows={b.days} height={360} rowData={(d) => ({ "data-reviewer": d.reviewer })} />
+              </div>
             )}
           </section>
           <section aria-label="Agreement">
@@ -92,30 +123,9 @@ export function ReviewersScreen({ profile, onOpenConversation }: { profile: Prof
             {b.pairs.length === 0 ? (
               <p className="muted">No conversation was reviewed by two people in this range.</p>
             ) : (
-              <table className="mini" data-testid="reviewer-pairs">
-                <thead>
-                  <tr>
-                    <th>Reviewers</th>
-                    <th>Both reviewed</th>
-                    <th>Agreed</th>
-                    <th>Kappa</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {b.pairs.map((p) => (
-                    <tr key={`${p.a}/${p.b}`}>
-                      <td>
-                        {p.a} / {p.b}
-                      </td>
-                      <td>{p.conversations}</td>
-                      <td>
-                        {p.agreed} ({Math.round((100 * p.agreed) / Math.max(p.conversations, 1))}%)
-                      </td>
-                      <td>{p.kappa === null ? <span className="muted">undefined (one verdict only)</span> : p.kappa.toFixed(2)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <div data-testid="reviewer-pairs">
+                <DataGrid label="Agreement between reviewers" columns={PAIR_COLUMNS} rows={b.pairs} height={280} rowData={(p) => ({ "data-pair": `${p.a} / ${p.b}` })} />
+              </div>
             )}
             {b.disagreements.length > 0 && (
               <>
@@ -140,30 +150,9 @@ export function ReviewersScreen({ profile, onOpenConversation }: { profile: Prof
         {queues.isError && <ErrorLine error={asUiError(queues.error)} />}
         {queues.data?.length === 0 && <p className="muted">No QA sample yet: make one with Sample for QA on the Conversations screen.</p>}
         {queues.data && queues.data.length > 0 && (
-          <table className="mini" data-testid="review-queues">
-            <thead>
-              <tr>
-                <th>Queue</th>
-                <th>Made by</th>
-                <th>Made</th>
-                <th>Reviewers each</th>
-                <th>Done</th>
-              </tr>
-            </thead>
-            <tbody>
-              {queues.data.map((q) => (
-                <tr key={q.name}>
-                  <td>{q.name}</td>
-                  <td>{q.createdBy}</td>
-                  <td>{q.createdAt.replace("T", " ").slice(0, 16)}</td>
-                  <td>{q.reviewsWanted}</td>
-                  <td>
-                    {q.done} of {q.conversations}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div data-testid="review-queues">
+            <DataGrid label="QA queues" columns={QUEUE_COLUMNS} rows={queues.data} height={280} rowData={(q) => ({ "data-queue": q.name })} />
+          </div>
         )}
       </section>
     </div>

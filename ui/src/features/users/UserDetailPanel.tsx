@@ -4,6 +4,9 @@ import { useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { asUiError, findUserTokens, invalidateUserCache, may, showUser, userAction } from "../../api";
 import type { CachedEntry } from "../../bindings/CachedEntry";
+import type { OwnedDigitalHuman } from "../../bindings/OwnedDigitalHuman";
+import type { RecentConversation } from "../../bindings/RecentConversation";
+import { DataGrid, type GridColumn } from "../../components/DataGrid";
 import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { TokenScan } from "../../bindings/TokenScan";
 import type { UiError } from "../../bindings/UiError";
@@ -133,56 +136,15 @@ export function UserDetailPanel({
           {detail.data.digitalHumans.length === 0 ? (
             <p className="muted">None.</p>
           ) : (
-            <table className="mini" data-testid="user-digital-humans">
-              <tbody>
-                {detail.data.digitalHumans.map((h) => (
-                  <tr key={h.id}>
-                    <td>
-                      <button type="button" className="link" onClick={() => onOpenDigitalHuman(h.id)}>
-                        {h.name}
-                      </button>
-                    </td>
-                    <td>#{h.id}</td>
-                    <td>{h.modelType}</td>
-                    <td>{h.personality}</td>
-                    <td>
-                      {h.isTemplate === 1 && <span className="badge">template</span>}
-                      {h.status === 2 && <span className="badge bad">disabled</span>}
-                      {h.deletedAt && <span className="badge bad">deleted</span>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <div data-testid="user-digital-humans">
+              <DataGrid label="Digital humans" columns={ownedColumns(onOpenDigitalHuman)} rows={detail.data.digitalHumans} height={240} rowData={(h) => ({ "data-dh": h.id })} />
+            </div>
           )}
           <h3>Conversations ({detail.data.conversationCount.toLocaleString("en-US")})</h3>
           {detail.data.recentConversations.length === 0 ? (
             <p className="muted">None.</p>
           ) : (
-            <table className="mini">
-              <thead>
-                <tr>
-                  <th>Title</th>
-                  <th>With</th>
-                  <th className="num">Messages</th>
-                  <th>Last message</th>
-                  <th className="num">Satisfaction</th>
-                </tr>
-              </thead>
-              <tbody>
-                {detail.data.recentConversations.map((c) => (
-                  <tr key={c.id}>
-                    <td>{c.title ?? <span className="muted">#{c.id}</span>}</td>
-                    <td>{c.digitalHumanName}</td>
-                    <td className="num">{c.messageCount}</td>
-                    <td>{formatTime(c.lastMessageAt)}</td>
-                    <td className={`num ${c.userSatisfaction !== null && c.userSatisfaction <= 2 ? "error" : ""}`}>
-                      {c.userSatisfaction ?? "—"}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataGrid label="Recent conversations" columns={RECENT_COLUMNS} rows={detail.data.recentConversations} height={240} sortable={false} />
           )}
           <h3>Emotions, last 30 days</h3>
           <Emotions d={detail.data} />
@@ -232,6 +194,55 @@ export function UserDetailPanel({
     </aside>
   );
 }
+
+function ownedColumns(open: (id: string) => void): GridColumn<OwnedDigitalHuman>[] {
+  return [
+    {
+      id: "name",
+      header: "Name",
+      type: "text",
+      value: (h) => h.name,
+      width: 150,
+      render: (h) => (
+        <button type="button" className="link" onClick={() => open(h.id)}>
+          {h.name}
+        </button>
+      ),
+    },
+    { id: "id", header: "Id", type: "id", value: (h) => Number(h.id), width: 70 },
+    { id: "model", header: "Model", type: "text", value: (h) => h.modelType, width: 110 },
+    { id: "personality", header: "Personality", type: "text", value: (h) => h.personality, width: 110 },
+    {
+      id: "state",
+      header: "",
+      type: "text",
+      value: (h) => [h.isTemplate === 1 ? "template" : "", h.status === 2 ? "disabled" : "", h.deletedAt ? "deleted" : ""].filter(Boolean).join(" "),
+      width: 150,
+      render: (h) => (
+        <>
+          {h.isTemplate === 1 && <span className="badge">template</span>}
+          {h.status === 2 && <span className="badge bad">disabled</span>}
+          {h.deletedAt && <span className="badge bad">deleted</span>}
+        </>
+      ),
+    },
+  ];
+}
+
+const RECENT_COLUMNS: GridColumn<RecentConversation>[] = [
+  { id: "title", header: "Title", type: "text", value: (c) => c.title ?? `#${c.id}`, width: 170 },
+  { id: "with", header: "With", type: "text", value: (c) => c.digitalHumanName, width: 110 },
+  { id: "messages", header: "Messages", type: "count", value: (c) => c.messageCount, width: 90 },
+  { id: "last", header: "Last message", type: "text", value: (c) => formatTime(c.lastMessageAt), width: 140 },
+  {
+    id: "satisfaction",
+    header: "Satisfaction",
+    type: "number",
+    value: (c) => c.userSatisfaction,
+    width: 100,
+    render: (c) => <span className={c.userSatisfaction !== null && c.userSatisfaction <= 2 ? "error" : ""}>{c.userSatisfaction ?? "—"}</span>,
+  },
+];
 
 function StatusBadges({ d }: { d: UserDetail }) {
   return (
