@@ -64,9 +64,10 @@ services:
 	scripts/ensure-services.sh
 
 ## bindings: regenerate ui/src/bindings from the Rust wire types and the command signatures
+## (with the built UI, compiled as `make app` compiles the app, so the two share one build of Tauri)
 bindings:
 	rm -rf ui/src/bindings
-	cargo test -p mindpal-admin-app --quiet export_bindings
+	cargo test -p mindpal-admin-app $$(test -f ui/dist/index.html && echo --features custom-protocol) --quiet export_bindings
 
 ui: deps
 	cd ui && npm run build
