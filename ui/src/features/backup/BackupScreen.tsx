@@ -451,7 +451,7 @@ function RedisPersistence({ profile, operator }: { profile: Profile; operator: b
           <dt>Last save</dt>
           <dd data-testid="redis-last-save">
             {status.rdbLastSave ? new Date(status.rdbLastSave).toLocaleString() : "never"} · status {status.rdbLastBgsaveStatus ?? "—"}
-            {status.rdbLastBgsaveSeconds != null ? ` · took ${status.rdbLastBgsaveSeconds} s` : ""}
+            {status.rdbLastBgsaveSeconds != null ? ` · took ${formatDuration(Number(status.rdbLastBgsaveSeconds) * 1000)}` : ""}
           </dd>
           <dt>Changes since</dt>
           <dd>{status.rdbChangesSinceLastSave ?? "—"}</dd>

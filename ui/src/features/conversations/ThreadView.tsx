@@ -9,7 +9,7 @@ import type { Message } from "../../bindings/Message";
 import type { ThreadAnchor } from "../../bindings/ThreadAnchor";
 import type { UiError } from "../../bindings/UiError";
 import { ErrorLine } from "../overview/OverviewScreen";
-import { formatTime } from "../../format";
+import { formatDuration, formatTime } from "../../format";
 
 const ROW = 96;
 const PAGE = 100;
@@ -149,7 +149,7 @@ export function ThreadView({
                 <div className="msg-head">
                   <strong>{user ? "User" : "Digital human"}</strong>
                   <span className="muted">{formatTime(m.createdAt)}</span>
-                  {m.messageType === "voice" && <span className="chip">voice {m.duration ?? "?"} s</span>}
+                  {m.messageType === "voice" && <span className="chip">voice {m.duration === null ? "(length unknown)" : formatDuration(m.duration * 1000)}</span>}
                   {m.messageType === "image" && <span className="chip">image</span>}
                   {m.userEmotion && <span className={`chip emotion-${m.userEmotion}`}>{m.userEmotion}</span>}
                   {m.dhEmotion && <span className="chip">{m.dhEmotion}</span>}

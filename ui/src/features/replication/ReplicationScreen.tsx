@@ -320,7 +320,7 @@ function ReplicaCard({ replica: r }: { replica: ReplicaHealth }) {
                   {c.sourceLogFile}:{c.readSourceLogPos} / {c.relaySourceLogFile}:{c.execSourceLogPos}
                 </td>
                 <td>{c.gtidIoPos ?? c.executedGtidSet ?? "—"}</td>
-                <td>{c.sqlDelay ?? 0} s</td>
+                <td>{formatDuration((c.sqlDelay ?? 0) * 1000)}</td>
               </tr>
             ))}
           </tbody>
