@@ -10,10 +10,11 @@ import {
   type SortingState,
 } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { formatBytes } from "../format";
+import { formatBytes, formatDuration } from "../format";
 
 
-export type CellType = "text" | "id" | "number" | "bytes" | "count";
+/** How a cell writes its value; `seconds` is a duration given in seconds ("1 min 46 s"). */
+export type CellType = "text" | "id" | "number" | "bytes" | "count" | "seconds";
 
 export type GridColumn<Row> = {
   id: string;
@@ -35,6 +36,7 @@ const SCROLLBAR_ROOM = 16;
 function cellString(type: CellType, v: string | number | null): string {
   if (v === null) return "—";
   if (type === "bytes" && typeof v === "number") return formatBytes(v);
+  if (type === "seconds" && typeof v === "number") return formatDuration(v * 1000);
   if ((type === "number" || type === "count") && typeof v === "number") return v.toLocaleString("en-US");
   return String(v);
 }

@@ -231,7 +231,7 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
   ];
   const lockColumns: GridColumn<LockWait>[] = [
     { id: "waiting", header: "Waiting", type: "text", value: (w) => `${w.waitingThread}: ${w.waitingStatement ?? ""}`, width: 260 },
-    { id: "for", header: "For", type: "number", value: (w) => w.waitingSeconds, width: 90, render: (w) => formatDuration(w.waitingSeconds * 1000) },
+    { id: "for", header: "For", type: "seconds", value: (w) => w.waitingSeconds, width: 90 },
     { id: "on", header: "On", type: "text", value: (w) => [w.table ?? "?", w.index ? `(${w.index})` : "", w.mode ?? ""].filter(Boolean).join(" "), width: 200 },
     {
       id: "blocker",
@@ -257,7 +257,7 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
     { id: "host", header: "Host", type: "text", value: (x) => x.host, width: 150 },
     { id: "db", header: "Database", type: "text", value: (x) => x.db, width: 110 },
     { id: "command", header: "Command", type: "text", value: (x) => x.command, width: 90 },
-    { id: "time", header: "Time", type: "number", value: (x) => x.seconds, width: 90, render: (x) => formatDuration(x.seconds * 1000) },
+    { id: "time", header: "Time", type: "seconds", value: (x) => x.seconds, width: 90 },
     { id: "state", header: "State", type: "text", value: (x) => x.state, width: 140 },
     {
       id: "statement",
@@ -389,7 +389,6 @@ function SessionsView({ profile, onExplain }: { profile: Profile; onExplain: (sq
 
 /** The costliest statements, in the server's order (most total time first). */
 function statementColumns(explainable: boolean, onExplain: (sql: string) => void): GridColumn<TopStatement>[] {
-  const seconds = (v: number) => formatDuration(v * 1000);
   return [
     {
       id: "statement",
@@ -405,9 +404,9 @@ function statementColumns(explainable: boolean, onExplain: (sql: string) => void
       ),
     },
     { id: "count", header: "Count", type: "count", value: (s) => s.count, width: 80 },
-    { id: "total", header: "Total", type: "number", value: (s) => s.totalSeconds, width: 90, render: (s) => seconds(s.totalSeconds) },
-    { id: "average", header: "Average", type: "number", value: (s) => s.averageSeconds, width: 90, render: (s) => seconds(s.averageSeconds) },
-    { id: "max", header: "Max", type: "number", value: (s) => s.maxSeconds, width: 90, render: (s) => seconds(s.maxSeconds) },
+    { id: "total", header: "Total", type: "seconds", value: (s) => s.totalSeconds, width: 90 },
+    { id: "average", header: "Average", type: "seconds", value: (s) => s.averageSeconds, width: 90 },
+    { id: "max", header: "Max", type: "seconds", value: (s) => s.maxSeconds, width: 90 },
     {
       id: "rows",
       header: "Rows examined / sent",

@@ -10,7 +10,7 @@ import type { ProfileView as Profile } from "../../bindings/ProfileView";
 import type { QueueSummary } from "../../bindings/QueueSummary";
 import type { ReviewerDay } from "../../bindings/ReviewerDay";
 import { DataGrid, type GridColumn } from "../../components/DataGrid";
-import { formatCount, formatDuration, formatTime } from "../../format";
+import { formatCount, formatTime } from "../../format";
 import { ErrorLine } from "../overview/OverviewScreen";
 
 const VERDICTS = ["ok", "needs_followup", "escalated", "harmful"];
@@ -24,10 +24,9 @@ const DAY_COLUMNS: GridColumn<ReviewerDay>[] = [
   {
     id: "median",
     header: "Median claim → save",
-    type: "number",
+    type: "seconds",
     value: (d) => d.medianSecondsToSave,
     width: 160,
-    render: (d) => formatDuration(d.medianSecondsToSave === null ? null : d.medianSecondsToSave * 1000),
   },
   {
     id: "expired",
